@@ -1,0 +1,218 @@
+"""CGCS2000 coordinate reference systems: zone selection, reprojection, lon/lat fields.
+
+All metric work happens in a CGCS2000 Gauss-Kruger zone; a geographic CRS is never used
+for areas or distances. Zone rules (DOMAIN.md, "Maps"):
+
+* 3-degree zones: ``n = floor((lon + 1.5) / 3)``, central meridian ``3 n``;
+  EPSG ``4534 + (n - 25)`` without zone prefix, ``4513 + (n - 25)`` with it.
+* 6-degree zones: ``n = floor(lon / 6) + 1``, central meridian ``6 n - 3``;
+  EPSG ``4502 + (n - 13)`` without prefix, ``4491 + (n - 13)`` with it.
+
+A longitude exactly on a zone edge belongs to the eastern zone. China spans zones 25-45
+(3-degree) and 13-23 (6-degree); longitudes outside are clamped to the nearest defined
+zone, because EPSG defines CGCS2000 Gauss-Kruger zones only there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+
+CGCS2000_GEOGRAPHIC = 4490
+"""EPSG code of geographic CGCS2000 (longitude/latitude)."""
+
+HEIGHT_DATUM_1985 = 5737
+"""EPSG code of the 1985 national height datum (Yellow Sea 1985 height)."""
+
+_THREE_DEGREE = {"first_zone": 25, "last_zone": 45, "plain": 4534, "prefixed": 4513}
+_SIX_DEGREE = {"first_zone": 13, "last_zone": 23, "plain": 4502, "prefixed": 4491}
+
+
+@dataclass(frozen=True)
+class GaussKrugerZone:
+    """One CGCS2000 Gauss-Kruger zone.
+
+    Attributes
+    ----------
+    width : int
+        Zone width in degrees (3 or 6).
+    number : int
+        Zone number.
+    central_meridian : int
+        Central meridian, degrees east.
+    epsg : int
+        EPSG code of the projected CRS.
+    prefixed : bool
+        True if false eastings carry the zone number as a prefix.
+    """
+
+    width: int
+    number: int
+    central_meridian: int
+    epsg: int
+    prefixed: bool
+
+    @property
+    def authid(self) -> str:
+        """``"EPSG:<code>"``, as QGIS and pyproj write it."""
+        return f"EPSG:{self.epsg}"
+
+    def datum_note(self, lang: str = "zh") -> str:
+        """The map note naming the datum, projection, zone and height datum."""
+        if lang == "zh":
+            return (
+                f"2000国家大地坐标系，高斯-克吕格投影，{self.width}°带，"
+                f"中央经线{self.central_meridian}°；1985国家高程基准"
+            )
+        return (
+            f"CGCS2000, Gauss-Kruger projection, {self.width}-degree zone, central meridian "
+            f"{self.central_meridian}E; 1985 National Height Datum"
+        )
+
+
+def gauss_kruger_zone(lon: float, width: int = 3, prefixed: bool = False) -> GaussKrugerZone:
+    """The CGCS2000 Gauss-Kruger zone that holds a longitude.
+
+    Parameters
+    ----------
+    lon : float
+        Longitude in decimal degrees east (CGCS2000 or WGS 84).
+    width : {3, 6}
+        Zone width in degrees.
+    prefixed : bool
+        Return the CRS whose eastings carry the zone number as a prefix.
+
+    Returns
+    -------
+    GaussKrugerZone
+
+    Examples
+    --------
+    >>> gauss_kruger_zone(115.0).epsg
+    4547
+    >>> gauss_kruger_zone(115.0, width=6).central_meridian
+    117
+    """
+    if not math.isfinite(lon):
+        raise InputError(f"longitude {lon!r} is not a number")
+    if width == 3:
+        table = _THREE_DEGREE
+        number = math.floor((lon + 1.5) / 3)
+    elif width == 6:
+        table = _SIX_DEGREE
+        number = math.floor(lon / 6) + 1
+    else:
+        raise InputError(f"zone width must be 3 or 6 degrees, not {width}")
+    number = min(max(number, table["first_zone"]), table["last_zone"])
+    central = 3 * number if width == 3 else 6 * number - 3
+    base = table["prefixed" if prefixed else "plain"]
+    return GaussKrugerZone(width, number, central, base + number - table["first_zone"], prefixed)
+
+
+def zone_from_epsg(epsg: int) -> GaussKrugerZone:
+    """The zone of a CGCS2000 Gauss-Kruger EPSG code (inverse of :func:`gauss_kruger_zone`)."""
+    for width, table in ((3, _THREE_DEGREE), (6, _SIX_DEGREE)):
+        count = table["last_zone"] - table["first_zone"] + 1
+        for prefixed in (False, True):
+            base = table["prefixed" if prefixed else "plain"]
+            if base <= epsg < base + count:
+                number = table["first_zone"] + epsg - base
+                central = 3 * number if width == 3 else 6 * number - 3
+                return GaussKrugerZone(width, number, central, epsg, prefixed)
+    raise InputError(f"EPSG:{epsg} is not a CGCS2000 Gauss-Kruger zone")
+
+
+def _crs(crs_like):
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs_like)
+
+
+def centroid_lonlat(bounds, crs_like) -> tuple[float, float]:
+    """Longitude and latitude (CGCS2000) of the centre of a bounding box.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        (minx, miny, maxx, maxy) in ``crs_like`` units.
+    crs_like : object
+        Anything pyproj understands (EPSG code, WKT, ``"EPSG:4547"``).
+    """
+    from pyproj import Transformer
+
+    minx, miny, maxx, maxy = bounds
+    if not all(math.isfinite(v) for v in bounds):
+        raise InputError("the extent is empty or not finite; is the layer empty?")
+    cx, cy = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    transformer = Transformer.from_crs(_crs(crs_like), CGCS2000_GEOGRAPHIC, always_xy=True)
+    lon, lat = transformer.transform(cx, cy)
+    return float(lon), float(lat)
+
+
+def zone_for_extent(bounds, crs_like, width: int = 3, prefixed: bool = False) -> GaussKrugerZone:
+    """The Gauss-Kruger zone picked from the centre of an extent (DESIGN.md, "CRS")."""
+    lon, _ = centroid_lonlat(bounds, crs_like)
+    return gauss_kruger_zone(lon, width=width, prefixed=prefixed)
+
+
+def to_zone(gdf, zone: GaussKrugerZone | None = None, layer: str = "layer"):
+    """Reproject a GeoDataFrame into a CGCS2000 Gauss-Kruger zone.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Input in any CRS; a missing CRS is refused (it cannot be guessed safely).
+    zone : GaussKrugerZone, optional
+        Target zone; picked from the layer's extent when omitted.
+    layer : str
+        Layer name for error messages.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, GaussKrugerZone)
+    """
+    if gdf.crs is None:
+        raise InputError("the layer has no coordinate reference system", layer=layer)
+    if len(gdf) == 0:
+        raise InputError("the layer has no features", layer=layer)
+    if zone is None:
+        zone = zone_for_extent(tuple(gdf.total_bounds), gdf.crs)
+    if gdf.crs.to_epsg() == zone.epsg:
+        return gdf, zone
+    return gdf.to_crs(zone.epsg), zone
+
+
+def lonlat_arrays(x, y, crs_like) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinate arrays to CGCS2000 longitude and latitude (decimal degrees)."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs(_crs(crs_like), CGCS2000_GEOGRAPHIC, always_xy=True)
+    lon, lat = transformer.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def to_dms(value: float, positive: str = "E", negative: str = "W", decimals: int = 2) -> str:
+    """Format decimal degrees as degrees-minutes-seconds, e.g. ``115°00'12.34"E``.
+
+    Seconds are rounded to ``decimals`` places with carry into minutes and degrees,
+    so 59.999" never prints as 60".
+
+    Examples
+    --------
+    >>> to_dms(115.0034278)
+    '115°00\\'12.34"E'
+    >>> to_dms(-0.5, "N", "S")
+    '0°30\\'00.00"S'
+    """
+    hemisphere = positive if value >= 0 else negative
+    scale = 10**decimals
+    total = round(abs(value) * 3600 * scale)
+    degrees, rest = divmod(total, 3600 * scale)
+    minutes, seconds = divmod(rest, 60 * scale)
+    width = 3 + decimals if decimals else 2
+    sec = f"{seconds / scale:0{width}.{decimals}f}"
+    return f"{degrees}°{minutes:02d}'{sec}\"{hemisphere}"

@@ -1,0 +1,30 @@
+"""Make the repository importable as the package ``ree_damage``, whatever its folder name.
+
+The repository root is the plugin folder. Tests import ``ree_damage`` through a symlink
+``.pkg/ree_damage`` -> repository root, the same name QGIS gives the installed plugin.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG_PARENT = ROOT / ".pkg"
+
+
+def _ensure_package_link() -> None:
+    link = PKG_PARENT / "ree_damage"
+    PKG_PARENT.mkdir(exist_ok=True)
+    if not link.exists():
+        try:
+            os.symlink(ROOT, link, target_is_directory=True)
+        except FileExistsError:  # another worker made it first
+            pass
+    if str(PKG_PARENT) not in sys.path:
+        sys.path.insert(0, str(PKG_PARENT))
+
+
+_ensure_package_link()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
