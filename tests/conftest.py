@@ -26,5 +26,16 @@ def _ensure_package_link() -> None:
         sys.path.insert(0, str(PKG_PARENT))
 
 
+HIDDEN_MODULES = ("qgis", "PyQt5", "PyQt6", "sip", "PySide2", "PySide6")
+
+
+def _hide_qgis() -> None:
+    """Make QGIS and Qt unimportable, as on a machine without them (REE_HIDE_QGIS=1)."""
+    for name in HIDDEN_MODULES:
+        sys.modules[name] = None  # `import qgis` now raises ImportError
+
+
+if os.environ.get("REE_HIDE_QGIS") == "1":
+    _hide_qgis()
 _ensure_package_link()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,0 +1,44 @@
+# ree_damage: rare-earth damage assessment plugin for QGIS.
+# make setup | test | demo | package | install-plugin | bench | lint
+SHELL := /bin/bash
+PY := .venv/bin/python
+export QT_QPA_PLATFORM ?= offscreen
+export PYTHONDONTWRITEBYTECODE = 1
+# Core tests run with QGIS and Qt made unimportable: core must never need them.
+CORE_PYTEST := REE_HIDE_QGIS=1 $(PY) -m pytest -p no:pytest_qgis tests/core
+QGIS_PYTEST := $(PY) -m pytest tests/qgis
+
+.PHONY: setup test lint test-core test-qgis demo package install-plugin bench translations clean
+
+setup:
+	@bash scripts/setup.sh
+
+lint: setup
+	$(PY) -m ruff check .
+
+test: setup lint
+	$(CORE_PYTEST) -q
+	$(QGIS_PYTEST) -q
+
+test-core: setup
+	$(CORE_PYTEST) -q
+
+test-qgis: setup
+	$(QGIS_PYTEST) -q
+
+demo: setup
+	$(PY) scripts/demo.py --output demo_output
+
+package: setup
+	$(PY) scripts/package.py --output dist
+
+install-plugin: setup
+	$(PY) scripts/install_plugin.py $(if $(PROFILE),--profile "$(PROFILE)") $(if $(COPY),--copy)
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+translations: setup
+
+clean:
+	rm -rf dist build demo_output .pkg .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,151 @@
+"""The plugin object QGIS loads: provider registration, menu and toolbar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
+from qgis.PyQt.QtWidgets import QAction, QMenu, QMessageBox, QToolButton
+
+from . import deps
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+MENU_OBJECT_NAME = "ree_damage_menu"
+TOOLBAR_OBJECT_NAME = "ree_damage_toolbar"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ree_damage", text)
+
+
+class ReeDamagePlugin:
+    """Registers the ``ree_damage`` Processing provider and the plugin's menu and toolbar."""
+
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider = None
+        self.translator = None
+        self.menu = None
+        self.toolbar = None
+        self.actions = []
+        self.dependency_problems = []
+
+    # ------------------------------------------------------------ processing
+    def initProcessing(self):  # noqa: N802 - QGIS API (called by qgis_process too)
+        if self.provider is not None:
+            return
+        self._install_translator()
+        folder = deps.activate(Path(QgsApplication.qgisSettingsDirPath()) / "python")
+        self.dependency_problems = deps.problems()
+        if self.dependency_problems:
+            message = _tr("ree_damage cannot start: {0}. Install them with: {1}").format(
+                "; ".join(self.dependency_problems), deps.install_command(folder)
+            )
+            QgsMessageLog.logMessage(message, "ree_damage", Qgis.MessageLevel.Critical)
+            return
+        from .processing.provider import ReeDamageProvider
+
+        self.provider = ReeDamageProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # ------------------------------------------------------------ GUI
+    def initGui(self):  # noqa: N802 - QGIS API
+        self.initProcessing()
+        main_window = self.iface.mainWindow()
+        icon = self._icon()
+
+        self.menu = QMenu(_tr("Rare-earth damage"), main_window)
+        self.menu.setObjectName(MENU_OBJECT_NAME)
+        self.menu.setIcon(icon)
+        entries = [
+            (_tr("Create sample case…"), "ree_damage:sample_case"),
+            (_tr("Reproject to CGCS2000 zone…"), "ree_damage:to_cgcs2000"),
+        ]
+        for text, algorithm_id in entries:
+            action = QAction(icon, text, main_window)
+            action.triggered.connect(lambda _checked=False, a=algorithm_id: self.open_algorithm(a))
+            action.setEnabled(self.provider is not None)
+            self.menu.addAction(action)
+            self.actions.append(action)
+        self.menu.addSeparator()
+        about = QAction(_tr("About and dependencies…"), main_window)
+        about.triggered.connect(self.show_about)
+        self.menu.addAction(about)
+        self.actions.append(about)
+        main_window.menuBar().addMenu(self.menu)
+
+        self.toolbar = self.iface.addToolBar(_tr("Rare-earth damage"))
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+        button = QToolButton(self.toolbar)
+        button.setIcon(icon)
+        button.setToolTip(_tr("Rare-earth damage assessment"))
+        button.setMenu(self.menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.toolbar.addWidget(button)
+
+        if self.dependency_problems:
+            self.iface.messageBar().pushMessage(
+                "ree_damage",
+                _tr("Missing libraries: {0}. See 'About and dependencies…' in the menu.").format(
+                    "; ".join(self.dependency_problems)
+                ),
+                level=Qgis.MessageLevel.Critical,
+            )
+
+    def unload(self):
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        for action in self.actions:
+            action.deleteLater()
+        self.actions = []
+        if self.menu is not None:
+            self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
+            self.menu.setParent(None)
+            self.menu.deleteLater()
+            self.menu = None
+        if self.toolbar is not None:
+            self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.setParent(None)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None
+
+    # ------------------------------------------------------------ actions
+    def open_algorithm(self, algorithm_id: str):
+        """Open the Processing dialog of one of the plugin's algorithms."""
+        import processing
+
+        processing.execAlgorithmDialog(algorithm_id, {})
+
+    def show_about(self):
+        from .core import __version__
+
+        lines = [f"ree_damage {__version__}", _tr("Rare-earth damage assessment (稀土生态环境损害鉴定评估)")]
+        if self.dependency_problems:
+            folder = deps.private_deps_dir(Path(QgsApplication.qgisSettingsDirPath()) / "python")
+            lines += [_tr("Missing libraries:")] + self.dependency_problems
+            lines += [_tr("Install them with:"), deps.install_command(folder)]
+        else:
+            lines.append(_tr("All libraries found."))
+        QMessageBox.information(self.iface.mainWindow(), "ree_damage", "\n".join(lines))
+
+    # ------------------------------------------------------------ helpers
+    def _icon(self):
+        from qgis.PyQt.QtGui import QIcon
+
+        return QIcon(str(PLUGIN_DIR / "resources" / "icons" / "ree_damage.svg"))
+
+    def _install_translator(self):
+        if self.translator is not None:
+            return
+        locale = (QSettings().value("locale/userLocale", "") or QLocale.system().name())[:2]
+        qm_file = PLUGIN_DIR / "resources" / "i18n" / f"ree_damage_{locale}.qm"
+        if qm_file.exists():
+            translator = QTranslator()
+            if translator.load(str(qm_file)):
+                QCoreApplication.installTranslator(translator)
+                self.translator = translator

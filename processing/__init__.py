@@ -1,0 +1,1 @@
+"""QGIS Processing glue: provider, algorithms, the layer adapter and the compat module."""

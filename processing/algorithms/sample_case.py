@@ -1,0 +1,101 @@
+"""Write the embedded synthetic sample case into a folder and load it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+)
+
+from ...resources.sample_case import generate_sample_case
+from ..base import ReeAlgorithm
+from ..compat import NumberType, ParameterFlag
+
+
+class SampleCase(ReeAlgorithm):
+    """The synthetic in-situ leaching site used by the demo, the tests and training."""
+
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    SCALE = "SCALE"
+    SEED = "SEED"
+    OUTPUT_LAYERS = "OUTPUT_LAYERS"
+    CASE_FILE = "CASE_FILE"
+
+    ZH_NAME = "示例案例（合成数据）"
+
+    def name(self):
+        return "sample_case"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Sample case (synthetic)")
+
+    def groupId(self):  # noqa: N802
+        return "tools"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Writes a synthetic but realistic illegal in-situ leaching site in southern Jiangxi "
+            "(about 115.0 E, 25.0 N; CGCS2000 3-degree zone CM 114E, EPSG:4547): case boundary, "
+            "injection holes, collection ditches, settling ponds, preparation pools, control area, "
+            "DEMs before and after mining, a drone orthomosaic, sampled points and a lab result sheet "
+            "(CSV and XLSX, with values below detection limit), and a case file. Every file is marked "
+            "synthetic. The same seed and scale always give the same bytes. Use it to learn the "
+            "workflow and to check an installation; never as evidence."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        folder = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
+        folder.setHelp(self.tr("Folder that receives the case files; existing files of the same name are replaced."))
+        self.addParameter(folder)
+
+        scale = QgsProcessingParameterNumber(
+            self.SCALE, self.tr("Scale factor (area)"), NumberType.Double, defaultValue=1.0, minValue=0.1, maxValue=1000.0
+        )
+        scale.setHelp(self.tr("Multiplies the site area; 1 gives about 7 ha. Large factors are for benchmarks."))
+        scale.setFlags(scale.flags() | ParameterFlag.FlagAdvanced)
+        self.addParameter(scale)
+
+        seed = QgsProcessingParameterNumber(
+            self.SEED, self.tr("Random seed"), NumberType.Integer, defaultValue=20260315, minValue=0
+        )
+        seed.setHelp(self.tr("The same seed and scale give byte-identical files."))
+        seed.setFlags(seed.flags() | ParameterFlag.FlagAdvanced)
+        self.addParameter(seed)
+
+        self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Sample case layers")))
+        self.addOutput(QgsProcessingOutputString(self.CASE_FILE, self.tr("Case file")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
+        scale = self.parameterAsDouble(parameters, self.SCALE, context)
+        seed = self.parameterAsInt(parameters, self.SEED, context)
+        progress, is_canceled = self.callbacks(feedback)
+        with self.core_errors():
+            paths = generate_sample_case(folder, scale=scale, seed=seed, progress=progress, is_canceled=is_canceled)
+        layers = self._load_on_completion(paths, context)
+        for key, path in sorted(paths.items()):
+            feedback.pushInfo(f"{key}: {path}")
+        return {
+            self.OUTPUT_FOLDER: str(folder),
+            self.OUTPUT_LAYERS: layers,
+            self.CASE_FILE: str(paths.get("case_file", "")),
+        }
+
+    def _load_on_completion(self, paths, context):
+        import pyogrio
+
+        uris = []
+        vectors = paths.get("vectors")
+        if vectors:
+            for layer_name, _geometry_type in pyogrio.list_layers(str(vectors)):
+                uris.append((f"{vectors}|layername={layer_name}", str(layer_name)))
+        for key in ("dem_before", "dem_after", "ortho"):
+            if paths.get(key):
+                uris.append((str(paths[key]), key))
+        for uri, label in uris:
+            context.addLayerToLoadOnCompletion(uri, context.LayerDetails(label, context.project(), self.OUTPUT_LAYERS))
+        return [uri for uri, _ in uris]

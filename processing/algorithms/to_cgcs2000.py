@@ -1,0 +1,146 @@
+"""Reproject layers into the CGCS2000 Gauss-Kruger zone picked from their extent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+)
+
+from ...core.crs import zone_from_epsg
+from ...core.provenance import make_record, write_sidecar
+from ...core.reproject import reproject_layers
+from ...core.vector_io import write_gpkg_layers
+from ..adapter import crs_to_core, layer_source_path, source_to_gdf
+from ..base import ReeAlgorithm
+from ..compat import ParameterFlag, SourceType
+
+
+class ToCgcs2000(ReeAlgorithm):
+    """Reproject vector layers into one CGCS2000 3-degree (or 6-degree) zone."""
+
+    LAYERS = "LAYERS"
+    ZONE_WIDTH = "ZONE_WIDTH"
+    PREFIXED = "PREFIXED"
+    TARGET_CRS = "TARGET_CRS"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    OUTPUT_LAYERS = "OUTPUT_LAYERS"
+    ZONE_CRS = "ZONE_CRS"
+
+    ZH_NAME = "转换到2000国家大地坐标系分带"
+
+    def name(self):
+        return "to_cgcs2000"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Reproject to CGCS2000 zone")
+
+    def groupId(self):  # noqa: N802
+        return "tools"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Reprojects one or more vector layers into the CGCS2000 Gauss-Kruger zone picked "
+            "from the centre of their combined extent (3-degree zones EPSG:4534-4554 by default), "
+            "so every layer lands in the same zone and areas and distances are measured in metres. "
+            "Point layers get CGCS2000 longitude and latitude fields in decimal degrees and in "
+            "degrees-minutes-seconds for the field team. Each layer is written to a GeoPackage in "
+            "the output folder with a provenance record beside it."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        layers = QgsProcessingParameterMultipleLayers(
+            self.LAYERS, self.tr("Layers to reproject"), SourceType.TypeVectorAnyGeometry
+        )
+        layers.setHelp(self.tr("Vector layers in any CRS; a layer without a CRS is refused."))
+        self.addParameter(layers)
+
+        width = QgsProcessingParameterEnum(
+            self.ZONE_WIDTH, self.tr("Zone width"), options=[self.tr("3 degrees"), self.tr("6 degrees")], defaultValue=0
+        )
+        width.setHelp(self.tr("3-degree zones are the norm for large-scale survey maps (1:500 to 1:10 000)."))
+        self.addParameter(width)
+
+        prefixed = QgsProcessingParameterBoolean(
+            self.PREFIXED, self.tr("Zone number as easting prefix"), defaultValue=False
+        )
+        prefixed.setHelp(self.tr("Use the CRS whose eastings carry the zone number (e.g. 38 500 000 m)."))
+        prefixed.setFlags(prefixed.flags() | ParameterFlag.FlagAdvanced)
+        self.addParameter(prefixed)
+
+        target = QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Zone CRS (overrides the automatic choice)"), optional=True)
+        target.setHelp(self.tr("A CGCS2000 Gauss-Kruger CRS (EPSG:4491-4554); leave empty to pick from the extent."))
+        target.setFlags(target.flags() | ParameterFlag.FlagAdvanced)
+        self.addParameter(target)
+
+        folder = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
+        folder.setHelp(self.tr("One GeoPackage per layer, named <layer>_cgcs2000.gpkg, plus provenance."))
+        self.addParameter(folder)
+
+        self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Reprojected layers")))
+        self.addOutput(QgsProcessingOutputString(self.ZONE_CRS, self.tr("Zone CRS")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        layers = self.parameterAsLayerList(parameters, self.LAYERS, context)
+        if not layers:
+            raise QgsProcessingException(self.tr("No layer given."))
+        width = (3, 6)[self.parameterAsEnum(parameters, self.ZONE_WIDTH, context)]
+        prefixed = self.parameterAsBoolean(parameters, self.PREFIXED, context)
+        target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
+        folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
+
+        steps = QgsProcessingMultiStepFeedback(len(layers) + 1, feedback)
+        frames, sources, names = {}, {}, []
+        for index, layer in enumerate(layers):
+            steps.setCurrentStep(index)
+            name = _unique_name(layer.name(), names)
+            names.append(name)
+            frames[name] = source_to_gdf(layer, name, feedback=steps)
+            sources[name] = layer_source_path(layer) or layer.name()
+            if steps.isCanceled():
+                raise QgsProcessingException(self.tr("Canceled: nothing was written."))
+        steps.setCurrentStep(len(layers))
+        with self.core_errors():
+            zone = zone_from_epsg(int(crs_to_core(target).split(":")[1])) if target.isValid() else None
+            projected, zone = reproject_layers(frames, zone=zone, width=width, prefixed=prefixed)
+            outputs = []
+            for name, frame in projected.items():
+                path = folder / f"{_safe_file_name(name)}_cgcs2000.gpkg"
+                write_gpkg_layers(path, {name: frame.drop(columns=["fid"])})
+                record = make_record(
+                    "ree_damage:to_cgcs2000",
+                    inputs={name: sources[name]},
+                    parameters={"zone_width_deg": width, "prefixed": prefixed, "target_crs": zone.authid},
+                    crs=zone.authid,
+                    outputs={"layer": str(path)},
+                    notes=[zone.datum_note("en")],
+                    host=self.host_info(),
+                )
+                write_sidecar(path, record)
+                outputs.append(str(path))
+                feedback.pushInfo(self.tr("Wrote {0} ({1} features) in {2}").format(path, len(frame), zone.authid))
+        for path in outputs:
+            context.addLayerToLoadOnCompletion(
+                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
+            )
+        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: outputs, self.ZONE_CRS: zone.authid}
+
+
+def _unique_name(name: str, taken: list) -> str:
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate, counter = f"{name}_{counter}", counter + 1
+    return candidate
+
+
+def _safe_file_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "layer"

@@ -1,0 +1,93 @@
+"""The base of every ree_damage algorithm: translation, groups, help, feedback glue.
+
+Subclasses follow QGIS's ScriptTemplate skeleton: constant parameter ids, lower-case
+untranslated ``name()``/``groupId()``, ``tr()`` on literals only, ``createInstance()``.
+This base turns QgsProcessingFeedback into core's ``progress``/``is_canceled``
+callables and core's errors into QgsProcessingException.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..core.errors import Canceled, ReeDamageError
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+TRANSLATION_CONTEXT = "ree_damage"
+
+
+def tr(text: str) -> str:
+    """Translate a literal in the plugin's translation context (call at run time only)."""
+    return QCoreApplication.translate(TRANSLATION_CONTEXT, text)
+
+
+def plugin_icon(name: str = "ree_damage.svg") -> QIcon:
+    """An icon of the plugin, loaded by path (no compiled resources)."""
+    return QIcon(str(ICON_DIR / name))
+
+
+class ReeAlgorithm(QgsProcessingAlgorithm):
+    """Common behaviour of the plugin's Processing algorithms."""
+
+    #: Chinese name, shown beside the (translated) display name in the help.
+    ZH_NAME = ""
+
+    def tr(self, text: str) -> str:
+        return tr(text)
+
+    def createInstance(self):  # noqa: N802 - QGIS API
+        return type(self)()
+
+    def group(self) -> str:
+        names = {
+            "tools": self.tr("Tools"),
+            "survey_design": self.tr("Survey design"),
+            "analysis": self.tr("Analysis"),
+            "damage": self.tr("Damage"),
+            "valuation": self.tr("Valuation"),
+            "report": self.tr("Report"),
+            "case": self.tr("Case"),
+        }
+        return names[self.groupId()]
+
+    def icon(self) -> QIcon:
+        return plugin_icon()
+
+    def helpText(self) -> str:  # noqa: N802 - overridden by subclasses
+        return ""
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        title = f"<h3>{self.ZH_NAME} / {self.displayName()}</h3>" if self.ZH_NAME else ""
+        return title + self.helpText()
+
+    # ------------------------------------------------------------------ glue to core
+    @staticmethod
+    def callbacks(feedback):
+        """``(progress, is_canceled)`` for core functions, from a QgsProcessingFeedback."""
+        if feedback is None:
+            return None, None
+
+        def progress(fraction: float) -> None:
+            feedback.setProgress(100.0 * fraction)
+
+        return progress, feedback.isCanceled
+
+    @staticmethod
+    def host_info() -> dict:
+        """Facts about the host application for provenance records."""
+        return {"qgis": Qgis.QGIS_VERSION}
+
+    @contextlib.contextmanager
+    def core_errors(self):
+        """Turn core's errors into QgsProcessingException with the same message."""
+        try:
+            yield
+        except Canceled as exc:
+            raise QgsProcessingException(self.tr("Canceled: nothing was written.")) from exc
+        except ReeDamageError as exc:
+            raise QgsProcessingException(str(exc)) from exc

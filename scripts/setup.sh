@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# One-command setup: QGIS from the operating system, .venv from QGIS's interpreter with
+# --system-site-packages, pinned Python libraries from requirements-dev.txt.
+# Idempotent: each step is skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PYTHON=${SYSTEM_PYTHON:-/usr/bin/python3}
+VENV=.venv
+
+say() { printf '[setup] %s\n' "$*"; }
+
+need_packages=()
+if ! "$SYSTEM_PYTHON" -c "import qgis.core" 2>/dev/null; then
+  need_packages+=(python3-qgis qgis-providers qgis)
+fi
+"$SYSTEM_PYTHON" -c "import ensurepip, venv" 2>/dev/null || need_packages+=(python3-venv)
+command -v lrelease >/dev/null 2>&1 || need_packages+=(qttools5-dev-tools)
+command -v gdal_grid >/dev/null 2>&1 || need_packages+=(gdal-bin)
+command -v git >/dev/null 2>&1 || need_packages+=(git)
+command -v make >/dev/null 2>&1 || need_packages+=(make)
+
+if [ ${#need_packages[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    say "installing from the operating system's packages: ${need_packages[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+  else
+    say "missing: ${need_packages[*]}"
+    say "This is not a Debian/Ubuntu system. Install QGIS (>= 3.22) with its Python bindings from your"
+    say "system's packages (Fedora: dnf install qgis python3-qgis; Arch: pacman -S qgis;"
+    say "macOS/Windows: see README.md, section 'Install into QGIS'), then run make setup again."
+    exit 1
+  fi
+fi
+"$SYSTEM_PYTHON" -c "import qgis.core" || { say "QGIS's Python bindings still do not import with $SYSTEM_PYTHON"; exit 1; }
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import qgis.core" 2>/dev/null; then
+  say "creating $VENV from $SYSTEM_PYTHON with --system-site-packages"
+  rm -rf "$VENV"
+  "$SYSTEM_PYTHON" -m venv --system-site-packages "$VENV"
+fi
+
+stamp="$VENV/.requirements.sha256"
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing the pinned Python libraries (requirements-dev.txt)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+# The package is imported as ree_damage whatever this folder is called.
+mkdir -p .pkg
+[ -e .pkg/ree_damage ] || ln -s .. .pkg/ree_damage
+
+# Translations: .ts files are kept in git, .qm files are built here.
+for ts in resources/i18n/*.ts; do
+  [ -e "$ts" ] || continue
+  qm="${ts%.ts}.qm"
+  if [ ! -e "$qm" ] || [ "$ts" -nt "$qm" ]; then
+    lrelease -silent "$ts" -qm "$qm"
+  fi
+done
+say "ready: $("$VENV/bin/python" -c 'from qgis.core import Qgis; print("QGIS", Qgis.QGIS_VERSION)')"

@@ -1,0 +1,134 @@
+"""Atomic outputs, provenance records, errors, progress, reprojection and the deps check."""
+
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from ree_damage import deps
+from ree_damage.core.atomic import atomic_directory, atomic_outputs, atomic_path
+from ree_damage.core.errors import Canceled, InputError
+from ree_damage.core.progress import Steps, check_canceled
+from ree_damage.core.provenance import make_record, sha256_file, sidecar_path, write_sidecar
+from ree_damage.core.reproject import LONLAT_FIELDS, reproject_layers
+from ree_damage.core.vector_io import write_gpkg_layers
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_outputs_are_all_or_nothing(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    with pytest.raises(FileNotFoundError):
+        with atomic_outputs([a, b]) as (ta, _tb):
+            ta.write_text("a")  # b never written: the run is incomplete
+    assert list(tmp_path.iterdir()) == []
+    with atomic_outputs([a, b]) as (ta, tb):
+        ta.write_text("a")
+        tb.write_text("b")
+    assert a.read_text() + b.read_text() == "ab"
+
+
+def test_atomic_directory(tmp_path):
+    final = tmp_path / "case"
+    with pytest.raises(ValueError):
+        with atomic_directory(final) as staging:
+            (staging / "x.txt").write_text("x")
+            raise ValueError
+    assert list(final.iterdir()) == []
+    with atomic_directory(final) as staging:
+        (staging / "sub").mkdir()
+        (staging / "sub" / "y.txt").write_text("y")
+    assert (final / "sub" / "y.txt").read_text() == "y"
+    assert [p.name for p in final.iterdir()] == ["sub"]
+
+
+def test_provenance_record_hashes_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"abc")
+    record = make_record("ree_damage:test", inputs={"in": source}, parameters={"cell_m": 40}, crs="EPSG:4547")
+    # sha256("abc"), written out
+    assert record["inputs"]["in"]["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert record["time_utc"] == "2026-01-01T00:00:00+00:00"
+    assert record["parameters"] == {"cell_m": 40}
+    out = tmp_path / "result.gpkg"
+    out.write_bytes(b"x")
+    side = write_sidecar(out, record)
+    assert side == sidecar_path(out) and side.name == "result.gpkg.provenance.json"
+    assert json.loads(side.read_text(encoding="utf-8"))["crs"] == "EPSG:4547"
+    assert sha256_file(source) == record["inputs"]["in"]["sha256"]
+
+
+def test_input_error_names_the_place():
+    err = InputError("hole depth is negative", layer="holes", feature=7, column="hole_depth_m")
+    assert str(err) == "hole depth is negative [layer 'holes', feature 7, column 'hole_depth_m']"
+    assert str(InputError("bad cell", cell=(3, 4))) == "bad cell [cell (row 3, col 4)]"
+    assert isinstance(err, ValueError)
+
+
+def test_progress_steps_and_cancel():
+    seen = []
+    steps = Steps(seen.append, [1, 1])
+    steps.stage(0)(0.5)
+    steps.stage(1)(1.0)
+    assert seen == [0.25, 1.0]
+    with pytest.raises(Canceled):
+        check_canceled(lambda: True)
+    check_canceled(lambda: False)
+    check_canceled(None)
+
+
+def test_reproject_layers_pick_one_zone_and_add_lonlat():
+    points = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(115.0, 25.0), Point(115.001, 25.001)], crs=4326)
+    area = gpd.GeoDataFrame({"id": [1]}, geometry=[box(114.99, 24.99, 115.01, 25.01)], crs=4490)
+    out, zone = reproject_layers({"points": points, "area": area})
+    assert zone.epsg == 4547
+    assert out["points"].crs.to_epsg() == 4547 and out["area"].crs.to_epsg() == 4547
+    assert set(LONLAT_FIELDS) <= set(out["points"].columns)
+    assert not set(LONLAT_FIELDS) & set(out["area"].columns)
+    assert out["points"].loc[0, "lon_dms"] == "115°00'00.00\"E"
+    assert out["points"].loc[0, "lat_cgcs2000"] == pytest.approx(25.0, abs=1e-8)
+    # metres, not degrees: the 0.02 x 0.02 degree box is about 2 km x 2.2 km
+    assert 4.0e6 < out["area"].area.iloc[0] < 5.0e6
+
+
+def test_reproject_refuses_a_layer_without_crs():
+    with pytest.raises(InputError, match="no coordinate reference system.*'raw'"):
+        reproject_layers({"raw": gpd.GeoDataFrame(geometry=[Point(0, 0)])})
+
+
+def test_gpkg_is_reproducible(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    frame = gpd.GeoDataFrame({"v": [1.5]}, geometry=[Point(500000, 2765000)], crs=4547)
+    a = write_gpkg_layers(tmp_path / "a.gpkg", {"pts": frame}, {"pts": "synthetic"})
+    b = write_gpkg_layers(tmp_path / "b.gpkg", {"pts": frame}, {"pts": "synthetic"})
+    assert sha256_file(a) == sha256_file(b)
+    back = gpd.read_file(a, layer="pts")
+    assert back.crs.to_epsg() == 4547 and back.loc[0, "v"] == 1.5
+
+
+def test_deps_check_reports_missing_and_old(monkeypatch, tmp_path):
+    monkeypatch.setattr(deps, "REQUIRED", {"nothere": ("no-such-dist-xyz", "1.0"), "pytest": ("pytest", "999.0")})
+    found = deps.problems()
+    assert found[0] == "no-such-dist-xyz is missing (>= 1.0 needed)"
+    assert found[1].startswith("pytest ") and "too old" in found[1]
+    monkeypatch.setenv("REE_DAMAGE_DEPS", str(tmp_path))
+    assert deps.private_deps_dir("/whatever") == Path(tmp_path)
+    assert str(tmp_path) in deps.install_command(deps.private_deps_dir())
+    assert os.fspath(tmp_path) in deps.install_command(tmp_path)
+
+
+def test_deps_all_present_in_this_environment():
+    assert deps.problems() == []
