@@ -20,18 +20,18 @@ from pathlib import Path
 
 DEPS_FOLDER_NAME = "ree_damage_deps"
 
-#: import name -> (distribution name, minimum version)
+#: distribution name -> minimum version
 REQUIRED = {
-    "numpy": ("numpy", "1.22"),
-    "scipy": ("scipy", "1.9"),
-    "pandas": ("pandas", "1.5"),
-    "shapely": ("shapely", "2.0"),
-    "geopandas": ("geopandas", "0.14"),
-    "pyogrio": ("pyogrio", "0.7"),
-    "pyproj": ("pyproj", "3.3"),
-    "rasterio": ("rasterio", "1.3"),
-    "pykrige": ("PyKrige", "1.7"),
-    "openpyxl": ("openpyxl", "3.0"),
+    "numpy": "1.22",
+    "scipy": "1.9",
+    "pandas": "1.5",
+    "shapely": "2.0",
+    "geopandas": "0.14",
+    "pyogrio": "0.7",
+    "pyproj": "3.3",
+    "rasterio": "1.3",
+    "PyKrige": "1.7",
+    "openpyxl": "3.0",
 }
 
 
@@ -65,7 +65,7 @@ def _version_tuple(text: str) -> tuple:
 def problems() -> list[str]:
     """Each missing or too old library, as a sentence; empty when all is well."""
     found = []
-    for module, (distribution, minimum) in REQUIRED.items():
+    for distribution, minimum in REQUIRED.items():
         try:
             version = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:

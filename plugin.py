@@ -142,10 +142,20 @@ class ReeDamagePlugin:
     def _install_translator(self):
         if self.translator is not None:
             return
-        locale = (QSettings().value("locale/userLocale", "") or QLocale.system().name())[:2]
-        qm_file = PLUGIN_DIR / "resources" / "i18n" / f"ree_damage_{locale}.qm"
-        if qm_file.exists():
+        locale = QSettings().value("locale/userLocale", "") or QLocale.system().name()
+        for qm_file in translation_candidates(str(locale)):
             translator = QTranslator()
-            if translator.load(str(qm_file)):
+            if qm_file.exists() and translator.load(str(qm_file)):
                 QCoreApplication.installTranslator(translator)
                 self.translator = translator
+                return
+
+
+def translation_candidates(locale: str) -> list:
+    """The .qm files to try for a QGIS locale name (``zh-Hans``, ``zh_CN``, ``zh``...)."""
+    folder = PLUGIN_DIR / "resources" / "i18n"
+    normal = locale.replace("-", "_")
+    names = [normal, normal[:2]]
+    if normal.startswith("zh") and not any(tag in normal for tag in ("Hant", "TW", "HK", "MO")):
+        names.insert(0, "zh_CN")  # simplified Chinese, whatever QGIS calls it
+    return [folder / f"ree_damage_{name}.qm" for name in dict.fromkeys(names)]

@@ -7,7 +7,8 @@ progress callback into consecutive weighted stages, like QgsProcessingMultiStepF
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from collections.abc import Sequence
+from typing import Callable, Optional
 
 from .errors import Canceled
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from qgis.core import (
     Qgis,
-    QgsField,
     QgsFeatureSink,
+    QgsField,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingParameterDefinition,

@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG_PARENT = ROOT / ".pkg"
 
 
+def _keep_root_off_sys_path() -> None:
+    """The root must only be reachable as ``ree_damage``: seen as a top-level folder, its
+    ``processing`` package would shadow QGIS's own ``processing`` module."""
+    sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != ROOT]
+
+
 def _ensure_package_link() -> None:
     link = PKG_PARENT / "ree_damage"
     PKG_PARENT.mkdir(exist_ok=True)
@@ -37,5 +43,6 @@ def _hide_qgis() -> None:
 
 if os.environ.get("REE_HIDE_QGIS") == "1":
     _hide_qgis()
+_keep_root_off_sys_path()
 _ensure_package_link()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -120,7 +120,7 @@ def test_gpkg_is_reproducible(tmp_path, monkeypatch):
 
 
 def test_deps_check_reports_missing_and_old(monkeypatch, tmp_path):
-    monkeypatch.setattr(deps, "REQUIRED", {"nothere": ("no-such-dist-xyz", "1.0"), "pytest": ("pytest", "999.0")})
+    monkeypatch.setattr(deps, "REQUIRED", {"no-such-dist-xyz": "1.0", "pytest": "999.0"})
     found = deps.problems()
     assert found[0] == "no-such-dist-xyz is missing (>= 1.0 needed)"
     assert found[1].startswith("pytest ") and "too old" in found[1]

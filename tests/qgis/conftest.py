@@ -1,0 +1,74 @@
+"""Shared helpers for the tests that run real QGIS (pytest-qgis, offscreen)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PKG_PARENT = ROOT / ".pkg"
+
+
+def _add_qgis_python_plugins_to_path() -> None:
+    """QGIS's own `processing` package lives in <pkgdata>/python/plugins; make it importable."""
+    from qgis.core import QgsApplication
+
+    prefix = Path(QgsApplication.prefixPath() or "/usr")
+    for candidate in (Path(QgsApplication.pkgDataPath()) / "python" / "plugins", prefix / "share/qgis/python/plugins"):
+        if (candidate / "processing").is_dir() and str(candidate) not in sys.path:
+            sys.path.append(str(candidate))
+            return
+
+
+_add_qgis_python_plugins_to_path()
+
+
+def qgis_process_command() -> list[str]:
+    """The qgis_process binary: QGIS_PROCESS, else qgis_process.bin (Debian 12), else qgis_process."""
+    explicit = os.environ.get("QGIS_PROCESS")
+    if explicit:
+        return explicit.split()
+    for name in ("qgis_process.bin", "qgis_process"):
+        found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+        if found:
+            return [found]
+    pytest.skip("qgis_process is not installed")
+
+
+def qgis_process_env(home: Path) -> dict:
+    """Environment for qgis_process: isolated profile, the plugin on QGIS_PLUGINPATH, our libraries."""
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(home),
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(PKG_PARENT),
+        # QGIS's embedded interpreter does not see the venv: hand it our site-packages
+        REE_DAMAGE_DEPS=sysconfig.get_paths()["purelib"],
+    )
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+@pytest.fixture()
+def provider(qgis_app, qgis_processing):
+    """The ree_damage provider registered in the Processing registry for one test."""
+    from qgis.core import QgsApplication
+
+    from ree_damage.processing.provider import ReeDamageProvider
+
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById("ree_damage")
+    if existing is None:
+        existing = ReeDamageProvider()
+        registry.addProvider(existing)
+    yield existing
+
+
+def python_executable() -> str:
+    return sys.executable

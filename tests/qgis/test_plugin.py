@@ -1,0 +1,78 @@
+"""The plugin loads as QGIS loads it and leaves nothing behind when unloaded."""
+
+from qgis.core import QgsApplication, QgsProcessingAlgorithm
+from qgis.PyQt.QtWidgets import QMenu, QToolBar
+
+import ree_damage
+from ree_damage.plugin import MENU_OBJECT_NAME, TOOLBAR_OBJECT_NAME
+
+EXPECTED_ALGORITHMS = {"ree_damage:sample_case", "ree_damage:to_cgcs2000"}
+
+
+def _our_menus(main_window):
+    return [a for a in main_window.menuBar().actions() if isinstance(a.menu(), QMenu) and a.menu().objectName() == MENU_OBJECT_NAME]
+
+
+def test_plugin_lifecycle(qgis_app, qgis_iface, qgis_processing):
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("ree_damage") is not None:  # left by another test
+        registry.removeProvider(registry.providerById("ree_damage"))
+    plugin = ree_damage.classFactory(qgis_iface)
+    plugin.initGui()
+    try:
+        provider = registry.providerById("ree_damage")
+        assert provider is not None, plugin.dependency_problems
+        assert EXPECTED_ALGORITHMS <= {a.id() for a in provider.algorithms()}
+        assert provider.icon() is not None and not provider.icon().isNull()
+        main_window = qgis_iface.mainWindow()
+        (menu_action,) = _our_menus(main_window)
+        texts = [a.text() for a in menu_action.menu().actions() if not a.isSeparator()]
+        assert len(texts) >= 3 and all(texts)
+        assert main_window.findChild(QToolBar, TOOLBAR_OBJECT_NAME) is not None
+    finally:
+        plugin.unload()
+    assert registry.providerById("ree_damage") is None
+    assert _our_menus(qgis_iface.mainWindow()) == []
+    assert qgis_iface.mainWindow().findChild(QToolBar, TOOLBAR_OBJECT_NAME) is None
+    # loading twice after an unload works (plugin reload in QGIS)
+    again = ree_damage.classFactory(qgis_iface)
+    again.initGui()
+    assert registry.providerById("ree_damage") is not None
+    again.unload()
+    assert registry.providerById("ree_damage") is None
+
+
+def test_algorithms_follow_the_qgis_skeleton(provider):
+    for algorithm in provider.algorithms():
+        name = algorithm.name()
+        assert name == name.lower() and " " not in name, name
+        assert algorithm.groupId() == algorithm.groupId().lower()
+        assert algorithm.displayName() and algorithm.group()
+        assert algorithm.shortHelpString(), f"{name} has no help"
+        assert algorithm.ZH_NAME, f"{name} has no Chinese name"
+        clone = algorithm.createInstance()
+        assert isinstance(clone, type(algorithm)) and clone is not algorithm
+        assert isinstance(clone, QgsProcessingAlgorithm)
+        for parameter in algorithm.parameterDefinitions():
+            assert parameter.help(), f"{name}: parameter {parameter.name()} has no help"
+            assert parameter.name() == parameter.name().upper(), f"{name}: {parameter.name()} is not a constant id"
+
+
+def test_chinese_translation_is_used(qgis_app):
+    from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+
+    from ree_damage.plugin import translation_candidates
+    from ree_damage.processing.algorithms.to_cgcs2000 import ToCgcs2000
+
+    qm = next(p for p in translation_candidates("zh-Hans") if p.exists())
+    assert qm.name == "ree_damage_zh_CN.qm"
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    QCoreApplication.installTranslator(translator)
+    try:
+        algorithm = ToCgcs2000()
+        assert algorithm.displayName() == "转换到2000国家大地坐标系分带"
+        assert algorithm.group() == "工具"
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert ToCgcs2000().displayName() == "Reproject to CGCS2000 zone"

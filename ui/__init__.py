@@ -1,0 +1,1 @@
+"""Qt widgets and dialogs; they talk to processing/ by running algorithms."""
