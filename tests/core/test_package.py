@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # Keys the official repository's upload validator requires (plus the ones we promise).
-REQUIRED_KEYS = ["name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository"]
-PROMISED_KEYS = ["qgisMaximumVersion", "tracker", "homepage", "tags", "category", "icon", "hasProcessingProvider", "changelog"]
+REQUIRED_KEYS = ["name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "tracker", "repository"]
+PROMISED_KEYS = ["qgisMaximumVersion", "homepage", "tags", "category", "icon", "hasProcessingProvider", "changelog"]
 
 
 def _committed() -> bool:
