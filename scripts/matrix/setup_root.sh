@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Build (or reuse) the matrix roots:  setup_root.sh [suite...]   (default: $REE_MATRIX_SUITES = "trixie sid")
+#
+# For each suite:
+#   1. root  : debootstrap --variant=minbase from THIS machine's Debian mirror (read from its apt
+#              sources), then apt-get install --no-install-recommends $ROOT_PACKAGES. Built in
+#              <root>.partial and renamed when complete, so an interrupted build never looks complete.
+#              Skipped when <root>/.ree-root-stamp exists.
+#   2. venv  : /opt/ree-venv inside the root, from the root's /usr/bin/python3 with
+#              --system-site-packages (Debian's numpy, GDAL, QGIS bindings), + requirements-<suite>.txt.
+#              Rebuilt only when the requirements file changes (hash in /opt/ree-venv/.ree-venv-stamp).
+# Build times go to <root>/.ree-build-times. A per-suite flock makes concurrent runs safe.
+# REE_MATRIX_REBUILD=1 forces a rebuild of the root; REE_MATRIX_REBUILD=venv only of the venv.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+[ "$(id -u)" = 0 ] || die "setup_root.sh needs root (debootstrap, chroot)"
+command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
+RUN="$MATRIX_DIR/run_in_root.sh"
+# be gentle with the shared cores
+NICE=(nice -n 10)
+command -v ionice >/dev/null && NICE+=(ionice -c 3)
+
+build_root() {
+    local suite="$1" R="$2" mirror part t0 t1
+    mirror="$(host_mirror)"
+    part="$R.partial"
+    log "$suite: building root from $mirror (debootstrap minbase + $ROOT_PACKAGES)"
+    t0=$(date +%s)
+    rm -rf "$part"
+    mkdir -p "$MATRIX_CACHE"
+    # debootstrap mounts /proc etc. itself; a private mount namespace guarantees nothing is left behind
+    "${NICE[@]}" unshare --mount --propagation private -- \
+        debootstrap --variant=minbase --components=main --include=ca-certificates \
+        "$suite" "$part" "$mirror" >"$MATRIX_CACHE/$suite.debootstrap.log" 2>&1 \
+        || { tail -n 30 "$MATRIX_CACHE/$suite.debootstrap.log" >&2; die "$suite: debootstrap failed (log: $MATRIX_CACHE/$suite.debootstrap.log)"; }
+    printf 'deb %s %s main\n' "$mirror" "$suite" >"$part/etc/apt/sources.list"
+    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$part/etc/apt/apt.conf.d/90ree-norecommends"
+    # carry over the host's apt date checks (a host whose mirror is a frozen snapshot turns them off)
+    apt-config dump 2>/dev/null | grep -E '^Acquire::Check-(Valid-Until|Date) ' >"$part/etc/apt/apt.conf.d/80ree-host-checks" || true
+    printf '#!/bin/sh\nexit 101\n' >"$part/usr/sbin/policy-rc.d"; chmod +x "$part/usr/sbin/policy-rc.d"
+    # shellcheck disable=SC2086
+    "${NICE[@]}" "$RUN" "$part" sh -c "apt-get update -q && apt-get install -y -q $ROOT_PACKAGES && apt-get clean" \
+        >"$MATRIX_CACHE/$suite.apt.log" 2>&1 \
+        || { tail -n 30 "$MATRIX_CACHE/$suite.apt.log" >&2; die "$suite: apt-get install failed (log: $MATRIX_CACHE/$suite.apt.log)"; }
+    t1=$(date +%s)
+    {
+        echo "suite=$suite"
+        echo "mirror=$mirror"
+        echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "root_seconds=$((t1 - t0))"
+        chroot "$part" dpkg-query -W -f='pkg:${Package}=${Version}\n' python3 python3-qgis qgis python3-numpy python3-gdal 2>/dev/null || true
+    } >"$part/$ROOT_STAMP"
+    cp "$part/$ROOT_STAMP" "$part/.ree-build-times"
+    rm -rf "$R"
+    mv "$part" "$R"
+    log "$suite: root built in $((t1 - t0)) s ($(du -sh "$R" 2>/dev/null | cut -f1))"
+}
+
+build_venv() {
+    local suite="$1" R="$2" req hash t0 t1
+    req="$(requirements_file "$suite")"
+    [ -f "$req" ] || die "$suite: no requirements file $req"
+    hash="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ "${REE_MATRIX_REBUILD:-}" != venv ] && [ "$(cat "$R$VENV_STAMP" 2>/dev/null)" = "$hash" ]; then
+        log "$suite: venv up to date"
+        return
+    fi
+    log "$suite: building venv $VENV_IN_ROOT (--system-site-packages) from $(basename "$req")"
+    t0=$(date +%s)
+    "${NICE[@]}" "$RUN" "$suite" sh -ec "
+        rm -rf '$VENV_IN_ROOT'
+        /usr/bin/python3 -m venv --system-site-packages '$VENV_IN_ROOT'
+        '$VENV_IN_ROOT/bin/python' -m pip install -q --no-cache-dir --only-binary=:all: -r '$req'
+        # numpy, GDAL and the QGIS bindings must come from Debian (the ABI they were built against)
+        '$VENV_IN_ROOT/bin/python' '$MATRIX_DIR/check_venv.py'
+    " >"$MATRIX_CACHE/$suite.venv.log" 2>&1 \
+        || { tail -n 30 "$MATRIX_CACHE/$suite.venv.log" >&2; die "$suite: venv failed (log: $MATRIX_CACHE/$suite.venv.log)"; }
+    printf '%s\n' "$hash" >"$R$VENV_STAMP"
+    t1=$(date +%s)
+    sed -i '/^venv_seconds=/d' "$R/.ree-build-times"
+    echo "venv_seconds=$((t1 - t0))" >>"$R/.ree-build-times"
+    log "$suite: venv built in $((t1 - t0)) s"
+}
+
+setup_suite() {
+    local suite="$1" R
+    R="$(root_dir "$suite")"
+    mkdir -p "$MATRIX_CACHE"
+    exec 9>"$MATRIX_CACHE/.$suite.lock"
+    flock 9
+    if [ "${REE_MATRIX_REBUILD:-}" = 1 ]; then rm -f "$R/$ROOT_STAMP"; fi
+    if [ -f "$R/$ROOT_STAMP" ]; then
+        log "$suite: root cached at $R"
+    else
+        build_root "$suite" "$R"
+    fi
+    build_venv "$suite" "$R"
+    flock -u 9
+}
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || read -r -a suites <<<"$MATRIX_SUITES"
+for s in "${suites[@]}"; do
+    setup_suite "$s"
+done
