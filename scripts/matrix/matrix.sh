@@ -20,11 +20,15 @@ run_suite() {
         log "$suite: root not built: run 'make setup-matrix'"
         return 1
     fi
+    # shared lock: setup_root.sh (exclusive) never rebuilds a root or venv under a running test
+    exec 8>"$MATRIX_CACHE/.$suite.lock"
+    flock -s 8
     t0=$(date +%s)
     "$MATRIX_DIR/run_in_root.sh" "$suite" nice -n 5 "$VENV_IN_ROOT/bin/python" "$MATRIX_DIR/in_root.py" \
         --results "$out" --suite "$suite" 2>&1 | tee "$out/run.log" | grep -v -e '^QStandardPaths' -e 'setapi() is deprecated'
     rc=${PIPESTATUS[0]}
     echo "$(( $(date +%s) - t0 ))" >"$out/seconds"
+    flock -u 8
     return "$rc"
 }
 

@@ -71,7 +71,7 @@ for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY PIP_IND
 done
 
 set +e
-chroot "$R" /usr/bin/env -i "${envs[@]}" "$@"
+chroot "$R" /usr/bin/env -i -C "$REPO_DIR" "${envs[@]}" "$@"
 rc=$?
 set -e
 exit "$rc"

@@ -10,7 +10,8 @@
 #              --system-site-packages (Debian's numpy, GDAL, QGIS bindings), + requirements-<suite>.txt.
 #              Rebuilt only when the requirements file changes (hash in /opt/ree-venv/.ree-venv-stamp).
 # Build times go to <root>/.ree-build-times. A per-suite flock makes concurrent runs safe.
-# REE_MATRIX_REBUILD=1 forces a rebuild of the root; REE_MATRIX_REBUILD=venv only of the venv.
+# REE_MATRIX_REBUILD=1 forces a rebuild of the root; REE_MATRIX_REBUILD=venv only of the venv;
+# REE_MATRIX_MAX_AGE_DAYS=N rebuilds roots older than N days (default: never).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -90,6 +91,12 @@ setup_suite() {
     exec 9>"$MATRIX_CACHE/.$suite.lock"
     flock 9
     if [ "${REE_MATRIX_REBUILD:-}" = 1 ]; then rm -f "$R/$ROOT_STAMP"; fi
+    # optional refresh of old roots (sid moves daily): REE_MATRIX_MAX_AGE_DAYS=14
+    if [ -n "${REE_MATRIX_MAX_AGE_DAYS:-}" ] && [ -f "$R/$ROOT_STAMP" ] \
+        && [ -n "$(find "$R/$ROOT_STAMP" -mtime "+$REE_MATRIX_MAX_AGE_DAYS")" ]; then
+        log "$suite: root older than $REE_MATRIX_MAX_AGE_DAYS days: rebuilding"
+        rm -f "$R/$ROOT_STAMP"
+    fi
     if [ -f "$R/$ROOT_STAMP" ]; then
         log "$suite: root cached at $R"
     else

@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 algorithms = sorted(prov.get("algorithms", {}))
         except ValueError as exc:
             summary["errors"].append(f"list: {exc}: {tail(proc.stderr)}")
+        if summary["provider_found"] and not algorithms:
+            summary["errors"].append(f"provider {PROVIDER!r} lists no algorithm")
         if not summary["provider_found"]:
             summary["errors"].append(f"provider {PROVIDER!r} not in 'qgis_process list' (plugin not loaded?)")
 
