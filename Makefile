@@ -1,5 +1,5 @@
 # ree_damage: rare-earth damage assessment plugin for QGIS.
-# make setup | test | demo | package | install-plugin | bench | lint
+# make setup | test | demo | package | install-plugin | bench | lint | qt6-check | test-matrix
 SHELL := /bin/bash
 PY := .venv/bin/python
 export QT_QPA_PLATFORM ?= offscreen
@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 CORE_PYTEST := REE_HIDE_QGIS=1 $(PY) -m pytest -p no:pytest_qgis tests/core
 QGIS_PYTEST := $(PY) -m pytest tests/qgis
 
-.PHONY: setup test lint test-core test-qgis demo package install-plugin bench translations clean
+.PHONY: setup test lint qt6-check test-core test-qgis demo package install-plugin bench clean setup-matrix test-matrix
 
 setup:
 	@bash scripts/setup.sh
@@ -16,7 +16,12 @@ setup:
 lint: setup
 	$(PY) -m ruff check .
 
-test: setup lint
+# Qt 6 / QGIS 4 readiness without a Qt 6 QGIS: our checks (QT601-QT606) + flake8-qgis (QGS*)
+qt6-check: setup
+	$(PY) scripts/qt6_check.py
+	$(PY) -m flake8 .
+
+test: setup lint qt6-check
 	$(CORE_PYTEST) -q
 	$(QGIS_PYTEST) -q
 
@@ -38,7 +43,12 @@ install-plugin: setup
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-translations: setup
+# QGIS 3.40 (Debian trixie) and 3.44 (Debian sid) in cached debootstrap roots
+setup-matrix:
+	bash scripts/matrix/setup_root.sh
+
+test-matrix: setup-matrix
+	bash scripts/matrix/matrix.sh
 
 clean:
 	rm -rf dist build demo_output .pkg .pytest_cache .ruff_cache .hypothesis

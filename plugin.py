@@ -117,7 +117,7 @@ class ReeDamagePlugin:
     # ------------------------------------------------------------ actions
     def open_algorithm(self, algorithm_id: str):
         """Open the Processing dialog of one of the plugin's algorithms."""
-        import processing
+        from qgis import processing
 
         processing.execAlgorithmDialog(algorithm_id, {})
 

@@ -29,7 +29,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
-from .compat import SinkFlag, WkbType, make_field
+from .compat import SinkFlag, WkbType, make_field, raster_writer_succeeded
 
 
 # ------------------------------------------------------------------------------ CRS
@@ -218,7 +218,7 @@ def raster_path(layer, context=None, feedback=None) -> str:
     if not pipe.set(provider.clone()):
         raise QgsProcessingException(f"cannot read raster layer '{layer.name()}'")
     error = writer.writeRaster(pipe, provider.xSize(), provider.ySize(), provider.extent(), provider.crs())
-    if error != QgsRasterFileWriter.WriterError.NoError:
+    if not raster_writer_succeeded(error):
         raise QgsProcessingException(f"cannot export raster layer '{layer.name()}' ({error})")
     return target
 

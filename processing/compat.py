@@ -24,7 +24,17 @@ from qgis.core import (
 
 def _pick(new_home: str, old_home):
     """Qgis.<new_home> where this QGIS has it, else the old class-scoped enum."""
-    return getattr(Qgis, new_home, None) or old_home
+    found = getattr(Qgis, new_home, None)
+    return old_home if found is None else found
+
+
+_MISSING = object()
+
+
+def _member(enum, new_name: str, old_name: str):
+    """A member by its new name (QGIS >= 3.36 renamed many) or, failing that, its old one."""
+    found = getattr(enum, new_name, _MISSING)
+    return getattr(enum, old_name) if found is _MISSING else found
 
 
 SourceType = _pick("ProcessingSourceType", QgsProcessing.SourceType)
@@ -36,6 +46,34 @@ AlgorithmFlag = _pick("ProcessingAlgorithmFlag", QgsProcessingAlgorithm.Flag)
 GeometryType = _pick("GeometryType", QgsWkbTypes.GeometryType)
 WkbType = _pick("WkbType", QgsWkbTypes.Type)
 SinkFlag = QgsFeatureSink.Flag
+
+# Members whose names changed with the move to Qgis (3.36+); the old names are aliases
+# there today but may not survive QGIS 4, and the new names do not exist on 3.22.
+SOURCE_VECTOR_ANY = _member(SourceType, "VectorAnyGeometry", "TypeVectorAnyGeometry")
+SOURCE_VECTOR_POINT = _member(SourceType, "VectorPoint", "TypeVectorPoint")
+SOURCE_VECTOR_LINE = _member(SourceType, "VectorLine", "TypeVectorLine")
+SOURCE_VECTOR_POLYGON = _member(SourceType, "VectorPolygon", "TypeVectorPolygon")
+SOURCE_VECTOR = _member(SourceType, "Vector", "TypeVector")
+SOURCE_RASTER = _member(SourceType, "Raster", "TypeRaster")
+FLAG_ADVANCED = _member(ParameterFlag, "Advanced", "FlagAdvanced")
+FLAG_OPTIONAL = _member(ParameterFlag, "Optional", "FlagOptional")
+ALGORITHM_NO_THREADING = _member(AlgorithmFlag, "NoThreading", "FlagNoThreading")
+NUMBER_DOUBLE = NumberType.Double
+NUMBER_INTEGER = NumberType.Integer
+
+
+def raster_writer_succeeded(result) -> bool:
+    """True if QgsRasterFileWriter.writeRaster returned success (NoError / Success)."""
+    from qgis.core import QgsRasterFileWriter
+
+    enum = _pick("RasterFileWriterResult", QgsRasterFileWriter.WriterError)
+    return result == _member(enum, "Success", "NoError")
+
+
+def advanced(parameter):
+    """Mark a parameter as an expert knob (hidden under "Advanced parameters")."""
+    parameter.setFlags(parameter.flags() | FLAG_ADVANCED)
+    return parameter
 
 try:  # QGIS >= 3.38 (and Qt 6): fields are typed with QMetaType
     from qgis.PyQt.QtCore import QMetaType

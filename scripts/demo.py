@@ -17,9 +17,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.output).resolve()
     app = start()
+    from qgis import processing
     from qgis.core import QgsProcessingFeedback
-
-    import processing
 
     class Feedback(QgsProcessingFeedback):
         def reportError(self, error, fatalError=False):  # noqa: N802, N803

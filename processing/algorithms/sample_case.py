@@ -13,7 +13,7 @@ from qgis.core import (
 
 from ...resources.sample_case import generate_sample_case
 from ..base import ReeAlgorithm
-from ..compat import NumberType, ParameterFlag
+from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, advanced
 
 
 class SampleCase(ReeAlgorithm):
@@ -53,17 +53,17 @@ class SampleCase(ReeAlgorithm):
         self.addParameter(folder)
 
         scale = QgsProcessingParameterNumber(
-            self.SCALE, self.tr("Scale factor (area)"), NumberType.Double, defaultValue=1.0, minValue=0.1, maxValue=1000.0
+            self.SCALE, self.tr("Scale factor (area)"), NUMBER_DOUBLE, defaultValue=1.0, minValue=0.1, maxValue=1000.0
         )
         scale.setHelp(self.tr("Multiplies the site area; 1 gives about 7 ha. Large factors are for benchmarks."))
-        scale.setFlags(scale.flags() | ParameterFlag.FlagAdvanced)
+        advanced(scale)
         self.addParameter(scale)
 
         seed = QgsProcessingParameterNumber(
-            self.SEED, self.tr("Random seed"), NumberType.Integer, defaultValue=20260315, minValue=0
+            self.SEED, self.tr("Random seed"), NUMBER_INTEGER, defaultValue=20260315, minValue=0
         )
         seed.setHelp(self.tr("The same seed and scale give byte-identical files."))
-        seed.setFlags(seed.flags() | ParameterFlag.FlagAdvanced)
+        advanced(seed)
         self.addParameter(seed)
 
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Sample case layers")))

@@ -22,7 +22,7 @@ from ...core.reproject import reproject_layers
 from ...core.vector_io import write_gpkg_layers
 from ..adapter import crs_to_core, layer_source_path, source_to_gdf
 from ..base import ReeAlgorithm
-from ..compat import ParameterFlag, SourceType
+from ..compat import SOURCE_VECTOR_ANY, advanced
 
 
 class ToCgcs2000(ReeAlgorithm):
@@ -59,7 +59,7 @@ class ToCgcs2000(ReeAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         layers = QgsProcessingParameterMultipleLayers(
-            self.LAYERS, self.tr("Layers to reproject"), SourceType.TypeVectorAnyGeometry
+            self.LAYERS, self.tr("Layers to reproject"), SOURCE_VECTOR_ANY
         )
         layers.setHelp(self.tr("Vector layers in any CRS; a layer without a CRS is refused."))
         self.addParameter(layers)
@@ -74,12 +74,12 @@ class ToCgcs2000(ReeAlgorithm):
             self.PREFIXED, self.tr("Zone number as easting prefix"), defaultValue=False
         )
         prefixed.setHelp(self.tr("Use the CRS whose eastings carry the zone number (e.g. 38 500 000 m)."))
-        prefixed.setFlags(prefixed.flags() | ParameterFlag.FlagAdvanced)
+        advanced(prefixed)
         self.addParameter(prefixed)
 
         target = QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Zone CRS (overrides the automatic choice)"), optional=True)
         target.setHelp(self.tr("A CGCS2000 Gauss-Kruger CRS (EPSG:4491-4554); leave empty to pick from the extent."))
-        target.setFlags(target.flags() | ParameterFlag.FlagAdvanced)
+        advanced(target)
         self.addParameter(target)
 
         folder = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))

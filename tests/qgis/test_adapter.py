@@ -1,6 +1,7 @@
 """The adapter moves features between QGIS and GeoDataFrames for every kind of source."""
 
 import pytest
+from qgis import processing
 from qgis.core import (
     QgsFeature,
     QgsGeometry,
@@ -13,7 +14,6 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-import processing
 from ree_damage.processing.adapter import gdf_to_sink, source_to_gdf
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 from pyproj import Transformer
+from qgis import processing
 from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
-import processing
 from ree_damage.processing.algorithms.to_cgcs2000 import ToCgcs2000
 
 
