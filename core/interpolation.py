@@ -1,0 +1,964 @@
+"""interpolate: IDW and ordinary kriging of lab results onto the case grid.
+
+One call handles several indicators (fields) and depth layers; for each it
+
+* prepares the points: censored values replaced by the rule asked for (default DL/2,
+  recorded), missing values dropped (named), duplicate locations merged by their mean
+  (named), optional natural-log transform (values must be > 0) and trend removal;
+* runs every method asked for: IDW (power, k nearest or radius, or global) and/or
+  ordinary kriging with an automatically fitted variogram on a local neighbourhood
+  (:mod:`ree_damage.core.kriging`, :mod:`ree_damage.core.variogram`);
+* cross-validates every run by leave-one-out (each point predicted from the others with
+  the same parameters and, for kriging, the same fitted variogram): RMSE, mean error,
+  mean absolute error and, for kriging, the mean standardised squared error (MSSE,
+  ideally 1);
+* computes, for kriging with a threshold (the baseline), the probability that the true
+  value exceeds it.
+
+Conventions (documented defaults)
+---------------------------------
+* Log-normal kriging back-transform (Journel 1980; Cressie 1993, eq. 3.2.40):
+  ``C* = exp(Y* + sigma^2/2 - m)`` with Y* and sigma^2 the ordinary kriging estimate and
+  variance of ``Y = ln C`` and m the Lagrange multiplier of ``Gamma lambda + m 1 = gamma``.
+  The variance raster of a log run is the kriging variance of ln C.
+* Trend removal: a polynomial in the coordinates (``"linear"`` or ``"quadratic"``) fitted
+  by least squares; its residuals are kriged and the trend is added back. The trend is
+  treated as known (its estimation error is not in the kriging variance).
+* Exceedance probability: Gaussian kriging error on the kriged scale (log scale for a
+  log run): ``P(C > t) = 1 - Phi((g(t) - Y*) / sigma)``, g = ln for a log run, identity
+  otherwise, Y* including the trend. Where sigma = 0 the probability is 0 or 1.
+* Cross-validation errors are ``error = predicted - observed`` (a mean error > 0 means
+  over-estimation), in the indicator's units (back-transformed for a log run); the
+  standardised errors of the MSSE are on the kriged scale.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from .censored import DEFAULT_RULE, FLAG_MEASURED, check_rule, substitute
+from .errors import InputError
+from .idw import idw_grid, idw_points
+from .kriging import LocalKriging, check_kriging_points
+from .progress import CancelFn, ProgressFn, Steps, check_canceled
+from .raster_io import GridSpec, polygon_mask
+from .variogram import VariogramFit, VariogramModel, fit_variogram
+
+METHODS = ("idw", "ok")
+"""Method names: inverse distance weighting, ordinary kriging."""
+
+DUPLICATE_TOLERANCE = 1e-3
+"""Points closer than this (m, per coordinate, after rounding) are one location."""
+
+EXCEEDANCE_ASSUMPTION = (
+    "Gaussian kriging error on the kriged scale: P(C > t) = 1 - Phi((g(t) - Y*) / sigma), "
+    "g = ln for a log-transformed run, identity otherwise"
+)
+LOGNORMAL_BACKTRANSFORM = "C* = exp(Y* + sigma^2/2 - m), m the OK Lagrange multiplier (Journel 1980)"
+
+
+@dataclass
+class IDWParams:
+    """IDW parameters (see :func:`ree_damage.core.idw.idw_grid`).
+
+    ``k=None`` with ``radius=None`` is global IDW (every point, as QGIS's IDW).
+    """
+
+    power: float = 2.0
+    k: Optional[int] = 12
+    radius: Optional[float] = None
+    min_points: int = 1
+
+
+@dataclass
+class KrigingParams:
+    """Ordinary kriging parameters.
+
+    Attributes
+    ----------
+    model : str
+        ``"auto"`` (spherical, exponential and gaussian are fitted; the lowest weighted
+        residual cost wins) or one of them.
+    k : int
+        Neighbours per cell (local neighbourhood, the k nearest).
+    nugget : bool
+        Fit a nugget.
+    weights : str
+        Least-squares weights of the variogram fit (default Cressie's N_j/gamma^2).
+    n_lags, max_lag, min_pairs
+        Experimental variogram bins (default 12 bins up to half the data diagonal; bins
+        with fewer than 30 pairs are not fitted).
+    anisotropy_scaling, anisotropy_angle : float
+        Geometric anisotropy: major/minor range ratio and major-axis direction (degrees
+        counter-clockwise from east).
+    log_transform : bool
+        Krige ln C and back-transform (lognormal kriging).
+    trend : str or None
+        ``None``, ``"linear"`` or ``"quadratic"`` trend removal.
+    variogram : VariogramModel, optional
+        Use this model instead of fitting one.
+    """
+
+    model: str = "auto"
+    k: int = 16
+    nugget: bool = True
+    weights: str = "cressie"
+    n_lags: int = 12
+    max_lag: Optional[float] = None
+    min_pairs: int = 30
+    anisotropy_scaling: float = 1.0
+    anisotropy_angle: float = 0.0
+    log_transform: bool = False
+    trend: Optional[str] = None
+    variogram: Optional[VariogramModel] = None
+
+
+@dataclass
+class CrossValidation:
+    """Leave-one-out cross-validation of one run.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per point: ``sample_id, x, y, observed, predicted, error, variance,
+        std_error`` (error = predicted - observed; variance and std_error for kriging).
+    """
+
+    table: pd.DataFrame
+
+    @property
+    def n(self) -> int:
+        return int(np.isfinite(self.table["error"]).sum())
+
+    @property
+    def rmse(self) -> float:
+        e = self.table["error"].to_numpy(float)
+        return float(np.sqrt(np.nanmean(e * e))) if self.n else float("nan")
+
+    @property
+    def me(self) -> float:
+        return float(np.nanmean(self.table["error"])) if self.n else float("nan")
+
+    @property
+    def mae(self) -> float:
+        return float(np.nanmean(np.abs(self.table["error"]))) if self.n else float("nan")
+
+    @property
+    def msse(self) -> float:
+        s = self.table["std_error"].to_numpy(float)
+        return float(np.nanmean(s * s)) if np.isfinite(s).any() else float("nan")
+
+    def summary(self) -> dict:
+        return {"n": self.n, "rmse": self.rmse, "me": self.me, "mae": self.mae, "msse": self.msse}
+
+
+@dataclass
+class Surface:
+    """One interpolated indicator (and depth layer) by one method.
+
+    Attributes
+    ----------
+    field, layer, method : str / object
+        Indicator field, depth layer (None for all points) and ``"idw"`` or ``"ok"``.
+    prediction : numpy.ndarray of float32 (rows, cols)
+        In the indicator's units; NaN outside the case area.
+    variance : numpy.ndarray or None
+        Kriging variance (of ln C for a log run).
+    exceedance : numpy.ndarray or None
+        Probability of exceeding ``threshold`` (kriging with a threshold only).
+    variogram : VariogramFit or None
+    cross_validation : CrossValidation
+    n_points : int
+        Points after merging duplicates.
+    parameters : dict
+        Everything that defines the run (for provenance).
+    warnings : list of str
+    """
+
+    field: str
+    layer: Any
+    method: str
+    unit: str
+    prediction: np.ndarray
+    variance: Optional[np.ndarray]
+    exceedance: Optional[np.ndarray]
+    threshold: Optional[float]
+    variogram: Optional[VariogramFit]
+    cross_validation: CrossValidation
+    n_points: int
+    parameters: dict
+    warnings: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """File-name stem, e.g. ``Cd_L0-50_ok``."""
+        parts = [_safe(self.field)]
+        if self.layer is not None:
+            parts.append(_safe(f"L{self.layer}"))
+        parts.append(self.method)
+        return "_".join(parts)
+
+
+@dataclass
+class InterpolationResult:
+    """Everything one ``interpolate`` run produced.
+
+    Attributes
+    ----------
+    grid : GridSpec
+    mask : numpy.ndarray of bool or None
+        Case-area cells (True inside).
+    surfaces : list of Surface
+    comparison : pandas.DataFrame
+        One row per (field, layer, method): n, rmse, me, mae, msse, variogram model,
+        ``best`` (lowest RMSE of its field and layer).
+    warnings : list of str
+    parameters : dict
+    """
+
+    grid: GridSpec
+    mask: Optional[np.ndarray]
+    surfaces: list
+    comparison: pd.DataFrame
+    warnings: list
+    parameters: dict
+
+    def surface(self, field: str, method: str, layer=None) -> Surface:
+        for s in self.surfaces:
+            if s.field == field and s.method == method and s.layer == layer:
+                return s
+        raise KeyError((field, method, layer))
+
+    def cross_validation_table(self) -> pd.DataFrame:
+        """All cross-validation rows, with field, layer and method columns."""
+        frames = []
+        for s in self.surfaces:
+            t = s.cross_validation.table.copy()
+            t.insert(0, "method", s.method)
+            t.insert(0, "layer", s.layer)
+            t.insert(0, "field", s.field)
+            frames.append(t)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def variogram_table(self) -> pd.DataFrame:
+        """Fitted variograms: one row per kriging surface and candidate model."""
+        rows = []
+        for s in self.surfaces:
+            if s.variogram is None:
+                continue
+            for c in s.variogram.candidates:
+                rows.append(
+                    {
+                        "field": s.field,
+                        "layer": s.layer,
+                        **c,
+                        "chosen": c["model"] == s.variogram.model.model,
+                        "weights": s.variogram.weights,
+                        "anisotropy_scaling": s.variogram.model.anisotropy_scaling,
+                        "anisotropy_angle": s.variogram.model.anisotropy_angle,
+                        "log_transform": s.parameters.get("log_transform"),
+                        "trend": s.parameters.get("trend"),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def write(
+        self, out_dir, *, prefix: str = "", inputs: Optional[Mapping] = None, host: Optional[Mapping] = None
+    ):
+        """Write every raster, variogram plot and table as one transaction, with provenance.
+
+        Files (``<stem>`` = ``<prefix><field>[_L<layer>]_<method>``): ``<stem>_prediction.tif``,
+        ``<stem>_variance.tif`` and ``<stem>_exceedance.tif`` (kriging),
+        ``<stem>_variogram.png``, and ``<prefix>cross_validation.csv``,
+        ``<prefix>method_comparison.csv``, ``<prefix>variograms.csv``. Each gets a
+        ``.provenance.json`` sidecar.
+
+        Returns
+        -------
+        dict
+            Output name -> pathlib.Path.
+        """
+        return _write_result(self, Path(out_dir), prefix, inputs or {}, host)
+
+
+# --------------------------------------------------------------------------------------
+# points
+# --------------------------------------------------------------------------------------
+@dataclass
+class PointSet:
+    """Prepared points of one field (and layer)."""
+
+    xy: np.ndarray
+    z: np.ndarray
+    ids: list
+    warnings: list
+    n_censored: int
+    n_input: int
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_.+\-\u4e00-\u9fff]+", "_", str(text)).strip("_") or "x"
+
+
+def _coordinates(points, x_field, y_field, layer_name):
+    if hasattr(points, "geometry") and x_field is None:
+        geom = points.geometry
+        if len(geom) and not all(g is not None and g.geom_type == "Point" for g in geom):
+            bad = [i for i, g in enumerate(geom) if g is None or g.geom_type != "Point"]
+            raise InputError("sample layer must hold single points", layer=layer_name, feature=bad[0])
+        return np.column_stack([geom.x.to_numpy(float), geom.y.to_numpy(float)])
+    if x_field is None or y_field is None:
+        raise InputError("give a GeoDataFrame of points or the x_field and y_field columns", layer=layer_name)
+    for f in (x_field, y_field):
+        if f not in points.columns:
+            raise InputError(f"coordinate column {f!r} not found", layer=layer_name, column=f)
+    return np.column_stack([points[x_field].to_numpy(float), points[y_field].to_numpy(float)])
+
+
+def prepare_points(
+    points,
+    field: str,
+    *,
+    id_field: Optional[str] = None,
+    censored_rule: str = DEFAULT_RULE,
+    log_transform: bool = False,
+    x_field: Optional[str] = None,
+    y_field: Optional[str] = None,
+    layer_name: str = "samples",
+) -> PointSet:
+    """Values of one field ready to interpolate (see the module notes).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame or pandas.DataFrame
+        Samples with the field (and ``<field>_flag`` if censored values are flagged, as
+        :mod:`ree_damage.core.lab` writes them).
+    field : str
+        Indicator column.
+    id_field : str, optional
+        Sample id column used in messages (else the row number).
+    censored_rule : str
+        Substitution for values flagged "<" (see :func:`ree_damage.core.censored.substitute`).
+    log_transform : bool
+        Values must then be > 0.
+    """
+    if field not in points.columns:
+        raise InputError(f"field {field!r} not found", layer=layer_name, column=field)
+    xy = _coordinates(points, x_field, y_field, layer_name)
+    ids = (
+        list(points[id_field].astype(str))
+        if id_field and id_field in points.columns
+        else [f"row {i + 1}" for i in range(len(points))]
+    )
+    try:
+        raw = pd.to_numeric(points[field], errors="raise").to_numpy(float)
+    except (ValueError, TypeError):
+        bad = pd.to_numeric(points[field], errors="coerce").isna() & points[field].notna()
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"text in the number field {field!r}: {points[field].iloc[first]!r}",
+            layer=layer_name,
+            row=first + 1,
+            column=field,
+        ) from None
+    warnings = []
+    flag_col = f"{field}_flag"
+    n_cens = 0
+    if flag_col in points.columns:
+        flags = points[flag_col].fillna(FLAG_MEASURED).astype(str).str.strip().to_numpy()
+        n_cens = int((flags == "<").sum())
+        z = substitute(raw, flags, censored_rule)
+        if n_cens:
+            warnings.append(
+                f"{field}: {n_cens} value(s) below the detection limit replaced by {censored_rule}"
+            )
+    else:
+        check_rule(censored_rule)
+        z = raw
+    bad_xy = ~np.isfinite(xy).all(axis=1)
+    if bad_xy.any():
+        i = int(np.flatnonzero(bad_xy)[0])
+        raise InputError("sample point has no valid coordinates", layer=layer_name, feature=ids[i])
+    keep = np.isfinite(z)
+    if not keep.all():
+        gone = [ids[i] for i in np.flatnonzero(~keep)]
+        warnings.append(f"{field}: {len(gone)} sample(s) without a value left out: {', '.join(gone[:20])}")
+    xy, z, ids_k = xy[keep], z[keep], [ids[i] for i in np.flatnonzero(keep)]
+    if log_transform:
+        nonpos = np.flatnonzero(z <= 0)
+        if len(nonpos):
+            raise InputError(
+                f"log transform needs values > 0; {field} = {z[nonpos[0]]} at sample {ids_k[nonpos[0]]} "
+                f"(choose a censored rule other than 'zero', or no log transform)",
+                layer=layer_name,
+                feature=ids_k[nonpos[0]],
+                column=field,
+            )
+    xy, z, ids_k, merged = merge_duplicates(xy, z, ids_k)
+    for group in merged:
+        warnings.append(f"{field}: samples at the same location merged (mean): {', '.join(group)}")
+    return PointSet(xy, z, ids_k, warnings, n_cens, int(keep.sum()))
+
+
+def merge_duplicates(
+    xy: np.ndarray, z: np.ndarray, ids: Sequence[str], tolerance: float = DUPLICATE_TOLERANCE
+):
+    """Merge points at the same location (rounded to ``tolerance`` m) by the mean value.
+
+    Returns
+    -------
+    xy, z, ids, merged
+        ``merged`` lists the id groups that were merged (the first id names the point).
+    """
+    if len(z) == 0:
+        return xy, z, list(ids), []
+    key = np.round(xy / tolerance).astype(np.int64)
+    _, first, inv, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    if counts.max() == 1:
+        return xy, z, list(ids), []
+    order = np.argsort(first)  # keep input order of first occurrences
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    g = rank[inv]
+    n = len(first)
+    zsum = np.bincount(g, weights=z, minlength=n)
+    cnt = np.bincount(g, minlength=n)
+    new_xy = xy[first[order]]
+    new_ids = [ids[i] for i in first[order]]
+    merged = []
+    for grp in np.flatnonzero(cnt > 1):
+        merged.append([ids[i] for i in np.flatnonzero(g == grp)])
+    return new_xy, zsum / cnt, new_ids, merged
+
+
+# --------------------------------------------------------------------------------------
+# trend
+# --------------------------------------------------------------------------------------
+class _Trend:
+    """Polynomial trend in centred, scaled coordinates, fitted by least squares."""
+
+    def __init__(self, kind: Optional[str], xy: np.ndarray, z: np.ndarray):
+        if kind not in (None, "none", "linear", "quadratic"):
+            raise InputError(f"unknown trend {kind!r}; choose none, linear or quadratic", column="trend")
+        self.kind = None if kind in (None, "none") else kind
+        self.center = xy.mean(axis=0)
+        self.scale = float(max(np.abs(xy - self.center).max(), 1.0))
+        self.coef = None
+        if self.kind:
+            a = self._design(xy)
+            if len(z) <= a.shape[1]:
+                raise InputError(f"a {self.kind} trend needs more than {a.shape[1]} points")
+            self.coef = np.linalg.lstsq(a, z, rcond=None)[0]
+
+    def _design(self, xy: np.ndarray) -> np.ndarray:
+        u = (xy - self.center) / self.scale
+        cols = [np.ones(len(u)), u[:, 0], u[:, 1]]
+        if self.kind == "quadratic":
+            cols += [u[:, 0] ** 2, u[:, 0] * u[:, 1], u[:, 1] ** 2]
+        return np.column_stack(cols)
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        if self.coef is None:
+            return np.zeros(len(xy))
+        return self._design(xy) @ self.coef
+
+    def grid(self, grid: GridSpec) -> np.ndarray:
+        if self.coef is None:
+            return np.zeros(grid.shape, dtype=np.float32)
+        out = np.empty(grid.shape, dtype=np.float32)
+        xs = grid.x_centres()
+        for r, y in enumerate(grid.y_centres()):
+            out[r] = self(np.column_stack([xs, np.full(len(xs), y)]))
+        return out
+
+
+# --------------------------------------------------------------------------------------
+# runs
+# --------------------------------------------------------------------------------------
+def _normal_sf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(-x)
+
+
+def exceedance_probability(estimate, variance, threshold_transformed) -> np.ndarray:
+    """P(true > threshold) under a Gaussian error (see the module notes); float32."""
+    est = np.asarray(estimate, dtype=np.float64)
+    sd = np.sqrt(np.maximum(np.asarray(variance, dtype=np.float64), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = _normal_sf((threshold_transformed - est) / sd)
+    flat = sd == 0
+    p = np.where(flat, (est > threshold_transformed).astype(float), p)
+    p[~np.isfinite(est)] = np.nan
+    return p.astype(np.float32)
+
+
+def _cv_table(ids, xy, observed, predicted, variance=None, std_error=None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sample_id": list(ids),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "observed": observed,
+            "predicted": predicted,
+            "error": predicted - observed,
+            "variance": variance if variance is not None else np.full(len(ids), np.nan),
+            "std_error": std_error if std_error is not None else np.full(len(ids), np.nan),
+        }
+    )
+
+
+def _run_idw(ps: PointSet, grid, mask, params: IDWParams, workers, progress, is_canceled):
+    pred = idw_grid(
+        ps.xy,
+        ps.z,
+        grid,
+        power=params.power,
+        k=params.k,
+        radius=params.radius,
+        min_points=params.min_points,
+        mask=mask,
+        progress=progress,
+        is_canceled=is_canceled,
+        workers=workers,
+    )
+    if len(ps.z) > 1:
+        loo = idw_points(
+            ps.xy,
+            ps.z,
+            ps.xy,
+            power=params.power,
+            k=params.k,
+            radius=params.radius,
+            min_points=params.min_points,
+            leave_one_out=True,
+        )
+    else:
+        loo = np.full(1, np.nan)
+    return pred, CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, loo))
+
+
+def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers, progress, is_canceled, what):
+    check_kriging_points(len(ps.z), what)
+    notes = []
+    y = np.log(ps.z) if params.log_transform else ps.z.copy()
+    trend = _Trend(params.trend, ps.xy, y)
+    resid = y - trend(ps.xy)
+    if np.ptp(resid) <= 1e-12 * max(1.0, float(np.abs(resid).max())):
+        return _flat_ok(ps, grid, mask, params, threshold, trend, float(resid.mean()))
+    if params.variogram is not None:
+        model = params.variogram
+        fit = None
+    else:
+        fit = fit_variogram(
+            ps.xy,
+            resid,
+            params.model,
+            nugget=params.nugget,
+            weights=params.weights,
+            n_lags=params.n_lags,
+            max_lag=params.max_lag,
+            min_pairs=params.min_pairs,
+            anisotropy_scaling=params.anisotropy_scaling,
+            anisotropy_angle=params.anisotropy_angle,
+        )
+        model = fit.model
+        notes.extend(fit.notes)
+    ok = LocalKriging(ps.xy, resid, model, k=params.k)
+    steps = Steps(progress, [9, 1])
+    r_pred, var, mu = ok.predict_grid(
+        grid, mask=mask, want_mu=True, progress=steps.stage(0), is_canceled=is_canceled, workers=workers
+    )
+    check_canceled(is_canceled)
+    y_pred = r_pred + trend.grid(grid) if trend.kind else r_pred
+    if params.log_transform:
+        # m = -mu' (PyKrige sign): C* = exp(Y* + var/2 + mu')
+        pred = np.exp(y_pred.astype(np.float64) + var / 2.0 + mu).astype(np.float32)
+    else:
+        pred = y_pred.astype(np.float32)
+    exceed = None
+    if threshold is not None and np.isfinite(threshold):
+        if params.log_transform:
+            t = math.log(threshold) if threshold > 0 else -np.inf
+        else:
+            t = threshold
+        exceed = exceedance_probability(y_pred, var, t)
+        if mask is not None:
+            exceed[~mask] = np.nan
+    # leave-one-out with the same variogram
+    lp, lv, lmu = ok.leave_one_out(want_mu=True)
+    ly = lp + trend(ps.xy)
+    if params.log_transform:
+        back = np.exp(ly + lv / 2.0 + lmu)
+    else:
+        back = ly
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = (ly - y) / np.sqrt(lv)
+    cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, back, lv, std))
+    steps.stage(1)(1.0)
+    return pred, var.astype(np.float32), exceed, fit, model, cv, notes
+
+
+def _flat_ok(ps, grid, mask, params, threshold, trend, level):
+    """All residuals equal: the surface is the trend plus that level, variance 0."""
+    notes = ["all values are equal after transform and trend removal: a flat surface, kriging variance 0"]
+    y_pred = trend.grid(grid).astype(np.float64) + level
+    pred = (np.exp(y_pred) if params.log_transform else y_pred).astype(np.float32)
+    var = np.zeros(grid.shape, dtype=np.float32)
+    if mask is not None:
+        pred[~mask] = np.nan
+        var[~mask] = np.nan
+    exceed = None
+    if threshold is not None and np.isfinite(threshold):
+        exceed = (pred > threshold).astype(np.float32)
+        if mask is not None:
+            exceed[~mask] = np.nan
+    cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, ps.z.copy(), np.zeros(len(ps.z)), np.full(len(ps.z), np.nan)))
+    return pred, var, exceed, None, None, cv, notes
+
+
+def _thresholds(thresholds) -> dict:
+    if thresholds is None:
+        return {}
+    if isinstance(thresholds, pd.DataFrame):
+        cols = {c.lower(): c for c in thresholds.columns}
+        if "indicator" not in cols or "baseline" not in cols:
+            raise InputError(
+                "a baseline table needs the columns 'indicator' and 'baseline'", layer="baseline"
+            )
+        out = {}
+        for _, row in thresholds.iterrows():
+            out[str(row[cols["indicator"]])] = float(row[cols["baseline"]])
+        return out
+    return {str(k): float(v) for k, v in dict(thresholds).items()}
+
+
+def interpolate(
+    points,
+    fields: Sequence[str],
+    *,
+    grid: Optional[GridSpec] = None,
+    cell_size: Optional[float] = None,
+    case_area=None,
+    methods: Sequence[str] = ("ok",),
+    idw: Optional[IDWParams] = None,
+    kriging: Optional[KrigingParams] = None,
+    thresholds=None,
+    layer_field: Optional[str] = None,
+    id_field: Optional[str] = None,
+    censored_rule: str = DEFAULT_RULE,
+    units: Optional[Mapping[str, str]] = None,
+    x_field: Optional[str] = None,
+    y_field: Optional[str] = None,
+    crs: Optional[str] = None,
+    workers: Optional[int] = None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> InterpolationResult:
+    """Interpolate several indicators (and depth layers) by IDW and/or ordinary kriging.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame or pandas.DataFrame
+        Sample points with the indicator fields, in a projected CRS (m), e.g. the table
+        of :func:`ree_damage.core.lab.import_lab_results`.
+    fields : sequence of str
+        Indicator fields to interpolate.
+    grid : GridSpec, optional
+        Target grid; else made from ``case_area`` (or the points' extent) and ``cell_size``.
+    cell_size : float, optional
+        Cell size (m) when no grid is given.
+    case_area : shapely geometry, GeoSeries or GeoDataFrame, optional
+        Cells whose centre lies outside are nodata (and not computed).
+    methods : sequence of {"idw", "ok"}
+        Methods to run; with several, ``comparison`` ranks them by cross-validated RMSE.
+    idw, kriging : IDWParams, KrigingParams, optional
+        Method parameters (defaults documented on the classes).
+    thresholds : mapping or DataFrame, optional
+        Baseline per indicator (``{field: value}`` or the baseline table with columns
+        ``indicator`` and ``baseline``) for the kriging exceedance probability.
+    layer_field : str, optional
+        Column of the depth layer: each layer is interpolated separately.
+    id_field : str, optional
+        Sample id column, used in messages and the cross-validation table.
+    censored_rule : str
+        Substitution of values flagged "<" (default DL/2); recorded.
+    units : mapping, optional
+        Unit per field, for raster metadata (e.g. ``{"Cd": "mg/kg"}``).
+    x_field, y_field : str, optional
+        Coordinate columns of a plain DataFrame.
+    crs : str, optional
+        CRS of the points (taken from the GeoDataFrame or the grid otherwise).
+    workers : int, optional
+        Threads for the grid computations.
+    progress, is_canceled : callable, optional
+        Progress over the whole run (each field and layer a stage) and cancel check.
+
+    Returns
+    -------
+    InterpolationResult
+    """
+    methods = [m.lower() for m in methods]
+    for m in methods:
+        if m not in METHODS:
+            raise InputError(f"unknown interpolation method {m!r}; choose idw or ok", column="methods")
+    if not methods:
+        raise InputError("choose at least one interpolation method (idw or ok)")
+    if not fields:
+        raise InputError("choose at least one field to interpolate")
+    idw = idw or IDWParams()
+    kriging = kriging or KrigingParams()
+    check_rule(censored_rule)
+    crs = crs or (grid.crs if grid is not None else None) or _crs_of(points)
+    _check_projected(crs)
+    if grid is None:
+        if cell_size is None:
+            raise InputError("give a grid or a cell size (m)", column="cell_size")
+        if case_area is not None:
+            grid = GridSpec.from_geometry(case_area, cell_size, crs)
+        else:
+            xy = _coordinates(points, x_field, y_field, "samples")
+            xy = xy[np.isfinite(xy).all(1)]
+            if len(xy) == 0:
+                raise InputError("the sample layer has no valid points", layer="samples")
+            lo, hi = xy.min(0), xy.max(0)
+            pad = cell_size / 2.0
+            grid = GridSpec.from_bounds((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad), cell_size, crs)
+    elif grid.crs is None and crs is not None:
+        grid = GridSpec(grid.transform, grid.width, grid.height, crs)
+    mask = polygon_mask(grid, case_area) if case_area is not None else None
+    if mask is not None and not mask.any():
+        raise InputError("no cell centre of the grid lies inside the case area", layer="case area")
+    thr = _thresholds(thresholds)
+    units = dict(units or {})
+    if layer_field is not None and layer_field not in points.columns:
+        raise InputError(f"depth layer field {layer_field!r} not found", layer="samples", column=layer_field)
+    layers = (
+        [None] if layer_field is None else sorted(points[layer_field].dropna().unique().tolist(), key=str)
+    )
+    jobs = [(f, lay) for f in fields for lay in layers]
+    steps = Steps(progress, [len(methods)] * len(jobs))
+    surfaces, rows, warnings = [], [], []
+    for j, (fld, lay) in enumerate(jobs):
+        check_canceled(is_canceled)
+        sub = points if lay is None else points[points[layer_field] == lay]
+        what = fld if lay is None else f"{fld}, layer {lay}"
+        ps = prepare_points(
+            sub,
+            fld,
+            id_field=id_field,
+            censored_rule=censored_rule,
+            log_transform=kriging.log_transform and "ok" in methods,
+            x_field=x_field,
+            y_field=y_field,
+        )
+        if len(ps.z) == 0:
+            raise InputError(f"no sample has a value of {what}", layer="samples", column=fld)
+        warnings.extend(ps.warnings)
+        stage = Steps(steps.stage(j), [1] * len(methods))
+        threshold = thr.get(fld)
+        for mi, method in enumerate(methods):
+            common = {
+                "field": fld,
+                "layer": lay,
+                "method": method,
+                "censored_rule": censored_rule,
+                "n_censored": ps.n_censored,
+                "n_input": ps.n_input,
+                "n_points": len(ps.z),
+            }
+            if method == "idw":
+                pred, cv = _run_idw(ps, grid, mask, idw, workers, stage.stage(mi), is_canceled)
+                params = {**common, **asdict(idw)}
+                surf = Surface(
+                    fld,
+                    lay,
+                    method,
+                    units.get(fld, ""),
+                    pred,
+                    None,
+                    None,
+                    threshold,
+                    None,
+                    cv,
+                    len(ps.z),
+                    params,
+                    list(ps.warnings),
+                )
+                vmodel = ""
+            else:
+                pred, var, exceed, fit, model, cv, notes = _run_ok(
+                    ps, grid, mask, kriging, threshold, workers, stage.stage(mi), is_canceled, what
+                )
+                kp = asdict(kriging)
+                kp["variogram"] = model.as_dict() if model is not None else None
+                params = {
+                    **common,
+                    **kp,
+                    "back_transform": LOGNORMAL_BACKTRANSFORM if kriging.log_transform else None,
+                    "exceedance_assumption": EXCEEDANCE_ASSUMPTION if exceed is not None else None,
+                    "threshold": threshold,
+                    "variance_scale": "ln" if kriging.log_transform else "linear",
+                }
+                surf = Surface(
+                    fld,
+                    lay,
+                    method,
+                    units.get(fld, ""),
+                    pred,
+                    var,
+                    exceed,
+                    threshold,
+                    fit,
+                    cv,
+                    len(ps.z),
+                    params,
+                    list(ps.warnings) + notes,
+                )
+                warnings.extend(f"{what}: {n}" for n in notes)
+                vmodel = model.model if model is not None else "flat"
+            surfaces.append(surf)
+            rows.append({"field": fld, "layer": lay, "method": method, **cv.summary(), "variogram": vmodel})
+    comparison = pd.DataFrame(rows)
+    if len(comparison):
+        key = comparison["layer"].astype(str)
+        best = comparison.groupby([comparison["field"], key])["rmse"].transform("min")
+        comparison["best"] = comparison["rmse"] == best
+    parameters = {
+        "fields": list(fields),
+        "methods": methods,
+        "idw": asdict(idw),
+        "kriging": {k: v for k, v in asdict(kriging).items() if k != "variogram"},
+        "given_variogram": kriging.variogram.as_dict() if kriging.variogram else None,
+        "censored_rule": censored_rule,
+        "layer_field": layer_field,
+        "grid": {
+            "transform": list(grid.transform)[:6],
+            "width": grid.width,
+            "height": grid.height,
+            "crs": grid.crs,
+        },
+        "case_area_mask": mask is not None,
+        "thresholds": thr,
+        "exceedance_assumption": EXCEEDANCE_ASSUMPTION,
+        "lognormal_back_transform": LOGNORMAL_BACKTRANSFORM,
+        "duplicate_tolerance_m": DUPLICATE_TOLERANCE,
+    }
+    return InterpolationResult(grid, mask, surfaces, comparison, warnings, parameters)
+
+
+def _crs_of(points) -> Optional[str]:
+    crs = getattr(points, "crs", None)
+    if crs is None:
+        return None
+    epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def _check_projected(crs) -> None:
+    if crs is None:
+        return
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    if c.is_geographic:
+        raise InputError(
+            f"the points are in a geographic CRS ({crs}); distances need metres: reproject to the "
+            f"CGCS2000 Gauss-Kruger zone of the case first (ree_damage.core.crs.to_zone)",
+            layer="samples",
+        )
+
+
+# --------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------
+def _write_result(result: InterpolationResult, out_dir: Path, prefix: str, inputs: Mapping, host) -> dict:
+    from .atomic import atomic_outputs
+    from .provenance import make_record, write_sidecar
+    from .raster_io import RasterOutput, write_geotiffs
+    from .variogram import plot_variogram
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rasters, paths = [], {}
+    base_params = result.parameters
+    for s in result.surfaces:
+        stem = f"{prefix}{s.name}"
+        unit = s.unit
+        label = s.field if s.layer is None else f"{s.field} (layer {s.layer})"
+        record = make_record(
+            "ree_damage:interpolate",
+            inputs=inputs,
+            parameters={
+                **base_params,
+                "surface": s.parameters,
+                "cross_validation": s.cross_validation.summary(),
+            },
+            crs=result.grid.crs,
+            notes=s.warnings,
+            host=host,
+        )
+        tags = {"REE_FIELD": s.field, "REE_METHOD": s.method, "REE_LAYER": "" if s.layer is None else s.layer}
+        p = out_dir / f"{stem}_prediction.tif"
+        rasters.append(RasterOutput(p, s.prediction, f"{label} {s.method} prediction", unit, tags, record))
+        paths[f"{stem}_prediction"] = p
+        if s.variance is not None:
+            p = out_dir / f"{stem}_variance.tif"
+            what = (
+                f"kriging variance of ln({s.field})"
+                if s.parameters.get("log_transform")
+                else f"{label} kriging variance"
+            )
+            vunit = "" if s.parameters.get("log_transform") else (f"({unit})^2" if unit else "")
+            rasters.append(RasterOutput(p, s.variance, what, vunit, tags, record))
+            paths[f"{stem}_variance"] = p
+        if s.exceedance is not None:
+            p = out_dir / f"{stem}_exceedance.tif"
+            desc = f"P({s.field} > {s.threshold:g}) [{EXCEEDANCE_ASSUMPTION}]"
+            rasters.append(RasterOutput(p, s.exceedance, desc, "probability", tags, record))
+            paths[f"{stem}_exceedance"] = p
+    tables = {
+        f"{prefix}cross_validation.csv": result.cross_validation_table(),
+        f"{prefix}method_comparison.csv": result.comparison,
+        f"{prefix}variograms.csv": result.variogram_table(),
+    }
+    plots = [
+        (out_dir / f"{prefix}{s.name}_variogram.png", s) for s in result.surfaces if s.variogram is not None
+    ]
+    table_record = make_record(
+        "ree_damage:interpolate",
+        inputs=inputs,
+        parameters=base_params,
+        crs=result.grid.crs,
+        notes=result.warnings,
+        host=host,
+    )
+    finals = [out_dir / name for name in tables] + [p for p, _ in plots]
+    with atomic_outputs(finals) as temps:
+        for table, tmp in zip(tables.values(), temps):
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        for (_, s), tmp in zip(plots, temps[len(tables) :]):
+            title = f"{s.field}" + (f", layer {s.layer}" if s.layer is not None else "")
+            if s.parameters.get("log_transform"):
+                title += " (ln)"
+            plot_variogram(
+                s.variogram, tmp, title=title, unit="" if s.parameters.get("log_transform") else s.unit
+            )
+        # rasters last, in the same transaction: a failure removes the tables too
+        written = write_geotiffs(rasters, result.grid, mask=result.mask)
+    for name, final in zip(tables, finals[: len(tables)]):
+        write_sidecar(final, table_record)
+        paths[Path(name).stem] = final
+    for final, _ in plots:
+        write_sidecar(final, table_record)
+        paths[final.stem] = final
+    del written
+    return paths

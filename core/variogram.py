@@ -1,0 +1,466 @@
+"""Semivariograms: models, the experimental variogram and its weighted least-squares fit.
+
+Models follow PyKrige's parameterisation exactly (``pykrige.variogram_models``), so a
+model fitted here can be handed to PyKrige (``variogram_parameters={"psill": .., "range":
+.., "nugget": ..}``; note PyKrige's *list* form is ``[sill, range, nugget]`` with the full
+sill) and gives the same kriging weights:
+
+* spherical: ``nugget + psill * (1.5 h/a - 0.5 (h/a)**3)`` for h <= a, ``nugget + psill`` beyond;
+* exponential: ``nugget + psill * (1 - exp(-h / (a/3)))`` (a is the *practical* range, 95 %);
+* gaussian: ``nugget + psill * (1 - exp(-h**2 / (4a/7)**2))`` (a is the practical range).
+
+with a the range (m), psill the partial sill and the sill = nugget + psill. As in PyKrige
+and gstat, gamma(0) = 0 exactly: the nugget is a jump at the origin, so kriging honours
+the data at their own locations.
+
+Anisotropy (PyKrige's convention): coordinates are rotated clockwise by ``angle``
+(degrees counter-clockwise from east of the major axis) and the rotated y is multiplied
+by ``scaling`` (ratio of the major to the minor range, >= 1); an isotropic model is then
+used in the transformed plane.
+
+Examples
+--------
+>>> m = VariogramModel("spherical", psill=2.0, range=100.0, nugget=0.5)
+>>> m.gamma([0.0, 50.0, 100.0, 150.0]).round(4).tolist()
+[0.0, 1.875, 2.5, 2.5]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .errors import InputError
+
+MODELS = ("spherical", "exponential", "gaussian")
+"""Variogram model names accepted (PyKrige's names)."""
+
+WEIGHTS = ("cressie", "npairs", "npairs_h2", "equal")
+"""Weighting of the least-squares fit: Cressie (1985) N_j / gamma(h_j)^2 (default),
+N_j, N_j / h_j^2 (gstat's default, fit.method 7), or none."""
+
+ZERO_DISTANCE = 1e-10
+"""Distances (m) at or below this are treated as zero (PyKrige's ``eps``)."""
+
+
+def _shape(model: str, h: np.ndarray, range_: float) -> np.ndarray:
+    """Unit-sill model shape f(h) in [0, 1]."""
+    if model == "spherical":
+        r = np.minimum(h / range_, 1.0)
+        return 1.5 * r - 0.5 * r**3
+    if model == "exponential":
+        return 1.0 - np.exp(-h / (range_ / 3.0))
+    if model == "gaussian":
+        return 1.0 - np.exp(-(h**2) / (range_ * 4.0 / 7.0) ** 2)
+    raise InputError(f"unknown variogram model {model!r}; choose one of {', '.join(MODELS)}", column="model")
+
+
+@dataclass(frozen=True)
+class VariogramModel:
+    """A fitted (or given) variogram model.
+
+    Attributes
+    ----------
+    model : str
+        ``"spherical"``, ``"exponential"`` or ``"gaussian"``.
+    psill : float
+        Partial sill (units of the variable squared).
+    range : float
+        Range (m); the practical range for exponential and gaussian (PyKrige's ``range``).
+    nugget : float
+        Nugget (units squared).
+    anisotropy_scaling : float
+        Major / minor range ratio (1 = isotropic).
+    anisotropy_angle : float
+        Direction of the major axis, degrees counter-clockwise from east.
+    """
+
+    model: str
+    psill: float
+    range: float
+    nugget: float = 0.0
+    anisotropy_scaling: float = 1.0
+    anisotropy_angle: float = 0.0
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise InputError(f"unknown variogram model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if not (self.range > 0 and self.psill >= 0 and self.nugget >= 0):
+            raise InputError(
+                f"variogram parameters must satisfy range > 0, psill >= 0, nugget >= 0 "
+                f"(got range={self.range}, psill={self.psill}, nugget={self.nugget})"
+            )
+        if not self.anisotropy_scaling > 0:
+            raise InputError("anisotropy scaling must be positive")
+
+    @property
+    def sill(self) -> float:
+        """Total sill = nugget + partial sill."""
+        return self.nugget + self.psill
+
+    def gamma(self, h) -> np.ndarray:
+        """Semivariance at distances ``h`` (m, in the anisotropy-transformed plane); 0 at h = 0."""
+        h = np.asarray(h, dtype=np.float64)
+        g = self.nugget + self.psill * _shape(self.model, h, self.range)
+        return np.where(h <= ZERO_DISTANCE, 0.0, g)
+
+    def covariance(self, h) -> np.ndarray:
+        """Covariance sill - gamma(h) at distances ``h`` (m); the sill at h = 0."""
+        h = np.asarray(h, dtype=np.float64)
+        c = self.psill * (1.0 - _shape(self.model, h, self.range))
+        zero = h <= ZERO_DISTANCE
+        if zero.any():
+            c = np.where(zero, self.sill, c)
+        return c
+
+    def pykrige_parameters(self) -> dict:
+        """PyKrige's ``variogram_parameters`` as a dict (psill, range, nugget)."""
+        return {"psill": float(self.psill), "range": float(self.range), "nugget": float(self.nugget)}
+
+    def transform(self, xy, center=(0.0, 0.0)) -> np.ndarray:
+        """Coordinates in the plane where the model is isotropic (PyKrige's adjustment)."""
+        return anisotropy_transform(xy, center, self.anisotropy_scaling, self.anisotropy_angle)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["sill"] = self.sill
+        return d
+
+
+def anisotropy_matrix(scaling: float = 1.0, angle: float = 0.0) -> np.ndarray:
+    """2 x 2 matrix M: adjusted = M @ (xy - center), PyKrige's rotation then stretch."""
+    a = math.radians(angle)
+    rot = np.array([[math.cos(-a), -math.sin(-a)], [math.sin(-a), math.cos(-a)]])
+    stretch = np.array([[1.0, 0.0], [0.0, float(scaling)]])
+    return stretch @ rot
+
+
+def anisotropy_transform(xy, center=(0.0, 0.0), scaling: float = 1.0, angle: float = 0.0) -> np.ndarray:
+    """Apply :func:`anisotropy_matrix` to points (n, 2) about ``center``."""
+    xy = np.asarray(xy, dtype=np.float64) - np.asarray(center, dtype=np.float64)
+    if scaling == 1.0 and angle == 0.0:
+        return xy
+    return xy @ anisotropy_matrix(scaling, angle).T
+
+
+@dataclass
+class ExperimentalVariogram:
+    """Binned semivariances.
+
+    Attributes
+    ----------
+    lags : numpy.ndarray
+        Mean pair distance of each bin (m).
+    gamma : numpy.ndarray
+        Mean semivariance 0.5 (z_i - z_j)^2 of each bin.
+    counts : numpy.ndarray of int
+        Number of pairs in each bin.
+    edges : numpy.ndarray
+        Bin edges (m), length n_bins + 1.
+    n_points : int
+        Points used; ``n_total`` points were given (a seeded random subset is used above
+        ``max_points``).
+    """
+
+    lags: np.ndarray
+    gamma: np.ndarray
+    counts: np.ndarray
+    edges: np.ndarray
+    n_points: int
+    n_total: int
+    max_lag: float
+
+
+def experimental_variogram(
+    xy,
+    z,
+    *,
+    n_lags: int = 12,
+    max_lag: Optional[float] = None,
+    max_points: int = 3000,
+    seed: int = 0,
+) -> ExperimentalVariogram:
+    """Isotropic experimental semivariogram with equal-width lag bins.
+
+    Parameters
+    ----------
+    xy : array_like, shape (n, 2)
+        Coordinates (m), already transformed for anisotropy if any.
+    z : array_like, shape (n,)
+        Values.
+    n_lags : int
+        Number of bins between 0 and ``max_lag``.
+    max_lag : float, optional
+        Largest lag (m); default half the diagonal of the data's bounding box.
+    max_points : int
+        Above this many points a seeded random subset of this size is used (pairs grow
+        with the square of the points).
+    seed : int
+        Seed of that subset, so runs are reproducible.
+    """
+    from scipy.spatial.distance import pdist
+
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    n_total = len(z)
+    if n_total < 2:
+        raise InputError("a variogram needs at least two points")
+    if n_total > max_points:
+        pick = np.sort(np.random.default_rng(seed).choice(n_total, size=max_points, replace=False))
+        xy, z = xy[pick], z[pick]
+    span = xy.max(axis=0) - xy.min(axis=0)
+    if max_lag is None:
+        max_lag = 0.5 * float(np.hypot(*span))
+    if not max_lag > 0:
+        raise InputError("all points are at the same place: no variogram can be estimated")
+    d = pdist(xy)
+    g = 0.5 * pdist(z[:, None], "sqeuclidean")
+    edges = np.linspace(0.0, max_lag, n_lags + 1)
+    keep = (d > 0) & (d <= max_lag)
+    d, g = d[keep], g[keep]
+    b = np.minimum((d / max_lag * n_lags).astype(np.int64), n_lags - 1)
+    counts = np.bincount(b, minlength=n_lags)
+    sum_d = np.bincount(b, weights=d, minlength=n_lags)
+    sum_g = np.bincount(b, weights=g, minlength=n_lags)
+    nz = counts > 0
+    return ExperimentalVariogram(
+        lags=sum_d[nz] / counts[nz],
+        gamma=sum_g[nz] / counts[nz],
+        counts=counts[nz],
+        edges=edges,
+        n_points=len(z),
+        n_total=n_total,
+        max_lag=float(max_lag),
+    )
+
+
+@dataclass
+class VariogramFit:
+    """Result of :func:`fit_variogram`.
+
+    Attributes
+    ----------
+    model : VariogramModel
+        The chosen model.
+    experimental : ExperimentalVariogram
+        The bins it was fitted to.
+    cost : float
+        Weighted sum of squared residuals of the chosen model (on the normalised scale).
+    candidates : list of dict
+        Every model tried with its parameters and cost (the lowest cost is chosen).
+    weights : str
+        Weighting used.
+    min_pairs : int
+        Bins with fewer pairs were left out of the fit.
+    notes : list of str
+    """
+
+    model: VariogramModel
+    experimental: ExperimentalVariogram
+    cost: float
+    candidates: list = field(default_factory=list)
+    weights: str = "cressie"
+    min_pairs: int = 30
+    notes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            **self.model.as_dict(),
+            "cost": self.cost,
+            "weights": self.weights,
+            "min_pairs": self.min_pairs,
+            "n_points": self.experimental.n_points,
+            "n_total": self.experimental.n_total,
+            "max_lag": self.experimental.max_lag,
+            "candidates": self.candidates,
+            "lags": self.experimental.lags.tolist(),
+            "gamma": self.experimental.gamma.tolist(),
+            "counts": self.experimental.counts.tolist(),
+        }
+
+
+def _residuals(params, model, h, g, n, weights, nugget_free):
+    psill, range_ = params[0], params[1]
+    nugget = params[2] if nugget_free else 0.0
+    m = nugget + psill * _shape(model, h, range_)
+    if weights == "cressie":
+        return np.sqrt(n) * (g / np.maximum(m, 1e-9) - 1.0)
+    if weights == "npairs":
+        return np.sqrt(n) * (m - g)
+    if weights == "npairs_h2":
+        return np.sqrt(n) / h * (m - g)
+    return m - g
+
+
+def fit_model(
+    experimental: ExperimentalVariogram,
+    model: str,
+    *,
+    nugget: bool = True,
+    weights: str = "cressie",
+    min_pairs: int = 30,
+) -> tuple[VariogramModel, float]:
+    """Weighted least-squares fit of one model to an experimental variogram.
+
+    The fit runs on normalised lags (h / max_lag) and semivariances (gamma / max gamma)
+    from several starting points (scipy.optimize.least_squares, trust-region
+    reflective, bounds: 0 <= psill <= 10 max gamma, range between 1 % and 200 % of
+    max_lag, 0 <= nugget <= max gamma); the lowest cost wins.
+
+    Returns
+    -------
+    (VariogramModel, cost)
+    """
+    from scipy.optimize import least_squares
+
+    if weights not in WEIGHTS:
+        raise InputError(f"unknown variogram weighting {weights!r}; choose one of {', '.join(WEIGHTS)}")
+    use = experimental.counts >= min_pairs
+    if use.sum() < 3:
+        use = experimental.counts > 0
+    h = experimental.lags[use]
+    g = experimental.gamma[use]
+    n = experimental.counts[use].astype(float)
+    hs = experimental.max_lag
+    gs = float(g.max()) if g.max() > 0 else 1.0
+    hn, gn = h / hs, g / gs
+    lower = [0.0, 0.01, 0.0] if nugget else [0.0, 0.01]
+    upper = [10.0, 2.0, 1.0] if nugget else [10.0, 2.0]
+    best = None
+    for r0 in (0.2, 0.5, 1.0):
+        for nug0 in (0.0, float(gn.min()) * 0.5) if nugget else (0.0,):
+            p0 = [max(float(gn.max()) - nug0, 1e-3), r0] + ([nug0] if nugget else [])
+            res = least_squares(
+                _residuals,
+                p0,
+                bounds=(lower, upper),
+                args=(model, hn, gn, n, weights, nugget),
+                method="trf",
+                x_scale="jac",
+            )
+            if best is None or res.cost < best.cost - 1e-15:
+                best = res
+    psill, range_ = best.x[0] * gs, best.x[1] * hs
+    nug = best.x[2] * gs if nugget else 0.0
+    return VariogramModel(model, float(psill), float(range_), float(nug)), float(best.cost)
+
+
+def fit_variogram(
+    xy,
+    z,
+    model: str = "auto",
+    *,
+    nugget: bool = True,
+    weights: str = "cressie",
+    n_lags: int = 12,
+    max_lag: Optional[float] = None,
+    min_pairs: int = 30,
+    anisotropy_scaling: float = 1.0,
+    anisotropy_angle: float = 0.0,
+    max_points: int = 3000,
+    seed: int = 0,
+) -> VariogramFit:
+    """Fit a variogram model to data.
+
+    Parameters
+    ----------
+    xy : array_like, shape (n, 2)
+        Coordinates (m), as given (the anisotropy transform is applied here).
+    z : array_like, shape (n,)
+        Values (already log-transformed or detrended if the run asks for it).
+    model : str
+        ``"spherical"``, ``"exponential"``, ``"gaussian"`` or ``"auto"`` (all three are
+        fitted, the one with the lowest weighted residual cost is chosen).
+    nugget : bool
+        Fit a nugget (else it is fixed at 0).
+    weights : str
+        One of :data:`WEIGHTS`; default Cressie's N_j / gamma_model(h_j)^2.
+    n_lags, max_lag, max_points, seed
+        See :func:`experimental_variogram`.
+    min_pairs : int
+        Bins with fewer pairs are not fitted (Journel and Huijbregts' rule of thumb: 30).
+    anisotropy_scaling, anisotropy_angle : float
+        Geometric anisotropy (see the module notes).
+
+    Returns
+    -------
+    VariogramFit
+    """
+    names = MODELS if model == "auto" else (model,)
+    for name in names:
+        if name not in MODELS:
+            raise InputError(f"unknown variogram model {name!r}; choose auto or one of {', '.join(MODELS)}")
+    adj = anisotropy_transform(
+        xy, np.mean(np.asarray(xy, float), axis=0), anisotropy_scaling, anisotropy_angle
+    )
+    exp = experimental_variogram(adj, z, n_lags=n_lags, max_lag=max_lag, max_points=max_points, seed=seed)
+    notes = []
+    if exp.n_points < exp.n_total:
+        notes.append(
+            f"variogram estimated from a random subset of {exp.n_points} of {exp.n_total} points (seed {seed})"
+        )
+    if np.all(exp.gamma <= 0):
+        raise InputError("all values are equal: there is no spatial variation to fit a variogram to")
+    candidates = []
+    best = None
+    for name in names:
+        vm, cost = fit_model(exp, name, nugget=nugget, weights=weights, min_pairs=min_pairs)
+        vm = VariogramModel(
+            vm.model, vm.psill, vm.range, vm.nugget, float(anisotropy_scaling), float(anisotropy_angle)
+        )
+        candidates.append(
+            {"model": name, "psill": vm.psill, "range": vm.range, "nugget": vm.nugget, "cost": cost}
+        )
+        if best is None or cost < best[1]:
+            best = (vm, cost)
+    if (exp.counts >= min_pairs).sum() < 3:
+        notes.append(f"fewer than 3 lag bins have {min_pairs} pairs; the fit used every non-empty bin")
+    return VariogramFit(best[0], exp, best[1], candidates, weights, min_pairs, notes)
+
+
+def plot_variogram(fit: VariogramFit, path, title: str = "", unit: str = "", dpi: int = 120) -> Path:
+    """Save the experimental variogram and the fitted model as a PNG (atomically).
+
+    Uses matplotlib's object API with the Agg canvas (no pyplot state), so it is safe
+    inside QGIS.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .atomic import atomic_path
+
+    exp = fit.experimental
+    m = fit.model
+    fig = Figure(figsize=(6.0, 4.0), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(111)
+    sizes = 10 + 60 * exp.counts / max(exp.counts.max(), 1)
+    ax.scatter(exp.lags, exp.gamma, s=sizes, color="#1f77b4", label="experimental (size ~ pairs)", zorder=3)
+    h = np.linspace(0.0, exp.max_lag, 200)
+    hh = h.copy()
+    hh[0] = ZERO_DISTANCE * 2  # show the nugget jump at the origin
+    ax.plot(
+        h,
+        m.gamma(hh),
+        color="#d62728",
+        label=f"{m.model}: nugget {m.nugget:.4g}, sill {m.sill:.4g}, range {m.range:.4g} m",
+    )
+    ax.set_xlim(0, exp.max_lag)
+    ax.set_ylim(0, max(float(exp.gamma.max()), m.sill) * 1.1)
+    ax.set_xlabel("lag distance h (m)")
+    ax.set_ylabel(f"semivariance ({unit})²" if unit else "semivariance")
+    aniso = ""
+    if m.anisotropy_scaling != 1.0:
+        aniso = f"; anisotropy ratio {m.anisotropy_scaling:g} at {m.anisotropy_angle:g}°"
+    ax.set_title((title + "\n" if title else "") + f"weights: {fit.weights}{aniso}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    final = Path(path)
+    with atomic_path(final) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    return final
