@@ -8,8 +8,8 @@ point takes that point's value.
 
 Grid search uses :class:`ree_damage.core.neighbours.LatticeKNN` (certified exact k
 nearest, a few float32 sorts per tile instead of a k-d tree query per cell); weights
-of the tiled path are computed in float32 (relative error below 1e-5, the precision of
-the float32 raster written). Memory is bounded by band size, not by cells x points.
+of the tiled path are computed in float32 (error within ~1e-6 of the largest |z|, about
+the precision of the float32 raster written). Memory is bounded by band size, not by cells x points.
 
 Examples
 --------
