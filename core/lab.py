@@ -129,6 +129,7 @@ def normalise_unit(text) -> Optional[str]:
     t = unicodedata.normalize("NFKC", str(text)).strip().lower()
     t = t.replace("µ", "μ")
     t = _QUALIFIERS.sub("", t)
+    t = re.sub(r"(?<=[a-zμ])\s+(?=[a-zμ])", "·", t)  # "mg kg-1" -> "mg·kg-1"
     t = t.replace(" ", "").replace("（", "(").replace("）", ")")
     t = t.strip("()[]")
     if t in _DIMENSIONLESS_WORDS or t.startswith("无量纲") or t == "dimensionless":

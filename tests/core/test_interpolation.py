@@ -168,7 +168,9 @@ def test_idw_leave_one_out():
     loo = idw_points(xy, z, xy, k=8, leave_one_out=True)
     for i in (0, 17, 49):
         others = np.delete(np.arange(50), i)
-        assert loo[i] == pytest.approx(_brute_idw(xy[others], z[others], xy[i : i + 1], 2.0, k=8)[0], rel=1e-12)
+        assert loo[i] == pytest.approx(
+            _brute_idw(xy[others], z[others], xy[i : i + 1], 2.0, k=8)[0], rel=1e-12
+        )
 
 
 # ----------------------------------------------------------------------------- kriging
@@ -259,7 +261,9 @@ def test_kriging_honours_data_and_leave_one_out_matches_a_refit():
 def test_variogram_fit_recovers_a_known_model(name):
     true = VariogramModel(name, 2.0, 300.0, 0.4)
     lags = np.linspace(20, 600, 15)
-    exp = ExperimentalVariogram(lags, true.gamma(lags), np.full(15, 500), np.linspace(0, 600, 16), 500, 500, 600.0)
+    exp = ExperimentalVariogram(
+        lags, true.gamma(lags), np.full(15, 500), np.linspace(0, 600, 16), 500, 500, 600.0
+    )
     fitted, cost = fit_model(exp, name)
     assert fitted.psill == pytest.approx(2.0, rel=1e-4)
     assert fitted.range == pytest.approx(300.0, rel=1e-4)
@@ -366,7 +370,12 @@ def test_batch_over_fields_and_layers_with_progress_and_cancel():
     gdf = _gdf(xy, Cd=z, Pb=z * 10, depth_layer=layer)
     seen = []
     res = interpolate(
-        gdf, ["Cd", "Pb"], cell_size=25.0, methods=("idw", "ok"), layer_field="depth_layer", progress=seen.append
+        gdf,
+        ["Cd", "Pb"],
+        cell_size=25.0,
+        methods=("idw", "ok"),
+        layer_field="depth_layer",
+        progress=seen.append,
     )
     assert len(res.surfaces) == 8
     assert {(s.field, s.layer) for s in res.surfaces} == {
@@ -396,7 +405,9 @@ def test_duplicate_locations_are_merged_with_a_warning():
     xy = np.vstack([xy, xy[3]])
     z = np.append(z, z[3] + 1.0)
     ids = [f"S{i}" for i in range(21)]
-    res = interpolate(_gdf(xy, Cd=z, sample_id=ids), ["Cd"], cell_size=50.0, methods=("idw",), id_field="sample_id")
+    res = interpolate(
+        _gdf(xy, Cd=z, sample_id=ids), ["Cd"], cell_size=50.0, methods=("idw",), id_field="sample_id"
+    )
     assert any("S3" in w and "S20" in w and "merged" in w for w in res.warnings)
     assert res.surfaces[0].n_points == 20
     mxy, mz, mids, merged = merge_duplicates(xy, z, ids)
@@ -440,7 +451,9 @@ def test_lognormal_back_transform_and_exceedance():
     assert s.parameters["variance_scale"] == "ln"
     with pytest.raises(InputError, match="log transform needs values > 0"):
         interpolate(
-            _gdf(xy, Cd=np.where(np.arange(200) == 5, 0.0, c)), ["Cd"], grid=grid,
+            _gdf(xy, Cd=np.where(np.arange(200) == 5, 0.0, c)),
+            ["Cd"],
+            grid=grid,
             kriging=KrigingParams(log_transform=True),
         )
 
@@ -467,13 +480,17 @@ def test_geographic_points_are_refused():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    gdf = gpd.GeoDataFrame({"Cd": [1.0] * 12}, geometry=[Point(114 + i * 1e-3, 25) for i in range(12)], crs=4490)
+    gdf = gpd.GeoDataFrame(
+        {"Cd": [1.0] * 12}, geometry=[Point(114 + i * 1e-3, 25) for i in range(12)], crs=4490
+    )
     with pytest.raises(InputError, match="geographic"):
         interpolate(gdf, ["Cd"], cell_size=10.0, methods=("idw",))
 
 
 def test_idw_params_reach_the_surface():
     xy, z = _points(40, seed=20)
-    res = interpolate(_gdf(xy, Cd=z), ["Cd"], grid=_grid(50.0), methods=("idw",), idw=IDWParams(power=3.0, k=None))
+    res = interpolate(
+        _gdf(xy, Cd=z), ["Cd"], grid=_grid(50.0), methods=("idw",), idw=IDWParams(power=3.0, k=None)
+    )
     ref = _brute_idw(xy, z, _cells(res.grid), 3.0).reshape(res.grid.shape)
     assert_allclose(res.surfaces[0].prediction, ref, rtol=1e-6)
