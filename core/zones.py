@@ -674,7 +674,7 @@ def trace_downslope(receivers: np.ndarray, start: np.ndarray, stop: np.ndarray, 
     at_outlet = 0
     steps = 0
     while front.size:
-        counts += np.bincount(front, weights=weight, minlength=n).astype(np.int64)
+        counts[front] += weight  # front holds unique cells
         halt = stop[front] & ~start[front]
         if halt.any():
             at_stop.update(front[halt].tolist())
@@ -777,8 +777,10 @@ def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_cancel
 
 
 def _union(geoms):
-    geoms = [g for g in geoms if g is not None and not shapely.is_empty(g)]
-    return shapely.union_all(geoms) if geoms else shapely.MultiPolygon()
+    arr = np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
+    arr = arr[~shapely.is_missing(arr)]
+    arr = arr[~shapely.is_empty(arr)]
+    return shapely.union_all(arr) if arr.size else shapely.MultiPolygon()
 
 
 def _clean(geom, min_area=0.01):
@@ -883,15 +885,17 @@ def functional_zones(
         gdf = gdf.assign(_depth=depth).explode(index_parts=False)
         pts = np.asarray(gdf.geometry.array)
         close = params.hole_gap_m / 2.0
-        grown = shapely.buffer(shapely.multipoints(pts), params.hole_buffer_m + close, quad_segs=q)
-        raw["INJ"] = shapely.buffer(grown, -close, quad_segs=q) if close > 0 else grown
-        raw["INJ"] = _union(
-            [raw["INJ"], shapely.buffer(shapely.multipoints(pts), params.hole_buffer_m, quad_segs=q)]
-        )
+        # union of single buffers (cascaded): a MultiPoint buffer is 30x slower on 10^4 holes
+        hole_band = shapely.buffer(pts, params.hole_buffer_m, quad_segs=q)
+        grown = _union(shapely.buffer(pts, params.hole_buffer_m + close, quad_segs=q)) if close > 0 else None
+        # closing: grow by hole_buffer + gap/2, shrink by gap/2 less 0.1 m, which keeps every
+        # 5 m hole disc inside despite the chords of the polygonal buffers (< 0.08 m)
+        shrink = max(close - 0.1, 0.0)
+        raw["INJ"] = shapely.buffer(grown, -shrink, quad_segs=q) if close > 0 else _union(hole_band)
         methods["INJ"] = (
             f"holes buffered {params.hole_buffer_m:g} m, closed over gaps < {params.hole_gap_m:g} m"
         )
-        bands["holes"] = (gdf.index.to_numpy(), shapely.buffer(pts, params.hole_buffer_m, quad_segs=q))
+        bands["holes"] = (gdf.index.to_numpy(), hole_band)
         src_frames.append(_sources(gdf, "hole", "holes", gdf["_depth"].to_numpy(), zone))
     if layers["pools"] is not None:
         gdf = layers["pools"]
