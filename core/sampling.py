@@ -40,8 +40,9 @@ Point placement, per unit (each point records ``reason`` and ``dist_source_m``):
    nearest the unit centre. A handheld GPS (3-5 m) cannot place a point more finely; the
    team samples beside the hole's casing.
 3. ``toward_source``: otherwise the spot of the unit nearest the nearest source of its
-   zone, kept ``inset_m`` (2.5 m) inside the unit, so points of neighbouring units drawn
-   to the same source stay at least 5 m apart.
+   zone (for holes and flow cells: the one nearest the unit centre; for ponds, pools and
+   ditches: the one nearest the unit), kept ``inset_m`` (2.5 m) inside the unit, so
+   points of neighbouring units drawn to the same source stay at least 5 m apart.
 4. ``no_source``: a zone without mapped sources: the unit centre (or a point on it).
 
 Ids: ``<zone>-<nnn>``, numbered per zone in the order PREP, INJ, COLL, SETL, then by
@@ -51,6 +52,8 @@ digits. The same inputs give the same ids.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -151,7 +154,9 @@ class SamplingResult:
     control_units, control_points : geopandas.GeoDataFrame
         The same for the control (reference) area, zone ``CTRL`` (empty without one).
     compliance : pandas.DataFrame
-        :func:`check_sampling` of the result.
+        :func:`check_sampling` of the result (rules S1-S5), computed on first access
+        and kept: the check is independent of the builder and is paid for only when a
+        workbook or a log asks for it.
     case_area_m2 : float
         Area the small-case rule was judged on (boundary, else union of zones).
     zone_crs : GaussKrugerZone
@@ -163,11 +168,20 @@ class SamplingResult:
     points: Any
     control_units: Any
     control_points: Any
-    compliance: Any
     case_area_m2: float
     zone_crs: GaussKrugerZone
     warnings: list = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    _check_inputs: dict = field(default_factory=dict, repr=False)
+    _compliance: Any = field(default=None, repr=False)
+
+    @property
+    def compliance(self):
+        if self._compliance is None:
+            self._compliance = check_sampling(
+                self.units, self.points, self.case_area_m2, **self._check_inputs
+            )
+        return self._compliance
 
 
 # --------------------------------------------------------------------------- helpers
@@ -309,16 +323,32 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
     ey = y0 - (r0 + er) * s
     shapely.prepare(geom)
     boxes = shapely.box(ex, ey - s, ex + s, ey)
-    touching = shapely.intersects(geom, boxes)
-    er, ec, ex, ey, boxes = er[touching], ec[touching], ex[touching], ey[touching], boxes[touching]
-    # overlay each edge cell with its row strip of the zone, not the whole zone: a strip
-    # holds a fraction of the vertices, so the cost stays near linear in the perimeter
-    strip_rows = np.unique(er)
-    strips = np.empty(nr, dtype=object)
-    sy = y0 - (r0 + strip_rows) * s
-    strips[strip_rows] = shapely.intersection(geom, shapely.box(minx - s, sy - s, maxx + s, sy))
-    parts = _polygon_parts(shapely.intersection(boxes, strips[er]))
-    area = shapely.area(parts)
+    # near the boundary: whole cells (prepared predicate) need no overlay
+    whole = shapely.contains_properly(geom, boxes)
+    cut = ~whole & shapely.intersects(geom, boxes)
+    parts = np.empty(boxes.size, dtype=object)
+    parts[whole] = boxes[whole]
+    if cut.any():
+        # overlay each cut cell with its row strip of the zone, not the whole zone: a strip
+        # holds a fraction of the vertices, so the cost stays near linear in the perimeter.
+        # Strips come from the fast rectangle clipper (one call per grid row, not per
+        # cell), checked and redone exactly if invalid.
+        strip_rows = np.unique(er[cut])
+        sy = y0 - (r0 + strip_rows) * s
+        strips = np.empty(nr, dtype=object)
+        fast = np.array(
+            [shapely.clip_by_rect(geom, minx - s, y - s, maxx + s, y) for y in sy.tolist()], dtype=object
+        )
+        bad = ~shapely.is_valid(fast)
+        if bad.any():
+            fast[bad] = shapely.intersection(geom, shapely.box(minx - s, sy[bad] - s, maxx + s, sy[bad]))
+        strips[strip_rows] = fast
+        parts[cut] = _polygon_parts(shapely.intersection(boxes[cut], strips[er[cut]]))
+    keep = whole | cut
+    er, ec, ex, ey, boxes, parts = er[keep], ec[keep], ex[keep], ey[keep], boxes[keep], parts[keep]
+    area = np.full(parts.size, s * s)
+    is_cut = cut[keep]
+    area[is_cut] = shapely.area(parts[is_cut])
     keep = area > 1e-9
     er, ec, ex, ey, boxes, parts, area = (
         er[keep],
@@ -343,35 +373,40 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
 
 
 def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingParams, is_canceled=None):
-    """Merge small partial units into an edge-adjacent unit of the same zone (see module doc)."""
+    """Merge small partial units into an edge-adjacent unit of the same zone (see module doc).
+
+    Only units that can take part are indexed: donors (partial cells under the merge
+    threshold) and receivers small enough to take the smallest donor within 1600 m2 (a
+    full 40 m cell never can), through a sorted key table of their grid cells.
+    """
     r0, c0, nr, nc = grid
     n = rows.size
     ncells = np.ones(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
-    if n < 2 or params.merge_below_fraction <= 0:
+    threshold = params.merge_below_fraction * s * s - _EPS
+    donors0 = areas < threshold
+    if n < 2 or not donors0.any():
         return rows, cols, geoms, areas, is_box, ncells
     geoms = geoms.copy()
     areas = areas.copy()
     is_box = is_box.copy()
-    cell_unit = np.full((nr, nc), -1, dtype=np.int64)
-    cell_unit[rows - r0, cols - c0] = np.arange(n)
-    threshold = params.merge_below_fraction * s * s - _EPS
-    directions = ((-1, 0), (0, -1), (0, 1), (1, 0))  # N, W, E, S: tie order
+    part = np.flatnonzero(donors0 | (areas + areas[donors0].min() <= MAX_UNIT_AREA_M2 + _EPS))
+    width = nc + 2
+    keys = (rows[part] - r0 + 1) * width + (cols[part] - c0 + 1)
+    order = np.argsort(keys, kind="stable")
+    cell_key, cell_owner = keys[order], part[order]
+    directions = ((-width, 0), (-1, 1), (1, 2), (width, 3))  # N, W, E, S: tie order
     for _ in range(64):
         small = alive & (areas < threshold)
         if not small.any():
             break
-        occupied = cell_unit >= 0
-        mask = np.zeros_like(occupied)
-        mask[occupied] = small[cell_unit[occupied]]
-        cr, cc = np.nonzero(mask)
-        u_cell = cell_unit[cr, cc]
+        mine = small[cell_owner]
+        u_cell, k_cell = cell_owner[mine], cell_key[mine]
         us, vs, ds = [], [], []
-        for k, (dr, dc) in enumerate(directions):
-            rr, c2 = cr + dr, cc + dc
-            ok = (rr >= 0) & (rr < nr) & (c2 >= 0) & (c2 < nc)
-            v = np.full(cr.size, -1, dtype=np.int64)
-            v[ok] = cell_unit[rr[ok], c2[ok]]
+        for step, k in directions:
+            nk = k_cell + step
+            at = np.minimum(np.searchsorted(cell_key, nk), cell_key.size - 1)
+            v = np.where(cell_key[at] == nk, cell_owner[at], -1)
             good = (v >= 0) & (v != u_cell)
             us.append(u_cell[good])
             vs.append(v[good])
@@ -420,7 +455,7 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
         alive[au] = False
         remap = np.arange(n)
         remap[au] = av
-        cell_unit[occupied] = remap[cell_unit[occupied]]
+        cell_owner = remap[cell_owner]
         check_canceled(is_canceled)
     return rows[alive], cols[alive], geoms[alive], areas[alive], is_box[alive], ncells[alive]
 
@@ -473,6 +508,7 @@ def build_units(
     """
     s = float(params.cell_size_m)
     codes = [c for c in zone_geoms if not shapely.is_empty(zone_geoms[c])]
+    codes.sort(key=lambda c: ZONE_CODES.index(c) if c in ZONE_CODES else len(ZONE_CODES))
     if not codes:
         raise InputError("no zone has any area", layer="zones")
     if origin is None:
@@ -503,6 +539,15 @@ def build_units(
             warnings.append(
                 f"{code}: the zone ({areas.sum():.1f} m2) is made of slivers only; its units are kept"
             )
+        order = np.lexsort((cols, rows))  # ids run by row from the north, then column from the west
+        rows, cols, geoms, areas, is_box, ncells = (
+            rows[order],
+            cols[order],
+            geoms[order],
+            areas[order],
+            is_box[order],
+            ncells[order],
+        )
         parts.append(
             {
                 "zone": np.full(rows.size, code, dtype=object),
@@ -525,15 +570,6 @@ def build_units(
         )
     if case_area_m2 < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
         units = _split_to_minimum(units, warnings)
-    order = np.lexsort(
-        (
-            units["sub"],
-            units["col"],
-            units["row"],
-            np.array([ZONE_CODES.index(z) if z in ZONE_CODES else 99 for z in units["zone"]]),
-        )
-    )
-    units = {k: v[order] for k, v in units.items()}
     units["origin"] = (x0, y0)
     return units
 
@@ -573,67 +609,13 @@ def _split_to_minimum(units: dict, warnings: list) -> dict:
 # --------------------------------------------------------------------------- placement
 
 
-def _box_point_distance(xmin, ymin, xmax, ymax, px, py):
-    dx = np.maximum(np.maximum(xmin - px, 0.0), px - xmax)
-    dy = np.maximum(np.maximum(ymin - py, 0.0), py - ymax)
-    return np.hypot(dx, dy)
-
-
-def _nearest_points_to_boxes(bounds, sx, sy):
-    """Exact nearest point source to each box (ties: lowest source index), vectorised.
-
-    Candidates come from k-d tree queries at the box centre. The true nearest source of
-    a box lies within (distance of the centre's nearest source) + (half diagonal) of the
-    centre; a box whose k-th candidate is still inside that radius is asked again with a
-    larger k, and the very few left after that get an exact ball query.
-    """
-    from scipy.spatial import cKDTree
-
-    xmin, ymin, xmax, ymax = bounds.T
-    centre = np.column_stack([(xmin + xmax) / 2, (ymin + ymax) / 2])
-    half = np.hypot(xmax - xmin, ymax - ymin) / 2
-    tree = cKDTree(np.column_stack([sx, sy]))
-    n = bounds.shape[0]
-    best_i = np.zeros(n, dtype=np.int64)
-    best_d = np.zeros(n)
-    todo = np.arange(n)
-    for k in (4, 16, 64):
-        k = int(min(k, sx.size))
-        dc, ic = tree.query(centre[todo], k=k)
-        if k == 1:
-            dc, ic = dc[:, None], ic[:, None]
-        dbox = _box_point_distance(
-            xmin[todo, None], ymin[todo, None], xmax[todo, None], ymax[todo, None], sx[ic], sy[ic]
-        )
-        d = dbox.min(axis=1)
-        tie = dbox <= d[:, None] + 1e-9
-        best_i[todo] = np.where(tie, ic, np.iinfo(np.int64).max).min(axis=1)
-        best_d[todo] = d
-        unsure = (dc[:, -1] <= dc[:, 0] + half[todo]) & (k < sx.size)
-        todo = todo[unsure]
-        if todo.size == 0:
-            break
-    for j in todo:  # rare: very dense sources around a box; exact ball query
-        cand = np.asarray(
-            tree.query_ball_point(
-                centre[j], np.hypot(*centre[j] - [sx[best_i[j]], sy[best_i[j]]]) + half[j] + 1e-9
-            ),
-            dtype=np.int64,
-        )
-        dd = _box_point_distance(xmin[j], ymin[j], xmax[j], ymax[j], sx[cand], sy[cand])
-        m = dd.min()
-        best_i[j] = cand[dd <= m + 1e-9].min()
-        best_d[j] = m
-    return best_i, best_d
-
-
 def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
     """Place one point per unit; returns dict of arrays (x, y, source index, reason)."""
     n = units["zone"].size
     px = np.full(n, np.nan)
     py = np.full(n, np.nan)
     src = np.full(n, -1, dtype=np.int64)
-    reason = np.full(n, "", dtype=object)
+    reason = np.full(n, -1, dtype=np.int8)  # index into REASON_CODES
     geoms = units["geometry"]
     is_box = units["is_box"].astype(bool)
     ubounds = shapely.bounds(geoms)
@@ -697,7 +679,9 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
                 src[uu] = ss
                 d_src = shapely.distance(pts, s_geom[ss])
                 inside = d_src <= 1e-9
-                reason[uu] = np.where(has, "source_edge", np.where(inside, "in_source", "near_source"))
+                reason[uu] = np.where(
+                    has, _R["source_edge"], np.where(inside, _R["in_source"], _R["near_source"])
+                )
             todo = todo[src[todo] < 0]
         # 2. point sources inside the unit
         psrc = zsrc[s_is_point[zsrc] & ~s_ring[zsrc]]  # holes, flow cells
@@ -712,46 +696,53 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
                 uu, ss = pair_u[first], pair_s[first]
                 px[uu], py[uu] = sx[ss], sy[ss]
                 src[uu] = ss
-                reason[uu] = "at_source"
+                reason[uu] = _R["at_source"]
                 todo = todo[src[todo] < 0]
         # 3. toward the nearest source of the zone (holes/flow cells first: a ditch more
-        #    than 2 m away is not what a flow-through unit serves)
+        #    than 2 m away is not what a flow-through unit serves). Point sources: the one
+        #    nearest the unit centre (k-d tree); ponds, pools, ditches: nearest the unit.
         if todo.size:
             near_set = psrc if psrc.size else zsrc
-            box_u = todo[is_box[todo]]
-            other_u = todo[~is_box[todo]]
-            if box_u.size and s_is_point[near_set].all() and not s_ring[near_set].any():
-                bi, _ = _nearest_points_to_boxes(ubounds[box_u], sx[near_set], sy[near_set])
-                ss = near_set[bi]
+            if s_is_point[near_set].all():
+                from scipy.spatial import cKDTree
+
+                tree = cKDTree(np.column_stack([sx[near_set], sy[near_set]]))
+                _, k = tree.query(np.column_stack([cx[todo], cy[todo]]), k=1, workers=-1)
+                chosen = near_set[np.asarray(k, dtype=np.int64)]
+                box = is_box[todo]
+                box_u, ss = todo[box], chosen[box]
                 b = ubounds[box_u]
                 inset = np.minimum(params.inset_m, (b[:, 2] - b[:, 0]) / 2 - 1e-3)
-                px[box_u] = np.clip(sx[ss], b[:, 0] + inset, b[:, 2] - inset)
+                px[box_u] = np.clip(sx[ss], b[:, 0] + inset, b[:, 2] - inset)  # nearest spot of the inset box
                 py[box_u] = np.clip(sy[ss], b[:, 1] + inset, b[:, 3] - inset)
                 src[box_u] = ss
-                reason[box_u] = "toward_source"
+                other_u, other_s = todo[~box], chosen[~box]
             else:
-                other_u = todo
-            if other_u.size:
                 tree = shapely.STRtree(s_geom[near_set])
-                ui, si = tree.query_nearest(geoms[other_u], all_matches=True)
+                ui, si = tree.query_nearest(geoms[todo], all_matches=True)
                 order = np.lexsort((si, ui))
                 ui, si = ui[order], si[order]
                 first = np.ones(ui.size, dtype=bool)
                 first[1:] = ui[1:] != ui[:-1]
-                uu, ss = other_u[ui[first]], near_set[si[first]]
-                inner = _inset(geoms[uu], params.inset_m)
-                pts = _first_point(shapely.shortest_line(inner, s_geom[ss]))
-                px[uu], py[uu] = shapely.get_x(pts), shapely.get_y(pts)
-                src[uu] = ss
-                reason[uu] = "toward_source"
+                other_u, other_s = todo[ui[first]], near_set[si[first]]
+            if other_u.size:
+                inner = _inset(geoms[other_u], params.inset_m)
+                pts = _first_point(shapely.shortest_line(inner, s_geom[other_s]))
+                px[other_u], py[other_u] = shapely.get_x(pts), shapely.get_y(pts)
+                src[other_u] = other_s
+            reason[todo] = _R["toward_source"]
     # 4. no source at all in the zone
     none = np.isnan(px)
     if none.any():
-        c = shapely.points(cx[none], cy[none])
-        ok = shapely.contains(geoms[none], c)
-        pts = np.where(ok, c, shapely.point_on_surface(geoms[none]))
-        px[none], py[none] = shapely.get_x(pts), shapely.get_y(pts)
-        reason[none] = "no_source"
+        reason[none] = _R["no_source"]
+        px[none], py[none] = cx[none], cy[none]  # a box holds its centre
+        odd = np.flatnonzero(none & ~is_box)
+        if odd.size:
+            c = shapely.points(cx[odd], cy[odd])
+            bad = ~shapely.contains(geoms[odd], c)
+            if bad.any():
+                pts = shapely.point_on_surface(geoms[odd[bad]])
+                px[odd[bad]], py[odd[bad]] = shapely.get_x(pts), shapely.get_y(pts)
     return px, py, src, reason
 
 
@@ -924,31 +915,31 @@ _REASONS = {
 The source itself is in ``source_type``/``source_id`` and the distance in ``dist_source_m``."""
 
 
-def _reason_texts(reason, stype, params):
-    """Reason texts per point: one text per distinct (reason, source type), then mapped."""
+REASON_CODES = tuple(_REASONS)
+"""Reason codes, in the order of their internal index."""
+_R = {code: i for i, code in enumerate(REASON_CODES)}
+
+
+def _reason_texts(reason_idx, type_idx, type_names, params):
+    """Reason code and texts per point from small integer codes (one text per combination).
+
+    ``reason_idx`` indexes :data:`REASON_CODES`; ``type_idx`` indexes ``type_names``
+    (-1: no source).
+    """
     fill = {"off": f"{params.edge_offset_m:g}", "inset": f"{params.inset_m:g}"}
-    n = reason.size
-    zh = np.empty(n, dtype=object)
-    en = np.empty(n, dtype=object)
-    if n == 0:
-        return zh, en
-    r_codes, r_uniq = pd.factorize(np.asarray(reason, dtype=object))
-    t_codes, t_uniq = pd.factorize(np.asarray(stype, dtype=object))
-    codes, pairs = pd.factorize(r_codes * len(t_uniq) + t_codes)
-    texts = []
-    for pair in pairs.tolist():  # one text per distinct (reason, source type): a handful
-        r, t = r_uniq[pair // len(t_uniq)], t_uniq[pair % len(t_uniq)]
-        tz, te = _REASONS[r]
-        names = SOURCE_NAMES.get(t)
+    nt = len(type_names) + 1
+    combo = reason_idx.astype(np.int64) * nt + (type_idx.astype(np.int64) + 1)
+    table_zh = np.empty(len(REASON_CODES) * nt, dtype=object)
+    table_en = np.empty(len(REASON_CODES) * nt, dtype=object)
+    for key in np.unique(combo).tolist():  # a handful of combinations
+        r, t = divmod(key, nt)
+        tz, te = _REASONS[REASON_CODES[r]]
         tz, te = tz.format(**fill), te.format(**fill)
+        names = SOURCE_NAMES.get(type_names[t - 1]) if t > 0 else None
         if names is not None:
-            tz = f"{tz}：{names[0]}"
-            te = f"{te}: {names[1]}"
-        texts.append((tz, te))
-    arr = np.array(texts, dtype=object)
-    zh[:] = arr[codes, 0]
-    en[:] = arr[codes, 1]
-    return zh, en
+            tz, te = f"{tz}：{names[0]}", f"{te}: {names[1]}"
+        table_zh[key], table_en[key] = tz, te
+    return np.array(REASON_CODES, dtype=object)[reason_idx], table_zh[combo], table_en[combo]
 
 
 def _numbered(prefix: str, count: int, width: int) -> np.ndarray:
@@ -978,20 +969,32 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
     ids = _ids(units["zone"])
     n = ids.size
     has = src >= 0
-    stype = np.full(n, "", dtype=object)
+    type_idx, type_names = (
+        pd.factorize(sources["source_type"].to_numpy()) if len(sources) else (np.empty(0, np.int64), [])
+    )
     slayer = np.full(n, "", dtype=object)
     sid = np.full(n, "", dtype=object)
     bottom = np.full(n, np.nan)
     dist = np.full(n, np.nan)
+    t_idx = np.full(n, -1, dtype=np.int64)
     pts = shapely.points(px, py)
     if has.any():
-        stype[has] = sources["source_type"].to_numpy()[src[has]]
-        slayer[has] = sources["source_layer"].to_numpy()[src[has]]
-        sid[has] = sources["source_id"].to_numpy()[src[has]]
-        bottom[has] = sources["bottom_m"].to_numpy(dtype=float)[src[has]]
-        dist[has] = shapely.distance(pts[has], np.asarray(sources.geometry.array, dtype=object)[src[has]])
+        s_has = src[has]
+        t_idx[has] = type_idx[s_has]
+        slayer[has] = sources["source_layer"].to_numpy()[s_has]
+        sid[has] = sources["source_id"].to_numpy()[s_has]
+        bottom[has] = sources["bottom_m"].to_numpy(dtype=float)[s_has]
+        s_geom = np.asarray(sources.geometry.array, dtype=object)[s_has]
+        is_pt = shapely.get_type_id(s_geom) == 0
+        d = np.empty(s_has.size)
+        d[is_pt] = np.hypot(
+            px[has][is_pt] - shapely.get_x(s_geom[is_pt]), py[has][is_pt] - shapely.get_y(s_geom[is_pt])
+        )
+        d[~is_pt] = shapely.distance(pts[has][~is_pt], s_geom[~is_pt])
+        dist[has] = d
     dist = np.round(dist, 3)
-    reason_zh, reason_en = _reason_texts(reason, stype, params)
+    stype = np.array(list(type_names) + [""], dtype=object)[t_idx]  # -1 -> ""
+    reason_code, reason_zh, reason_en = _reason_texts(reason, t_idx, list(type_names), params)
     lon, lat = lonlat_arrays(px, py, zone.epsg)
     lon, lat = np.round(lon, 8), np.round(lat, 8)  # the DMS text is made from the values written
     units_gdf = gpd.GeoDataFrame(
@@ -1017,7 +1020,7 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
             "source_layer": slayer,
             "source_id": sid,
             "bottom_m": np.round(bottom, 2),
-            "reason": reason,
+            "reason": reason_code,
             "reason_zh": reason_zh,
             "reason_en": reason_en,
             "dist_source_m": dist,
@@ -1078,7 +1081,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
         ok = shapely.contains(geoms, c)
         pts = np.where(ok, c, shapely.point_on_surface(geoms))
         px, py = shapely.get_x(pts), shapely.get_y(pts)
-        reason = np.full(px.size, "control_grid", dtype=object)
+        reason = np.full(px.size, _R["control_grid"], dtype=np.int8)
     else:
         n = int(params.control_count)
         area = shapely.area(geom)
@@ -1116,7 +1119,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
             "is_box": np.zeros(n, dtype=bool),
             "n_cells": np.zeros(n, dtype=np.int64),
         }
-        reason = np.full(n, "control_count", dtype=object)
+        reason = np.full(n, _R["control_count"], dtype=np.int8)
     empty_src = _sources_input(None, zone, warnings)
     u, p = _frames(units, px, py, np.full(px.size, -1, dtype=np.int64), reason, empty_src, zone, params)
     if params.control_count is not None:
@@ -1168,7 +1171,30 @@ def sampling_grid(
     InputError
         A cell larger than 40 m (rule quoted), bad or overlapping zones, bad sources.
     """
-    params = params or SamplingParams()
+    with _gc_paused():
+        return _sampling_grid(
+            zones, sources, boundary, control_area, params or SamplingParams(), progress, is_canceled
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while 10^5 geometries are made.
+
+    Shapely geometries are tracked by the collector, so making a grid of 125,000 units
+    set off many full collections that scan every live geometry again (a third of the
+    run time). Nothing here creates reference cycles; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_canceled) -> SamplingResult:
     _check_params(params)
     warnings: list = []
     steps = Steps(progress, [1, 4, 3, 2])
@@ -1199,14 +1225,12 @@ def sampling_grid(
     else:
         cu, cp = _empty_outputs(zone)
         warnings.append("no control area given: no control (reference) points for the baseline")
-    compliance = check_sampling(
-        units_gdf, points_gdf, case_area, zones=zone_geoms, sources=src, cell_size_m=params.cell_size_m
-    )
     steps.stage(3)(1.0)
     parameters = asdict(params)
     parameters["origin"] = list(units["origin"])
     parameters["zone_crs"] = zone.authid
-    return SamplingResult(units_gdf, points_gdf, cu, cp, compliance, case_area, zone, warnings, parameters)
+    check_inputs = {"zones": zone_geoms, "sources": src, "cell_size_m": params.cell_size_m}
+    return SamplingResult(units_gdf, points_gdf, cu, cp, case_area, zone, warnings, parameters, check_inputs)
 
 
 # --------------------------------------------------------------------------- compliance
@@ -1281,14 +1305,18 @@ def check_sampling(
     uzone = units["zone"].to_numpy()
     p_unit = points["unit_id"].to_numpy()
     p_ids = points["point_id"].to_numpy()
-    # one factorisation of unit ids and the points' unit ids together
-    codes, uniq = pd.factorize(np.concatenate([u_ids, p_unit]))
-    u_code, p_code = codes[: u_ids.size], codes[u_ids.size :]
-    unit_of_code = np.full(uniq.size, -1, dtype=np.int64)
-    unit_of_code[u_code[::-1]] = np.arange(u_ids.size)[::-1]  # first unit with that id
-    n_points = np.bincount(p_code, minlength=uniq.size)
-    no_point = u_ids[n_points[u_code] != 1].tolist()
-    p_unit_idx = unit_of_code[p_code]
+    ids_unique = pd.Index(u_ids).is_unique
+    if ids_unique and p_unit.size == u_ids.size and bool((p_unit == u_ids).all()):
+        p_unit_idx = np.arange(u_ids.size)  # points listed in unit order: one each
+        no_point = []
+    else:  # one factorisation of unit ids and the points' unit ids together
+        codes, uniq = pd.factorize(np.concatenate([u_ids, p_unit]))
+        u_code, p_code = codes[: u_ids.size], codes[u_ids.size :]
+        unit_of_code = np.full(uniq.size, -1, dtype=np.int64)
+        unit_of_code[u_code[::-1]] = np.arange(u_ids.size)[::-1]  # first unit with that id
+        n_points = np.bincount(p_code, minlength=uniq.size)
+        no_point = u_ids[n_points[u_code] != 1].tolist()
+        p_unit_idx = unit_of_code[p_code]
     known = p_unit_idx >= 0
     pgeo = np.asarray(points.geometry.array, dtype=object)
     px, py = shapely.get_x(pgeo), shapely.get_y(pgeo)
@@ -1377,7 +1405,10 @@ def check_sampling(
         )
     )
     ids = points["point_id"].astype(str)
-    dup = ids[ids.duplicated(keep=False)].unique().tolist()
+    if ids_unique and p_ids.size == u_ids.size and bool((p_ids == u_ids).all()):
+        dup = []  # the point ids are the (unique) unit ids
+    else:
+        dup = ids[ids.duplicated(keep=False)].unique().tolist()
     id_re = r"(?:PREP|INJ|COLL|SETL|CTRL)-\d{3,}"
     if re.fullmatch(f"(?:{id_re}\n)*", "\n".join(ids.tolist()) + "\n" if len(ids) else ""):  # one regex pass
         pattern = pd.Series(True, index=ids.index)
