@@ -1,0 +1,328 @@
+"""Benchmark: ree_damage sampling_grid against the QGIS native chain a user would run.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_sampling_grid.py            # 2 km2 and 200 km2
+    .venv/bin/python benchmarks/bench_sampling_grid.py --quick    # 2 km2 and 20 km2
+
+The case is a lobed polygon (1000 vertices) of the given area in CGCS2000 / 3-degree
+Gauss-Kruger CM 114E (EPSG:4547), with one injection hole per ~13,000 m2 scattered in it
+(15,000 holes on 200 km2). Contenders, each in its own child process:
+
+* ``ree_damage`` - :func:`ree_damage.core.sampling.sampling_grid` with the holes as
+  sources: 40 m units, edge merging, one point per unit moved toward the nearest hole,
+  ids, CGCS2000 lon/lat and DMS text, and the compliance check.
+* ``ree_damage (no sources)`` - the same without holes (points at unit centres).
+* ``QGIS native chain`` - ``native:creategrid`` (40 m rectangles over the extent) ->
+  ``native:clip`` (to the zone) -> ``native:centroids``, into memory layers: units and
+  one point per unit, nothing more.
+
+Measurement (the same for every contender): each child imports its libraries and runs
+one warm-up on a small case first (QGIS and Processing initialised, as in a desktop
+session); then the wall time (``time.perf_counter``) of each repeat of the real case is
+taken (3 by default) and the best and the first are reported. Peak memory is the child's ``ru_maxrss`` (whole process,
+libraries included: what the machine must hold), with the increase over the level after
+warm-up beside it. Child processes keep one contender's memory out of the other's figure.
+This is a benchmark, not a test: it prints a table and the goal check (>= 5x faster
+than the QGIS chain on the large case, peak under 1 GB) and always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG_PARENT = ROOT / ".pkg"
+X0, Y0 = 500000.0, 2800000.0
+EPSG = 4547
+HOLE_DENSITY_M2 = 13000.0
+
+
+def _import_package() -> None:
+    """Make ``ree_damage`` importable the way tests/conftest.py does."""
+    link = PKG_PARENT / "ree_damage"
+    PKG_PARENT.mkdir(exist_ok=True)
+    if not link.exists():
+        try:
+            os.symlink(ROOT, link, target_is_directory=True)
+        except FileExistsError:
+            pass
+    if str(PKG_PARENT) not in sys.path:
+        sys.path.insert(0, str(PKG_PARENT))
+
+
+def case_polygon_coords(area_m2: float, n: int = 1000):
+    """Lobed polygon of ``area_m2`` (m2) centred on (X0, Y0): r = R (1 + 0.1 sin 5t)."""
+    import numpy as np
+
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    shape = 1 + 0.1 * np.sin(5 * t)
+    # area of r = R*shape(t) is R^2/2 * integral(shape^2) = R^2 * pi * (1 + 0.01/2)
+    radius = math.sqrt(area_m2 / (math.pi * (1 + 0.005)))
+    return np.c_[X0 + radius * shape * np.cos(t), Y0 + radius * shape * np.sin(t)]
+
+
+def case_holes(poly, area_m2: float):
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(20240601)
+    n = max(3, int(area_m2 / HOLE_DENSITY_M2))
+    minx, miny, maxx, maxy = poly.bounds
+    xy = rng.uniform([minx, miny], [maxx, maxy], size=(int(n * 1.5) + 10, 2))
+    pts = shapely.points(xy)
+    pts = pts[shapely.contains(poly, pts)]
+    return pts[:n]
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def worker_ours(area: float, repeat: int, with_sources: bool) -> dict:
+    _import_package()
+    import geopandas as gpd
+    import shapely
+
+    from ree_damage.core.sampling import sampling_grid
+
+    def inputs(a):
+        poly = shapely.Polygon(case_polygon_coords(a))
+        zones = gpd.GeoDataFrame({"zone": ["INJ"]}, geometry=[poly], crs=EPSG)
+        if not with_sources:
+            return zones, None
+        holes = case_holes(poly, a)
+        src = gpd.GeoDataFrame(
+            {"source_type": "hole", "source_id": [str(i) for i in range(len(holes))], "bottom_m": 10.0},
+            geometry=holes,
+            crs=EPSG,
+        )
+        return zones, src
+
+    sampling_grid(*inputs(50_000.0))  # warm-up: imports, pyproj database, GEOS
+    zones, src = inputs(area)
+    base = _peak_mb()
+    times, checks = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = sampling_grid(zones, src)
+        times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        failed = int((res.compliance["status"] == "FAIL").sum())  # the rule check, made on demand
+        checks.append(time.perf_counter() - t0)
+        n_units = len(res.units)
+        n_points = len(res.points)
+        del res
+    return {
+        "best_s": min(times),
+        "times_s": times,
+        "check_s": min(checks),
+        "rules_failed": failed,
+        "units": n_units,
+        "points": n_points,
+        "peak_mb": _peak_mb(),
+        "base_mb": base,
+    }
+
+
+def worker_qgis(area: float, repeat: int) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from qgis.core import (
+        QgsApplication,
+        QgsCoordinateReferenceSystem,
+        QgsFeature,
+        QgsGeometry,
+        QgsPointXY,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsVectorLayer,
+    )
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    from qgis.analysis import QgsNativeAlgorithms
+
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("native") is None:
+        registry.addProvider(QgsNativeAlgorithms())
+    import processing
+
+    crs = QgsCoordinateReferenceSystem(f"EPSG:{EPSG}")
+
+    def zone_layer(a):
+        coords = case_polygon_coords(a)
+        layer = QgsVectorLayer(f"Polygon?crs=EPSG:{EPSG}", "zone", "memory")
+        feat = QgsFeature()
+        feat.setGeometry(QgsGeometry.fromPolygonXY([[QgsPointXY(float(x), float(y)) for x, y in coords]]))
+        layer.dataProvider().addFeatures([feat])
+        layer.updateExtents()
+        return layer
+
+    def chain(layer):
+        context = QgsProcessingContext()
+        feedback = QgsProcessingFeedback()
+        grid = processing.run(
+            "native:creategrid",
+            {
+                "TYPE": 2,
+                "EXTENT": layer.extent(),
+                "HSPACING": 40,
+                "VSPACING": 40,
+                "HOVERLAY": 0,
+                "VOVERLAY": 0,
+                "CRS": crs,
+                "OUTPUT": "TEMPORARY_OUTPUT",
+            },
+            context=context,
+            feedback=feedback,
+        )["OUTPUT"]
+        units = processing.run(
+            "native:clip",
+            {"INPUT": grid, "OVERLAY": layer, "OUTPUT": "TEMPORARY_OUTPUT"},
+            context=context,
+            feedback=feedback,
+        )["OUTPUT"]
+        points = processing.run(
+            "native:centroids",
+            {"INPUT": units, "ALL_PARTS": False, "OUTPUT": "TEMPORARY_OUTPUT"},
+            context=context,
+            feedback=feedback,
+        )["OUTPUT"]
+        return units, points
+
+    def count(obj):
+        return obj.featureCount() if hasattr(obj, "featureCount") else -1
+
+    chain(zone_layer(50_000.0))  # warm-up
+    layer = zone_layer(area)
+    base = _peak_mb()
+    times = []
+    n_units = n_points = -1
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        units, points = chain(layer)
+        times.append(time.perf_counter() - t0)
+        n_units, n_points = count(units), count(points)
+        del units, points
+    result = {
+        "best_s": min(times),
+        "times_s": times,
+        "units": n_units,
+        "points": n_points,
+        "peak_mb": _peak_mb(),
+        "base_mb": base,
+    }
+    app.exitQgis()
+    return result
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def run_child(kind: str, area: float, repeat: int) -> dict:
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        kind,
+        "--area",
+        repr(area),
+        "--repeat",
+        str(repeat),
+    ]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]}
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 km2 and 20 km2 instead of 2 km2 and 200 km2")
+    parser.add_argument("--worker", choices=["ours", "ours-nosrc", "qgis"], help=argparse.SUPPRESS)
+    parser.add_argument("--area", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="repeats per case, best reported (default 3)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        if args.worker == "qgis":
+            out = worker_qgis(args.area, args.repeat)
+        else:
+            out = worker_ours(args.area, args.repeat, with_sources=args.worker == "ours")
+        print("RESULT " + json.dumps(out))
+        return 0
+
+    areas = [2e6, 20e6] if args.quick else [2e6, 200e6]
+    contenders = [
+        ("ree_damage sampling_grid", "ours"),
+        ("ree_damage (no sources)", "ours-nosrc"),
+        ("QGIS creategrid+clip+centroids", "qgis"),
+    ]
+    load = os.getloadavg()[0]
+    print(
+        f"sampling_grid benchmark - python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load {load:.2f}"
+    )
+    print("best s / first s: wall time, best and first of the repeats after a warm-up (ratio on best);")
+    print("check s: the S1-S5 rule check, asked for after the timed call; peak MB: child ru_maxrss")
+    print("(whole process, libraries included); +MB: rise over the level after the warm-up\n")
+    header = (
+        f"{'case':>9} | {'contender':<32} | {'units':>8} | {'points':>8} | {'best s':>8} | {'first s':>8} | "
+        f"{'check s':>8} | {'peak MB':>8} | {'+MB':>6} | {'QGIS/this':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    results = []
+    for area in areas:
+        repeat = max(args.repeat, 1)
+        row = {name: run_child(kind, area, repeat) for name, kind in contenders}
+        qgis_t = row[contenders[-1][0]].get("best_s")
+        for name, _ in contenders:
+            r = row[name]
+            label = f"{area / 1e6:g} km2"
+            if "error" in r:
+                print(f"{label:>9} | {name:<32} | failed: {r['error']}")
+                continue
+            ratio = qgis_t / r["best_s"] if qgis_t else float("nan")
+            check = f"{r['check_s']:>8.3f}" if "check_s" in r else f"{'-':>8}"
+            print(
+                f"{label:>9} | {name:<32} | {r['units']:>8} | {r['points']:>8} | {r['best_s']:>8.3f} | "
+                f"{r['times_s'][0]:>8.3f} | {check} | {r['peak_mb']:>8.0f} | {r['peak_mb'] - r['base_mb']:>6.0f} | "
+                f"{ratio:>8.1f}x"
+            )
+            results.append({"area_m2": area, "contender": name, **r, "qgis_over_this": ratio})
+    big = [r for r in results if r["area_m2"] == max(areas) and r["contender"] == contenders[0][0]]
+    if big:
+        b = big[0]
+        with_check = b["qgis_over_this"] * b["best_s"] / (b["best_s"] + b["check_s"])
+        print(
+            f"\ngoal on the {max(areas) / 1e6:g} km2 case: >= 5x faster than the QGIS chain -> "
+            f"{b['qgis_over_this']:.1f}x ({'met' if b['qgis_over_this'] >= 5 else 'NOT met'}; "
+            f"{with_check:.1f}x counting the rule check); peak under 1 GB -> {b['peak_mb']:.0f} MB "
+            f"({'met' if b['peak_mb'] < 1024 else 'NOT met'})"
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
