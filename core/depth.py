@@ -123,6 +123,24 @@ RULES = {
 """Rule id -> (Chinese, English, source) of the depth compliance table."""
 
 
+PARAM_SOURCES = {
+    "surface_bottom_m": "[seed] 0-0.5 m surface sample (appendix table, item 1(2))",
+    "max_gap_upper_m": "[seed] 0.5-6 m: samples at most 2 m apart",
+    "max_gap_lower_m": "[seed] below 6 m: samples at most 3 m apart",
+    "below_bottom_m": "[seed] deeper than 3 m below the hole / pond / ditch bottom",
+    "below_bottom_margin_m": "[default] 0.5 m drilling tolerance so the deepest core is strictly more than 3 m below",
+    "core_length_m": "[default] 0.2 m core per deeper sample (HJ 25.2 practice)",
+    "water_table_tol_m": "[default] 'near the water table' = the sample comes within 0.5 m of it",
+    "saturated_margin_m": "[default] 'in the saturated zone' = the sample top at least 0.5 m below the water table",
+    "indicator_groups": "[seed] GB 26451 groups; members per DOMAIN.md [default] list",
+    "upstream_m": "[default] HJ/T 91 practice: control section 500 m upstream of where leachate reaches the stream",
+    "downstream_m": "[default] HJ/T 91 practice: sections 500 m (control) and 1500 m (attenuation) downstream",
+    "well_offset_m": "[default] HJ 164: monitoring well 20 m down-gradient of INJ and of SETL",
+    "control_well_offset_m": "[default] HJ 164: background well 50 m up-gradient of the case",
+}
+"""Where each default of :class:`DepthParams` and :class:`WaterParams` comes from."""
+
+
 @dataclass(frozen=True)
 class DepthParams:
     """Parameters of :func:`depth_schedule` (depths in m below ground).

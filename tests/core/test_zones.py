@@ -263,3 +263,19 @@ def test_routing_fills_pits_and_every_path_ends(z):
     assert np.all(cur < 0)
     counts, _, ends = trace_downslope(rec, np.ones(z.size, bool), np.zeros(z.size, bool))
     assert counts.min() >= 1 and ends >= 1
+
+
+def test_dem_from_a_raster_file(tmp_path):
+    import rasterio
+
+    dem = slope_dem()
+    path = tmp_path / "dem.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=dem.array.shape[1], height=dem.array.shape[0], count=1,
+        dtype="float32", crs=f"EPSG:{CRS}", transform=dem.transform, nodata=-9999.0,
+    ) as dst:  # fmt: skip
+        dst.write(dem.array.astype("float32"), 1)
+    res = functional_zones(*case(), dem=str(path))
+    assert res.flow is not None and res.flow.n_reaching_targets > 0
+    with pytest.raises(InputError):
+        functional_zones(*case(), dem=str(tmp_path / "missing.tif"))
