@@ -1018,13 +1018,16 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
         slayer[has] = sources["source_layer"].to_numpy()[s_has]
         sid[has] = sources["source_id"].to_numpy()[s_has]
         bottom[has] = sources["bottom_m"].to_numpy(dtype=float)[s_has]
-        s_geom = np.asarray(sources.geometry.array, dtype=object)[s_has]
-        is_pt = shapely.get_type_id(s_geom) == 0
+        all_geom = np.asarray(sources.geometry.array, dtype=object)
+        src_pt = shapely.get_type_id(all_geom) == 0  # per source (10^4), not per point (10^5)
+        src_x = np.full(all_geom.size, np.nan)
+        src_y = np.full(all_geom.size, np.nan)
+        src_x[src_pt], src_y[src_pt] = shapely.get_x(all_geom[src_pt]), shapely.get_y(all_geom[src_pt])
+        is_pt = src_pt[s_has]
         d = np.empty(s_has.size)
-        d[is_pt] = np.hypot(
-            px[has][is_pt] - shapely.get_x(s_geom[is_pt]), py[has][is_pt] - shapely.get_y(s_geom[is_pt])
-        )
-        d[~is_pt] = shapely.distance(pts[has][~is_pt], s_geom[~is_pt])
+        d[is_pt] = np.hypot(px[has][is_pt] - src_x[s_has][is_pt], py[has][is_pt] - src_y[s_has][is_pt])
+        if (~is_pt).any():
+            d[~is_pt] = shapely.distance(pts[has][~is_pt], all_geom[s_has][~is_pt])
         dist[has] = d
     dist = np.round(dist, 3)
     stype = np.array(list(type_names) + [""], dtype=object)[t_idx]  # -1 -> ""
