@@ -715,7 +715,7 @@ def check_schedule(samples, profiles, layers=None, params: Optional[DepthParams]
     s = s.merge(prof[["point_id", "wt"]], on="point_id", how="left")
     pids = prof["point_id"]
 
-    def failing(flag_per_sample, how="any"):
+    def failing(flag_per_sample):
         """Points of ``profiles`` where no sample (``any``) satisfies the flag."""
         ok = pd.Series(flag_per_sample, index=s.index).groupby(s["point_id"]).any()
         ok = ok.reindex(pids).fillna(False).to_numpy()

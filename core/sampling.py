@@ -68,7 +68,7 @@ import shapely
 from .crs import GaussKrugerZone, lonlat_arrays, zone_for_extent, zone_from_epsg
 from .errors import InputError
 from .progress import Steps, check_canceled
-from .zones import _POINT_TYPES, _POLY_TYPES, SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES, ZONE_NAMES, prepare_layer
+from .zones import _POINT_TYPES, _POLY_TYPES, SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES, prepare_layer
 
 MAX_UNIT_AREA_M2 = 1600.0
 """[seed] largest sampling unit, m2."""
@@ -1467,6 +1467,8 @@ def check_sampling(
 
 __all__ = [
     "MAX_UNIT_AREA_M2",
+    "PARAM_SOURCES",
+    "REASON_CODES",
     "RULE_UNIT_AREA",
     "SamplingParams",
     "SamplingResult",
@@ -1475,5 +1477,4 @@ __all__ = [
     "control_points",
     "dms_array",
     "sampling_grid",
-    "ZONE_NAMES",
 ]
