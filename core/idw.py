@@ -212,10 +212,10 @@ def idw_grid(
         if r2 is not None:
             sel &= d2 <= r2
         if power == 2.0:
-            w = np.reciprocal(d2)
+            w = np.divide(sel, d2, dtype=np.float32)  # 1/d2 where selected, else 0
         else:
             w = np.power(d2, half)
-        w *= sel
+            w *= sel
         t, s1, s2, kc = w.shape
         nd = np.matmul(w.reshape(t, s1 * s2, kc), zc1[band.cand])  # (T, s*s, 2): num, den
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -622,7 +622,9 @@ def _flat_ok(ps, grid, mask, params, threshold, trend, level):
         exceed = (pred > threshold).astype(np.float32)
         if mask is not None:
             exceed[~mask] = np.nan
-    cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, ps.z.copy(), np.zeros(len(ps.z)), np.full(len(ps.z), np.nan)))
+    cv = CrossValidation(
+        _cv_table(ps.ids, ps.xy, ps.z, ps.z.copy(), np.zeros(len(ps.z)), np.full(len(ps.z), np.nan))
+    )
     return pred, var, exceed, None, None, cv, notes
 
 
@@ -735,6 +737,7 @@ def interpolate(
             grid = GridSpec.from_bounds((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad), cell_size, crs)
     elif grid.crs is None and crs is not None:
         grid = GridSpec(grid.transform, grid.width, grid.height, crs)
+    crs_note = _crs_note(grid.crs)
     mask = polygon_mask(grid, case_area) if case_area is not None else None
     if mask is not None and not mask.any():
         raise InputError("no cell centre of the grid lies inside the case area", layer="case area")
@@ -747,7 +750,7 @@ def interpolate(
     )
     jobs = [(f, lay) for f in fields for lay in layers]
     steps = Steps(progress, [len(methods)] * len(jobs))
-    surfaces, rows, warnings = [], [], []
+    surfaces, rows, warnings = [], [], ([crs_note] if crs_note else [])
     for j, (fld, lay) in enumerate(jobs):
         check_canceled(is_canceled)
         sub = points if lay is None else points[points[layer_field] == lay]
@@ -862,6 +865,22 @@ def _crs_of(points) -> Optional[str]:
         return None
     epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def _crs_note(crs) -> Optional[str]:
+    """A warning when the grid is not in a CGCS2000 Gauss-Kruger zone (DESIGN.md, "CRS")."""
+    from .crs import zone_from_epsg
+
+    if crs is None:
+        return "the grid has no CRS: the rasters will carry none (give points in the case's CGCS2000 zone)"
+    from pyproj import CRS
+
+    epsg = CRS.from_user_input(crs).to_epsg()
+    try:
+        zone_from_epsg(epsg if epsg else -1)
+    except InputError:
+        return f"{crs} is not a CGCS2000 Gauss-Kruger zone; reproject the samples with ree_damage.core.crs.to_zone"
+    return None
 
 
 def _check_projected(crs) -> None:

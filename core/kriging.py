@@ -37,7 +37,7 @@ MIN_POINTS = 10
 """Ordinary kriging refuses fewer data points than this (use IDW)."""
 
 _HASH = np.random.default_rng(20240601).integers(1, 2**63 - 1, size=512, dtype=np.uint64) | np.uint64(1)
-_MAT_BYTES = 20e6  # bytes of stacked (k+1)^2 matrices alive at once
+_MAT_BYTES = 32e6  # bytes of stacked (k+1)^2 matrices alive at once
 
 
 def check_kriging_points(n: int, what: str = "") -> None:
@@ -268,15 +268,19 @@ def solve_neighbourhoods(
     mu = np.empty(m) if want_mu else None
     if m == 0:
         return pred, var, mu
-    idx = np.sort(idx, axis=1)
+    idx = np.sort(idx.astype(np.int32 if len(xy) < 2**31 else np.int64), axis=1)
     reps, inv = _unique_sets(idx)
-    order = np.argsort(inv, kind="stable")
-    inv_sorted = inv[order]
     per_chunk = max(1, int(_MAT_BYTES // (8 * (k + 1) ** 2)))
+    if len(reps) > per_chunk:
+        order = np.argsort(inv, kind="stable")
+        inv_sorted = inv[order]
     for u0 in range(0, len(reps), per_chunk):
         u1 = min(u0 + per_chunk, len(reps))
-        c0, c1 = np.searchsorted(inv_sorted, [u0, u1])
-        cells = order[c0:c1]
+        if len(reps) > per_chunk:
+            c0, c1 = np.searchsorted(inv_sorted, [u0, u1])
+            cells = order[c0:c1]
+        else:
+            cells = np.arange(m)
         loc = inv[cells] - u0
         sets = reps[u0:u1]
         dist = _distances(targets[cells], xy, idx[cells])
@@ -389,7 +393,8 @@ class LocalKriging:
         def work(band):
             which = band.ok
             where, idx = search.neighbours(band, which)
-            rows, cols = search.band_cells(band, which)
+            rows = band.ti[where[0]] * search.tile + where[1]
+            cols = band.tj[where[0]] * search.tile + where[2]
             targets = search.cell_xy(rows, cols)
             pred, var, mu = solve_neighbourhoods(self.xy, self.z, targets, idx, self.model, want_mu=want_mu)
             ti, tj = band.ti[where[0]], band.tj[where[0]]

@@ -226,7 +226,7 @@ def write_geotiffs(
     mask: Optional[np.ndarray] = None,
     nodata: float = DEFAULT_NODATA,
     compress: str = "deflate",
-    zlevel: int = 6,
+    zlevel: int = 1,
     blocksize: int = 256,
 ) -> list[Path]:
     """Write several GeoTIFFs as one transaction: all appear, or none.
