@@ -387,7 +387,9 @@ class LocalKriging:
         origin = self._adjust(origin[None])[0]
         u = self.matrix @ u
         v = self.matrix @ v
-        search = LatticeKNN(self.xy, self.k, origin, u, v, grid.shape, tree=self.tree, memory_mb=memory_mb)
+        search = LatticeKNN(
+            self.xy, self.k, origin, u, v, grid.shape, tree=self.tree, memory_mb=memory_mb, keep_order=True
+        )
         outs = [search.new_tiled() for _ in range(3 if want_mu else 2)]
 
         def work(band):

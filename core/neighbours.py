@@ -36,9 +36,10 @@ from scipy.spatial import cKDTree
 
 from .progress import CancelFn, ProgressFn, check_canceled
 
-#: float32 tie guard: k-th and (k+1)-th squared distances closer than this (relative)
-#: send the cell to the exact float64 query.
-TIE_TOLERANCE = 8e-6
+#: tie guard: k-th and (k+1)-th squared distances closer than this (relative; float32
+#: rounding plus the candidate position stored in the low 7 mantissa bits of the sort
+#: keys, 2**-16) send the cell to the exact float64 query.
+TIE_TOLERANCE = 3e-5
 
 #: cost model of the tile size choice (seconds): per cell and candidate, per tile query
 _COST_PAIR = 3.5e-9
@@ -76,6 +77,11 @@ class Band:
         Selection certified exact: ``d2 <= thr`` picks exactly the k nearest points.
     cand : numpy.ndarray of int, shape (T, kc)
         Point index of each candidate.
+    order : numpy.ndarray of uint32, shape (T, s, s, k), optional
+        Sort keys of each cell's k nearest; ``order & low`` is the candidate position
+        (kept when the search was made with ``keep_order``).
+    low : numpy.uint32
+        Mask of the position bits.
     """
 
     ti: np.ndarray
@@ -84,6 +90,8 @@ class Band:
     thr: np.ndarray
     ok: np.ndarray
     cand: np.ndarray
+    order: Optional[np.ndarray] = None
+    low: Optional[np.uint32] = None
 
 
 class LatticeKNN:
@@ -108,9 +116,25 @@ class LatticeKNN:
         are alive per thread.
     tiny : float
         Floor of the squared distances in ``Band.d2`` (m2).
+    keep_order : bool
+        Keep each cell's sorted k nearest in ``Band.order`` (what :meth:`neighbours`
+        reads; more memory per band).
     """
 
-    def __init__(self, xy, k, origin, u, v, shape, *, tree=None, memory_mb: float = 4.0, tiny: float = 1e-30):
+    def __init__(
+        self,
+        xy,
+        k,
+        origin,
+        u,
+        v,
+        shape,
+        *,
+        tree=None,
+        memory_mb: float = 4.0,
+        tiny: float = 1e-30,
+        keep_order=False,
+    ):
         self.xy = np.ascontiguousarray(xy, dtype=np.float64)
         self.n = len(self.xy)
         if self.n == 0:
@@ -122,6 +146,7 @@ class LatticeKNN:
         self.shape = (int(shape[0]), int(shape[1]))
         self.tree = tree if tree is not None else cKDTree(self.xy)
         self.tiny = np.float32(tiny)
+        self.keep_order = bool(keep_order)
         self.axis_aligned = self.u[1] == 0.0 and self.v[0] == 0.0
         self.tile, self.kc = self._choose_tiling()
         per_tile = self.tile * self.tile * self.kc * 4
@@ -245,17 +270,33 @@ class LatticeKNN:
             d2 += ey
             d2 += self.tiny
             del ey
-        srt = d2.copy()
-        srt.sort(axis=-1)
-        thr = srt[..., k - 1].copy()
-        nxt = srt[..., k].copy() if kc > k else None
-        del srt
-        # certified: every point nearer than reach - r_off is a candidate
         limit = (reach[:, None, None] - self._r_off[None, :, :]).astype(np.float32)
+        low = order = None
+        if self.keep_order:
+            # sort keys: the squared distance with its candidate position in the low
+            # mantissa bits, so that the sorted row also says which are the k nearest
+            bits = max(1, int(kc - 1).bit_length())
+            low = np.uint32((1 << bits) - 1)
+            keys = d2.copy().view(np.uint32)
+            keys &= ~low
+            keys |= np.arange(kc, dtype=np.uint32)
+            keys.sort(axis=-1)
+            # every selected candidate is <= thr (the k-th key with its low bits set) ...
+            thr = (keys[..., k - 1] | low).view(np.float32)
+            # ... and every other one above the next key with its low bits cleared
+            nxt = (keys[..., k] & ~low).view(np.float32) if kc > k else None
+            order = keys[..., :k]
+        else:
+            srt = d2.copy()
+            srt.sort(axis=-1)
+            thr = srt[..., k - 1].copy()
+            nxt = srt[..., k].copy() if kc > k else None
+            del srt
+        # certified: every point nearer than reach - r_off is a candidate; no near tie
         ok = np.sqrt(thr) * np.float32(1.0 + 1e-5) < limit
         if nxt is not None:
             ok &= nxt > thr * np.float32(1.0 + TIE_TOLERANCE)
-        return Band(ti=ti, tj=tj, d2=d2, thr=thr, ok=ok, cand=ci)
+        return Band(ti=ti, tj=tj, d2=d2, thr=thr, ok=ok, cand=ci, order=order, low=low)
 
     def neighbours(self, band: Band, which: Optional[np.ndarray] = None):
         """Point indices of the k nearest for a band's certified cells.
@@ -275,10 +316,13 @@ class LatticeKNN:
         """
         which = band.ok if which is None else (which & band.ok)
         where = np.nonzero(which)
-        d2 = band.d2[where]
-        sel = d2 <= band.thr[where][:, None]
-        _, pos = np.nonzero(sel)
-        pos = pos.reshape(len(d2), self.k)
+        if band.order is not None:
+            pos = (band.order[where] & band.low).astype(np.intp)
+        else:
+            d2 = band.d2[where]
+            sel = d2 <= band.thr[where][:, None]
+            _, pos = np.nonzero(sel)
+            pos = pos.reshape(len(d2), self.k)
         idx = band.cand[where[0][:, None], pos]
         return where, idx
 

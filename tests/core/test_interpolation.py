@@ -235,10 +235,16 @@ def test_global_kriging_matches_pykrige_vectorized():
     xy, z = _points(40, seed=9)
     model = VariogramModel("exponential", 1.0, 200.0, 0.1)
     targets = np.random.default_rng(2).uniform(0, 500, (100, 2)) + [X0, Y0]
-    pred, var = LocalKriging(xy, z, model, k=100).predict(targets)
+    ok = LocalKriging(xy, z, model, k=100)
+    pred, var = ok.predict(targets)
     rp, rv = _pykrige(xy, z, model, targets)
     assert_allclose(pred, rp, rtol=1e-8)
     assert_allclose(var, rv, rtol=1e-8)
+    grid = _grid(20.0)
+    gp, gv = ok.predict_grid(grid)
+    rp, rv = _pykrige(xy, z, model, _cells(grid))
+    assert_allclose(gp.ravel(), rp, rtol=1e-6)
+    assert_allclose(gv.ravel(), rv, rtol=1e-5)
 
 
 def test_kriging_honours_data_and_leave_one_out_matches_a_refit():
