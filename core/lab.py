@@ -582,6 +582,41 @@ class LabResults:
     def codes(self) -> list:
         return list(self.indicators["code"])
 
+    def write(self, path, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> Path:
+        """Write the joined table atomically, with a provenance sidecar.
+
+        ``.gpkg`` (a GeoDataFrame's geometry kept) or ``.csv`` (UTF-8 with BOM, for Excel).
+        The indicator table is written beside it as ``<name>.indicators.csv``.
+        """
+        from .atomic import atomic_outputs
+        from .provenance import make_record, write_sidecar
+
+        final = Path(path)
+        side = final.with_name(final.stem + ".indicators.csv")
+        with atomic_outputs([final, side]) as (tmp, tmp_side):
+            if final.suffix.lower() == ".gpkg":
+                if not hasattr(self.table, "geometry"):
+                    raise InputError(
+                        "a GeoPackage needs sample points: give the sample layer", layer=str(final)
+                    )
+                self.table.to_file(tmp, driver="GPKG", layer=final.stem)
+            else:
+                self.table.drop(columns="geometry", errors="ignore").to_csv(
+                    tmp, index=False, encoding="utf-8-sig", lineterminator="\n"
+                )
+            self.indicators.to_csv(tmp_side, index=False, encoding="utf-8-sig", lineterminator="\n")
+        record = make_record(
+            "ree_damage:import_lab_results",
+            inputs=inputs or {},
+            parameters=self.parameters,
+            crs=str(self.table.crs) if getattr(self.table, "crs", None) is not None else None,
+            notes=self.warnings,
+            host=host,
+        )
+        write_sidecar(final, record)
+        write_sidecar(side, record)
+        return final
+
 
 def normalise_id(value) -> str:
     """Sample id as compared: NFKC, trimmed, upper case; 12.0 -> "12"."""

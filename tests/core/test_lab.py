@@ -328,6 +328,25 @@ def test_geodataframe_samples_keep_geometry(tmp_path):
     assert np.isfinite(r.table["La"]).sum() == 3
 
 
+def test_results_are_written_with_provenance(tmp_path):
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    sheet = _csv(tmp_path, CHINESE_CSV)
+    gdf = gpd.GeoDataFrame(SAMPLES.copy(), geometry=[Point(i, i) for i in range(4)], crs=4547)
+    r = import_lab_results(sheet, gdf)
+    out = r.write(tmp_path / "lab.gpkg", inputs={"sheet": str(sheet)})
+    back = gpd.read_file(out)
+    assert back["Cd_flag"].tolist() == ["", "<", "<", ""]
+    rec = json.loads((tmp_path / "lab.gpkg.provenance.json").read_text())
+    assert rec["inputs"]["sheet"]["sha256"] and "no substitution" in rec["parameters"]["censored_values"]
+    csv = import_lab_results(sheet).write(tmp_path / "lab.csv")
+    assert pd.read_csv(csv, keep_default_na=False)["Cd_flag"].tolist() == ["", "<", "<"]
+    assert (tmp_path / "lab.indicators.csv").exists()
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(InputError, match="not found"):
         import_lab_results(tmp_path / "missing.csv")
