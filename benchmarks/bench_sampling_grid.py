@@ -145,6 +145,7 @@ def worker_qgis(area: float, repeat: int) -> dict:
         QgsFeature,
         QgsGeometry,
         QgsPointXY,
+        QgsProcessing,
         QgsProcessingContext,
         QgsProcessingFeedback,
         QgsVectorLayer,
@@ -160,7 +161,7 @@ def worker_qgis(area: float, repeat: int) -> dict:
     registry = QgsApplication.processingRegistry()
     if registry.providerById("native") is None:
         registry.addProvider(QgsNativeAlgorithms())
-    import processing
+    from qgis import processing
 
     crs = QgsCoordinateReferenceSystem(f"EPSG:{EPSG}")
 
@@ -186,20 +187,20 @@ def worker_qgis(area: float, repeat: int) -> dict:
                 "HOVERLAY": 0,
                 "VOVERLAY": 0,
                 "CRS": crs,
-                "OUTPUT": "TEMPORARY_OUTPUT",
+                "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT,
             },
             context=context,
             feedback=feedback,
         )["OUTPUT"]
         units = processing.run(
             "native:clip",
-            {"INPUT": grid, "OVERLAY": layer, "OUTPUT": "TEMPORARY_OUTPUT"},
+            {"INPUT": grid, "OVERLAY": layer, "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT},
             context=context,
             feedback=feedback,
         )["OUTPUT"]
         points = processing.run(
             "native:centroids",
-            {"INPUT": units, "ALL_PARTS": False, "OUTPUT": "TEMPORARY_OUTPUT"},
+            {"INPUT": units, "ALL_PARTS": False, "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT},
             context=context,
             feedback=feedback,
         )["OUTPUT"]

@@ -15,6 +15,13 @@ if ! "$SYSTEM_PYTHON" -c "import qgis.core" 2>/dev/null; then
   need_packages+=(python3-qgis qgis-providers qgis)
 fi
 "$SYSTEM_PYTHON" -c "import ensurepip, venv" 2>/dev/null || need_packages+=(python3-venv)
+"$SYSTEM_PYTHON" -c "import pyproj" 2>/dev/null || need_packages+=(python3-pyproj)
+# shapely, pyogrio and rasterio are built against the system GEOS/GDAL (see requirements.txt)
+command -v geos-config >/dev/null 2>&1 || need_packages+=(libgeos-dev)
+command -v gdal-config >/dev/null 2>&1 || need_packages+=(libgdal-dev)
+command -v g++ >/dev/null 2>&1 || need_packages+=(g++)
+"$SYSTEM_PYTHON" -c "import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+  || need_packages+=(python3-dev)
 command -v lrelease >/dev/null 2>&1 || need_packages+=(qttools5-dev-tools)
 command -v gdal_grid >/dev/null 2>&1 || need_packages+=(gdal-bin)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
@@ -46,8 +53,20 @@ fi
 stamp="$VENV/.requirements.sha256"
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing the pinned Python libraries (requirements-dev.txt)"
+  say "installing the pinned Python libraries (requirements-dev.txt; shapely, pyogrio, rasterio are compiled once, a few minutes)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  # wheels that bundle their own GDAL/PROJ/GEOS must not be used (see requirements.txt)
+  site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  [ -d "$site/pyproj" ] && "$VENV/bin/python" -m pip uninstall -q -y pyproj
+  bundled=()
+  for dist in shapely pyogrio rasterio; do [ -d "$site/$dist.libs" ] && bundled+=("$dist"); done
+  if [ ${#bundled[@]} -gt 0 ]; then
+    say "rebuilding against the system libraries: ${bundled[*]}"
+    pins=$(grep -E "^($(IFS='|'; echo "${bundled[*]}"))==" requirements.txt)
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+      --no-binary "$(IFS=,; echo "${bundled[*]}")" $pins
+  fi
   echo "$want" > "$stamp"
 fi
 

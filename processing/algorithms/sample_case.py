@@ -53,7 +53,7 @@ class SampleCase(ReeAlgorithm):
         self.addParameter(folder)
 
         scale = QgsProcessingParameterNumber(
-            self.SCALE, self.tr("Scale factor (area)"), NUMBER_DOUBLE, defaultValue=1.0, minValue=0.1, maxValue=1000.0
+            self.SCALE, self.tr("Scale factor (area)"), NUMBER_DOUBLE, defaultValue=1.0, minValue=0.5, maxValue=1000.0
         )
         scale.setHelp(self.tr("Multiplies the site area; 1 gives about 7 ha. Large factors are for benchmarks."))
         advanced(scale)

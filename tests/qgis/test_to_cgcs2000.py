@@ -57,7 +57,7 @@ def test_zone_override_and_six_degree(qgis_processing, tmp_path):
 
 
 def test_layer_without_crs_is_refused_and_nothing_written(qgis_processing, tmp_path):
-    raw = _layer("Point", "raw", [QgsGeometry.fromPointXY(QgsPointXY(1, 2))])
+    raw = _layer("Point?crs=", "raw", [QgsGeometry.fromPointXY(QgsPointXY(1, 2))])
     with pytest.raises(QgsProcessingException, match="no coordinate reference system.*raw"):
         processing.run(ToCgcs2000(), {"LAYERS": [raw], "OUTPUT_FOLDER": str(tmp_path / "out")})
     assert not any((tmp_path / "out").glob("*.gpkg"))
