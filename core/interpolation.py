@@ -469,7 +469,7 @@ class _Trend:
     def __call__(self, xy: np.ndarray) -> np.ndarray:
         if self.coef is None:
             return np.zeros(len(xy))
-        return self._design(xy) @ self.coef
+        return (self._design(xy) * self.coef).sum(axis=1)
 
     def grid(self, grid: GridSpec) -> np.ndarray:
         if self.coef is None:

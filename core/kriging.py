@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from .errors import InputError
 from .neighbours import LatticeKNN
 from .progress import CancelFn, ProgressFn
-from .variogram import VariogramModel, anisotropy_matrix
+from .variogram import VariogramModel, anisotropy_matrix, apply_matrix
 
 MIN_POINTS = 10
 """Ordinary kriging refuses fewer data points than this (use IDW)."""
@@ -340,7 +340,7 @@ class LocalKriging:
         self.tree = cKDTree(self.xy)
 
     def _adjust(self, pts) -> np.ndarray:
-        return (np.asarray(pts, dtype=np.float64) - self.center) @ self.matrix.T
+        return apply_matrix(self.matrix, np.asarray(pts, dtype=np.float64) - self.center)
 
     def predict(self, targets, *, want_mu: bool = False):
         """Prediction and kriging variance at points (m, 2); with ``want_mu`` also mu'."""
@@ -385,8 +385,8 @@ class LocalKriging:
         """
         origin, u, v = grid.lattice()
         origin = self._adjust(origin[None])[0]
-        u = self.matrix @ u
-        v = self.matrix @ v
+        u = apply_matrix(self.matrix, u)
+        v = apply_matrix(self.matrix, v)
         search = LatticeKNN(
             self.xy, self.k, origin, u, v, grid.shape, tree=self.tree, memory_mb=memory_mb, keep_order=True
         )

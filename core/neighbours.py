@@ -24,6 +24,7 @@ Used by :mod:`ree_damage.core.idw` and :mod:`ree_damage.core.kriging`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Iterator
@@ -49,6 +50,55 @@ _SORT_ROW_NS = (34.0, 54.0, 92.0)
 #: certification margin: kc is chosen so that the kc-th distance from a tile centre
 #: exceeds the k-th one by about this many tile half-diagonals
 _MARGIN = 2.0
+
+
+@contextlib.contextmanager
+def blas_single_thread():
+    """Run the block with OpenBLAS on one thread (restored afterwards).
+
+    Our own threads run numpy on separate bands; OpenBLAS's threads, woken by a small
+    matrix product, then spin and take the cores from them. threadpoolctl does this
+    properly; it is not a dependency, so this finds an OpenBLAS already loaded by numpy
+    (Linux: /proc/self/maps) and calls ``openblas_set_num_threads``. Elsewhere, or with
+    another BLAS, it does nothing.
+    """
+    lib = _openblas()
+    if lib is None:
+        yield
+        return
+    before = lib.openblas_get_num_threads()
+    lib.openblas_set_num_threads(1)
+    try:
+        yield
+    finally:
+        lib.openblas_set_num_threads(before)
+
+
+_OPENBLAS: list = []
+
+
+def _openblas():
+    if _OPENBLAS:
+        return _OPENBLAS[0]
+    found = None
+    try:
+        import ctypes
+
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line or "lapack" in line}
+        for path in sorted(paths):
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_get_num_threads.restype = ctypes.c_int
+                lib.openblas_set_num_threads.argtypes = [ctypes.c_int]
+                found = lib
+                break
+            except (OSError, AttributeError):
+                continue
+    except OSError:  # not Linux
+        found = None
+    _OPENBLAS.append(found)
+    return found
 
 
 def default_workers() -> int:
@@ -353,7 +403,7 @@ class LatticeKNN:
                 if progress is not None:
                     progress(done / total)
             return
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with blas_single_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
             futures = []
             ahead = 2 * workers  # bounded number of bands in flight (memory)
             for chunk in chunks[:ahead]:

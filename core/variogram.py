@@ -144,7 +144,16 @@ def anisotropy_transform(xy, center=(0.0, 0.0), scaling: float = 1.0, angle: flo
     xy = np.asarray(xy, dtype=np.float64) - np.asarray(center, dtype=np.float64)
     if scaling == 1.0 and angle == 0.0:
         return xy
-    return xy @ anisotropy_matrix(scaling, angle).T
+    return apply_matrix(anisotropy_matrix(scaling, angle), xy)
+
+
+def apply_matrix(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """``xy @ m.T`` for a 2 x 2 matrix, elementwise (no BLAS call: see
+    :func:`ree_damage.core.neighbours.blas_single_thread`)."""
+    out = np.empty_like(xy)
+    out[..., 0] = m[0, 0] * xy[..., 0] + m[0, 1] * xy[..., 1]
+    out[..., 1] = m[1, 0] * xy[..., 0] + m[1, 1] * xy[..., 1]
+    return out
 
 
 @dataclass
