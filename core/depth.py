@@ -1027,3 +1027,82 @@ def water_positions(
         df[cols], geometry=shapely.points(df["x"].to_numpy(), df["y"].to_numpy()), crs=zone_crs.epsg
     )
     return out, warnings
+
+
+_LAYER_COLUMNS = {
+    "top_m": ("top_m", "top_depth_m", "top"),
+    "bottom_m": ("bottom_m", "bottom_depth_m", "bottom"),
+    "layer": ("layer", "layer_name", "name"),
+    "water_table_m": ("water_table_m", "water_table_depth_m", "water_table"),
+}
+
+
+def _pick_column(table, names):
+    return next((n for n in names if n in table.columns), None)
+
+
+def layers_for_points(points, table, layer: str = "soil_layers"):
+    """Soil layers and water tables per point from a table given per point or per zone.
+
+    Field teams describe soil layers per functional area (the sample case's
+    ``soil_layers``: ``zone``, ``layer_name``, ``top_depth_m``, ``bottom_depth_m``,
+    ``water_table_depth_m``) or per borehole (``point_id``, ``top_m``, ``bottom_m``,
+    ``layer``). This expands either onto the points, in the form :func:`depth_schedule`
+    takes.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        ``point_id`` and ``zone`` of each point.
+    table : pandas.DataFrame
+        Layer rows keyed by ``point_id`` or by ``zone`` (blank key: every point); depths
+        in m below ground. A water-table column is optional.
+    layer : str
+        Name of the table for error messages.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame or None)
+        Layers (``point_id``, ``layer``, ``top_m``, ``bottom_m``) and water tables
+        (``point_id``, ``water_table_m``; None when the table has none).
+    """
+    columns = {key: _pick_column(table, names) for key, names in _LAYER_COLUMNS.items()}
+    for key in ("top_m", "bottom_m"):
+        if columns[key] is None:
+            raise InputError(
+                f"the soil layer table needs a {key} column ({' or '.join(_LAYER_COLUMNS[key])})", layer=layer
+            )
+    key = "point_id" if "point_id" in table.columns else "zone" if "zone" in table.columns else None
+    rows = pd.DataFrame(
+        {
+            "key": table[key].fillna("").astype(str).str.strip() if key else "",
+            "layer": table[columns["layer"]].astype(str) if columns["layer"] else "",
+            "top_m": pd.to_numeric(table[columns["top_m"]], errors="coerce"),
+            "bottom_m": pd.to_numeric(table[columns["bottom_m"]], errors="coerce"),
+            "water_table_m": pd.to_numeric(table[columns["water_table_m"]], errors="coerce")
+            if columns["water_table_m"]
+            else np.nan,
+        }
+    )
+    bad = rows.index[rows["top_m"].isna() | rows["bottom_m"].isna()]
+    if len(bad):
+        raise InputError("soil layer depth is missing or not a number", layer=layer, row=int(bad[0]) + 1)
+    targets = pd.DataFrame(
+        {"point_id": points["point_id"].astype(str), "key": points[key].astype(str) if key else ""}
+    )
+    specific = targets.merge(rows[rows["key"] != ""], on="key", how="inner")
+    general = targets.merge(rows[rows["key"] == ""].drop(columns="key"), how="cross")
+    general = general[~general["point_id"].isin(specific["point_id"])]
+    expanded = pd.concat([specific, general], ignore_index=True).sort_values(
+        ["point_id", "top_m"], kind="stable"
+    )
+    layers = expanded[["point_id", "layer", "top_m", "bottom_m"]].reset_index(drop=True)
+    water = None
+    if columns["water_table_m"]:
+        water = (
+            expanded.dropna(subset=["water_table_m"])
+            .groupby("point_id", sort=True)["water_table_m"]
+            .min()
+            .reset_index()
+        )
+    return layers, water

@@ -82,6 +82,50 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         """Facts about the host application for provenance records."""
         return {"qgis": Qgis.QGIS_VERSION}
 
+    # ------------------------------------------------------------------ layers in and out
+    def read_source(self, parameters, key, context, feedback=None, required=False):
+        """A feature-source parameter as a GeoDataFrame (None when optional and not given)."""
+        from .adapter import source_to_gdf
+
+        source = self.parameterAsSource(parameters, key, context)
+        if source is None:
+            if required:
+                raise QgsProcessingException(self.invalidSourceError(parameters, key))
+            return None
+        return source_to_gdf(source, self._layer_label(parameters, key, context), feedback=feedback)
+
+    def _layer_label(self, parameters, key, context) -> str:
+        layer = self.parameterAsVectorLayer(parameters, key, context)
+        return layer.name() if layer is not None else self.parameterDefinition(key).description()
+
+    def input_paths(self, parameters, keys, context) -> dict:
+        """The files behind layer parameters, for provenance (memory layers by name)."""
+        from .adapter import layer_source_path
+
+        found = {}
+        for key in keys:
+            layer = self.parameterAsLayer(parameters, key, context)
+            if layer is not None:
+                found[key.lower()] = layer_source_path(layer) or layer.name()
+        return found
+
+    def write_sink(self, parameters, key, context, frame, feedback=None):
+        """Write a (Geo)DataFrame to a sink parameter; None when the output is not wanted."""
+        from .adapter import gdf_to_sink
+
+        if frame is None or parameters.get(key) is None:
+            return None
+        return gdf_to_sink(self, parameters, key, context, frame, feedback)
+
+    def write_provenance(self, destinations, record) -> None:
+        """Write ``record`` beside every output that is a file (memory outputs have none)."""
+        from ..core.provenance import write_sidecar
+
+        for destination in destinations:
+            path = Path(str(destination).split("|")[0]) if destination else None
+            if path is not None and path.is_file():
+                write_sidecar(path, record)
+
     @contextlib.contextmanager
     def core_errors(self):
         """Turn core's errors into QgsProcessingException with the same message."""

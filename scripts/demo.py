@@ -36,10 +36,41 @@ def main(argv=None) -> int:
 
     case = run("ree_damage:sample_case", {"OUTPUT_FOLDER": str(out / "sample_case")})
     written.append(("sample case", case["OUTPUT_FOLDER"]))
-    vectors = next(Path(case["OUTPUT_FOLDER"]).glob("*.gpkg"))
-    points = f"{vectors}|layername=sample_points"
-    reprojected = run("ree_damage:to_cgcs2000", {"LAYERS": [points], "OUTPUT_FOLDER": str(out / "cgcs2000")})
-    written.append(("sample points with CGCS2000 lon/lat", reprojected["OUTPUT_FOLDER"]))
+    folder = Path(case["OUTPUT_FOLDER"])
+    gpkg = folder / "sample_case.gpkg"
+
+    def layer(name):
+        return f"{gpkg}|layername={name}"
+
+    reprojected = run("ree_damage:to_cgcs2000", {"LAYERS": [layer("sample_points")], "OUTPUT_FOLDER": str(out / "cgcs2000")})
+    written.append(("surveyed points with CGCS2000 lon/lat", reprojected["OUTPUT_FOLDER"]))
+
+    survey = out / "survey"
+    survey.mkdir(parents=True, exist_ok=True)
+    sources = {"HOLES": layer("injection_holes"), "POOLS": layer("prep_pools"),
+               "DITCHES": layer("collection_ditches"), "PONDS": layer("settling_ponds")}
+    zones = run("ree_damage:functional_zones", {
+        "BOUNDARY": layer("case_boundary"), **sources, "DEM": str(folder / "dem_before_2m.tif"),
+        "OUTPUT": str(survey / "zones.gpkg"), "FLOW_CELLS": str(survey / "flow_cells.gpkg"),
+    })
+    written.append(("functional zones", zones["OUTPUT"]))
+    grid = run("ree_damage:sampling_grid", {
+        "ZONES": zones["OUTPUT"], **sources, "FLOW_CELLS": zones["FLOW_CELLS"], "BOUNDARY": layer("case_boundary"),
+        "CONTROL_AREA": layer("control_area"), "UNITS": str(survey / "sampling_units.gpkg"),
+        "POINTS": str(survey / "sampling_points.gpkg"), "CONTROL_UNITS": str(survey / "control_units.gpkg"),
+        "CONTROL_POINTS": str(survey / "control_points.gpkg"), "COMPLIANCE": str(survey / "grid_compliance.csv"),
+    })
+    written += [("sampling units", grid["UNITS"]), ("sampling points", grid["POINTS"]),
+                ("control points", grid["CONTROL_POINTS"]), ("grid rule compliance", grid["COMPLIANCE"])]
+    depth = run("ree_damage:depth_schedule", {
+        "POINTS": grid["POINTS"], "CONTROL_POINTS": grid["CONTROL_POINTS"], "SOIL_LAYERS": layer("soil_layers"),
+        "ZONES": zones["OUTPUT"], "STREAM": layer("stream"), "DEM": str(folder / "dem_before_2m.tif"),
+        "SAMPLES": str(survey / "depth_schedule.csv"), "WATER_POINTS": str(survey / "water_positions.gpkg"),
+        "WORKBOOK": str(survey / "field_workbook.xlsx"), "GPX": str(survey / "sampling_points.gpx"),
+        "KML": str(survey / "sampling_points.kml"),
+    })
+    written += [("depth schedule", depth["SAMPLES"]), ("water and sediment positions", depth["WATER_POINTS"]),
+                ("field workbook", depth["WORKBOOK"]), ("GPS waypoints", depth["GPX"])]
 
     print("\nOutputs (each file has a .provenance.json beside it):")
     for label, path in written:

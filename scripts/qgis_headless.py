@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_KEEP = []
 
 
 def start():
@@ -32,5 +33,7 @@ def start():
     Processing.initialize()
     from ree_damage.processing.provider import ReeDamageProvider
 
-    QgsApplication.processingRegistry().addProvider(ReeDamageProvider())
+    provider = ReeDamageProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    _KEEP.extend([app, provider])  # Python must keep both alive, or sip deletes them
     return app

@@ -1,9 +1,15 @@
 """Every algorithm of the provider, in the order the toolbox lists them."""
 
+from .depth_schedule import DepthSchedule
+from .functional_zones import FunctionalZones
 from .sample_case import SampleCase
+from .sampling_grid import SamplingGrid
 from .to_cgcs2000 import ToCgcs2000
 
 ALGORITHMS = [
     SampleCase,
     ToCgcs2000,
+    FunctionalZones,
+    SamplingGrid,
+    DepthSchedule,
 ]

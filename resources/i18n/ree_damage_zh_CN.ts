@@ -48,6 +48,222 @@
       <translation>缺少依赖库：{0}。请见菜单中的“关于与依赖库…”。</translation>
     </message>
     <message>
+      <source>Depth schedule and field exports</source>
+      <translation>采样深度方案与外业表</translation>
+    </message>
+    <message>
+      <source>Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at least one sample in each soil layer, one near the water table and one in the saturated zone; in INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the bottom of the pond or ditch the point serves. Soil layers and the water table come from a table (per point or per zone), the points' fields, or the water-table parameter. Each sample gets its id &lt;point&gt;-&lt;top depth in cm&gt;, its reasons and its analysis indicators (basic properties, rare earth elements, leaching-agent residues, heavy metals, migration parameters). With zones and a stream, it also places the groundwater wells (down-gradient of INJ and SETL, a control well up-gradient) and the surface-water and sediment sections (upstream control, discharge, downstream). Writes the field workbook (XLSX, Chinese and English headers: points, depths, indicators, rule compliance, water positions) and the points as GPX/KML for a handheld GPS.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Sampling points</source>
+      <translation>采样点位</translation>
+    </message>
+    <message>
+      <source>Points with point_id, zone and bottom_m (hole, pond or ditch bottom), e.g. from Sampling grid.</source>
+      <translation>含 point_id、zone 和 bottom_m（注孔、池体或沟渠底深）的点位，如“采样网格布点”的输出。</translation>
+    </message>
+    <message>
+      <source>Control points</source>
+      <translation>对照点位</translation>
+    </message>
+    <message>
+      <source>Control points get the same depth schedule, for a baseline at every depth.</source>
+      <translation>对照点位采用同样的深度方案，以获得各深度的基线。</translation>
+    </message>
+    <message>
+      <source>Soil layers</source>
+      <translation>土层</translation>
+    </message>
+    <message>
+      <source>Table of soil layers per point (point_id) or per zone (zone): top and bottom depth in m, layer name, optional water-table depth in m.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Water-table depth where no table or field gives it (m)</source>
+      <translation>地下水位埋深（无表格或字段时使用，m）</translation>
+    </message>
+    <message>
+      <source>Depth of the water table below ground, m; a point's own field or the layer table wins.</source>
+      <translation>地下水位埋深，m；点位自身字段或土层表优先。</translation>
+    </message>
+    <message>
+      <source>Functional zones (for water positions)</source>
+      <translation>功能分区（用于水体点位）</translation>
+    </message>
+    <message>
+      <source>Zones from Functional zones; needed for the groundwater wells and stream sections.</source>
+      <translation>“功能分区”的输出；布设地下水监测井和河流断面时需要。</translation>
+    </message>
+    <message>
+      <source>Receiving stream</source>
+      <translation>受纳河流</translation>
+    </message>
+    <message>
+      <source>The stream the leachate reaches, lines (direction checked on the DEM).</source>
+      <translation>浸出液汇入的河流，线（流向用 DEM 校核）。</translation>
+    </message>
+    <message>
+      <source>DEM (groundwater flow direction)</source>
+      <translation>DEM（地下水流向）</translation>
+    </message>
+    <message>
+      <source>Gives the down-gradient direction for the wells and the stream's flow direction.</source>
+      <translation>用于确定监测井的下游方向和河流流向。</translation>
+    </message>
+    <message>
+      <source>Soil samples</source>
+      <translation>土壤样品</translation>
+    </message>
+    <message>
+      <source>One row per sample: id, point, zone, top and bottom depth (m), reasons, indicators.</source>
+      <translation>每个样品一行：编号、点位、功能区、顶底深度（m）、布设理由、分析指标。</translation>
+    </message>
+    <message>
+      <source>Water and sediment positions</source>
+      <translation>水体与底泥采样点位</translation>
+    </message>
+    <message>
+      <source>Groundwater wells, surface-water and sediment sections (needs zones).</source>
+      <translation>地下水监测井、地表水及底泥断面（需要功能分区）。</translation>
+    </message>
+    <message>
+      <source>Field workbook</source>
+      <translation>外业工作表</translation>
+    </message>
+    <message>
+      <source>Points, depth schedule, indicators, rule compliance, water positions.</source>
+      <translation>点位、深度方案、分析指标、规则符合性、水体点位。</translation>
+    </message>
+    <message>
+      <source>Points for handheld GPS (GPX)</source>
+      <translation>手持GPS点位（GPX）</translation>
+    </message>
+    <message>
+      <source>Waypoints in CGCS2000 longitude/latitude.</source>
+      <translation>2000国家大地坐标系经纬度航点。</translation>
+    </message>
+    <message>
+      <source>Points for handheld GPS (KML)</source>
+      <translation>手持GPS点位（KML）</translation>
+    </message>
+    <message>
+      <source>The same points as KML.</source>
+      <translation>同样的点位，KML 格式。</translation>
+    </message>
+    <message>
+      <source>Canceled: nothing was written.</source>
+      <translation>已取消：未写入任何文件。</translation>
+    </message>
+    <message>
+      <source>Functional zones</source>
+      <translation>功能分区</translation>
+    </message>
+    <message>
+      <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Case boundary</source>
+      <translation>案涉范围</translation>
+    </message>
+    <message>
+      <source>Polygon(s) of the case area; every zone is clipped to it.</source>
+      <translation>案涉范围面；各功能区均裁剪到该范围内。</translation>
+    </message>
+    <message>
+      <source>Injection holes</source>
+      <translation>注药孔</translation>
+    </message>
+    <message>
+      <source>Points of the injection holes, with their depth in m.</source>
+      <translation>注药孔点位，含孔深（m）。</translation>
+    </message>
+    <message>
+      <source>Hole depth field (m)</source>
+      <translation>孔深字段（m）</translation>
+    </message>
+    <message>
+      <source>Depth of each hole below ground, m; INJ sampling goes more than 3 m below it.</source>
+      <translation>注药孔深度，m；注孔区采样深度应超过孔底以下3 m。</translation>
+    </message>
+    <message>
+      <source>Preparation pools</source>
+      <translation>浸矿剂配制池</translation>
+    </message>
+    <message>
+      <source>Leaching-agent preparation pools, polygons (or points where only the position is known).</source>
+      <translation>浸矿剂配制池，面（仅知位置时为点）。</translation>
+    </message>
+    <message>
+      <source>Collection ditches and pipes</source>
+      <translation>集液沟渠及管道</translation>
+    </message>
+    <message>
+      <source>Leachate collection ditches and pipes, lines.</source>
+      <translation>浸出液收集沟渠及管道，线。</translation>
+    </message>
+    <message>
+      <source>Settling ponds</source>
+      <translation>沉淀池</translation>
+    </message>
+    <message>
+      <source>Leachate settling (precipitation) ponds, polygons.</source>
+      <translation>浸出液沉淀池，面。</translation>
+    </message>
+    <message>
+      <source>Bottom depth field of pools, ditches and ponds (m)</source>
+      <translation>池体及沟渠底深字段（m）</translation>
+    </message>
+    <message>
+      <source>Field with the depth of the bottom below ground, m; defaults are used where it is missing.</source>
+      <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
+    </message>
+    <message>
+      <source>DEM (for the leachate flow path)</source>
+      <translation>DEM（用于浸出液流经路径）</translation>
+    </message>
+    <message>
+      <source>Elevation model, m (1985 height datum); the flow-through path is traced on it by D8.</source>
+      <translation>高程模型，m（1985国家高程基准）；用 D8 算法追踪浸出液流经路径。</translation>
+    </message>
+    <message>
+      <source>One polygon per zone with code, Chinese and English name, area (m2) and sources.</source>
+      <translation>每个功能区一个面，含代码、中英文名称、面积（m²）及来源要素。</translation>
+    </message>
+    <message>
+      <source>Leachate flow cells</source>
+      <translation>浸出液流经栅格单元</translation>
+    </message>
+    <message>
+      <source>DEM cells on the leachate path with the number of INJ cells draining through; feed them to the sampling grid so flow-through points stand on the path.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Buffer around each hole</source>
+      <translation>注药孔缓冲距离</translation>
+    </message>
+    <message>
+      <source>5 m: wetting radius of a hole (1-2 m) plus the error of a handheld GPS (3-5 m).</source>
+      <translation>5 m：注药孔浸润半径（1-2 m）加手持GPS误差（3-5 m）。</translation>
+    </message>
+    <message>
+      <source>Largest gap inside one hole field</source>
+      <translation>同一孔群内的最大间距</translation>
+    </message>
+    <message>
+      <source>Holes closer than this belong to one field (hole spacing in the field is 2-3 m).</source>
+      <translation>间距小于该值的注药孔属于同一孔群（野外孔距一般为2-3 m）。</translation>
+    </message>
+    <message>
+      <source>Band around pools, ditches and ponds</source>
+      <translation>池体及沟渠外扩距离</translation>
+    </message>
+    <message>
+      <source>2 m: the guideline places pond and ditch points within 2 m of them.</source>
+      <translation>2 m：指南要求池体及沟渠采样位置原则上不超过其2 m范围。</translation>
+    </message>
+    <message>
       <source>Sample case (synthetic)</source>
       <translation>示例案例（合成数据）</translation>
     </message>
@@ -86,6 +302,118 @@
     <message>
       <source>Case file</source>
       <translation>案例文件</translation>
+    </message>
+    <message>
+      <source>Sampling grid</source>
+      <translation>土壤采样网格布点</translation>
+    </message>
+    <message>
+      <source>Lays out the soil sampling units of each functional zone on a grid of at most 40 m x 40 m (1600 m2, the guideline's limit; a larger cell is refused) and one point per unit. A partial cell at a zone edge smaller than half a cell joins the neighbouring unit it shares the longest border with when the union stays within 1600 m2; otherwise it stays a unit of its own (slivers under 16 m2 or thinner than 1 m are dropped and reported). Each point stands as close to the likely source inside its unit as the unit allows: 1 m outside the edge of a pond, pool or ditch (within the 2 m rule), on an injection hole or on the leachate flow path, or toward the nearest hole; it records why and its distance to the source. A case under 5000 m2 gets at least 3 points. Point ids are &lt;zone&gt;-&lt;nnn&gt;, numbered from the north-west, stable for the same inputs; points carry x/y in the zone CRS and CGCS2000 longitude/latitude in decimal degrees and DMS. Control points for the baseline are laid in the control area by the same rule or by count. The compliance table checks every rule on the result.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Zone polygons with a 'zone' field (PREP, INJ, COLL, SETL), e.g. from Functional zones.</source>
+      <translation>含 zone 字段（PREP、INJ、COLL、SETL）的功能区面，如“功能分区”的输出。</translation>
+    </message>
+    <message>
+      <source>Injection holes, points; INJ points are placed on them.</source>
+      <translation>注药孔，点；注孔区点位布设于注药孔上。</translation>
+    </message>
+    <message>
+      <source>Depth of each hole below ground, m, carried to the point for its depth schedule.</source>
+      <translation>注药孔深度，m，传递给点位用于确定采样深度。</translation>
+    </message>
+    <message>
+      <source>Leaching-agent preparation pools; PREP points stand within 2 m of them.</source>
+      <translation>浸矿剂配制池；配制区点位位于其2 m范围内。</translation>
+    </message>
+    <message>
+      <source>Leachate ditches and pipes; COLL points stand within 2 m of them.</source>
+      <translation>集液沟渠及管道；收集区点位位于其2 m范围内。</translation>
+    </message>
+    <message>
+      <source>Settling ponds; SETL points stand within 2 m of them.</source>
+      <translation>沉淀池；沉淀区点位位于其2 m范围内。</translation>
+    </message>
+    <message>
+      <source>The 'Leachate flow cells' output of Functional zones: flow-through points stand on the path.</source>
+      <translation>“功能分区”输出的浸出液流经栅格单元：流经区点位布设在流经路径上。</translation>
+    </message>
+    <message>
+      <source>The case area; its size decides the rule of at least 3 points under 5000 m2.</source>
+      <translation>案涉范围；其面积决定“小于5000 m²不少于3个点位”的规则是否适用。</translation>
+    </message>
+    <message>
+      <source>Control area</source>
+      <translation>对照区</translation>
+    </message>
+    <message>
+      <source>Reference area of the same soil for the baseline samples.</source>
+      <translation>土壤类型相同的对照区域，用于基线采样。</translation>
+    </message>
+    <message>
+      <source>Grid cell size</source>
+      <translation>网格边长</translation>
+    </message>
+    <message>
+      <source>At most 40 m (a 1600 m2 sampling unit, the guideline's rule); smaller is allowed.</source>
+      <translation>不大于40 m（采样单元不大于1600 m²，指南规定）；可更小。</translation>
+    </message>
+    <message>
+      <source>Number of control points (0: by the grid rule)</source>
+      <translation>对照点数量（0：按网格规则）</translation>
+    </message>
+    <message>
+      <source>0 lays control points on the same grid as the case; fewer than 5 gives a warning.</source>
+      <translation>0 表示按与案涉区相同的网格布设对照点；少于5个时给出警告。</translation>
+    </message>
+    <message>
+      <source>Merge edge cells smaller than (fraction of a cell)</source>
+      <translation>合并小于该比例的边缘网格（占整格比例）</translation>
+    </message>
+    <message>
+      <source>Partial cells below this fraction join a neighbour when the union stays within 1600 m2.</source>
+      <translation>小于该比例的边缘不完整网格在合并后不超过1600 m²时并入相邻单元。</translation>
+    </message>
+    <message>
+      <source>Distance of bank points from the edge</source>
+      <translation>岸边点位距边缘距离</translation>
+    </message>
+    <message>
+      <source>Points serving a pond, pool or ditch stand this far outside its edge (at most 2 m).</source>
+      <translation>池体或沟渠的点位位于其边缘外该距离处（不超过2 m）。</translation>
+    </message>
+    <message>
+      <source>Sampling units</source>
+      <translation>采样单元</translation>
+    </message>
+    <message>
+      <source>Units of at most 1600 m2 per zone.</source>
+      <translation>各功能区内不大于1600 m²的采样单元。</translation>
+    </message>
+    <message>
+      <source>One point per unit with id, zone, source, reason, distance, x/y and lon/lat.</source>
+      <translation>每个单元一个点位，含编号、功能区、污染源、布设理由、距离、x/y及经纬度。</translation>
+    </message>
+    <message>
+      <source>Control units</source>
+      <translation>对照采样单元</translation>
+    </message>
+    <message>
+      <source>Units of the control area.</source>
+      <translation>对照区的采样单元。</translation>
+    </message>
+    <message>
+      <source>Control points (CTRL-nnn).</source>
+      <translation>对照点位（CTRL-nnn）。</translation>
+    </message>
+    <message>
+      <source>Rule compliance</source>
+      <translation>规则符合性</translation>
+    </message>
+    <message>
+      <source>Each rule, the points it applies to, pass/fail.</source>
+      <translation>每条规则、适用点位数及是否符合。</translation>
     </message>
     <message>
       <source>Reproject to CGCS2000 zone</source>
@@ -150,10 +478,6 @@
     <message>
       <source>6 degrees</source>
       <translation>6°带</translation>
-    </message>
-    <message>
-      <source>Canceled: nothing was written.</source>
-      <translation>已取消：未写入任何文件。</translation>
     </message>
     <message>
       <source>Wrote {0} ({1} features) in {2}</source>

@@ -1,0 +1,199 @@
+"""Sample depths per point, the lab order, water positions and the field exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ...core.crs import lonlat_arrays
+from ...core.depth import PARAM_SOURCES, DepthParams, depth_schedule, layers_for_points, water_positions
+from ...core.field_export import write_field_workbook, write_gpx, write_kml
+from ...core.provenance import make_record
+from ..adapter import raster_path
+from ..base import ReeAlgorithm
+from ..compat import (
+    NUMBER_DOUBLE,
+    SOURCE_VECTOR,
+    SOURCE_VECTOR_LINE,
+    SOURCE_VECTOR_POINT,
+    SOURCE_VECTOR_POLYGON,
+)
+
+
+class DepthSchedule(ReeAlgorithm):
+    """Soil sample depths following every depth rule, with the field workbook and GPS files."""
+
+    POINTS = "POINTS"
+    CONTROL_POINTS = "CONTROL_POINTS"
+    SOIL_LAYERS = "SOIL_LAYERS"
+    WATER_TABLE = "WATER_TABLE"
+    ZONES = "ZONES"
+    STREAM = "STREAM"
+    DEM = "DEM"
+    SAMPLES = "SAMPLES"
+    WATER_POINTS = "WATER_POINTS"
+    WORKBOOK = "WORKBOOK"
+    GPX = "GPX"
+    KML = "KML"
+
+    ZH_NAME = "采样深度方案与外业表"
+
+    def name(self):
+        return "depth_schedule"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Depth schedule and field exports")
+
+    def groupId(self):  # noqa: N802
+        return "survey_design"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m "
+            "surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at "
+            "least one sample in each soil layer, one near the water table and one in the saturated zone; in "
+            "INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the "
+            "bottom of the pond or ditch the point serves. Soil layers and the water table come from a table "
+            "(per point or per zone), the points' fields, or the water-table parameter. Each sample gets its "
+            "id <point>-<top depth in cm>, its reasons and its analysis indicators (basic properties, rare "
+            "earth elements, leaching-agent residues, heavy metals, migration parameters). With zones and a "
+            "stream, it also places the groundwater wells (down-gradient of INJ and SETL, a control well "
+            "up-gradient) and the surface-water and sediment sections (upstream control, discharge, "
+            "downstream). Writes the field workbook (XLSX, Chinese and English headers: points, depths, "
+            "indicators, rule compliance, water positions) and the points as GPX/KML for a handheld GPS."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        def source(key, label, types, help_text, optional=True):
+            parameter = QgsProcessingParameterFeatureSource(key, label, types, optional=optional)
+            parameter.setHelp(help_text)
+            self.addParameter(parameter)
+
+        source(self.POINTS, self.tr("Sampling points"), [SOURCE_VECTOR_POINT],
+               self.tr("Points with point_id, zone and bottom_m (hole, pond or ditch bottom), e.g. from Sampling grid."),
+               optional=False)
+        source(self.CONTROL_POINTS, self.tr("Control points"), [SOURCE_VECTOR_POINT],
+               self.tr("Control points get the same depth schedule, for a baseline at every depth."))
+        source(self.SOIL_LAYERS, self.tr("Soil layers"), [SOURCE_VECTOR],
+               self.tr("Table of soil layers per point (point_id) or per zone (zone): top and bottom depth in m, "
+                       "layer name, optional water-table depth in m."))
+        water = QgsProcessingParameterNumber(
+            self.WATER_TABLE, self.tr("Water-table depth where no table or field gives it (m)"), NUMBER_DOUBLE,
+            optional=True, minValue=0.0,
+        )
+        water.setHelp(self.tr("Depth of the water table below ground, m; a point's own field or the layer table wins."))
+        self.addParameter(water)
+        source(self.ZONES, self.tr("Functional zones (for water positions)"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Zones from Functional zones; needed for the groundwater wells and stream sections."))
+        source(self.STREAM, self.tr("Receiving stream"), [SOURCE_VECTOR_LINE],
+               self.tr("The stream the leachate reaches, lines (direction checked on the DEM)."))
+        dem = QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (groundwater flow direction)"), optional=True)
+        dem.setHelp(self.tr("Gives the down-gradient direction for the wells and the stream's flow direction."))
+        self.addParameter(dem)
+
+        samples = QgsProcessingParameterFeatureSink(self.SAMPLES, self.tr("Soil samples"), SOURCE_VECTOR)
+        samples.setHelp(self.tr("One row per sample: id, point, zone, top and bottom depth (m), reasons, indicators."))
+        self.addParameter(samples)
+        positions = QgsProcessingParameterFeatureSink(
+            self.WATER_POINTS, self.tr("Water and sediment positions"), SOURCE_VECTOR_POINT, optional=True,
+            createByDefault=True,
+        )
+        positions.setHelp(self.tr("Groundwater wells, surface-water and sediment sections (needs zones)."))
+        self.addParameter(positions)
+        for key, label, file_filter, help_text, optional in (
+            (self.WORKBOOK, self.tr("Field workbook"), "XLSX (*.xlsx)",
+             self.tr("Points, depth schedule, indicators, rule compliance, water positions."), False),
+            (self.GPX, self.tr("Points for handheld GPS (GPX)"), "GPX (*.gpx)",
+             self.tr("Waypoints in CGCS2000 longitude/latitude."), True),
+            (self.KML, self.tr("Points for handheld GPS (KML)"), "KML (*.kml)",
+             self.tr("The same points as KML."), True),
+        ):
+            parameter = QgsProcessingParameterFileDestination(key, label, file_filter, optional=optional)
+            parameter.setHelp(help_text)
+            self.addParameter(parameter)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
+        points, control = read(self.POINTS, required=True), read(self.CONTROL_POINTS)
+        table, zones, stream = read(self.SOIL_LAYERS), read(self.ZONES), read(self.STREAM)
+        water_table = (
+            self.parameterAsDouble(parameters, self.WATER_TABLE, context)
+            if parameters.get(self.WATER_TABLE) not in (None, "")
+            else None
+        )
+        dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        dem = raster_path(dem_layer, context) if dem_layer is not None else None
+        all_points = pd.concat([p for p in (points, control) if p is not None], ignore_index=True)
+        warnings = []
+        with self.core_errors():
+            layers, table_water = layers_for_points(all_points, table.drop(columns="fid")) if table is not None else (None, None)
+            result = depth_schedule(
+                all_points,
+                layers=layers,
+                water_table=table_water if table_water is not None and len(table_water) else None,
+                params=DepthParams(water_table_m=water_table),
+                progress=self.callbacks(feedback)[0],
+                is_canceled=feedback.isCanceled,
+            )
+            warnings += result.warnings
+            positions = None
+            if zones is not None:
+                positions, water_warnings = water_positions(zones, stream=stream, dem=dem)
+                warnings += water_warnings
+        for warning in warnings:
+            feedback.pushWarning(warning)
+        failed = result.compliance[result.compliance["status"] == "FAIL"]
+        for row in failed.itertuples():
+            feedback.reportError(f"{row.rule_id} FAIL: {row.rule_en} ({row.failed_ids})", False)
+
+        workbook = Path(self.parameterAsFileOutput(parameters, self.WORKBOOK, context))
+        gpx = self.parameterAsFileOutput(parameters, self.GPX, context)
+        kml = self.parameterAsFileOutput(parameters, self.KML, context)
+        point_rows = all_points.drop(columns=[c for c in ("fid",) if c in all_points.columns])
+        if "lon" not in point_rows.columns:  # points surveyed elsewhere: add CGCS2000 lon/lat
+            lon, lat = lonlat_arrays(point_rows.geometry.x.to_numpy(), point_rows.geometry.y.to_numpy(), point_rows.crs)
+            point_rows = point_rows.assign(lon=lon, lat=lat)
+        with self.core_errors():
+            write_field_workbook(
+                workbook,
+                points.drop(columns="fid"),
+                result.samples,
+                lab_order=result.lab_order,
+                compliance=[result.compliance],
+                water=positions,
+                control_points=control.drop(columns="fid") if control is not None else None,
+            )
+            if gpx:
+                write_gpx(gpx, point_rows)
+            if kml:
+                write_kml(kml, point_rows)
+        if feedback.isCanceled():
+            raise QgsProcessingException(self.tr("Canceled: nothing was written."))
+        outputs = {
+            self.SAMPLES: self.write_sink(parameters, self.SAMPLES, context, result.samples, feedback),
+            self.WATER_POINTS: self.write_sink(parameters, self.WATER_POINTS, context, positions, feedback),
+            self.WORKBOOK: str(workbook),
+            self.GPX: gpx or None,
+            self.KML: kml or None,
+        }
+        record = make_record(
+            "ree_damage:depth_schedule",
+            inputs=self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SOIL_LAYERS, self.ZONES,
+                                                 self.STREAM, self.DEM], context),
+            parameters=result.parameters,
+            crs=str(points.crs.to_string()) if points.crs is not None else None,
+            sources=PARAM_SOURCES,
+            notes=warnings,
+            host=self.host_info(),
+        )
+        self.write_provenance(outputs.values(), record)
+        return {key: value for key, value in outputs.items() if value is not None}

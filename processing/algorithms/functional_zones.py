@@ -1,0 +1,166 @@
+"""Zone the case area into the four functional areas of the guideline."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ...core.provenance import make_record
+from ...core.zones import PARAM_SOURCES, ZoneParams, functional_zones
+from ..adapter import raster_path
+from ..base import ReeAlgorithm
+from ..compat import (
+    SOURCE_VECTOR_ANY,
+    SOURCE_VECTOR_LINE,
+    SOURCE_VECTOR_POINT,
+    SOURCE_VECTOR_POLYGON,
+    advanced,
+)
+
+
+class FunctionalZones(ReeAlgorithm):
+    """PREP, INJ, COLL (with the flow-through path) and SETL from the mapped works."""
+
+    BOUNDARY = "BOUNDARY"
+    HOLES = "HOLES"
+    HOLE_DEPTH_FIELD = "HOLE_DEPTH_FIELD"
+    POOLS = "POOLS"
+    DITCHES = "DITCHES"
+    PONDS = "PONDS"
+    BOTTOM_DEPTH_FIELD = "BOTTOM_DEPTH_FIELD"
+    DEM = "DEM"
+    HOLE_BUFFER = "HOLE_BUFFER"
+    HOLE_GAP = "HOLE_GAP"
+    BAND = "BAND"
+    OUTPUT = "OUTPUT"
+    FLOW_CELLS = "FLOW_CELLS"
+
+    ZH_NAME = "功能分区"
+
+    def name(self):
+        return "functional_zones"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Functional zones")
+
+    def groupId(self):  # noqa: N802
+        return "survey_design"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Divides the case area into the four functional areas of the guideline: leaching-agent "
+            "preparation area (PREP), injection hole area (INJ), leachate collection area including "
+            "the area the leachate flowed through (COLL) and leachate precipitation area (SETL). "
+            "INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never "
+            "a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points "
+            "can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part "
+            "of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 "
+            "flow routing on the depression-filled DEM. Where zones would overlap the priority "
+            "SETL > PREP > INJ > COLL decides; all zones are clipped to the case boundary. Invalid "
+            "geometries are repaired and reported; layers in a geographic CRS are reprojected into "
+            "the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the "
+            "features that made it."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        def source(key, label, types, help_text, optional=True):
+            parameter = QgsProcessingParameterFeatureSource(key, label, types, optional=optional)
+            parameter.setHelp(help_text)
+            self.addParameter(parameter)
+
+        source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Polygon(s) of the case area; every zone is clipped to it."), optional=False)
+        source(self.HOLES, self.tr("Injection holes"), [SOURCE_VECTOR_POINT],
+               self.tr("Points of the injection holes, with their depth in m."))
+        field = QgsProcessingParameterField(
+            self.HOLE_DEPTH_FIELD, self.tr("Hole depth field (m)"), "hole_depth_m", self.HOLES, optional=True
+        )
+        field.setHelp(self.tr("Depth of each hole below ground, m; INJ sampling goes more than 3 m below it."))
+        self.addParameter(field)
+        source(self.POOLS, self.tr("Preparation pools"), [SOURCE_VECTOR_POLYGON, SOURCE_VECTOR_POINT],
+               self.tr("Leaching-agent preparation pools, polygons (or points where only the position is known)."))
+        source(self.DITCHES, self.tr("Collection ditches and pipes"), [SOURCE_VECTOR_LINE],
+               self.tr("Leachate collection ditches and pipes, lines."))
+        source(self.PONDS, self.tr("Settling ponds"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Leachate settling (precipitation) ponds, polygons."))
+        bottom = QgsProcessingParameterString(
+            self.BOTTOM_DEPTH_FIELD, self.tr("Bottom depth field of pools, ditches and ponds (m)"),
+            defaultValue="bottom_depth_m", optional=True,
+        )
+        bottom.setHelp(self.tr("Field with the depth of the bottom below ground, m; defaults are used where it is missing."))
+        self.addParameter(bottom)
+        dem = QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (for the leachate flow path)"), optional=True)
+        dem.setHelp(self.tr("Elevation model, m (1985 height datum); the flow-through path is traced on it by D8."))
+        self.addParameter(dem)
+
+        for key, label, default, help_text in (
+            (self.HOLE_BUFFER, self.tr("Buffer around each hole"), 5.0,
+             self.tr("5 m: wetting radius of a hole (1-2 m) plus the error of a handheld GPS (3-5 m).")),
+            (self.HOLE_GAP, self.tr("Largest gap inside one hole field"), 20.0,
+             self.tr("Holes closer than this belong to one field (hole spacing in the field is 2-3 m).")),
+            (self.BAND, self.tr("Band around pools, ditches and ponds"), 2.0,
+             self.tr("2 m: the guideline places pond and ditch points within 2 m of them.")),
+        ):
+            parameter = QgsProcessingParameterDistance(key, label, default, self.BOUNDARY, minValue=0.0)
+            parameter.setHelp(help_text)
+            self.addParameter(advanced(parameter))
+
+        out = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Functional zones"))
+        out.setHelp(self.tr("One polygon per zone with code, Chinese and English name, area (m2) and sources."))
+        self.addParameter(out)
+        cells = QgsProcessingParameterFeatureSink(
+            self.FLOW_CELLS, self.tr("Leachate flow cells"), SOURCE_VECTOR_ANY, optional=True, createByDefault=True
+        )
+        cells.setHelp(self.tr("DEM cells on the leachate path with the number of INJ cells draining through; "
+                              "feed them to the sampling grid so flow-through points stand on the path."))
+        self.addParameter(cells)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
+        boundary = read(self.BOUNDARY, required=True)
+        holes, pools, ditches, ponds = read(self.HOLES), read(self.POOLS), read(self.DITCHES), read(self.PONDS)
+        dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        dem = raster_path(dem_layer, context) if dem_layer is not None else None
+        bottom_field = self.parameterAsString(parameters, self.BOTTOM_DEPTH_FIELD, context) or None
+        band = self.parameterAsDouble(parameters, self.BAND, context)
+        params = ZoneParams(
+            hole_depth_field=self.parameterAsString(parameters, self.HOLE_DEPTH_FIELD, context) or "hole_depth_m",
+            pool_depth_field=bottom_field,
+            ditch_depth_field=bottom_field,
+            pond_depth_field=bottom_field,
+            hole_buffer_m=self.parameterAsDouble(parameters, self.HOLE_BUFFER, context),
+            hole_gap_m=self.parameterAsDouble(parameters, self.HOLE_GAP, context),
+            pool_buffer_m=band,
+            ditch_buffer_m=band,
+            pond_buffer_m=band,
+        )
+        progress, is_canceled = self.callbacks(feedback)
+        with self.core_errors():
+            result = functional_zones(
+                boundary, holes, pools, ditches, ponds, dem, params=params, progress=progress, is_canceled=is_canceled
+            )
+        for warning in result.warnings:
+            feedback.pushWarning(warning)
+        if result.flow is not None:
+            feedback.pushInfo(result.flow.method)
+        zones = result.zones
+        outputs = {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, zones, feedback)}
+        flow_cells = result.sources[result.sources["source_type"] == "flow"]
+        outputs[self.FLOW_CELLS] = self.write_sink(parameters, self.FLOW_CELLS, context, flow_cells, feedback)
+        record = make_record(
+            "ree_damage:functional_zones",
+            inputs=self.input_paths(parameters, [self.BOUNDARY, self.HOLES, self.POOLS, self.DITCHES, self.PONDS, self.DEM], context),
+            parameters=result.parameters,
+            crs=result.zone_crs.authid,
+            sources=PARAM_SOURCES,
+            notes=result.warnings,
+            host=self.host_info(),
+        )
+        self.write_provenance(outputs.values(), record)
+        return {key: value for key, value in outputs.items() if value is not None}

@@ -1,0 +1,200 @@
+"""The 40 m soil sampling grid: units of at most 1600 m2 and one point per unit."""
+
+from __future__ import annotations
+
+import pandas as pd
+from qgis.core import (
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ...core.crs import zone_for_extent
+from ...core.provenance import make_record
+from ...core.sampling import PARAM_SOURCES, SamplingParams, sampling_grid
+from ...core.zones import ZoneParams, collect_sources
+from ..base import ReeAlgorithm
+from ..compat import (
+    NUMBER_DOUBLE,
+    NUMBER_INTEGER,
+    SOURCE_VECTOR,
+    SOURCE_VECTOR_LINE,
+    SOURCE_VECTOR_POINT,
+    SOURCE_VECTOR_POLYGON,
+    advanced,
+)
+
+
+class SamplingGrid(ReeAlgorithm):
+    """Sampling units and points per functional zone, placed toward the likely sources."""
+
+    ZONES = "ZONES"
+    HOLES = "HOLES"
+    HOLE_DEPTH_FIELD = "HOLE_DEPTH_FIELD"
+    POOLS = "POOLS"
+    DITCHES = "DITCHES"
+    PONDS = "PONDS"
+    BOTTOM_DEPTH_FIELD = "BOTTOM_DEPTH_FIELD"
+    FLOW_CELLS = "FLOW_CELLS"
+    BOUNDARY = "BOUNDARY"
+    CONTROL_AREA = "CONTROL_AREA"
+    CELL_SIZE = "CELL_SIZE"
+    CONTROL_COUNT = "CONTROL_COUNT"
+    MERGE_BELOW = "MERGE_BELOW"
+    EDGE_OFFSET = "EDGE_OFFSET"
+    UNITS = "UNITS"
+    POINTS = "POINTS"
+    CONTROL_UNITS = "CONTROL_UNITS"
+    CONTROL_POINTS = "CONTROL_POINTS"
+    COMPLIANCE = "COMPLIANCE"
+
+    ZH_NAME = "土壤采样网格布点"
+
+    def name(self):
+        return "sampling_grid"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Sampling grid")
+
+    def groupId(self):  # noqa: N802
+        return "survey_design"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Lays out the soil sampling units of each functional zone on a grid of at most 40 m x 40 m "
+            "(1600 m2, the guideline's limit; a larger cell is refused) and one point per unit. A partial "
+            "cell at a zone edge smaller than half a cell joins the neighbouring unit it shares the longest "
+            "border with when the union stays within 1600 m2; otherwise it stays a unit of its own "
+            "(slivers under 16 m2 or thinner than 1 m are dropped and reported). Each point stands as close "
+            "to the likely source inside its unit as the unit allows: 1 m outside the edge of a pond, pool or "
+            "ditch (within the 2 m rule), on an injection hole or on the leachate flow path, or toward the "
+            "nearest hole; it records why and its distance to the source. A case under 5000 m2 gets at least "
+            "3 points. Point ids are <zone>-<nnn>, numbered from the north-west, stable for the same inputs; "
+            "points carry x/y in the zone CRS and CGCS2000 longitude/latitude in decimal degrees and DMS. "
+            "Control points for the baseline are laid in the control area by the same rule or by count. "
+            "The compliance table checks every rule on the result."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        def source(key, label, types, help_text, optional=True):
+            parameter = QgsProcessingParameterFeatureSource(key, label, types, optional=optional)
+            parameter.setHelp(help_text)
+            self.addParameter(parameter)
+
+        source(self.ZONES, self.tr("Functional zones"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Zone polygons with a 'zone' field (PREP, INJ, COLL, SETL), e.g. from Functional zones."),
+               optional=False)
+        source(self.HOLES, self.tr("Injection holes"), [SOURCE_VECTOR_POINT],
+               self.tr("Injection holes, points; INJ points are placed on them."))
+        field = QgsProcessingParameterField(
+            self.HOLE_DEPTH_FIELD, self.tr("Hole depth field (m)"), "hole_depth_m", self.HOLES, optional=True
+        )
+        field.setHelp(self.tr("Depth of each hole below ground, m, carried to the point for its depth schedule."))
+        self.addParameter(field)
+        source(self.POOLS, self.tr("Preparation pools"), [SOURCE_VECTOR_POLYGON, SOURCE_VECTOR_POINT],
+               self.tr("Leaching-agent preparation pools; PREP points stand within 2 m of them."))
+        source(self.DITCHES, self.tr("Collection ditches and pipes"), [SOURCE_VECTOR_LINE],
+               self.tr("Leachate ditches and pipes; COLL points stand within 2 m of them."))
+        source(self.PONDS, self.tr("Settling ponds"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Settling ponds; SETL points stand within 2 m of them."))
+        bottom = QgsProcessingParameterString(
+            self.BOTTOM_DEPTH_FIELD, self.tr("Bottom depth field of pools, ditches and ponds (m)"),
+            defaultValue="bottom_depth_m", optional=True,
+        )
+        bottom.setHelp(self.tr("Field with the depth of the bottom below ground, m; defaults are used where it is missing."))
+        self.addParameter(bottom)
+        source(self.FLOW_CELLS, self.tr("Leachate flow cells"), [SOURCE_VECTOR_POINT],
+               self.tr("The 'Leachate flow cells' output of Functional zones: flow-through points stand on the path."))
+        source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
+               self.tr("The case area; its size decides the rule of at least 3 points under 5000 m2."))
+        source(self.CONTROL_AREA, self.tr("Control area"), [SOURCE_VECTOR_POLYGON],
+               self.tr("Reference area of the same soil for the baseline samples."))
+
+        cell = QgsProcessingParameterDistance(self.CELL_SIZE, self.tr("Grid cell size"), 40.0, self.ZONES, minValue=1.0)
+        cell.setHelp(self.tr("At most 40 m (a 1600 m2 sampling unit, the guideline's rule); smaller is allowed."))
+        self.addParameter(cell)
+        count = QgsProcessingParameterNumber(
+            self.CONTROL_COUNT, self.tr("Number of control points (0: by the grid rule)"), NUMBER_INTEGER, 0, minValue=0
+        )
+        count.setHelp(self.tr("0 lays control points on the same grid as the case; fewer than 5 gives a warning."))
+        self.addParameter(count)
+        merge = QgsProcessingParameterNumber(
+            self.MERGE_BELOW, self.tr("Merge edge cells smaller than (fraction of a cell)"), NUMBER_DOUBLE, 0.5,
+            minValue=0.0, maxValue=1.0,
+        )
+        merge.setHelp(self.tr("Partial cells below this fraction join a neighbour when the union stays within 1600 m2."))
+        self.addParameter(advanced(merge))
+        offset = QgsProcessingParameterDistance(self.EDGE_OFFSET, self.tr("Distance of bank points from the edge"), 1.0,
+                                                self.ZONES, minValue=0.0, maxValue=2.0)
+        offset.setHelp(self.tr("Points serving a pond, pool or ditch stand this far outside its edge (at most 2 m)."))
+        self.addParameter(advanced(offset))
+
+        for key, label, types, help_text in (
+            (self.UNITS, self.tr("Sampling units"), SOURCE_VECTOR_POLYGON, self.tr("Units of at most 1600 m2 per zone.")),
+            (self.POINTS, self.tr("Sampling points"), SOURCE_VECTOR_POINT,
+             self.tr("One point per unit with id, zone, source, reason, distance, x/y and lon/lat.")),
+            (self.CONTROL_UNITS, self.tr("Control units"), SOURCE_VECTOR_POLYGON, self.tr("Units of the control area.")),
+            (self.CONTROL_POINTS, self.tr("Control points"), SOURCE_VECTOR_POINT, self.tr("Control points (CTRL-nnn).")),
+            (self.COMPLIANCE, self.tr("Rule compliance"), SOURCE_VECTOR, self.tr("Each rule, the points it applies to, pass/fail.")),
+        ):
+            sink = QgsProcessingParameterFeatureSink(key, label, types, optional=key != self.POINTS, createByDefault=True)
+            sink.setHelp(help_text)
+            self.addParameter(sink)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
+        zones = read(self.ZONES, required=True)
+        boundary, control_area, flow_cells = read(self.BOUNDARY), read(self.CONTROL_AREA), read(self.FLOW_CELLS)
+        bottom_field = self.parameterAsString(parameters, self.BOTTOM_DEPTH_FIELD, context) or None
+        zone_params = ZoneParams(
+            hole_depth_field=self.parameterAsString(parameters, self.HOLE_DEPTH_FIELD, context) or "hole_depth_m",
+            pool_depth_field=bottom_field, ditch_depth_field=bottom_field, pond_depth_field=bottom_field,
+        )
+        control_count = self.parameterAsInt(parameters, self.CONTROL_COUNT, context)
+        params = SamplingParams(
+            cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
+            merge_below_fraction=self.parameterAsDouble(parameters, self.MERGE_BELOW, context),
+            edge_offset_m=self.parameterAsDouble(parameters, self.EDGE_OFFSET, context),
+            control_count=control_count or None,
+        )
+        progress, is_canceled = self.callbacks(feedback)
+        with self.core_errors():
+            zone_crs = zone_for_extent(tuple(zones.total_bounds), zones.crs) if zones.crs is not None else None
+            sources, warnings = collect_sources(
+                read(self.HOLES), read(self.POOLS), read(self.DITCHES), read(self.PONDS),
+                zone=zone_crs, params=zone_params, boundary=boundary,
+            )
+            if flow_cells is not None and len(flow_cells):
+                flow = flow_cells.to_crs(zone_crs.epsg).assign(source_type="flow")
+                sources = pd.concat([sources, flow[[c for c in flow.columns if c in sources.columns]]], ignore_index=True)
+            result = sampling_grid(
+                zones, sources, boundary=boundary, control_area=control_area, params=params,
+                progress=progress, is_canceled=is_canceled,
+            )
+        for warning in warnings + result.warnings:
+            feedback.pushWarning(warning)
+        compliance = result.compliance
+        for row in compliance.itertuples():
+            feedback.pushInfo(f"{row.rule_id} {row.status}: {row.rule_en}")
+        outputs = {
+            self.UNITS: self.write_sink(parameters, self.UNITS, context, result.units, feedback),
+            self.POINTS: self.write_sink(parameters, self.POINTS, context, result.points, feedback),
+            self.CONTROL_UNITS: self.write_sink(parameters, self.CONTROL_UNITS, context, result.control_units, feedback),
+            self.CONTROL_POINTS: self.write_sink(parameters, self.CONTROL_POINTS, context, result.control_points, feedback),
+            self.COMPLIANCE: self.write_sink(parameters, self.COMPLIANCE, context, compliance, feedback),
+        }
+        record = make_record(
+            "ree_damage:sampling_grid",
+            inputs=self.input_paths(parameters, [self.ZONES, self.HOLES, self.POOLS, self.DITCHES, self.PONDS,
+                                                 self.FLOW_CELLS, self.BOUNDARY, self.CONTROL_AREA], context),
+            parameters=result.parameters,
+            crs=zone_crs.authid,
+            sources=PARAM_SOURCES,
+            notes=warnings + result.warnings,
+            host=self.host_info(),
+        )
+        self.write_provenance(outputs.values(), record)
+        return {key: value for key, value in outputs.items() if value is not None}
