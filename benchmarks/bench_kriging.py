@@ -64,6 +64,8 @@ def _grid(cells: int):
 def child_ours(npy: str, cells: int, k: int, out: str, workers: str) -> None:
     ensure_package()
     import numpy as np
+    import scipy.optimize  # noqa: F401 - loaded before the clock, as PyKrige loads it at import
+    import scipy.spatial.distance  # noqa: F401
 
     from ree_damage.core.kriging import LocalKriging
     from ree_damage.core.variogram import fit_variogram

@@ -190,7 +190,7 @@ def experimental_variogram(
     *,
     n_lags: int = 12,
     max_lag: Optional[float] = None,
-    max_points: int = 3000,
+    max_points: int = 2000,
     seed: int = 0,
 ) -> ExperimentalVariogram:
     """Isotropic experimental semivariogram with equal-width lag bins.
@@ -370,7 +370,7 @@ def fit_variogram(
     min_pairs: int = 30,
     anisotropy_scaling: float = 1.0,
     anisotropy_angle: float = 0.0,
-    max_points: int = 3000,
+    max_points: int = 2000,
     seed: int = 0,
 ) -> VariogramFit:
     """Fit a variogram model to data.
