@@ -31,7 +31,8 @@ def row_for(suite: str, s: dict | None, seconds: str) -> tuple[list[str], int, i
         tests, tp, tf, ts = "not run", 0, 0, 0
     else:
         tp, tf, ts = t["passed"], t["failed"] + t["errors"], t["skipped"]
-        tests = f"{tp} / {tf} / {ts}"
+        xfailed = t.get("xfailed") or []
+        tests = f"{tp} / {tf} / {ts}" + (f" ({len(xfailed)} xfail)" if xfailed else "")
         if s.get("pytest_exit") not in (0, None):
             if s.get("pytest_exit") == 5:
                 problems.append(f"{suite}: pytest collected no test in tests/qgis")
@@ -85,6 +86,13 @@ def main(argv: list[str]) -> int:
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
     print(line)
+    for suite in suites:
+        summary = load(results, suite) or {}
+        libs = summary.get("libraries")
+        if libs:
+            print(f"  {suite}: " + ", ".join(f"{k} {v}" for k, v in libs.items()))
+        for test in (summary.get("pytest") or {}).get("xfailed") or []:
+            print(f"  {suite}: known issue (xfail, scripts/matrix/known_issues.py): {test}")
     for p in problems:
         print(f"  - {p}")
     status = "FAILED" if (problems or total_f) else "ok"

@@ -2,7 +2,8 @@
 # Run a command inside a matrix root:  run_in_root.sh <suite|/path/to/root> <command> [args...]
 #
 # Mounts /proc, /sys, /dev (+pts, shm), a private /tmp and the repository (bind, at the same
-# absolute path as on the host, so .pkg/ree_damage -> <repo> resolves inside too) in a PRIVATE
+# absolute path as on the host, so .pkg/ree_damage -> <repo> resolves inside too; its .qgis-settings
+# is a private tmpfs) in a PRIVATE
 # mount namespace (unshare -m): when the command ends, the namespace and every mount in it are gone,
 # even if this script is killed. An EXIT trap also unmounts in order, for tidiness.
 # The environment is reset; only a few variables are passed (proxy settings, REE_*, QT_QPA_PLATFORM),
@@ -46,6 +47,11 @@ do_mount "$R/sys" --rbind /sys
 do_mount "$R/dev" --rbind /dev
 do_mount "$R/tmp" -t tmpfs -o mode=1777 tmpfs
 do_mount "$R$REPO_DIR" --bind "$REPO_DIR"
+# pytest-qgis >= 3 keeps its QGIS profile in <repo>/.qgis-settings and exports it to child processes
+# (QGIS_CUSTOM_CONFIG_PATH), so qgis_process started by tests/qgis uses it too: a fresh one per run,
+# never shared between the suites, the host and other checkouts' runs
+mkdir -p "$REPO_DIR/.qgis-settings"
+do_mount "$R$REPO_DIR/.qgis-settings" -t tmpfs -o mode=0755 tmpfs
 # name resolution for pip / apt inside the root
 if [ -e /etc/resolv.conf ]; then
     rm -f "$R/etc/resolv.conf"

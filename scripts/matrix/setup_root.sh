@@ -6,9 +6,15 @@
 #              sources), then apt-get install --no-install-recommends $ROOT_PACKAGES. Built in
 #              <root>.partial and renamed when complete, so an interrupted build never looks complete.
 #              Skipped when <root>/.ree-root-stamp exists.
-#   2. venv  : /opt/ree-venv inside the root, from the root's /usr/bin/python3 with
-#              --system-site-packages (Debian's numpy, GDAL, QGIS bindings), + requirements-<suite>.txt.
-#              Rebuilt only when the requirements file changes (hash in /opt/ree-venv/.ree-venv-stamp).
+#   2. venv  : the Debian packages named on the `# apt:` lines of requirements-<suite>.txt (the native
+#              geo libraries pyproj, shapely, pyogrio, rasterio, geopandas, built on the root's own
+#              GDAL/PROJ/GEOS, which qgis_process has loaded: bundled copies in wheels clash with them),
+#              installed with apt-get; then /opt/ree-venv from the root's /usr/bin/python3 with
+#              --system-site-packages and the file's pip pins (wheels only, except names given to
+#              --no-binary in the file: built without isolation, with the root's numpy and the build
+#              tools on the apt lines), checked by check_venv.py (no bundled GDAL/PROJ/GEOS, no pip
+#              numpy/GDAL/QGIS, the same library versions as QGIS, deps.REQUIRED satisfied).
+#              Redone only when the requirements file changes (hash in /opt/ree-venv/.ree-venv-stamp).
 # Build times go to <root>/.ree-build-times. A per-suite flock makes concurrent runs safe.
 # REE_MATRIX_REBUILD=1 forces a rebuild of the root; REE_MATRIX_REBUILD=venv only of the venv;
 # REE_MATRIX_MAX_AGE_DAYS=N rebuilds roots older than N days (default: never).
@@ -59,7 +65,7 @@ build_root() {
 }
 
 build_venv() {
-    local suite="$1" R="$2" req hash t0 t1
+    local suite="$1" R="$2" req hash apt_pkgs t0 t1
     req="$(requirements_file "$suite")"
     [ -f "$req" ] || die "$suite: no requirements file $req"
     hash="$(sha256sum "$req" | cut -d' ' -f1)"
@@ -67,20 +73,33 @@ build_venv() {
         log "$suite: venv up to date"
         return
     fi
-    log "$suite: building venv $VENV_IN_ROOT (--system-site-packages) from $(basename "$req")"
+    # Debian packages of this suite: every "# apt: pkg pkg ..." line of the requirements file
+    apt_pkgs="$(sed -n 's/^#[[:space:]]*apt:[[:space:]]*//p' "$req" | tr -s ' \n' '  ' | sed 's/ *$//')"
+    case "$apt_pkgs" in *[!a-z0-9.+:\ -]*) die "$suite: bad package name on an '# apt:' line of $req" ;; esac
+    log "$suite: building venv $VENV_IN_ROOT (--system-site-packages) from $(basename "$req")${apt_pkgs:+; apt: $apt_pkgs}"
     t0=$(date +%s)
+    rm -f "$R$VENV_STAMP"
     "${NICE[@]}" "$RUN" "$suite" sh -ec "
+        if [ -n '$apt_pkgs' ]; then
+            apt-get update -q
+            apt-get install -y -q $apt_pkgs
+            apt-get clean
+        fi
         rm -rf '$VENV_IN_ROOT'
         /usr/bin/python3 -m venv --system-site-packages '$VENV_IN_ROOT'
-        '$VENV_IN_ROOT/bin/python' -m pip install -q --no-cache-dir --only-binary=:all: -r '$req'
-        # numpy, GDAL and the QGIS bindings must come from Debian (the ABI they were built against)
+        # wheels, except names the file gives to --no-binary: those are compiled against the root's
+        # GDAL/GEOS/numpy with the root's build tools (no isolation: no pip numpy/Cython in the build)
+        '$VENV_IN_ROOT/bin/python' -m pip install -q --no-cache-dir --only-binary=:all: --no-build-isolation -r '$req'
+        # numpy, GDAL, QGIS from Debian; geo libraries on the root's GDAL/PROJ/GEOS, no bundled copies
         '$VENV_IN_ROOT/bin/python' '$MATRIX_DIR/check_venv.py'
     " >"$MATRIX_CACHE/$suite.venv.log" 2>&1 \
         || { tail -n 30 "$MATRIX_CACHE/$suite.venv.log" >&2; die "$suite: venv failed (log: $MATRIX_CACHE/$suite.venv.log)"; }
     printf '%s\n' "$hash" >"$R$VENV_STAMP"
     t1=$(date +%s)
-    sed -i '/^venv_seconds=/d' "$R/.ree-build-times"
+    sed -i -e '/^venv_seconds=/d' -e '/^apt:/d' "$R/.ree-build-times"
     echo "venv_seconds=$((t1 - t0))" >>"$R/.ree-build-times"
+    # shellcheck disable=SC2086
+    [ -z "$apt_pkgs" ] || chroot "$R" dpkg-query -W -f='apt:${Package}=${Version}\n' $apt_pkgs >>"$R/.ree-build-times" 2>/dev/null || true
     log "$suite: venv built in $((t1 - t0)) s"
 }
 

@@ -2,8 +2,9 @@
 
     python smoke.py --out smoke.json [--plugin-dir DIR] [--params smoke_params.py]
 
-Run with the Python of the venv whose packages the plugin needs (its site-packages go on the
-PYTHONPATH of qgis_process, so QGIS's interpreter finds the plugin's libraries). Steps:
+Run with the Python of the venv whose packages the plugin needs: its site-packages is handed to
+qgis_process as REE_DAMAGE_DEPS, which the plugin puts first on sys.path when it loads (the
+plugin-private library folder of a real install; no PYTHONPATH). Steps:
   1. a throw-away HOME (fresh QGIS profile) and QGIS_PLUGINPATH=<tmp>/plugins holding the plugin
      as ``ree_damage`` (a symlink to --plugin-dir, default: the repository);
   2. ``qgis_process plugins enable ree_damage``;
@@ -127,17 +128,20 @@ def main(argv: list[str] | None = None) -> int:
     (plugins / PROVIDER).symlink_to(args.plugin_dir.resolve(), target_is_directory=True)
 
     env = dict(os.environ)
-    site = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     env.update(
         {
             "HOME": str(home),
             "XDG_RUNTIME_DIR": str(work),
             "QGIS_PLUGINPATH": str(plugins),
-            "PYTHONPATH": os.pathsep.join(dict.fromkeys([*site, *filter(None, [env.get("PYTHONPATH")])])),
+            # as users get it and as tests/qgis/conftest.py qgis_process_env does: the plugin puts
+            # this folder first on sys.path when it loads (deps.activate); QGIS's own interpreter
+            # starts with the system site-packages only
+            "REE_DAMAGE_DEPS": sysconfig.get_paths()["purelib"],
             "QT_QPA_PLATFORM": env.get("QT_QPA_PLATFORM", "offscreen"),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
+    env.pop("PYTHONPATH", None)
     log_path = args.log or args.out.with_suffix(".log")
     summary: dict = {
         "qgis_version": None,
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 missing = [
                     f"{k}={v}"
                     for k, v in row["outputs"].items()
-                    if isinstance(v, str) and v.startswith(str(outdir)) and not Path(v).exists()
+                    if isinstance(v, str) and v.startswith(str(outdir)) and not Path(v.split("|")[0]).exists()
                 ]
                 if missing:
                     row["error"] = f"outputs not written: {', '.join(missing)}"

@@ -12,7 +12,8 @@ A value is either a dict or a function ``f(ctx) -> dict``. Strings are formatted
 and ``ctx["results"][alg_id]`` holds the outputs of algorithms that already ran (see ORDER), e.g.
 ``lambda ctx: {"INPUT": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/plots.gpkg"}``.
 A list value is passed as a repeated parameter (--LAYERS=a --LAYERS=b). Every output that is a path
-inside {tmp} must exist after the run.
+inside {tmp} must exist after the run (a "|layername=..." suffix is ignored for that check). A failed
+algorithm's outputs are missing from ctx["results"], so an entry using them fails with a KeyError.
 """
 
 from __future__ import annotations
@@ -21,7 +22,28 @@ from __future__ import annotations
 ORDER = [
     "ree_damage:sample_case",
     "ree_damage:to_cgcs2000",
+    "ree_damage:functional_zones",
+    "ree_damage:sampling_grid",
+    "ree_damage:depth_schedule",
 ]
+
+
+def _case(ctx, name: str) -> str:
+    """A layer of the sample case written by ree_damage:sample_case (sample_case.gpkg)."""
+    return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + f"/sample_case.gpkg|layername={name}"
+
+
+def _dem(ctx) -> str:
+    return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/dem_before_2m.tif"
+
+
+def _sources(ctx) -> dict:
+    return {
+        "HOLES": _case(ctx, "injection_holes"),
+        "POOLS": _case(ctx, "prep_pools"),
+        "DITCHES": _case(ctx, "collection_ditches"),
+        "PONDS": _case(ctx, "settling_ponds"),
+    }
 
 PARAMS = {
     # writes the sample case (plots, rasters, tables) into a folder
@@ -30,8 +52,41 @@ PARAMS = {
     },
     # reprojects the sampled points of the sample case into the CGCS2000 zone, adding lon/lat fields
     "ree_damage:to_cgcs2000": lambda ctx: {
-        "LAYERS": [ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/sample_case.gpkg|layername=sample_points"],
+        "LAYERS": [_case(ctx, "sample_points")],
         "OUTPUT_FOLDER": "{tmp}/to_cgcs2000",
+    },
+    # the survey-design chain, as scripts/demo.py runs it: zones -> sampling grid -> depth schedule
+    "ree_damage:functional_zones": lambda ctx: {
+        "BOUNDARY": _case(ctx, "case_boundary"),
+        **_sources(ctx),
+        "DEM": _dem(ctx),
+        "OUTPUT": "{tmp}/zones.gpkg",
+        "FLOW_CELLS": "{tmp}/flow_cells.gpkg",
+    },
+    "ree_damage:sampling_grid": lambda ctx: {
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        **_sources(ctx),
+        "FLOW_CELLS": ctx["results"]["ree_damage:functional_zones"]["FLOW_CELLS"],
+        "BOUNDARY": _case(ctx, "case_boundary"),
+        "CONTROL_AREA": _case(ctx, "control_area"),
+        "UNITS": "{tmp}/sampling_units.gpkg",
+        "POINTS": "{tmp}/sampling_points.gpkg",
+        "CONTROL_UNITS": "{tmp}/control_units.gpkg",
+        "CONTROL_POINTS": "{tmp}/control_points.gpkg",
+        "COMPLIANCE": "{tmp}/grid_compliance.csv",
+    },
+    "ree_damage:depth_schedule": lambda ctx: {
+        "POINTS": ctx["results"]["ree_damage:sampling_grid"]["POINTS"],
+        "CONTROL_POINTS": ctx["results"]["ree_damage:sampling_grid"]["CONTROL_POINTS"],
+        "SOIL_LAYERS": _case(ctx, "soil_layers"),
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "STREAM": _case(ctx, "stream"),
+        "DEM": _dem(ctx),
+        "SAMPLES": "{tmp}/depth_schedule.csv",
+        "WATER_POINTS": "{tmp}/water_positions.gpkg",
+        "WORKBOOK": "{tmp}/field_workbook.xlsx",
+        "GPX": "{tmp}/sampling_points.gpx",
+        "KML": "{tmp}/sampling_points.kml",
     },
 }
 
