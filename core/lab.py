@@ -1181,3 +1181,124 @@ def import_lab_results(
         warnings,
         parameters,
     )
+
+
+def locate_samples(table, points, *, point_id_field: str = "point_id", layer: str = "points"):
+    """Give each lab sample the position of its sampling point.
+
+    Sample ids are ``<point>-<depth in cm>`` (DESIGN.md), so the point id and the depth
+    come from the id itself.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`LabResults.table` (a ``sample_id`` column).
+    points : geopandas.GeoDataFrame
+        Sampling points (sample and control points) with ``point_id_field``.
+    point_id_field : str
+        Point id field of ``points``.
+    layer : str
+        Name of the point layer, for error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``table`` with ``point_id`` and ``depth_cm`` (top of the sample, cm) and the
+        point geometry, in the points' CRS.
+
+    Raises
+    ------
+    InputError
+        A sample id not of the form ``<point>-<depth cm>``, or whose point is not in
+        ``points`` (the first few are named).
+    """
+    import geopandas as gpd
+
+    if point_id_field not in points.columns:
+        raise InputError(f"the point layer has no field '{point_id_field}'", layer=layer, column=point_id_field)
+    ids = table["sample_id"].astype(str)
+    parts = ids.str.rsplit("-", n=1, expand=True)
+    depth = pd.to_numeric(parts[1], errors="coerce") if parts.shape[1] > 1 else pd.Series(np.nan, index=ids.index)
+    bad = ids[depth.isna()]
+    if len(bad):
+        raise InputError(f"sample id '{bad.iloc[0]}' is not <point>-<depth in cm>", layer="lab sheet", feature=bad.iloc[0])
+    keyed = points.assign(_key=points[point_id_field].astype(str))
+    positions = keyed.drop_duplicates(subset="_key").set_index("_key")
+    point_ids = parts[0]
+    unknown = sorted(set(point_ids) - set(positions.index.astype(str)))
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        raise InputError(f"{len(unknown)} sample point(s) of the lab sheet are not in the point layer: {shown}", layer=layer)
+    geometry = positions.geometry.reindex(point_ids.to_numpy()).to_numpy()
+    located = table.assign(point_id=point_ids.to_numpy(), depth_cm=depth.astype(int).to_numpy())
+    return gpd.GeoDataFrame(located, geometry=geometry, crs=points.crs)
+
+
+_LIMIT_SHEET_WORDS = ("检出限", "limit", "lod", "mdl")
+
+
+def detection_limits_from_workbook(path) -> dict:
+    """Detection limits from a separate worksheet of a lab workbook, by indicator code.
+
+    Many labs list the method detection limits on their own sheet (e.g. ``检出限 Limits``:
+    analyte, unit, detection limit, method) instead of a row of the results sheet. This
+    reads the first sheet whose name contains 检出限 / limit / LOD / MDL.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.xlsx`` workbook (any other file gives an empty mapping).
+
+    Returns
+    -------
+    dict of str -> float
+        Indicator code -> detection limit, in the unit of that sheet's row.
+    """
+    if Path(path).suffix.lower() != ".xlsx":
+        return {}
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        name = next((n for n in workbook.sheetnames if any(w in n.lower() for w in _LIMIT_SHEET_WORDS)), None)
+        if name is None:
+            return {}
+        rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    if not rows:
+        return {}
+    header = [str(c or "") for c in rows[0]]
+    limit_col = next((i for i, h in enumerate(header) if any(w in _compact(h) for w in ("检出限", "detectionlimit", "lod", "mdl"))), None)
+    if limit_col is None:
+        return {}
+    limits = {}
+    for row in rows[1:]:
+        if not row or row[0] in (None, "") or limit_col >= len(row):
+            continue
+        value = pd.to_numeric(row[limit_col], errors="coerce")
+        code = match_indicator(split_header(row[0])[0])
+        if code is not None and pd.notna(value) and value > 0:
+            limits[code] = float(value)
+    return limits
+
+
+def parse_limits(text: str) -> dict:
+    """Detection limits typed by a user: ``"Cd=0.05; Pb=0.1"`` -> ``{"Cd": 0.05, "Pb": 0.1}``.
+
+    Indicator names are recognised like sheet headers (``NH4+-N`` -> ``NH4_N``).
+
+    Examples
+    --------
+    >>> parse_limits("Cd=0.05; NH4+-N = 0.1")
+    {'Cd': 0.05, 'NH4_N': 0.1}
+    """
+    limits = {}
+    for index, item in enumerate(p for p in re.split(r"[;；\n]", text or "") if p.strip()):
+        name, _, value = item.partition("=")
+        code = match_indicator(name.strip())
+        number = pd.to_numeric(value.strip(), errors="coerce")
+        if code is None or pd.isna(number) or number <= 0:
+            raise InputError(f"cannot read detection limit '{item.strip()}' (write e.g. Cd=0.05)", column="detection limits", row=index + 1)
+        limits[code] = float(number)
+    return limits

@@ -121,23 +121,42 @@ def layer_to_gdf(layer, feedback=None):
 
 
 # ----------------------------------------------------------------- vector out
+_INFERRED_KINDS = {
+    "integer": "int64",
+    "floating": "double",
+    "mixed-integer-float": "double",
+    "decimal": "double",
+    "boolean": "bool",
+    "datetime64": "datetime",
+    "datetime": "datetime",
+    "date": "date",
+}
+
+
+def field_kind(series: pd.Series) -> str:
+    """The portable field kind of a column; object columns by the values they hold
+    (so an integer column with missing values stays numeric, not text)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int64"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if series.isna().all():
+        return "string"
+    return _INFERRED_KINDS.get(pd.api.types.infer_dtype(series, skipna=True), "string")
+
+
 def qgs_fields_for(frame: pd.DataFrame) -> QgsFields:
     """QgsFields matching the non-geometry columns of a DataFrame."""
     fields = QgsFields()
-    for name, dtype in frame.dtypes.items():
+    for name in frame.columns:
         if name == getattr(frame, "_geometry_column_name", "geometry"):
             continue
-        if pd.api.types.is_bool_dtype(dtype):
-            kind = "bool"
-        elif pd.api.types.is_integer_dtype(dtype):
-            kind = "int64"
-        elif pd.api.types.is_float_dtype(dtype):
-            kind = "double"
-        elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kind = "datetime"
-        else:
-            kind = "string"
-        fields.append(make_field(str(name), kind))
+        fields.append(make_field(str(name), field_kind(frame[name])))
     return fields
 
 

@@ -58,6 +58,7 @@ SOURCE_RASTER = _member(SourceType, "Raster", "TypeRaster")
 FLAG_ADVANCED = _member(ParameterFlag, "Advanced", "FlagAdvanced")
 FLAG_OPTIONAL = _member(ParameterFlag, "Optional", "FlagOptional")
 ALGORITHM_NO_THREADING = _member(AlgorithmFlag, "NoThreading", "FlagNoThreading")
+FILE_BEHAVIOR_FILE = FileBehavior.File
 NUMBER_DOUBLE = NumberType.Double
 NUMBER_INTEGER = NumberType.Integer
 

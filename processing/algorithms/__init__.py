@@ -1,7 +1,9 @@
 """Every algorithm of the provider, in the order the toolbox lists them."""
 
+from .baseline import Baseline
 from .depth_schedule import DepthSchedule
 from .functional_zones import FunctionalZones
+from .import_lab_results import ImportLabResults
 from .sample_case import SampleCase
 from .sampling_grid import SamplingGrid
 from .to_cgcs2000 import ToCgcs2000
@@ -12,4 +14,6 @@ ALGORITHMS = [
     FunctionalZones,
     SamplingGrid,
     DepthSchedule,
+    ImportLabResults,
+    Baseline,
 ]

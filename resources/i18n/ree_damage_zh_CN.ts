@@ -48,6 +48,146 @@
       <translation>缺少依赖库：{0}。请见菜单中的“关于与依赖库…”。</translation>
     </message>
     <message>
+      <source>Baseline</source>
+      <translation>基线确定</translation>
+    </message>
+    <message>
+      <source>Determines the baseline of each indicator from the control (reference) samples with a chosen statistic: mean + 2 SD after a Shapiro-Wilk normality test, on logarithms when the values are not normal; the 90th or 95th percentile; the upper tolerance limit UTL95-95; or the maximum. Each row records the statistic, the number of samples, the test result and how many values were below the detection limit and how they were substituted. Below 5 control samples it warns; below 3 it refuses unless allowed. A screening standard (GB 15618-2018 by pH band and land use, GB 36600-2018, GB/T 14848-2017) can be added as a second comparison or used alone. pH is a decreasing indicator: its baseline is a lower limit.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Lab results</source>
+      <translation>检测结果</translation>
+    </message>
+    <message>
+      <source>Output of Import lab results (value and flag column per indicator).</source>
+      <translation>“导入检测结果”的输出（每个指标一列数值、一列标记）。</translation>
+    </message>
+    <message>
+      <source>Control sample ids (regular expression)</source>
+      <translation>对照样品编号（正则表达式）</translation>
+    </message>
+    <message>
+      <source>Samples whose id matches are the control samples; the default takes CTRL-nnn points.</source>
+      <translation>编号匹配的样品为对照样品；默认取 CTRL-nnn 点位。</translation>
+    </message>
+    <message>
+      <source>Statistic</source>
+      <translation>统计方法</translation>
+    </message>
+    <message>
+      <source>How the control samples give the baseline; recorded in every row.</source>
+      <translation>由对照样品确定基线的方法；每行均记录。</translation>
+    </message>
+    <message>
+      <source>Values below detection limit</source>
+      <translation>低于检出限的数值</translation>
+    </message>
+    <message>
+      <source>Number used for a censored value in the statistic (DL/2 by default); recorded.</source>
+      <translation>统计时低于检出限数值的替代值（默认检出限的一半）；予以记录。</translation>
+    </message>
+    <message>
+      <source>Allow fewer than 3 control samples</source>
+      <translation>允许对照样品少于3个</translation>
+    </message>
+    <message>
+      <source>Computes anyway and says so in the note; a court may not accept it.</source>
+      <translation>仍然计算并在备注中说明；法庭可能不予采纳。</translation>
+    </message>
+    <message>
+      <source>Screening standard</source>
+      <translation>筛选值标准</translation>
+    </message>
+    <message>
+      <source>Adds the screening values of a standard (used alone when no lab results are given).</source>
+      <translation>加入标准的筛选值（无检测结果时单独使用）。</translation>
+    </message>
+    <message>
+      <source>Land use (screening standard)</source>
+      <translation>用地类型（筛选值标准）</translation>
+    </message>
+    <message>
+      <source>GB 15618 values depend on land use and pH; GB 36600 on the land class.</source>
+      <translation>GB 15618 的筛选值取决于用地类型和pH；GB 36600 取决于用地类别。</translation>
+    </message>
+    <message>
+      <source>Soil pH (screening standard)</source>
+      <translation>土壤pH（筛选值标准）</translation>
+    </message>
+    <message>
+      <source>Picks the pH band of GB 15618-2018.</source>
+      <translation>用于选择 GB 15618-2018 的pH分档。</translation>
+    </message>
+    <message>
+      <source>Baseline table</source>
+      <translation>基线表</translation>
+    </message>
+    <message>
+      <source>One row per indicator: baseline, unit, statistic, n, test, censored count, source.</source>
+      <translation>每个指标一行：基线值、单位、统计方法、样本数、检验、低于检出限数、来源。</translation>
+    </message>
+    <message>
+      <source>Give lab results with control samples, a screening standard, or both.</source>
+      <translation>请提供含对照样品的检测结果、筛选值标准或两者。</translation>
+    </message>
+    <message>
+      <source>Mean + 2 SD (normality test, log fallback)</source>
+      <translation>均值+2倍标准差（正态检验，不满足时取对数）</translation>
+    </message>
+    <message>
+      <source>90th percentile</source>
+      <translation>第90百分位数</translation>
+    </message>
+    <message>
+      <source>95th percentile</source>
+      <translation>第95百分位数</translation>
+    </message>
+    <message>
+      <source>Upper tolerance limit UTL95-95</source>
+      <translation>容许上限 UTL95-95</translation>
+    </message>
+    <message>
+      <source>Maximum</source>
+      <translation>最大值</translation>
+    </message>
+    <message>
+      <source>None</source>
+      <translation>无</translation>
+    </message>
+    <message>
+      <source>Not applicable</source>
+      <translation>不适用</translation>
+    </message>
+    <message>
+      <source>Paddy field</source>
+      <translation>水田</translation>
+    </message>
+    <message>
+      <source>Orchard</source>
+      <translation>果园</translation>
+    </message>
+    <message>
+      <source>Other agricultural</source>
+      <translation>其他农用地</translation>
+    </message>
+    <message>
+      <source>Construction land class 1</source>
+      <translation>第一类建设用地</translation>
+    </message>
+    <message>
+      <source>Construction land class 2</source>
+      <translation>第二类建设用地</translation>
+    </message>
+    <message>
+      <source>{0} control samples match {1}</source>
+      <translation>{0} 个对照样品匹配 {1}</translation>
+    </message>
+    <message>
+      <source>Bad control pattern: {0}</source>
+      <translation>对照样品编号表达式有误：{0}</translation>
+    </message>
+    <message>
       <source>Depth schedule and field exports</source>
       <translation>采样深度方案与外业表</translation>
     </message>
@@ -262,6 +402,122 @@
     <message>
       <source>2 m: the guideline places pond and ditch points within 2 m of them.</source>
       <translation>2 m：指南要求池体及沟渠采样位置原则上不超过其2 m范围。</translation>
+    </message>
+    <message>
+      <source>Import lab results</source>
+      <translation>导入检测结果</translation>
+    </message>
+    <message>
+      <source>Reads a lab result sheet as labs deliver it (CSV or XLSX; one row per sample, one column per indicator; units in the header or in a units row; Chinese or English headers) and joins it to the sample points by sample id (&lt;point&gt;-&lt;depth in cm&gt;). Values below the detection limit ('&lt;0.05', 'ND', '未检出', '&lt;DL') stay censored: the value column holds the detection limit and the flag column holds '&lt;'; no number is substituted here (a later step applies DL/2, DL or 0 when it needs one, and records the choice). Units are converted to the catalogue unit (mg/kg for soil). Unknown or duplicate sample ids, text in number columns, negative values and missing or mixed units stop the run with every problem listed by sheet row and column; nothing is written then.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Lab sheet (CSV or XLSX)</source>
+      <translation>检测结果表（CSV 或 XLSX）</translation>
+    </message>
+    <message>
+      <source>The lab's result sheet, as delivered.</source>
+      <translation>实验室提交的检测结果表原件。</translation>
+    </message>
+    <message>
+      <source>Worksheet (XLSX)</source>
+      <translation>工作表（XLSX）</translation>
+    </message>
+    <message>
+      <source>Name of the worksheet holding the results; the first one by default.</source>
+      <translation>检测结果所在工作表名称；默认第一个。</translation>
+    </message>
+    <message>
+      <source>Planned samples</source>
+      <translation>计划样品</translation>
+    </message>
+    <message>
+      <source>The depth schedule (sample_id): sheet ids not in it are reported, and planned samples without results are listed.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Medium</source>
+      <translation>介质</translation>
+    </message>
+    <message>
+      <source>Decides the target unit of each indicator (mg/kg for soil and sediment, mg/L for water).</source>
+      <translation>决定各指标的目标单位（土壤和底泥为 mg/kg，水为 mg/L）。</translation>
+    </message>
+    <message>
+      <source>Sheet rows with an unknown sample id</source>
+      <translation>样品编号未知的行</translation>
+    </message>
+    <message>
+      <source>Unknown ids usually mean a typing error in the sheet or a missing point.</source>
+      <translation>编号未知通常是结果表录入错误或缺少点位。</translation>
+    </message>
+    <message>
+      <source>Detection limits for ND cells</source>
+      <translation>未检出单元格的检出限</translation>
+    </message>
+    <message>
+      <source>E.g. 'Cd=0.05; Hg=0.002', in the sheet's units, for 'ND'/'未检出' cells when neither a row of the sheet nor a limits worksheet of the workbook gives them.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Lab results at sample points</source>
+      <translation>样品点位检测结果</translation>
+    </message>
+    <message>
+      <source>One point per sample: sample_id, point_id, depth_cm, and per indicator a value and a flag.</source>
+      <translation>每个样品一个点：样品编号、点位编号、深度（cm），以及各指标的数值和标记。</translation>
+    </message>
+    <message>
+      <source>Indicators found</source>
+      <translation>识别出的指标</translation>
+    </message>
+    <message>
+      <source>Each indicator column: code, names, unit in the sheet, conversion, censored count.</source>
+      <translation>每个指标列：代码、名称、表中单位、换算系数、低于检出限数。</translation>
+    </message>
+    <message>
+      <source>Points with point_id: each sample is placed at its point.</source>
+      <translation>含 point_id 的点位：每个样品定位于其点位。</translation>
+    </message>
+    <message>
+      <source>Control points with point_id (CTRL-nnn).</source>
+      <translation>含 point_id 的对照点位（CTRL-nnn）。</translation>
+    </message>
+    <message>
+      <source>Soil</source>
+      <translation>土壤</translation>
+    </message>
+    <message>
+      <source>Sediment</source>
+      <translation>底泥</translation>
+    </message>
+    <message>
+      <source>Groundwater</source>
+      <translation>地下水</translation>
+    </message>
+    <message>
+      <source>Surface water</source>
+      <translation>地表水</translation>
+    </message>
+    <message>
+      <source>Stop with an error</source>
+      <translation>报错并停止</translation>
+    </message>
+    <message>
+      <source>Warn and leave them out</source>
+      <translation>警告并剔除</translation>
+    </message>
+    <message>
+      <source>{0} samples, {1} indicators from {2}</source>
+      <translation>{0} 个样品、{1} 项指标，来自 {2}</translation>
+    </message>
+    <message>
+      <source>Planned samples without lab results: {0}</source>
+      <translation>无检测结果的计划样品：{0}</translation>
+    </message>
+    <message>
+      <source>Detection limits of {0} indicators read from the workbook's limits sheet</source>
+      <translation>已从工作簿的检出限工作表读取 {0} 项指标的检出限</translation>
     </message>
     <message>
       <source>Sample case (synthetic)</source>
