@@ -36,13 +36,17 @@ def sha256_file(path) -> str:
 def describe_input(path) -> dict:
     """Name, size and SHA-256 of an input file, or of every file in an input folder."""
     p = Path(path)
-    if p.is_dir():
+    try:
+        kind = "dir" if p.is_dir() else "file" if p.is_file() else None
+    except OSError:  # not a path at all (a data source URI)
+        kind = None
+    if kind == "dir":
         files = sorted(f for f in p.rglob("*") if f.is_file())
         return {
             "path": str(p),
             "files": [{"path": str(f.relative_to(p)), "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files],
         }
-    if p.is_file():
+    if kind == "file":
         return {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
     return {"path": str(path), "note": "not a file (memory layer or database source)"}
 

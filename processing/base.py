@@ -105,8 +105,13 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         found = {}
         for key in keys:
             layer = self.parameterAsLayer(parameters, key, context)
-            if layer is not None:
-                found[key.lower()] = layer_source_path(layer) or layer.name()
+            if layer is None:
+                continue
+            if layer.providerType() in ("ogr", "gdal", "delimitedtext"):
+                found[key.lower()] = layer_source_path(layer)
+            else:  # memory, database or web layers: no file to hash
+                found[key.lower()] = {"layer": layer.name(), "provider": layer.providerType(),
+                                      "features": getattr(layer, "featureCount", lambda: None)()}
         return found
 
     def write_sink(self, parameters, key, context, frame, feedback=None):

@@ -520,16 +520,188 @@
       <translation>已从工作簿的检出限工作表读取 {0} 项指标的检出限</translation>
     </message>
     <message>
+      <source>Interpolate (IDW, kriging)</source>
+      <translation>空间插值（反距离加权、克里金）</translation>
+    </message>
+    <message>
+      <source>Interpolates one or more indicators (and each depth layer separately) onto a raster masked to the case area. IDW uses the k nearest points (or all points when k is 0, like QGIS's own IDW). Ordinary kriging fits a variogram automatically (spherical, exponential or Gaussian, weighted least squares, with a nugget; optional geometric anisotropy) and kriges each cell from its k nearest points; an optional log transform is back-transformed as lognormal kriging, and a linear or quadratic trend can be removed first. Every run is cross-validated (leave one out: RMSE, mean error, mean standardised squared error) and, with several methods, a comparison table ranks them so the report can justify its choice. Outputs, in the CGCS2000 zone CRS, tiled and compressed, nodata outside the case area: prediction, kriging variance, the probability of exceeding the baseline (Gaussian kriging error on the kriged scale), and a variogram plot. Values below the detection limit are substituted by the chosen rule (DL/2 by default), recorded in the provenance. Kriging needs at least 10 points; duplicate locations are averaged with a warning.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Sample points with lab results</source>
+      <translation>含检测结果的样品点位</translation>
+    </message>
+    <message>
+      <source>E.g. the output of Import lab results, filtered to one medium and the case area.</source>
+      <translation>如“导入检测结果”的输出，按介质和案涉范围筛选。</translation>
+    </message>
+    <message>
+      <source>Indicators</source>
+      <translation>指标</translation>
+    </message>
+    <message>
+      <source>Indicator value columns to interpolate (their &lt;code&gt;_flag columns mark censored values).</source>
+      <translation>待插值的指标数值列（对应的 &lt;代码&gt;_flag 列标记低于检出限的数值）。</translation>
+    </message>
+    <message>
+      <source>Depth layer field</source>
+      <translation>深度层字段</translation>
+    </message>
+    <message>
+      <source>Each value of this field (e.g. depth_cm) is interpolated separately.</source>
+      <translation>该字段的每个取值（如 depth_cm）分别插值。</translation>
+    </message>
+    <message>
+      <source>Case area (mask)</source>
+      <translation>案涉范围（掩膜）</translation>
+    </message>
+    <message>
+      <source>Cells outside are nodata; without it the raster covers the points' extent.</source>
+      <translation>范围外的栅格为无数据；不提供时栅格覆盖点位范围。</translation>
+    </message>
+    <message>
+      <source>Cell size</source>
+      <translation>栅格大小</translation>
+    </message>
+    <message>
+      <source>Raster cell size in m (the DEM's 2 m by default).</source>
+      <translation>栅格边长，m（默认与 DEM 相同的 2 m）。</translation>
+    </message>
+    <message>
+      <source>Methods</source>
+      <translation>方法</translation>
+    </message>
+    <message>
+      <source>With both, the comparison table ranks them by cross-validated RMSE.</source>
+      <translation>选两种方法时，比较表按交叉验证均方根误差排序。</translation>
+    </message>
+    <message>
+      <source>Variogram model</source>
+      <translation>变异函数模型</translation>
+    </message>
+    <message>
+      <source>Automatic fits spherical, exponential and Gaussian and keeps the lowest weighted residual.</source>
+      <translation>自动拟合球状、指数和高斯模型，取加权残差最小者。</translation>
+    </message>
+    <message>
+      <source>Fit a nugget</source>
+      <translation>拟合块金值</translation>
+    </message>
+    <message>
+      <source>Micro-scale variation and measurement error; keep it unless the data are exact.</source>
+      <translation>微尺度变异和测量误差；除非数据无误差，应保留。</translation>
+    </message>
+    <message>
+      <source>Log transform (lognormal kriging)</source>
+      <translation>对数变换（对数正态克里金）</translation>
+    </message>
+    <message>
+      <source>For skewed concentrations; back-transformed with the lognormal correction.</source>
+      <translation>用于偏态分布的浓度；按对数正态校正进行逆变换。</translation>
+    </message>
+    <message>
+      <source>Trend removal</source>
+      <translation>去除趋势</translation>
+    </message>
+    <message>
+      <source>A trend fitted by least squares is removed before kriging and added back.</source>
+      <translation>克里金前用最小二乘拟合并去除趋势，之后加回。</translation>
+    </message>
+    <message>
+      <source>Anisotropy ratio (major/minor range)</source>
+      <translation>各向异性比（长轴/短轴变程）</translation>
+    </message>
+    <message>
+      <source>1 is isotropic; e.g. 2 where leachate spread twice as far downslope.</source>
+      <translation>1 为各向同性；如浸出液顺坡扩散距离为横向两倍时取 2。</translation>
+    </message>
+    <message>
+      <source>Anisotropy direction (degrees from east)</source>
+      <translation>各向异性方向（自正东起算，度）</translation>
+    </message>
+    <message>
+      <source>Direction of the major range, counter-clockwise from east.</source>
+      <translation>长轴方向，自正东逆时针起算。</translation>
+    </message>
+    <message>
+      <source>The Baseline output: gives the threshold of the probability-of-exceedance raster.</source>
+      <translation>“基线确定”的输出：作为超基线概率栅格的阈值。</translation>
+    </message>
+    <message>
+      <source>Number used for a censored value (DL/2 by default); recorded.</source>
+      <translation>低于检出限数值的替代值（默认检出限的一半）；予以记录。</translation>
+    </message>
+    <message>
+      <source>Output folder</source>
+      <translation>输出文件夹</translation>
+    </message>
+    <message>
+      <source>Rasters, variogram plots and the cross-validation tables, each with provenance.</source>
+      <translation>栅格、变异函数图及交叉验证表，均附溯源记录。</translation>
+    </message>
+    <message>
+      <source>IDW power</source>
+      <translation>反距离加权幂指数</translation>
+    </message>
+    <message>
+      <source>Distance exponent of IDW.</source>
+      <translation>反距离加权的距离指数。</translation>
+    </message>
+    <message>
+      <source>IDW neighbours (0: all points)</source>
+      <translation>反距离加权邻近点数（0：全部点）</translation>
+    </message>
+    <message>
+      <source>k nearest points per cell; 0 is global IDW.</source>
+      <translation>每个栅格取最近的 k 个点；0 为全局反距离加权。</translation>
+    </message>
+    <message>
+      <source>Kriging neighbours</source>
+      <translation>克里金邻近点数</translation>
+    </message>
+    <message>
+      <source>k nearest points per cell of the local kriging system.</source>
+      <translation>局部克里金方程组中每个栅格的最近点数。</translation>
+    </message>
+    <message>
+      <source>Interpolated rasters</source>
+      <translation>插值栅格</translation>
+    </message>
+    <message>
+      <source>Method comparison table</source>
+      <translation>方法比较表</translation>
+    </message>
+    <message>
+      <source>Choose at least one indicator.</source>
+      <translation>请至少选择一个指标。</translation>
+    </message>
+    <message>
+      <source>IDW</source>
+      <translation>反距离加权</translation>
+    </message>
+    <message>
+      <source>Ordinary kriging</source>
+      <translation>普通克里金</translation>
+    </message>
+    <message>
+      <source>Linear</source>
+      <translation>线性</translation>
+    </message>
+    <message>
+      <source>Quadratic</source>
+      <translation>二次</translation>
+    </message>
+    <message>
+      <source>Automatic (best fit)</source>
+      <translation>自动（最优拟合）</translation>
+    </message>
+    <message>
       <source>Sample case (synthetic)</source>
       <translation>示例案例（合成数据）</translation>
     </message>
     <message>
       <source>Writes a synthetic but realistic illegal in-situ leaching site in southern Jiangxi (about 115.0 E, 25.0 N; CGCS2000 3-degree zone CM 114E, EPSG:4547): case boundary, injection holes, collection ditches, settling ponds, preparation pools, control area, DEMs before and after mining, a drone orthomosaic, sampled points and a lab result sheet (CSV and XLSX, with values below detection limit), and a case file. Every file is marked synthetic. The same seed and scale always give the same bytes. Use it to learn the workflow and to check an installation; never as evidence.</source>
       <translation type="unfinished" />
-    </message>
-    <message>
-      <source>Output folder</source>
-      <translation>输出文件夹</translation>
     </message>
     <message>
       <source>Folder that receives the case files; existing files of the same name are replaced.</source>

@@ -73,3 +73,37 @@ def test_baseline_from_controls_and_screening(imported, tmp_path, qgis_processin
     assert {"La", "NH4_N", "Cd", "pH"} <= set(rows)
     assert rows["La"]["n"] >= 5 and rows["La"]["baseline"] > 0
     assert (tmp_path / "baseline.gpkg.provenance.json").exists()
+
+
+def test_interpolate_both_methods_masked_with_exceedance(imported, case, tmp_path, qgis_processing):
+    from qgis.core import QgsRasterLayer
+
+    from ree_damage.processing.algorithms.baseline import Baseline
+    from ree_damage.processing.algorithms.interpolate import Interpolate
+
+    baseline = processing.run(Baseline(), {"LAB_RESULTS": imported["OUTPUT"], "OUTPUT": str(tmp_path / "b.gpkg")})
+    surface = processing.run("native:extractbyexpression", {
+        "INPUT": imported["OUTPUT"], "EXPRESSION": "depth_cm = 50 AND sample_id NOT LIKE 'CTRL%'", "OUTPUT": "memory:",
+    })["OUTPUT"]
+    assert surface.featureCount() >= 10
+    boundary = case["points"].replace("sample_points", "case_boundary")
+    result = processing.run(Interpolate(), {
+        "INPUT": surface, "FIELDS": ["La", "NH4_N"], "CASE_AREA": boundary, "CELL_SIZE": 5.0, "METHODS": [0, 1],
+        "BASELINE": baseline["OUTPUT"], "OUTPUT_FOLDER": str(tmp_path / "interp"),
+    })
+    names = {p.rsplit("/", 1)[-1] for p in result["OUTPUT_RASTERS"]}
+    assert {"La_ok_prediction.tif", "La_ok_variance.tif", "La_ok_exceedance.tif", "La_idw_prediction.tif"} <= names
+    raster = QgsRasterLayer(next(p for p in result["OUTPUT_RASTERS"] if p.endswith("La_ok_prediction.tif")), "r")
+    assert raster.isValid() and raster.crs().authid() == "EPSG:4547"
+    assert raster.dataProvider().sourceHasNoDataValue(1)
+    # IDW is a convex combination of the data: it never leaves their range
+    values = [f["La"] for f in surface.getFeatures()]
+    idw = QgsRasterLayer(next(p for p in result["OUTPUT_RASTERS"] if p.endswith("La_idw_prediction.tif")), "i")
+    stats = idw.dataProvider().bandStatistics(1)
+    assert min(values) - 1e-3 <= stats.minimumValue <= stats.maximumValue <= max(values) + 1e-3
+    # nodata outside the case area: the raster has cells without a value
+    assert idw.dataProvider().sourceHasNoDataValue(1) and stats.elementCount < idw.width() * idw.height()
+    with open(result["COMPARISON"], encoding="utf-8-sig") as handle:
+        comparison = list(csv.DictReader(handle))
+    assert {(r["field"], r["method"]) for r in comparison} >= {("La", "ok"), ("La", "idw"), ("NH4_N", "ok")}
+    assert (tmp_path / "interp" / "La_ok_prediction.tif.provenance.json").exists()
