@@ -72,7 +72,30 @@ def main(argv=None) -> int:
     written += [("depth schedule", depth["SAMPLES"]), ("water and sediment positions", depth["WATER_POINTS"]),
                 ("field workbook", depth["WORKBOOK"]), ("GPS waypoints", depth["GPX"])]
 
-    print("\nOutputs (each file has a .provenance.json beside it):")
+    analysis = out / "analysis"
+    analysis.mkdir(parents=True, exist_ok=True)
+    lab = run("ree_damage:import_lab_results", {
+        "SHEET_FILE": str(folder / "lab_results.xlsx"), "POINTS": layer("sample_points"),
+        "CONTROL_POINTS": layer("control_points"), "OUTPUT": str(analysis / "lab_results.gpkg"),
+        "INDICATORS": str(analysis / "lab_indicators.csv"),
+    })
+    written.append(("lab results at sample points", lab["OUTPUT"]))
+    baseline = run("ree_damage:baseline", {"LAB_RESULTS": lab["OUTPUT"], "SCREENING": 1, "LAND_USE": 3, "PH": 5.0,
+                                           "OUTPUT": str(analysis / "baseline.csv")})
+    written.append(("baseline table", baseline["OUTPUT"]))
+    surface = run("native:extractbyexpression", {
+        "INPUT": lab["OUTPUT"], "EXPRESSION": "depth_cm = 50 AND sample_id NOT LIKE 'CTRL%'",
+        "OUTPUT": str(analysis / "surface_samples.gpkg"),
+    })
+    rasters = run("ree_damage:interpolate", {
+        "INPUT": surface["OUTPUT"], "FIELDS": ["La", "Cd", "NH4_N", "SO4"], "CASE_AREA": layer("case_boundary"),
+        "CELL_SIZE": 2.0, "METHODS": [0, 1], "BASELINE": baseline["OUTPUT"],
+        "OUTPUT_FOLDER": str(analysis / "surface_0_50cm"),
+    })
+    written += [("interpolated rasters (surface layer)", rasters["OUTPUT_FOLDER"]),
+                ("method comparison", rasters["COMPARISON"])]
+
+    print("\nOutputs (each file the plugin writes has a .provenance.json beside it):")
     for label, path in written:
         print(f"  {label}: {path}")
     app.exitQgis()
