@@ -16,6 +16,7 @@ from qgis.core import (
 
 from ...core.baseline import STATISTICS, baseline_from_controls, baseline_from_screening, combine
 from ...core.censored import DEFAULT_RULE, RULES
+from ...core.indicators import INDICATORS_BY_CODE
 from ...core.provenance import make_record
 from ..base import ReeAlgorithm
 from ..compat import NUMBER_DOUBLE, SOURCE_VECTOR, advanced
@@ -126,6 +127,7 @@ class Baseline(ReeAlgorithm):
                     statistic=STATISTICS[self.parameterAsEnum(parameters, self.STATISTIC, context)],
                     substitution=list(RULES)[self.parameterAsEnum(parameters, self.SUBSTITUTION, context)],
                     allow_few=self.parameterAsBoolean(parameters, self.ALLOW_FEW, context),
+                    units={code: indicator.unit for code, indicator in INDICATORS_BY_CODE.items()},
                 ))
             if standard is not None:
                 ph = self.parameterAsDouble(parameters, self.PH, context) if parameters.get(self.PH) not in (None, "") else None

@@ -71,7 +71,7 @@ def test_baseline_from_controls_and_screening(imported, tmp_path, qgis_processin
                                          "OUTPUT": str(tmp_path / "baseline.gpkg")})
     rows = {f["indicator"]: f for f in _layer(result["OUTPUT"]).getFeatures()}
     assert {"La", "NH4_N", "Cd", "pH"} <= set(rows)
-    assert rows["La"]["n"] >= 5 and rows["La"]["baseline"] > 0
+    assert rows["La"]["n"] >= 5 and rows["La"]["baseline"] > 0 and rows["La"]["unit"] == "mg/kg"
     assert (tmp_path / "baseline.gpkg.provenance.json").exists()
 
 
