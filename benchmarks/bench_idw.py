@@ -272,7 +272,9 @@ def compare(a: Path, b: Path):
             x, y = ra.read(1).astype(float), rb.read(1).astype(float)
         if x.shape != y.shape:
             return "shape!"
-        return f"{float(np.nanmax(np.abs(x - y))):.1e}"
+        d = np.abs(x - y)
+        off = int((d > 1e-4 * np.nanmax(np.abs(x))).sum())
+        return f"{float(np.nanmax(d)):.1e} ({off} cells > 1e-4 rel)"
     except Exception as exc:  # noqa: BLE001 - a benchmark reports, never fails here
         return f"({type(exc).__name__})"
 
