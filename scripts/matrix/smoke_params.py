@@ -25,6 +25,9 @@ ORDER = [
     "ree_damage:functional_zones",
     "ree_damage:sampling_grid",
     "ree_damage:depth_schedule",
+    "ree_damage:import_lab_results",
+    "ree_damage:baseline",
+    "ree_damage:interpolate",
 ]
 
 
@@ -35,6 +38,14 @@ def _case(ctx, name: str) -> str:
 
 def _dem(ctx) -> str:
     return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/dem_before_2m.tif"
+
+
+def _surface_samples(ctx) -> str:
+    """The 0-50 cm samples of the imported lab results (no control points), as an OGR subset."""
+    out = ctx["results"]["ree_damage:import_lab_results"]["OUTPUT"]
+    path, _, rest = out.partition("|")
+    layer = rest.split("layername=", 1)[1].split("|")[0] if "layername=" in rest else path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{path}|layername={layer}|subset=depth_cm = 50 AND sample_id NOT LIKE 'CTRL%'"
 
 
 def _sources(ctx) -> dict:
@@ -87,6 +98,31 @@ PARAMS = {
         "WORKBOOK": "{tmp}/field_workbook.xlsx",
         "GPX": "{tmp}/sampling_points.gpx",
         "KML": "{tmp}/sampling_points.kml",
+    },
+    # the lab chain, as tests/qgis/test_analysis.py runs it: the sample case's lab sheet -> baseline
+    "ree_damage:import_lab_results": lambda ctx: {
+        "SHEET_FILE": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/lab_results.xlsx",
+        "POINTS": _case(ctx, "sample_points"),
+        "CONTROL_POINTS": _case(ctx, "control_points"),
+        "OUTPUT": "{tmp}/lab.gpkg",
+        "INDICATORS": "{tmp}/indicators.csv",
+    },
+    "ree_damage:baseline": lambda ctx: {
+        "LAB_RESULTS": ctx["results"]["ree_damage:import_lab_results"]["OUTPUT"],
+        "SCREENING": 1,
+        "LAND_USE": 3,
+        "PH": 5.0,
+        "OUTPUT": "{tmp}/baseline.csv",
+    },
+    # both methods on the surface layer, as scripts/demo.py does (coarser cells: a smoke run)
+    "ree_damage:interpolate": lambda ctx: {
+        "INPUT": _surface_samples(ctx),
+        "FIELDS": ["La", "NH4_N"],
+        "CASE_AREA": _case(ctx, "case_boundary"),
+        "CELL_SIZE": 5.0,
+        "METHODS": "0,1",  # an enum list as qgis_process takes it (repeated --METHODS= is refused)
+        "BASELINE": ctx["results"]["ree_damage:baseline"]["OUTPUT"],
+        "OUTPUT_FOLDER": "{tmp}/interpolate",
     },
 }
 
