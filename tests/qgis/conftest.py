@@ -52,6 +52,9 @@ def qgis_process_env(home: Path) -> dict:
         REE_DAMAGE_DEPS=sysconfig.get_paths()["purelib"],
     )
     env.pop("PYTHONPATH", None)
+    # pytest-qgis >= 3 points these at its own settings folder; qgis_process gets a clean profile
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
+    env.pop("QGIS_OPTIONS_PATH", None)
     return env
 
 

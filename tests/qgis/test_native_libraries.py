@@ -5,8 +5,8 @@ bundle other copies get their symbols mixed with QGIS's (the pyproj and pyogrio 
 hang on import in qgis_process). requirements.txt builds them against the system.
 """
 
-from osgeo import gdal
-from qgis.core import Qgis, QgsProjUtils
+from osgeo import gdal, osr
+from qgis.core import Qgis
 
 
 def test_rasterio_and_pyogrio_use_qgis_gdal():
@@ -26,5 +26,6 @@ def test_shapely_uses_qgis_geos():
 def test_pyproj_uses_qgis_proj():
     import pyproj
 
+    # the PROJ loaded in this process (QgsProjUtils gives the one QGIS was compiled against)
     major, minor = (int(p) for p in pyproj.proj_version_str.split(".")[:2])
-    assert (major, minor) == (QgsProjUtils.projVersionMajor(), QgsProjUtils.projVersionMinor())
+    assert (major, minor) == (osr.GetPROJVersionMajor(), osr.GetPROJVersionMinor())
