@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-
 KNOWN: list = [
     # (test id prefix, condition, reason, strict); empty: the last two were fixed in the tests
 ]
