@@ -208,13 +208,15 @@ def idw_grid(
 
     def work(band):
         d2 = band.d2
-        sel = d2 <= band.thr[..., None]
+        sel = search.buffer("sel", d2.shape, bool)
+        np.less_equal(d2, band.thr[..., None], out=sel)
         if r2 is not None:
             sel &= d2 <= r2
+        w = search.buffer("w", d2.shape, np.float32)
         if power == 2.0:
-            w = np.divide(sel, d2, dtype=np.float32)  # 1/d2 where selected, else 0
+            np.divide(sel, d2, out=w, dtype=np.float32)  # 1/d2 where selected, else 0
         else:
-            w = np.power(d2, half)
+            np.power(d2, half, out=w)
             w *= sel
         t, s1, s2, kc = w.shape
         nd = np.matmul(w.reshape(t, s1 * s2, kc), zc1[band.cand])  # (T, s*s, 2): num, den
@@ -222,28 +224,19 @@ def idw_grid(
             val = (nd[..., 0] / nd[..., 1]).reshape(t, s1, s2)
         if r2 is not None and min_points > 1:
             val[sel.sum(-1) < min_points] = np.nan
-        val[~band.ok] = np.nan
-        tiled[band.ti, band.tj] = val
+        cur = tiled[band.ti, band.tj]
+        np.copyto(cur, val, where=band.ok)
+        tiled[band.ti, band.tj] = cur
         return search.band_cells(band, ~band.ok) if not band.ok.all() else None
 
-    failed = [
-        f for f in search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled) if f
-    ]
+    rows, cols = search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled)
     out = search.untile(tiled)
-    if failed:
-        rows = np.concatenate([f[0] for f in failed])
-        cols = np.concatenate([f[1] for f in failed])
-        inside = (rows < grid.shape[0]) & (cols < grid.shape[1])
-        rows, cols = rows[inside], cols[inside]
-        if mask is not None:
-            keep = mask[rows, cols]
-            rows, cols = rows[keep], cols[keep]
-        if len(rows):
-            d, i = search.exact(rows, cols, kk)
-            valid = np.ones(d.shape, dtype=bool) if radius is None else d <= radius
-            w = _weights64(d, power)
-            w[~valid] = 0.0
-            out[rows, cols] = _combine(w, z[i], valid.sum(1), min_points)
+    if len(rows):
+        d, i = search.exact(rows, cols, kk)
+        valid = np.ones(d.shape, dtype=bool) if radius is None else d <= radius
+        w = _weights64(d, power)
+        w[~valid] = 0.0
+        out[rows, cols] = _combine(w, z[i], valid.sum(1), min_points)
     if mask is not None:
         out[~mask] = np.nan
     return out

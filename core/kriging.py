@@ -405,26 +405,14 @@ class LocalKriging:
             bad = ~band.ok
             return search.band_cells(band, bad) if bad.any() else None
 
-        failed = [
-            f
-            for f in search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled)
-            if f
-        ]
+        rows, cols = search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled)
         results = [search.untile(a) for a in outs]
-        if failed:
-            rows = np.concatenate([f[0] for f in failed])
-            cols = np.concatenate([f[1] for f in failed])
-            inside = (rows < grid.shape[0]) & (cols < grid.shape[1])
-            rows, cols = rows[inside], cols[inside]
-            if mask is not None:
-                keep = mask[rows, cols]
-                rows, cols = rows[keep], cols[keep]
-            if len(rows):
-                _, idx = search.exact(rows, cols)
-                targets = search.cell_xy(rows, cols)
-                vals = solve_neighbourhoods(self.xy, self.z, targets, idx, self.model, want_mu=want_mu)
-                for arr, v_ in zip(results, vals):
-                    arr[rows, cols] = v_
+        if len(rows):
+            _, idx = search.exact(rows, cols)
+            targets = search.cell_xy(rows, cols)
+            vals = solve_neighbourhoods(self.xy, self.z, targets, idx, self.model, want_mu=want_mu)
+            for arr, v_ in zip(results, vals):
+                arr[rows, cols] = v_
         if mask is not None:
             for arr in results:
                 arr[~mask] = np.nan

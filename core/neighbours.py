@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -197,6 +197,7 @@ class LatticeKNN:
         self.tree = tree if tree is not None else cKDTree(self.xy)
         self.tiny = np.float32(tiny)
         self.keep_order = bool(keep_order)
+        self._local = threading.local()
         self.axis_aligned = self.u[1] == 0.0 and self.v[0] == 0.0
         self.tile, self.kc = self._choose_tiling()
         per_tile = self.tile * self.tile * self.kc * 4
@@ -289,9 +290,14 @@ class LatticeKNN:
         step = self.tiles_per_band
         return [(ti[a : a + step], tj[a : a + step]) for a in range(0, len(ti), step)]
 
-    def band(self, ti: np.ndarray, tj: np.ndarray) -> Band:
-        """Candidates, squared distances and certified k-th distances for some tiles."""
-        s, kc, k = self.tile, self.kc, self.k
+    def band(self, ti: np.ndarray, tj: np.ndarray, kc: Optional[int] = None) -> Band:
+        """Candidates, squared distances and certified k-th distances for some tiles.
+
+        The arrays of the band are scratch buffers of this thread: the next ``band``
+        call on the same thread overwrites them.
+        """
+        s, k = self.tile, self.k
+        kc = self.kc if kc is None else int(min(kc, self.n))
         centre_r = ti * s + (s - 1) / 2.0
         centre_c = tj * s + (s - 1) / 2.0
         centres = self.origin + centre_c[:, None] * self.u + centre_r[:, None] * self.v
@@ -308,7 +314,8 @@ class LatticeKNN:
             dx *= dx
             dy *= dy
             dx += self.tiny
-            d2 = dy[:, :, None, :] + dx[:, None, :, :]  # (T, s_i, s_j, kc)
+            d2 = self.buffer("d2", (len(ti), s, s, kc), np.float32)
+            np.add(dy[:, :, None, :], dx[:, None, :, :], out=d2)  # (T, s_i, s_j, kc)
         else:
             relx = (centres[:, 0, None] - self.xy[ci, 0]).astype(np.float32)
             rely = (centres[:, 1, None] - self.xy[ci, 1]).astype(np.float32)
@@ -327,7 +334,8 @@ class LatticeKNN:
             # mantissa bits, so that the sorted row also says which are the k nearest
             bits = max(1, int(kc - 1).bit_length())
             low = np.uint32((1 << bits) - 1)
-            keys = d2.copy().view(np.uint32)
+            keys = self.buffer("keys", d2.shape, np.uint32)
+            np.copyto(keys, d2.view(np.uint32))
             keys &= ~low
             keys |= np.arange(kc, dtype=np.uint32)
             keys.sort(axis=-1)
@@ -337,7 +345,8 @@ class LatticeKNN:
             nxt = (keys[..., k] & ~low).view(np.float32) if kc > k else None
             order = keys[..., :k]
         else:
-            srt = d2.copy()
+            srt = self.buffer("sorted", d2.shape, np.float32)
+            np.copyto(srt, d2)
             srt.sort(axis=-1)
             thr = srt[..., k - 1].copy()
             nxt = srt[..., k].copy() if kc > k else None
@@ -384,25 +393,83 @@ class LatticeKNN:
         workers: Optional[int] = None,
         progress: Optional[ProgressFn] = None,
         is_canceled: Optional[CancelFn] = None,
-    ) -> Iterator[object]:
-        """Apply ``work(band)`` to every band, on ``workers`` threads; yield its results in order.
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Apply ``work(band)`` to every band, on ``workers`` threads.
 
-        Cancellation is checked before each band is started and between results.
+        ``work`` writes the values of the band's certified cells (``band.ok``) and returns
+        :meth:`band_cells` of the others (or None). Where such cells fill a quarter or
+        more of their tiles, those tiles get a second pass with twice the candidates;
+        cells still not certified are returned, for the caller to answer with
+        :meth:`exact`. Cancellation is checked before each band.
+
+        Returns
+        -------
+        (rows, cols) : numpy.ndarray
+            Grid cells (inside the grid and the mask) left for an exact query.
         """
-        chunks = self.chunks(mask)
         workers = default_workers() if workers is None else max(1, int(workers))
+        failed = self._pass(self.chunks(mask), self.kc, work, workers, progress, is_canceled, 0.95)
+        rows, cols = self._inside(failed, mask)
+        tiles = (
+            np.unique(np.stack([rows // self.tile, cols // self.tile], axis=1), axis=0) if len(rows) else []
+        )
+        # a second pass pays off where failures crowd their tiles (sparse data, big tiles)
+        if len(rows) and self.kc < self.n and len(rows) >= 0.25 * len(tiles) * self.tile**2:
+            kc2 = int(min(self.n, 2 * self.kc))
+            step = max(1, self.tiles_per_band * self.kc // kc2)
+            chunks = [(tiles[a : a + step, 0], tiles[a : a + step, 1]) for a in range(0, len(tiles), step)]
+            retry = np.zeros(self.shape, dtype=bool)
+            retry[rows, cols] = True
+
+            def again(band):  # only the cells that failed before
+                band.ok &= retry[
+                    np.minimum(self._rows(band), self.shape[0] - 1),
+                    np.minimum(self._cols(band), self.shape[1] - 1),
+                ]
+                return work(band)
+
+            failed = self._pass(chunks, kc2, again, workers, None, is_canceled, 1.0)
+            rows2, cols2 = self._inside(failed, mask)
+            keep = retry[rows2, cols2]
+            rows, cols = rows2[keep], cols2[keep]
+        if progress is not None:
+            progress(1.0)
+        return rows, cols
+
+    def _rows(self, band: Band) -> np.ndarray:
+        s = self.tile
+        return band.ti[:, None, None] * s + np.arange(s)[None, :, None] + np.zeros((1, 1, s), dtype=np.int64)
+
+    def _cols(self, band: Band) -> np.ndarray:
+        s = self.tile
+        return band.tj[:, None, None] * s + np.arange(s)[None, None, :] + np.zeros((1, s, 1), dtype=np.int64)
+
+    def _inside(self, failed: list, mask) -> tuple[np.ndarray, np.ndarray]:
+        if not failed:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        rows = np.concatenate([f[0] for f in failed])
+        cols = np.concatenate([f[1] for f in failed])
+        inside = (rows < self.shape[0]) & (cols < self.shape[1])
+        rows, cols = rows[inside], cols[inside]
+        if mask is not None:
+            keep = mask[rows, cols]
+            rows, cols = rows[keep], cols[keep]
+        return rows, cols
+
+    def _pass(self, chunks, kc, work, workers, progress, is_canceled, share) -> list:
         total = max(1, len(chunks))
+        results = []
 
         def task(chunk):
             check_canceled(is_canceled)
-            return work(self.band(*chunk))
+            return work(self.band(*chunk, kc=kc))
 
         if workers == 1 or len(chunks) < 2:
             for done, chunk in enumerate(chunks, 1):
-                yield task(chunk)
+                results.append(task(chunk))
                 if progress is not None:
-                    progress(done / total)
-            return
+                    progress(share * done / total)
+            return [r for r in results if r is not None]
         with blas_single_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
             futures = []
             ahead = 2 * workers  # bounded number of bands in flight (memory)
@@ -411,19 +478,29 @@ class LatticeKNN:
             nxt = len(futures)
             try:
                 for done in range(len(chunks)):
-                    result = futures[done].result()
+                    results.append(futures[done].result())
                     futures[done] = None
                     if nxt < len(chunks):
                         futures.append(pool.submit(task, chunks[nxt]))
                         nxt += 1
                     if progress is not None:
-                        progress((done + 1) / total)
+                        progress(share * (done + 1) / total)
                     check_canceled(is_canceled)
-                    yield result
             finally:
                 for f in futures:
                     if f is not None:
                         f.cancel()
+        return [r for r in results if r is not None]
+
+    def buffer(self, name: str, shape, dtype) -> np.ndarray:
+        """A scratch array of this thread, reused from band to band (no fresh pages)."""
+        store = self._local.__dict__.setdefault("buffers", {})
+        size = int(np.prod(shape))
+        buf = store.get((name, np.dtype(dtype)))
+        if buf is None or buf.size < size:
+            buf = np.empty(size, dtype=dtype)
+            store[(name, np.dtype(dtype))] = buf
+        return buf[:size].reshape(shape)
 
 
 def _typical_kth_distance(xy: np.ndarray, k: int) -> float:
