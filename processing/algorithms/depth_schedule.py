@@ -132,7 +132,9 @@ class DepthSchedule(ReeAlgorithm):
         )
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
         dem = raster_path(dem_layer, context) if dem_layer is not None else None
-        all_points = pd.concat([p for p in (points, control) if p is not None], ignore_index=True)
+        # columns empty in one layer (control points serve no pond) must not decide the dtypes
+        all_points = pd.concat([p.dropna(axis=1, how="all") for p in (points, control) if p is not None],
+                               ignore_index=True)
         warnings = []
         with self.core_errors():
             layers, table_water = layers_for_points(all_points, table.drop(columns="fid")) if table is not None else (None, None)
