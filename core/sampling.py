@@ -631,7 +631,16 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
     reason = np.full(n, -1, dtype=np.int8)  # index into REASON_CODES
     geoms = units["geometry"]
     is_box = units["is_box"].astype(bool)
-    ubounds = shapely.bounds(geoms)
+    x0, y0 = units["origin"]
+    s = float(params.cell_size_m)
+    ubounds = np.empty((n, 4))
+    # a whole cell is the box _cut_zone made from its row and column: the same arithmetic
+    # gives its bounds bit for bit, without asking GEOS for 10^5 envelopes
+    bx = x0 + units["col"][is_box] * s
+    by = y0 - units["row"][is_box] * s
+    ubounds[is_box] = np.column_stack([bx, by - s, bx + s, by])
+    if (~is_box).any():
+        ubounds[~is_box] = shapely.bounds(geoms[~is_box])
     cx = (ubounds[:, 0] + ubounds[:, 2]) / 2  # exact for boxes
     cy = (ubounds[:, 1] + ubounds[:, 3]) / 2
     if (~is_box).any():
@@ -653,8 +662,6 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
         first = _first_point(s_geom[s_is_point])
         sx[s_is_point] = shapely.get_x(first)
         sy[s_is_point] = shapely.get_y(first)
-    x0, y0 = units["origin"]
-    s = float(params.cell_size_m)
 
     for code in dict.fromkeys(units["zone"].tolist()):
         check_canceled(is_canceled)
@@ -862,8 +869,8 @@ def _sources_input(sources, zone, warnings):
     if sources is None or len(sources) == 0:
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=float if c in ("bottom_m", "weight") else object) for c in cols},
-            geometry=gpd.GeoSeries([], crs=zone.epsg),
-            crs=zone.epsg,
+            geometry=gpd.GeoSeries([], crs=_pyproj_crs(zone.epsg)),
+            crs=_pyproj_crs(zone.epsg),
         )
     if "source_type" not in sources.columns:
         raise InputError(
@@ -899,7 +906,7 @@ def _sources_input(sources, zone, warnings):
             else 1.0,
         },
         geometry=np.asarray(gdf.geometry.array),
-        crs=zone.epsg,
+        crs=_pyproj_crs(zone.epsg),
     )
     return out.reset_index(drop=True)
 
@@ -966,6 +973,32 @@ def _numbered(prefix: str, count: int, width: int) -> np.ndarray:
     return np.ascontiguousarray(out).view(f"<U{head.size + width}").ravel()
 
 
+def _lines_to_objects(block: np.ndarray, encoding: str) -> list:
+    """Python strings from a byte matrix whose rows end in a newline (one decode, one split).
+
+    Making 10^5 ``str`` objects this way is about twice as fast as viewing a code-point
+    matrix as a numpy string array and converting that to objects.
+    """
+    return block.tobytes().decode(encoding).split("\n")[:-1]
+
+
+def _numbered_objects(prefix: str, count: int, width: int) -> list:
+    """``prefix-001`` ... as Python strings; the same text as :func:`_numbered`."""
+    try:
+        head = np.frombuffer((prefix + "-").encode("latin-1"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return _numbered(prefix, count, width).tolist()
+    if b"\n" in head.tobytes():
+        return _numbered(prefix, count, width).tolist()
+    out = np.empty((count, head.size + width + 1), dtype=np.uint8)
+    out[:, : head.size] = head
+    k = np.arange(1, count + 1, dtype=np.int64)
+    for j in range(width):
+        out[:, head.size + width - 1 - j] = ord("0") + (k // 10**j) % 10
+    out[:, -1] = ord("\n")
+    return _lines_to_objects(out, "latin-1")
+
+
 def _ids(zones):
     """``<zone>-<nnn>`` numbered within each zone, in array order (at least 3 digits)."""
     zones = np.asarray(zones, dtype=object)
@@ -974,7 +1007,61 @@ def _ids(zones):
     for j, code in enumerate(uniques):
         where = np.flatnonzero(codes == j)
         width = max(3, len(str(where.size)))
-        out[where] = _numbered(code, where.size, width)
+        if where.size == zones.size:
+            out[:] = _numbered_objects(code, where.size, width)
+        else:
+            out[where] = _numbered_objects(code, where.size, width)
+    return out
+
+
+def _dms_objects(values, positive: str, negative: str, decimals: int = 2) -> np.ndarray:
+    """:func:`dms_array` as an object array of Python strings (the text is identical).
+
+    The characters are assembled as a Latin-1 byte matrix (``°`` is U+00B0), each row
+    ended by a newline, and turned into strings by one decode and one split.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    if not (len(positive) == 1 and len(negative) == 1 and max(ord(positive), ord(negative)) < 256) or (
+        "\n" in positive + negative
+    ):
+        return dms_array(v, positive, negative, decimals).astype(object)
+    out = np.empty(v.size, dtype=object)
+    if v.size == 0:
+        return out
+    scale = 10**decimals
+    total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
+    deg, rest = np.divmod(total, 3600 * scale)
+    minutes, sec = np.divmod(rest, 60 * scale)
+    whole, frac = np.divmod(sec, scale)
+    ndeg = np.maximum(1, np.floor(np.log10(np.maximum(deg, 1))).astype(np.int64) + 1)
+    tail = 1 + 2 + 1 + 2 + (1 + decimals if decimals else 0) + 2  # ° mm ' ss[.ff] " H
+    zero = ord("0")
+    hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint8)
+    widths = np.flatnonzero(np.bincount(ndeg)).tolist()  # no sort of 10^5 values
+    for nd in widths:
+        rows = slice(None) if len(widths) == 1 else np.flatnonzero(ndeg == nd)
+        d, mi, wh = deg[rows], minutes[rows], whole[rows]
+        block = np.empty((d.size, nd + tail + 1), dtype=np.uint8)
+        for k in range(nd):
+            block[:, nd - 1 - k] = zero + (d // 10**k) % 10
+        j = nd
+        block[:, j] = 0xB0  # °
+        block[:, j + 1] = zero + mi // 10
+        block[:, j + 2] = zero + mi % 10
+        block[:, j + 3] = ord("'")
+        block[:, j + 4] = zero + wh // 10
+        block[:, j + 5] = zero + wh % 10
+        j += 6
+        if decimals:
+            block[:, j] = ord(".")
+            f = frac[rows]
+            for k in range(decimals):
+                block[:, j + decimals - k] = zero + (f // 10**k) % 10
+            j += 1 + decimals
+        block[:, j] = ord('"')
+        block[:, j + 1] = hemi[rows]
+        block[:, j + 2] = ord("\n")
+        out[rows] = _lines_to_objects(block, "latin-1")
     return out
 
 
@@ -1066,8 +1153,8 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
             "y": np.round(py, 3),
             "lon": lon,
             "lat": lat,
-            "lon_dms": dms_array(lon, "E", "W").astype(object),
-            "lat_dms": dms_array(lat, "N", "S").astype(object),
+            "lon_dms": _dms_objects(lon, "E", "W"),
+            "lat_dms": _dms_objects(lat, "N", "S"),
         },
         pts,
         crs,
@@ -1082,8 +1169,8 @@ def _empty_outputs(zone):
             "zone": pd.Series(dtype=object),
             "area_m2": pd.Series(dtype=float),
         },
-        geometry=gpd.GeoSeries([], crs=zone.epsg),
-        crs=zone.epsg,
+        geometry=gpd.GeoSeries([], crs=_pyproj_crs(zone.epsg)),
+        crs=_pyproj_crs(zone.epsg),
     )
     points = gpd.GeoDataFrame(
         {
@@ -1092,8 +1179,8 @@ def _empty_outputs(zone):
             "x": pd.Series(dtype=float),
             "y": pd.Series(dtype=float),
         },
-        geometry=gpd.GeoSeries([], crs=zone.epsg),
-        crs=zone.epsg,
+        geometry=gpd.GeoSeries([], crs=_pyproj_crs(zone.epsg)),
+        crs=_pyproj_crs(zone.epsg),
     )
     return units, points
 
