@@ -663,7 +663,7 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
         sx[s_is_point] = shapely.get_x(first)
         sy[s_is_point] = shapely.get_y(first)
 
-    for code in dict.fromkeys(units["zone"].tolist()):
+    for code in pd.unique(units["zone"]).tolist():  # zones in order of appearance (hash, no 10^5 list)
         check_canceled(is_canceled)
         in_zone = np.flatnonzero(units["zone"] == code)
         zsrc = np.flatnonzero(s_zone == code)
@@ -791,6 +791,39 @@ def _inset(geoms, inset: float):
     return inner
 
 
+def _in_cells_of(geoms, px, py, x0, y0, s):
+    """Which points lie in a grid cell met by the bounds of one of ``geoms`` (a superset
+    of the points these geometries cover: the cell of a point is ``floor`` of monotonic
+    arithmetic on its coordinates, so a point within a bounds box falls in the cell range
+    of that box; one more cell around is taken all the same).
+    """
+    b = shapely.bounds(geoms)
+    ok = np.isfinite(b).all(axis=1)
+    keep = np.ones(px.size, dtype=bool)
+    if not ok.all() or px.size == 0:
+        return keep
+    c_lo = np.floor((b[:, 0] - x0) / s).astype(np.int64) - 1
+    c_hi = np.floor((b[:, 2] - x0) / s).astype(np.int64) + 1
+    r_lo = np.floor((y0 - b[:, 3]) / s).astype(np.int64) - 1
+    r_hi = np.floor((y0 - b[:, 1]) / s).astype(np.int64) + 1
+    span_r, span_c = int((r_hi - r_lo).max()) + 1, int((c_hi - c_lo).max()) + 1
+    rmin, cmin = int(r_lo.min()), int(c_lo.min())
+    shape = (int(r_hi.max()) - rmin + 1, int(c_hi.max()) - cmin + 1)
+    if span_r * span_c > 64 or shape[0] * shape[1] > 4e7:
+        return keep  # odd, sprawling units: test every point
+    marked = np.zeros(shape, dtype=bool)
+    for dr in range(span_r):
+        for dc in range(span_c):
+            m = (r_lo + dr <= r_hi) & (c_lo + dc <= c_hi)
+            marked[r_lo[m] + dr - rmin, c_lo[m] + dc - cmin] = True
+    pr = np.floor((y0 - py) / s)
+    pc = np.floor((px - x0) / s)
+    inside = (pr >= rmin) & (pr < rmin + shape[0]) & (pc >= cmin) & (pc < cmin + shape[1])
+    keep[:] = False
+    keep[inside] = marked[pr[inside].astype(np.int64) - rmin, pc[inside].astype(np.int64) - cmin]
+    return keep
+
+
 def _point_sources_in_units(todo, psrc, sx, sy, x0, y0, s, units, is_box, geoms):
     """Pairs (unit, source) of point sources lying in units (boxes by grid index)."""
     pu, ps = [], []
@@ -811,10 +844,12 @@ def _point_sources_in_units(todo, psrc, sx, sy, x0, y0, s, units, is_box, geoms)
         ps.append(psrc[good])
     other = todo[~is_box[todo]]
     if other.size:
-        tree = shapely.STRtree(shapely.points(sx[psrc], sy[psrc]))
-        ui, si = tree.query(geoms[other], predicate="covers")
-        pu.append(other[ui])
-        ps.append(psrc[si])
+        cand = psrc[_in_cells_of(geoms[other], sx[psrc], sy[psrc], x0, y0, s)]
+        if cand.size:
+            tree = shapely.STRtree(shapely.points(sx[cand], sy[cand]))
+            ui, si = tree.query(geoms[other], predicate="covers")
+            pu.append(other[ui])
+            ps.append(cand[si])
     if not pu:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return np.concatenate(pu).astype(np.int64), np.concatenate(ps).astype(np.int64)
