@@ -528,7 +528,7 @@ def baseline_from_screening(
     indicators: Optional[Iterable[str]] = None,
 ) -> BaselineResult:
     """Baseline from a screening standard (see :func:`ree_damage.core.screening.screening_values`)."""
-    from .screening import STANDARDS, screening_values
+    from .screening import STANDARDS, VERIFICATION_NOTE, screening_values
 
     sv = screening_values(standard, land_use=land_use, ph=ph, level=level, indicators=indicators)
     rows = []
@@ -558,7 +558,7 @@ def baseline_from_screening(
         "level": level,
         "title": STANDARDS.get(sid, {}).get("title_zh"),
     }
-    return BaselineResult(pd.DataFrame(rows, columns=list(COLUMNS)), [], params)
+    return BaselineResult(pd.DataFrame(rows, columns=list(COLUMNS)), [f"{sid}: {VERIFICATION_NOTE}"], params)
 
 
 def combine(*results: BaselineResult, prefer: str = "first") -> BaselineResult:

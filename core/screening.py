@@ -13,7 +13,9 @@ DOMAIN.md ("Baseline and damage") names three standards to compare against:
   conventional indicators, and Ni from table 2; class V is anything worse), mg/L.
 
 The values are transcribed from the published standards into the tables below; they
-are data, shipped as editable defaults with their source in every row. Organic items
+are data, shipped as editable defaults with their source in every row. They have NOT yet
+been checked against the official texts by a second person (the seed documents do not
+contain them): :data:`VERIFICATION_NOTE` goes into every baseline that uses them. Organic items
 (BTEX, PAHs, pesticides) are left out: they are not pollutants of rare-earth leaching.
 Codes follow :mod:`ree_damage.core.indicators` where the indicator is in the catalogue
 (``Cd``, ``NH4_N``, ``SO4`` ...); ``Cr6`` is hexavalent chromium (GB 36600 and GB/T
@@ -36,6 +38,12 @@ from typing import Optional
 import pandas as pd
 
 from .errors import InputError
+
+VERIFICATION_NOTE = (
+    "screening values transcribed into ree_damage and not yet verified against the official "
+    "standard text: check each value used against the published standard before the report"
+)
+"""Warning attached to every use of the tables (until a second person has checked them)."""
 
 PH_BANDS = ("pH<=5.5", "5.5<pH<=6.5", "6.5<pH<=7.5", "pH>7.5")
 """GB 15618-2018 soil pH bands (upper bound included)."""

@@ -232,3 +232,11 @@ def test_screening_baseline_rows_carry_their_source():
     assert list(t.index) == ["As", "Cd"]
     assert t.loc["Cd", "source"] == "GB36600-2018 table 1" and t.loc["Cd", "land_use"] == "class2"
     assert_allclose(t["baseline"].to_numpy(float), [60.0, 65.0])
+
+
+def test_screening_values_carry_the_verification_warning():
+    from ree_damage.core.baseline import baseline_from_screening
+    from ree_damage.core.screening import VERIFICATION_NOTE
+
+    result = baseline_from_screening("GB15618-2018", land_use="paddy", ph=5.0)
+    assert any(VERIFICATION_NOTE in w for w in result.warnings)
