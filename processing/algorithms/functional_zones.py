@@ -5,10 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessingParameterDistance,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ...core.provenance import make_record
@@ -17,23 +14,16 @@ from ..adapter import raster_path
 from ..base import ReeAlgorithm
 from ..compat import (
     SOURCE_VECTOR_ANY,
-    SOURCE_VECTOR_LINE,
-    SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from .works import MinedWorksInputs
 
 
-class FunctionalZones(ReeAlgorithm):
+class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
     """PREP, INJ, COLL (with the flow-through path) and SETL from the mapped works."""
 
     BOUNDARY = "BOUNDARY"
-    HOLES = "HOLES"
-    HOLE_DEPTH_FIELD = "HOLE_DEPTH_FIELD"
-    POOLS = "POOLS"
-    DITCHES = "DITCHES"
-    PONDS = "PONDS"
-    BOTTOM_DEPTH_FIELD = "BOTTOM_DEPTH_FIELD"
     DEM = "DEM"
     HOLE_BUFFER = "HOLE_BUFFER"
     HOLE_GAP = "HOLE_GAP"
@@ -69,32 +59,9 @@ class FunctionalZones(ReeAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        def source(key, label, types, help_text, optional=True):
-            parameter = QgsProcessingParameterFeatureSource(key, label, types, optional=optional)
-            parameter.setHelp(help_text)
-            self.addParameter(parameter)
-
-        source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
-               self.tr("Polygon(s) of the case area; every zone is clipped to it."), optional=False)
-        source(self.HOLES, self.tr("Injection holes"), [SOURCE_VECTOR_POINT],
-               self.tr("Points of the injection holes, with their depth in m."))
-        field = QgsProcessingParameterField(
-            self.HOLE_DEPTH_FIELD, self.tr("Hole depth field (m)"), "hole_depth_m", self.HOLES, optional=True
-        )
-        field.setHelp(self.tr("Depth of each hole below ground, m; INJ sampling goes more than 3 m below it."))
-        self.addParameter(field)
-        source(self.POOLS, self.tr("Preparation pools"), [SOURCE_VECTOR_POLYGON, SOURCE_VECTOR_POINT],
-               self.tr("Leaching-agent preparation pools, polygons (or points where only the position is known)."))
-        source(self.DITCHES, self.tr("Collection ditches and pipes"), [SOURCE_VECTOR_LINE],
-               self.tr("Leachate collection ditches and pipes, lines."))
-        source(self.PONDS, self.tr("Settling ponds"), [SOURCE_VECTOR_POLYGON],
-               self.tr("Leachate settling (precipitation) ponds, polygons."))
-        bottom = QgsProcessingParameterString(
-            self.BOTTOM_DEPTH_FIELD, self.tr("Bottom depth field of pools, ditches and ponds (m)"),
-            defaultValue="bottom_depth_m", optional=True,
-        )
-        bottom.setHelp(self.tr("Field with the depth of the bottom below ground, m; defaults are used where it is missing."))
-        self.addParameter(bottom)
+        self.add_source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
+                        self.tr("Polygon(s) of the case area; every zone is clipped to it."), optional=False)
+        self.add_works_parameters()
         dem = QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (for the leachate flow path)"), optional=True)
         dem.setHelp(self.tr("Elevation model, m (1985 height datum); the flow-through path is traced on it by D8."))
         self.addParameter(dem)
@@ -122,18 +89,13 @@ class FunctionalZones(ReeAlgorithm):
         self.addParameter(cells)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
-        boundary = read(self.BOUNDARY, required=True)
-        holes, pools, ditches, ponds = read(self.HOLES), read(self.POOLS), read(self.DITCHES), read(self.PONDS)
+        boundary = self.read_source(parameters, self.BOUNDARY, context, feedback, required=True)
+        holes, pools, ditches, ponds = self.read_works(parameters, context, feedback)
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
         dem = raster_path(dem_layer, context) if dem_layer is not None else None
-        bottom_field = self.parameterAsString(parameters, self.BOTTOM_DEPTH_FIELD, context) or None
         band = self.parameterAsDouble(parameters, self.BAND, context)
         params = ZoneParams(
-            hole_depth_field=self.parameterAsString(parameters, self.HOLE_DEPTH_FIELD, context) or "hole_depth_m",
-            pool_depth_field=bottom_field,
-            ditch_depth_field=bottom_field,
-            pond_depth_field=bottom_field,
+            **self.works_depth_fields(parameters, context),
             hole_buffer_m=self.parameterAsDouble(parameters, self.HOLE_BUFFER, context),
             hole_gap_m=self.parameterAsDouble(parameters, self.HOLE_GAP, context),
             pool_buffer_m=band,

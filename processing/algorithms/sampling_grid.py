@@ -6,10 +6,7 @@ import pandas as pd
 from qgis.core import (
     QgsProcessingParameterDistance,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
 )
 
 from ...core.crs import zone_for_extent
@@ -21,23 +18,17 @@ from ..compat import (
     NUMBER_DOUBLE,
     NUMBER_INTEGER,
     SOURCE_VECTOR,
-    SOURCE_VECTOR_LINE,
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from .works import MinedWorksInputs
 
 
-class SamplingGrid(ReeAlgorithm):
+class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
     """Sampling units and points per functional zone, placed toward the likely sources."""
 
     ZONES = "ZONES"
-    HOLES = "HOLES"
-    HOLE_DEPTH_FIELD = "HOLE_DEPTH_FIELD"
-    POOLS = "POOLS"
-    DITCHES = "DITCHES"
-    PONDS = "PONDS"
-    BOTTOM_DEPTH_FIELD = "BOTTOM_DEPTH_FIELD"
     FLOW_CELLS = "FLOW_CELLS"
     BOUNDARY = "BOUNDARY"
     CONTROL_AREA = "CONTROL_AREA"
@@ -79,38 +70,15 @@ class SamplingGrid(ReeAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        def source(key, label, types, help_text, optional=True):
-            parameter = QgsProcessingParameterFeatureSource(key, label, types, optional=optional)
-            parameter.setHelp(help_text)
-            self.addParameter(parameter)
-
-        source(self.ZONES, self.tr("Functional zones"), [SOURCE_VECTOR_POLYGON],
-               self.tr("Zone polygons with a 'zone' field (PREP, INJ, COLL, SETL), e.g. from Functional zones."),
-               optional=False)
-        source(self.HOLES, self.tr("Injection holes"), [SOURCE_VECTOR_POINT],
-               self.tr("Injection holes, points; INJ points are placed on them."))
-        field = QgsProcessingParameterField(
-            self.HOLE_DEPTH_FIELD, self.tr("Hole depth field (m)"), "hole_depth_m", self.HOLES, optional=True
-        )
-        field.setHelp(self.tr("Depth of each hole below ground, m, carried to the point for its depth schedule."))
-        self.addParameter(field)
-        source(self.POOLS, self.tr("Preparation pools"), [SOURCE_VECTOR_POLYGON, SOURCE_VECTOR_POINT],
-               self.tr("Leaching-agent preparation pools; PREP points stand within 2 m of them."))
-        source(self.DITCHES, self.tr("Collection ditches and pipes"), [SOURCE_VECTOR_LINE],
-               self.tr("Leachate ditches and pipes; COLL points stand within 2 m of them."))
-        source(self.PONDS, self.tr("Settling ponds"), [SOURCE_VECTOR_POLYGON],
-               self.tr("Settling ponds; SETL points stand within 2 m of them."))
-        bottom = QgsProcessingParameterString(
-            self.BOTTOM_DEPTH_FIELD, self.tr("Bottom depth field of pools, ditches and ponds (m)"),
-            defaultValue="bottom_depth_m", optional=True,
-        )
-        bottom.setHelp(self.tr("Field with the depth of the bottom below ground, m; defaults are used where it is missing."))
-        self.addParameter(bottom)
-        source(self.FLOW_CELLS, self.tr("Leachate flow cells"), [SOURCE_VECTOR_POINT],
+        self.add_source(self.ZONES, self.tr("Functional zones"), [SOURCE_VECTOR_POLYGON],
+                        self.tr("Zone polygons with a 'zone' field (PREP, INJ, COLL, SETL), e.g. from Functional zones."),
+                        optional=False)
+        self.add_works_parameters()
+        self.add_source(self.FLOW_CELLS, self.tr("Leachate flow cells"), [SOURCE_VECTOR_POINT],
                self.tr("The 'Leachate flow cells' output of Functional zones: flow-through points stand on the path."))
-        source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
+        self.add_source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
                self.tr("The case area; its size decides the rule of at least 3 points under 5000 m2."))
-        source(self.CONTROL_AREA, self.tr("Control area"), [SOURCE_VECTOR_POLYGON],
+        self.add_source(self.CONTROL_AREA, self.tr("Control area"), [SOURCE_VECTOR_POLYGON],
                self.tr("Reference area of the same soil for the baseline samples."))
 
         cell = QgsProcessingParameterDistance(self.CELL_SIZE, self.tr("Grid cell size"), 40.0, self.ZONES, minValue=1.0)
@@ -148,11 +116,7 @@ class SamplingGrid(ReeAlgorithm):
         read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
         zones = read(self.ZONES, required=True)
         boundary, control_area, flow_cells = read(self.BOUNDARY), read(self.CONTROL_AREA), read(self.FLOW_CELLS)
-        bottom_field = self.parameterAsString(parameters, self.BOTTOM_DEPTH_FIELD, context) or None
-        zone_params = ZoneParams(
-            hole_depth_field=self.parameterAsString(parameters, self.HOLE_DEPTH_FIELD, context) or "hole_depth_m",
-            pool_depth_field=bottom_field, ditch_depth_field=bottom_field, pond_depth_field=bottom_field,
-        )
+        zone_params = ZoneParams(**self.works_depth_fields(parameters, context))
         control_count = self.parameterAsInt(parameters, self.CONTROL_COUNT, context)
         params = SamplingParams(
             cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
@@ -164,8 +128,7 @@ class SamplingGrid(ReeAlgorithm):
         with self.core_errors():
             zone_crs = zone_for_extent(tuple(zones.total_bounds), zones.crs) if zones.crs is not None else None
             sources, warnings = collect_sources(
-                read(self.HOLES), read(self.POOLS), read(self.DITCHES), read(self.PONDS),
-                zone=zone_crs, params=zone_params, boundary=boundary,
+                *self.read_works(parameters, context, feedback), zone=zone_crs, params=zone_params, boundary=boundary,
             )
             if flow_cells is not None and len(flow_cells):
                 flow = flow_cells.to_crs(zone_crs.epsg).assign(source_type="flow")

@@ -312,54 +312,6 @@
       <translation>案涉范围面；各功能区均裁剪到该范围内。</translation>
     </message>
     <message>
-      <source>Injection holes</source>
-      <translation>注药孔</translation>
-    </message>
-    <message>
-      <source>Points of the injection holes, with their depth in m.</source>
-      <translation>注药孔点位，含孔深（m）。</translation>
-    </message>
-    <message>
-      <source>Hole depth field (m)</source>
-      <translation>孔深字段（m）</translation>
-    </message>
-    <message>
-      <source>Depth of each hole below ground, m; INJ sampling goes more than 3 m below it.</source>
-      <translation>注药孔深度，m；注孔区采样深度应超过孔底以下3 m。</translation>
-    </message>
-    <message>
-      <source>Preparation pools</source>
-      <translation>浸矿剂配制池</translation>
-    </message>
-    <message>
-      <source>Leaching-agent preparation pools, polygons (or points where only the position is known).</source>
-      <translation>浸矿剂配制池，面（仅知位置时为点）。</translation>
-    </message>
-    <message>
-      <source>Collection ditches and pipes</source>
-      <translation>集液沟渠及管道</translation>
-    </message>
-    <message>
-      <source>Leachate collection ditches and pipes, lines.</source>
-      <translation>浸出液收集沟渠及管道，线。</translation>
-    </message>
-    <message>
-      <source>Settling ponds</source>
-      <translation>沉淀池</translation>
-    </message>
-    <message>
-      <source>Leachate settling (precipitation) ponds, polygons.</source>
-      <translation>浸出液沉淀池，面。</translation>
-    </message>
-    <message>
-      <source>Bottom depth field of pools, ditches and ponds (m)</source>
-      <translation>池体及沟渠底深字段（m）</translation>
-    </message>
-    <message>
-      <source>Field with the depth of the bottom below ground, m; defaults are used where it is missing.</source>
-      <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
-    </message>
-    <message>
       <source>DEM (for the leachate flow path)</source>
       <translation>DEM（用于浸出液流经路径）</translation>
     </message>
@@ -744,26 +696,6 @@
       <translation>含 zone 字段（PREP、INJ、COLL、SETL）的功能区面，如“功能分区”的输出。</translation>
     </message>
     <message>
-      <source>Injection holes, points; INJ points are placed on them.</source>
-      <translation>注药孔，点；注孔区点位布设于注药孔上。</translation>
-    </message>
-    <message>
-      <source>Depth of each hole below ground, m, carried to the point for its depth schedule.</source>
-      <translation>注药孔深度，m，传递给点位用于确定采样深度。</translation>
-    </message>
-    <message>
-      <source>Leaching-agent preparation pools; PREP points stand within 2 m of them.</source>
-      <translation>浸矿剂配制池；配制区点位位于其2 m范围内。</translation>
-    </message>
-    <message>
-      <source>Leachate ditches and pipes; COLL points stand within 2 m of them.</source>
-      <translation>集液沟渠及管道；收集区点位位于其2 m范围内。</translation>
-    </message>
-    <message>
-      <source>Settling ponds; SETL points stand within 2 m of them.</source>
-      <translation>沉淀池；沉淀区点位位于其2 m范围内。</translation>
-    </message>
-    <message>
       <source>The 'Leachate flow cells' output of Functional zones: flow-through points stand on the path.</source>
       <translation>“功能分区”输出的浸出液流经栅格单元：流经区点位布设在流经路径上。</translation>
     </message>
@@ -910,6 +842,54 @@
     <message>
       <source>Wrote {0} ({1} features) in {2}</source>
       <translation>已写入 {0}（{1} 个要素），坐标系 {2}</translation>
+    </message>
+    <message>
+      <source>Injection holes</source>
+      <translation>注药孔</translation>
+    </message>
+    <message>
+      <source>Points of the injection holes, with their depth in m.</source>
+      <translation>注药孔点位，含孔深（m）。</translation>
+    </message>
+    <message>
+      <source>Hole depth field (m)</source>
+      <translation>孔深字段（m）</translation>
+    </message>
+    <message>
+      <source>Depth of each hole below ground, m; INJ sampling goes more than 3 m below it.</source>
+      <translation>注药孔深度，m；注孔区采样深度应超过孔底以下3 m。</translation>
+    </message>
+    <message>
+      <source>Preparation pools</source>
+      <translation>浸矿剂配制池</translation>
+    </message>
+    <message>
+      <source>Leaching-agent preparation pools, polygons (or points where only the position is known).</source>
+      <translation>浸矿剂配制池，面（仅知位置时为点）。</translation>
+    </message>
+    <message>
+      <source>Collection ditches and pipes</source>
+      <translation>集液沟渠及管道</translation>
+    </message>
+    <message>
+      <source>Leachate collection ditches and pipes, lines.</source>
+      <translation>浸出液收集沟渠及管道，线。</translation>
+    </message>
+    <message>
+      <source>Settling ponds</source>
+      <translation>沉淀池</translation>
+    </message>
+    <message>
+      <source>Leachate settling (precipitation) ponds, polygons.</source>
+      <translation>浸出液沉淀池，面。</translation>
+    </message>
+    <message>
+      <source>Bottom depth field of pools, ditches and ponds (m)</source>
+      <translation>池体及沟渠底深字段（m）</translation>
+    </message>
+    <message>
+      <source>Field with the depth of the bottom below ground, m; defaults are used where it is missing.</source>
+      <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
     </message>
     <message>
       <source>Tools</source>
