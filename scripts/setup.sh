@@ -48,6 +48,8 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import qgis.core" 2>/
   say "creating $VENV from $SYSTEM_PYTHON with --system-site-packages"
   rm -rf "$VENV"
   "$SYSTEM_PYTHON" -m venv --system-site-packages "$VENV"
+  # pip >= 23.1 reuses locally built wheels of --no-binary packages (Debian 12's 23.0 rebuilds them)
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pip==25.1.1"
 fi
 
 stamp="$VENV/.requirements.sha256"
