@@ -58,15 +58,18 @@ class ReeDamagePlugin:
         self.menu = QMenu(_tr("Rare-earth damage"), main_window)
         self.menu.setObjectName(MENU_OBJECT_NAME)
         self.menu.setIcon(icon)
-        entries = [
-            (_tr("Create sample case…"), "ree_damage:sample_case"),
-            (_tr("Reproject to CGCS2000 zone…"), "ree_damage:to_cgcs2000"),
-        ]
-        for text, algorithm_id in entries:
-            action = QAction(icon, text, main_window)
+        # one submenu per Processing group, one entry per algorithm (nothing when libraries are missing)
+        algorithms = self.provider.algorithms() if self.provider is not None else []
+        submenus = {}
+        for algorithm in algorithms:
+            submenu = submenus.get(algorithm.groupId())
+            if submenu is None:
+                submenu = self.menu.addMenu(algorithm.group())
+                submenus[algorithm.groupId()] = submenu
+            algorithm_id = algorithm.id()
+            action = QAction(algorithm.icon(), algorithm.displayName() + "…", main_window)
             action.triggered.connect(lambda _checked=False, a=algorithm_id: self.open_algorithm(a))
-            action.setEnabled(self.provider is not None)
-            self.menu.addAction(action)
+            submenu.addAction(action)
             self.actions.append(action)
         self.menu.addSeparator()
         about = QAction(_tr("About and dependencies…"), main_window)

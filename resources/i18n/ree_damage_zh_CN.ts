@@ -20,14 +20,6 @@
       <translation>稀土生态环境损害鉴定评估</translation>
     </message>
     <message>
-      <source>Create sample case…</source>
-      <translation>生成示例案例…</translation>
-    </message>
-    <message>
-      <source>Reproject to CGCS2000 zone…</source>
-      <translation>转换到2000国家大地坐标系分带…</translation>
-    </message>
-    <message>
       <source>Install them with:</source>
       <translation>安装命令：</translation>
     </message>

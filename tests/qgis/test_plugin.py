@@ -26,8 +26,9 @@ def test_plugin_lifecycle(qgis_app, qgis_iface, qgis_processing):
         assert provider.icon() is not None and not provider.icon().isNull()
         main_window = qgis_iface.mainWindow()
         (menu_action,) = _our_menus(main_window)
-        texts = [a.text() for a in menu_action.menu().actions() if not a.isSeparator()]
-        assert len(texts) >= 3 and all(texts)
+        entries = [a for group in menu_action.menu().actions() if group.menu() for a in group.menu().actions()]
+        assert len(entries) == len(provider.algorithms())  # every algorithm, under its group
+        assert {g.text() for g in menu_action.menu().actions() if g.menu()} == {a.group() for a in provider.algorithms()}
         assert main_window.findChild(QToolBar, TOOLBAR_OBJECT_NAME) is not None
     finally:
         plugin.unload()
