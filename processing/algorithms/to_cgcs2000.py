@@ -110,7 +110,12 @@ class ToCgcs2000(ReeAlgorithm):
                 raise QgsProcessingException(self.tr("Canceled: nothing was written."))
         steps.setCurrentStep(len(layers))
         with self.core_errors():
-            zone = zone_from_epsg(int(crs_to_core(target).split(":")[1])) if target.isValid() else None
+            zone = None
+            if target.isValid():
+                authid = crs_to_core(target)
+                if not authid.upper().startswith("EPSG:"):
+                    raise QgsProcessingException(self.tr("Choose a CGCS2000 Gauss-Kruger CRS (EPSG:4491-4554)."))
+                zone = zone_from_epsg(int(authid.split(":")[1]))
             projected, zone = reproject_layers(frames, zone=zone, width=width, prefixed=prefixed)
             outputs = []
             for name, frame in projected.items():

@@ -832,6 +832,10 @@
       <translation>6°带</translation>
     </message>
     <message>
+      <source>Choose a CGCS2000 Gauss-Kruger CRS (EPSG:4491-4554).</source>
+      <translation>请选择2000国家大地坐标系高斯-克吕格投影坐标系（EPSG:4491-4554）。</translation>
+    </message>
+    <message>
       <source>Wrote {0} ({1} features) in {2}</source>
       <translation>已写入 {0}（{1} 个要素），坐标系 {2}</translation>
     </message>

@@ -61,3 +61,9 @@ def test_layer_without_crs_is_refused_and_nothing_written(qgis_processing, tmp_p
     with pytest.raises(QgsProcessingException, match="no coordinate reference system.*raw"):
         processing.run(ToCgcs2000(), {"LAYERS": [raw], "OUTPUT_FOLDER": str(tmp_path / "out")})
     assert not any((tmp_path / "out").glob("*.gpkg"))
+
+
+def test_a_target_crs_that_is_not_a_cgcs2000_zone_is_refused(qgis_processing, tmp_path):
+    points = _layer("Point?crs=EPSG:4490", "p", [QgsGeometry.fromPointXY(QgsPointXY(115.0, 25.0))])
+    with pytest.raises(QgsProcessingException, match="EPSG:3857 is not a CGCS2000 Gauss-Kruger zone"):
+        processing.run(ToCgcs2000(), {"LAYERS": [points], "TARGET_CRS": "EPSG:3857", "OUTPUT_FOLDER": str(tmp_path)})
