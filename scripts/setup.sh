@@ -25,6 +25,7 @@ command -v g++ >/dev/null 2>&1 || need_packages+=(g++)
 command -v lrelease >/dev/null 2>&1 || need_packages+=(qttools5-dev-tools)
 command -v gdal_grid >/dev/null 2>&1 || need_packages+=(gdal-bin)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)  # make setup-matrix (QGIS 3.40 / 3.44 roots)
 command -v make >/dev/null 2>&1 || need_packages+=(make)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
