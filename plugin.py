@@ -94,6 +94,7 @@ class ReeDamagePlugin:
                     "; ".join(self.dependency_problems)
                 ),
                 level=Qgis.MessageLevel.Critical,
+                duration=0,  # stays until the user closes it
             )
 
     def unload(self):

@@ -77,3 +77,25 @@ def test_chinese_translation_is_used(qgis_app):
     finally:
         QCoreApplication.removeTranslator(translator)
     assert ToCgcs2000().displayName() == "Reproject to CGCS2000 zone"
+
+
+def test_missing_library_gives_a_message_not_a_traceback(qgis_app, qgis_iface, qgis_processing, monkeypatch):
+    from qgis.core import Qgis
+
+    from ree_damage import deps
+
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("ree_damage") is not None:
+        registry.removeProvider(registry.providerById("ree_damage"))
+    monkeypatch.setitem(deps.REQUIRED, "no-such-geo-library", "1.0")
+    plugin = ree_damage.classFactory(qgis_iface)
+    plugin.initGui()  # must not raise
+    try:
+        assert registry.providerById("ree_damage") is None
+        messages = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+        assert any("no-such-geo-library is missing" in m for m in messages), messages
+        assert any("no-such-geo-library" in p for p in plugin.dependency_problems)
+        assert "pip install" in deps.install_command(None)
+    finally:
+        plugin.unload()
+    assert _our_menus(qgis_iface.mainWindow()) == []
