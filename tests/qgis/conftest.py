@@ -67,10 +67,13 @@ def provider(qgis_app, qgis_processing):
 
     registry = QgsApplication.processingRegistry()
     existing = registry.providerById("ree_damage")
-    if existing is None:
+    added = existing is None
+    if added:
         existing = ReeDamageProvider()
         registry.addProvider(existing)
     yield existing
+    if added:
+        registry.removeProvider("ree_damage")
 
 
 def python_executable() -> str:
