@@ -39,24 +39,12 @@ import sys
 import time
 from pathlib import Path
 
+from bench_idw import ensure_package  # noqa: E402  (the shared benchmark harness; run as a script)
+
 ROOT = Path(__file__).resolve().parents[1]
-PKG_PARENT = ROOT / ".pkg"
 X0, Y0 = 500000.0, 2800000.0
 EPSG = 4547
 HOLE_DENSITY_M2 = 13000.0
-
-
-def _import_package() -> None:
-    """Make ``ree_damage`` importable the way tests/conftest.py does."""
-    link = PKG_PARENT / "ree_damage"
-    PKG_PARENT.mkdir(exist_ok=True)
-    if not link.exists():
-        try:
-            os.symlink(ROOT, link, target_is_directory=True)
-        except FileExistsError:
-            pass
-    if str(PKG_PARENT) not in sys.path:
-        sys.path.insert(0, str(PKG_PARENT))
 
 
 def case_polygon_coords(area_m2: float, n: int = 1000):
@@ -91,7 +79,7 @@ def _peak_mb() -> float:
 
 
 def worker_ours(area: float, repeat: int, with_sources: bool) -> dict:
-    _import_package()
+    ensure_package()
     import geopandas as gpd
     import shapely
 
