@@ -45,7 +45,7 @@
     </message>
     <message>
       <source>Determines the baseline of each indicator from the control (reference) samples with a chosen statistic: mean + 2 SD after a Shapiro-Wilk normality test, on logarithms when the values are not normal; the 90th or 95th percentile; the upper tolerance limit UTL95-95; or the maximum. Each row records the statistic, the number of samples, the test result and how many values were below the detection limit and how they were substituted. Below 5 control samples it warns; below 3 it refuses unless allowed. A screening standard (GB 15618-2018 by pH band and land use, GB 36600-2018, GB/T 14848-2017) can be added as a second comparison or used alone. pH is a decreasing indicator: its baseline is a lower limit.</source>
-      <translation type="unfinished" />
+      <translation>以对照样品确定各指标的基线，统计方法可选：Shapiro-Wilk 正态检验后取均值+2倍标准差（不满足正态时取对数）；第90或第95百分位数；容许上限 UTL95-95；或最大值。每行记录统计方法、样本数、检验结果、低于检出限的数量及其替代方法。对照样品少于5个时给出警告，少于3个时拒绝计算（除非允许）。可加入筛选值标准（GB 15618-2018 按pH分档和用地类型、GB 36600-2018、GB/T 14848-2017）作为第二种比较依据，或单独使用。pH为递减型指标，其基线为下限。</translation>
     </message>
     <message>
       <source>Lab results</source>
@@ -185,7 +185,7 @@
     </message>
     <message>
       <source>Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at least one sample in each soil layer, one near the water table and one in the saturated zone; in INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the bottom of the pond or ditch the point serves. Soil layers and the water table come from a table (per point or per zone), the points' fields, or the water-table parameter. Each sample gets its id &lt;point&gt;-&lt;top depth in cm&gt;, its reasons and its analysis indicators (basic properties, rare earth elements, leaching-agent residues, heavy metals, migration parameters). With zones and a stream, it also places the groundwater wells (down-gradient of INJ and SETL, a control well up-gradient) and the surface-water and sediment sections (upstream control, discharge, downstream). Writes the field workbook (XLSX, Chinese and English headers: points, depths, indicators, rule compliance, water positions) and the points as GPX/KML for a handheld GPS.</source>
-      <translation type="unfinished" />
+      <translation>按指南的各项深度规则列出每个点位的土壤样品：0~0.5 m 表层样；0.5 m~6 m 采样间隔不超过2 m，6 m以下不超过3 m；不同性质土层、地下水位线附近及饱和带各至少一个样品；注孔区最深样品超过注药孔底部以下3 m，其他区域超过相关池体或沟渠底部以下3 m。土层和地下水位取自土层表（按点位或按功能区）、点位字段或地下水位参数。每个样品给出编号 &lt;点位&gt;-&lt;顶深cm&gt;、布设理由和分析指标（基础理化性质、稀土元素、浸矿剂残留、重金属、迁移参数）。提供功能分区和河流时，同时布设地下水监测井（注孔区和沉淀区下游各一口，上游对照井一口）及地表水和底泥断面（上游对照、汇入处、下游）。输出外业工作表（XLSX，中英文表头：点位、深度方案、分析指标、规则符合性、水体点位）及手持GPS用的 GPX/KML。</translation>
     </message>
     <message>
       <source>Sampling points</source>
@@ -209,7 +209,7 @@
     </message>
     <message>
       <source>Table of soil layers per point (point_id) or per zone (zone): top and bottom depth in m, layer name, optional water-table depth in m.</source>
-      <translation type="unfinished" />
+      <translation>土层表，按点位（point_id）或按功能区（zone）给出：顶、底深度（m）、土层名称，可含地下水位埋深（m）。</translation>
     </message>
     <message>
       <source>Water-table depth where no table or field gives it (m)</source>
@@ -293,7 +293,7 @@
     </message>
     <message>
       <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>
-      <translation type="unfinished" />
+      <translation>将案涉区域划分为指南规定的四个功能区：浸矿剂配制区（PREP）、注孔区（INJ）、浸出液收集区（含浸出液流经区，COLL）和浸出液沉淀区（SETL）。注孔区沿注药孔群划定（各孔缓冲后合并，闭合小于20 m的间隙），不使用外包矩形；配制池、沟渠和沉淀池外扩2 m，使其采样点能按指南要求位于2 m范围内。提供 DEM 时，收集区中的流经部分为浸出液自注孔区向沟渠和沉淀池的下坡路径，在填洼后的 DEM 上用 D8 流向算法追踪。功能区重叠时按 沉淀区 &gt; 配制区 &gt; 注孔区 &gt; 收集区 的优先级处理；各功能区均裁剪到案涉范围内。无效几何自动修复并报告；地理坐标系图层转换到案件所在的2000国家大地坐标系高斯-克吕格分带。每个功能区记录面积（m²）及构成要素。</translation>
     </message>
     <message>
       <source>Case boundary</source>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <source>DEM cells on the leachate path with the number of INJ cells draining through; feed them to the sampling grid so flow-through points stand on the path.</source>
-      <translation type="unfinished" />
+      <translation>浸出液流经路径上的 DEM 栅格单元及流经该单元的注孔区单元数；将其输入采样网格布点，使流经区点位布设在路径上。</translation>
     </message>
     <message>
       <source>Buffer around each hole</source>
@@ -353,7 +353,7 @@
     </message>
     <message>
       <source>Reads a lab result sheet as labs deliver it (CSV or XLSX; one row per sample, one column per indicator; units in the header or in a units row; Chinese or English headers) and joins it to the sample points by sample id (&lt;point&gt;-&lt;depth in cm&gt;). Values below the detection limit ('&lt;0.05', 'ND', '未检出', '&lt;DL') stay censored: the value column holds the detection limit and the flag column holds '&lt;'; no number is substituted here (a later step applies DL/2, DL or 0 when it needs one, and records the choice). Units are converted to the catalogue unit (mg/kg for soil). Unknown or duplicate sample ids, text in number columns, negative values and missing or mixed units stop the run with every problem listed by sheet row and column; nothing is written then.</source>
-      <translation type="unfinished" />
+      <translation>读取实验室提交的检测结果表（CSV 或 XLSX；每行一个样品、每列一项指标；单位在表头或单独的单位行；中文或英文表头），按样品编号（&lt;点位&gt;-&lt;深度cm&gt;）关联到样品点位。低于检出限的数值（“&lt;0.05”、“ND”、“未检出”、“&lt;DL”）保持为删失值：数值列为检出限，标记列为“&lt;”；此处不作数值替代（后续步骤需要时按检出限的一半、检出限或0替代并记录）。单位统一换算为指标目录单位（土壤为 mg/kg）。样品编号未知或重复、数值列含文字、负值、单位缺失或混用时停止运行，逐一列出表中的行和列；此时不写出任何文件。</translation>
     </message>
     <message>
       <source>Lab sheet (CSV or XLSX)</source>
@@ -377,7 +377,7 @@
     </message>
     <message>
       <source>The depth schedule (sample_id): sheet ids not in it are reported, and planned samples without results are listed.</source>
-      <translation type="unfinished" />
+      <translation>深度方案（sample_id）：报告不在其中的结果表编号，并列出没有检测结果的计划样品。</translation>
     </message>
     <message>
       <source>Medium</source>
@@ -401,7 +401,7 @@
     </message>
     <message>
       <source>E.g. 'Cd=0.05; Hg=0.002', in the sheet's units, for 'ND'/'未检出' cells when neither a row of the sheet nor a limits worksheet of the workbook gives them.</source>
-      <translation type="unfinished" />
+      <translation>如“Cd=0.05; Hg=0.002”，使用结果表的单位；用于结果表某行或工作簿的检出限工作表均未给出检出限的“ND”/“未检出”单元格。</translation>
     </message>
     <message>
       <source>Lab results at sample points</source>
@@ -469,7 +469,7 @@
     </message>
     <message>
       <source>Interpolates one or more indicators (and each depth layer separately) onto a raster masked to the case area. IDW uses the k nearest points (or all points when k is 0, like QGIS's own IDW). Ordinary kriging fits a variogram automatically (spherical, exponential or Gaussian, weighted least squares, with a nugget; optional geometric anisotropy) and kriges each cell from its k nearest points; an optional log transform is back-transformed as lognormal kriging, and a linear or quadratic trend can be removed first. Every run is cross-validated (leave one out: RMSE, mean error, mean standardised squared error) and, with several methods, a comparison table ranks them so the report can justify its choice. Outputs, in the CGCS2000 zone CRS, tiled and compressed, nodata outside the case area: prediction, kriging variance, the probability of exceeding the baseline (Gaussian kriging error on the kriged scale), and a variogram plot. Values below the detection limit are substituted by the chosen rule (DL/2 by default), recorded in the provenance. Kriging needs at least 10 points; duplicate locations are averaged with a warning.</source>
-      <translation type="unfinished" />
+      <translation>将一项或多项指标（各深度层分别）插值为以案涉范围为掩膜的栅格。反距离加权取最近的 k 个点（k 为0时取全部点，同 QGIS 自带的反距离加权）。普通克里金自动拟合变异函数（球状、指数或高斯模型，加权最小二乘，含块金值；可选几何各向异性），每个栅格用最近的 k 个点求解；可选对数变换（按对数正态克里金逆变换），可先去除线性或二次趋势。每次运行均做留一交叉验证（均方根误差、平均误差、平均标准化平方误差）；选多种方法时输出比较表，供报告说明方法选择。输出（2000国家大地坐标系分带，分块压缩，案涉范围外为无数据）：预测值、克里金方差、超过基线的概率（假设克里金误差在克里金尺度上服从正态分布）及变异函数图。低于检出限的数值按所选规则替代（默认检出限的一半），并记入溯源记录。克里金至少需要10个点；重复位置取均值并给出警告。</translation>
     </message>
     <message>
       <source>Sample points with lab results</source>
@@ -645,7 +645,7 @@
     </message>
     <message>
       <source>Writes a synthetic but realistic illegal in-situ leaching site in southern Jiangxi (about 115.0 E, 25.0 N; CGCS2000 3-degree zone CM 114E, EPSG:4547): case boundary, injection holes, collection ditches, settling ponds, preparation pools, control area, DEMs before and after mining, a drone orthomosaic, sampled points and a lab result sheet (CSV and XLSX, with values below detection limit), and a case file. Every file is marked synthetic. The same seed and scale always give the same bytes. Use it to learn the workflow and to check an installation; never as evidence.</source>
-      <translation type="unfinished" />
+      <translation>写出一个合成但接近真实的赣南非法原地浸矿场地（约东经115.0°、北纬25.0°；2000国家大地坐标系3°带，中央经线114°，EPSG:4547）：案涉范围、注药孔、集液沟渠、沉淀池、配制池、对照区、开采前后 DEM、无人机正射影像、已采样点位和检测结果表（CSV 和 XLSX，含低于检出限的数值），以及案件文件。所有文件均标注为合成数据。相同的种子和规模系数生成相同的文件。用于学习流程和检查安装，不得作为证据。</translation>
     </message>
     <message>
       <source>Folder that receives the case files; existing files of the same name are replaced.</source>
@@ -681,7 +681,7 @@
     </message>
     <message>
       <source>Lays out the soil sampling units of each functional zone on a grid of at most 40 m x 40 m (1600 m2, the guideline's limit; a larger cell is refused) and one point per unit. A partial cell at a zone edge smaller than half a cell joins the neighbouring unit it shares the longest border with when the union stays within 1600 m2; otherwise it stays a unit of its own (slivers under 16 m2 or thinner than 1 m are dropped and reported). Each point stands as close to the likely source inside its unit as the unit allows: 1 m outside the edge of a pond, pool or ditch (within the 2 m rule), on an injection hole or on the leachate flow path, or toward the nearest hole; it records why and its distance to the source. A case under 5000 m2 gets at least 3 points. Point ids are &lt;zone&gt;-&lt;nnn&gt;, numbered from the north-west, stable for the same inputs; points carry x/y in the zone CRS and CGCS2000 longitude/latitude in decimal degrees and DMS. Control points for the baseline are laid in the control area by the same rule or by count. The compliance table checks every rule on the result.</source>
-      <translation type="unfinished" />
+      <translation>在各功能区内按不大于40 m×40 m（1600 m²，指南规定；更大的网格将被拒绝）的网格布设土壤采样单元，每个单元一个点位。功能区边缘小于半个网格的不完整网格，在合并后不超过1600 m²时并入与其共边最长的相邻单元，否则单独作为一个单元（小于16 m²或窄于1 m的碎片剔除并报告）。每个点位在单元内尽量靠近潜在污染源：位于池体、配制池或沟渠边缘外1 m（满足2 m规定）、注药孔或浸出液流经路径上，或朝向最近的注药孔；并记录布设理由及与污染源的距离。案涉面积小于5000 m²的案件不少于3个点位。点位编号为 &lt;功能区&gt;-&lt;序号&gt;，自西北起编号，相同输入编号不变；点位含分带坐标 x/y 及2000国家大地坐标系经纬度（十进制度和度分秒）。基线对照点按相同规则或指定数量布设在对照区。规则符合性表逐条核查结果。</translation>
     </message>
     <message>
       <source>Zone polygons with a 'zone' field (PREP, INJ, COLL, SETL), e.g. from Functional zones.</source>
@@ -773,7 +773,7 @@
     </message>
     <message>
       <source>Reprojects one or more vector layers into the CGCS2000 Gauss-Kruger zone picked from the centre of their combined extent (3-degree zones EPSG:4534-4554 by default), so every layer lands in the same zone and areas and distances are measured in metres. Point layers get CGCS2000 longitude and latitude fields in decimal degrees and in degrees-minutes-seconds for the field team. Each layer is written to a GeoPackage in the output folder with a provenance record beside it.</source>
-      <translation type="unfinished" />
+      <translation>将一个或多个矢量图层转换到按其合并范围中心选定的2000国家大地坐标系高斯-克吕格分带（默认3°带，EPSG:4534-4554），使所有图层位于同一分带，面积和距离以米计量。点图层增加2000国家大地坐标系经纬度字段（十进制度和度分秒），供外业使用。每个图层写入输出文件夹中的一个 GeoPackage，并附溯源记录。</translation>
     </message>
     <message>
       <source>Layers to reproject</source>
