@@ -56,8 +56,7 @@ class ReeDamagePlugin:
         icon = self._icon()
 
         self.menu = QMenu(_tr("Rare-earth damage"), main_window)
-        self.menu.setObjectName(MENU_OBJECT_NAME)
-        self.menu.setIcon(icon)
+        self.menu.setObjectName(MENU_OBJECT_NAME)  # no icon: a menu bar would show it instead of the title
         # one submenu per Processing group, one entry per algorithm (nothing when libraries are missing)
         algorithms = self.provider.algorithms() if self.provider is not None else []
         submenus = {}
