@@ -216,3 +216,72 @@ def to_dms(value: float, positive: str = "E", negative: str = "W", decimals: int
     width = 3 + decimals if decimals else 2
     sec = f"{seconds / scale:0{width}.{decimals}f}"
     return f"{degrees}°{minutes:02d}'{sec}\"{hemisphere}"
+
+
+def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 2) -> np.ndarray:
+    """:func:`to_dms` for an array: the same text, without a Python loop per value.
+
+    The characters are assembled as a Latin-1 byte matrix (``°`` is U+00B0), one row per
+    value ended by a newline, and turned into strings by one decode and one split.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Decimal degrees.
+    positive, negative : str
+        Hemisphere letters (one Latin-1 character each).
+    decimals : int
+        Decimal places of the seconds.
+
+    Returns
+    -------
+    numpy.ndarray of object (str)
+
+    Examples
+    --------
+    >>> dms_array([115.0034278, -0.5], "N", "S").tolist()
+    ['115°00\\'12.34"N', '0°30\\'00.00"S']
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    for letter in (positive, negative):
+        if len(letter) != 1 or ord(letter) > 255 or letter == "\n":
+            raise InputError(f"hemisphere letter {letter!r} must be one Latin-1 character")
+    out = np.empty(v.size, dtype=object)
+    if v.size == 0:
+        return out
+    scale = 10**decimals
+    total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
+    deg, rest = np.divmod(total, 3600 * scale)
+    minutes, sec = np.divmod(rest, 60 * scale)
+    whole, frac = np.divmod(sec, scale)
+    ndeg = np.maximum(1, np.floor(np.log10(np.maximum(deg, 1))).astype(np.int64) + 1)
+    tail = 1 + 2 + 1 + 2 + (1 + decimals if decimals else 0) + 2  # ° mm ' ss[.ff] " H
+    zero = ord("0")
+    hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint8)
+    widths = np.flatnonzero(np.bincount(ndeg)).tolist()  # no sort of 10^5 values
+    for nd in widths:
+        rows = slice(None) if len(widths) == 1 else np.flatnonzero(ndeg == nd)
+        d, mi, wh = deg[rows], minutes[rows], whole[rows]
+        block = np.empty((d.size, nd + tail + 1), dtype=np.uint8)
+        for k in range(nd):
+            block[:, nd - 1 - k] = zero + (d // 10**k) % 10
+        j = nd
+        block[:, j] = 0xB0  # °
+        block[:, j + 1] = zero + mi // 10
+        block[:, j + 2] = zero + mi % 10
+        block[:, j + 3] = ord("'")
+        block[:, j + 4] = zero + wh // 10
+        block[:, j + 5] = zero + wh % 10
+        j += 6
+        if decimals:
+            block[:, j] = ord(".")
+            f = frac[rows]
+            for k in range(decimals):
+                block[:, j + decimals - k] = zero + (f // 10**k) % 10
+            j += 1 + decimals
+        block[:, j] = ord('"')
+        block[:, j + 1] = hemi[rows]
+        block[:, j + 2] = ord("\n")
+        # one decode and one split: far faster than a numpy string array per element
+        out[rows] = block.tobytes().decode("latin-1").split("\n")[:-1]
+    return out

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import lonlat_arrays
+from .crs import dms_array, lonlat_arrays
 from .errors import InputError
 from .indicators import GROUPS, indicators_for
 from .progress import Steps, check_canceled
@@ -872,7 +872,6 @@ def water_positions(
         ``indicators``, ``x``, ``y``, ``lon``, ``lat``; and the warnings.
     """
     from .crs import zone_from_epsg
-    from .sampling import dms_array
     from .zones import _LINE_TYPES, prepare_layer
 
     p = params or WaterParams()

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .crs import CGCS2000_GEOGRAPHIC, GaussKrugerZone, gauss_kruger_zone, lonlat_arrays, to_dms
+from .crs import CGCS2000_GEOGRAPHIC, GaussKrugerZone, dms_array, gauss_kruger_zone, lonlat_arrays
 from .errors import InputError
 
 LONLAT_FIELDS = ("lon_cgcs2000", "lat_cgcs2000", "lon_dms", "lat_dms")
@@ -61,8 +61,9 @@ def add_lonlat_fields(gdf, decimals: int = 8):
     lon, lat = lonlat_arrays(centroids.x.to_numpy(), centroids.y.to_numpy(), out.crs)
     out[LONLAT_FIELDS[0]] = np.round(lon, decimals)
     out[LONLAT_FIELDS[1]] = np.round(lat, decimals)
-    out[LONLAT_FIELDS[2]] = [to_dms(v, "E", "W") if np.isfinite(v) else None for v in lon]
-    out[LONLAT_FIELDS[3]] = [to_dms(v, "N", "S") if np.isfinite(v) else None for v in lat]
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    out[LONLAT_FIELDS[2]] = np.where(finite, dms_array(np.where(finite, lon, 0.0), "E", "W"), None)
+    out[LONLAT_FIELDS[3]] = np.where(finite, dms_array(np.where(finite, lat, 0.0), "N", "S"), None)
     return out
 
 

@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import GaussKrugerZone, lonlat_arrays, zone_for_extent, zone_from_epsg
+from .crs import GaussKrugerZone, dms_array, lonlat_arrays, zone_for_extent, zone_from_epsg
 from .errors import InputError
 from .progress import Steps, check_canceled
 from .zones import _POINT_TYPES, _POLY_TYPES, SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES, prepare_layer
@@ -198,56 +198,6 @@ class SamplingResult:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 2) -> np.ndarray:
-    """Degrees-minutes-seconds strings for an array, identical to :func:`crs.to_dms`.
-
-    Vectorised: the rounding (with carry into minutes and degrees) is numpy arithmetic,
-    and the strings are assembled as a matrix of code points viewed as a numpy string
-    array, so no Python loop runs per element.
-
-    Examples
-    --------
-    >>> dms_array([115.0034278, -0.5], "N", "S").tolist()
-    ['115°00\\'12.34"N', '0°30\\'00.00"S']
-    """
-    v = np.asarray(values, dtype=float).ravel()
-    scale = 10**decimals
-    total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
-    deg, rest = np.divmod(total, 3600 * scale)
-    minutes, sec = np.divmod(rest, 60 * scale)
-    whole, frac = np.divmod(sec, scale)
-    ndeg = np.maximum(1, np.floor(np.log10(np.maximum(deg, 1))).astype(np.int64) + 1)
-    tail = 1 + 2 + 1 + 2 + (1 + decimals if decimals else 0) + 2  # ° mm ' ss[.ff] " H
-    width = int(ndeg.max(initial=1)) + tail
-    out = np.zeros((v.size, width), dtype=np.uint32)
-    zero = ord("0")
-    hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint32)
-    for nd in np.unique(ndeg):
-        rows = np.flatnonzero(ndeg == nd)
-        block = np.zeros((rows.size, nd + tail), dtype=np.uint32)
-        d = deg[rows]
-        for k in range(nd):
-            block[:, nd - 1 - k] = zero + (d // 10**k) % 10
-        j = nd
-        block[:, j] = ord("°")
-        block[:, j + 1] = zero + minutes[rows] // 10
-        block[:, j + 2] = zero + minutes[rows] % 10
-        block[:, j + 3] = ord("'")
-        block[:, j + 4] = zero + whole[rows] // 10
-        block[:, j + 5] = zero + whole[rows] % 10
-        j += 6
-        if decimals:
-            block[:, j] = ord(".")
-            f = frac[rows]
-            for k in range(decimals):
-                block[:, j + decimals - k] = zero + (f // 10**k) % 10
-            j += 1 + decimals
-        block[:, j] = ord('"')
-        block[:, j + 1] = hemi[rows]
-        out[rows, : nd + tail] = block
-    return np.ascontiguousarray(out).view(f"<U{width}").ravel()
 
 
 def _polygon_parts(geoms):
@@ -1049,57 +999,6 @@ def _ids(zones):
     return out
 
 
-def _dms_objects(values, positive: str, negative: str, decimals: int = 2) -> np.ndarray:
-    """:func:`dms_array` as an object array of Python strings (the text is identical).
-
-    The characters are assembled as a Latin-1 byte matrix (``°`` is U+00B0), each row
-    ended by a newline, and turned into strings by one decode and one split.
-    """
-    v = np.asarray(values, dtype=float).ravel()
-    if not (len(positive) == 1 and len(negative) == 1 and max(ord(positive), ord(negative)) < 256) or (
-        "\n" in positive + negative
-    ):
-        return dms_array(v, positive, negative, decimals).astype(object)
-    out = np.empty(v.size, dtype=object)
-    if v.size == 0:
-        return out
-    scale = 10**decimals
-    total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
-    deg, rest = np.divmod(total, 3600 * scale)
-    minutes, sec = np.divmod(rest, 60 * scale)
-    whole, frac = np.divmod(sec, scale)
-    ndeg = np.maximum(1, np.floor(np.log10(np.maximum(deg, 1))).astype(np.int64) + 1)
-    tail = 1 + 2 + 1 + 2 + (1 + decimals if decimals else 0) + 2  # ° mm ' ss[.ff] " H
-    zero = ord("0")
-    hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint8)
-    widths = np.flatnonzero(np.bincount(ndeg)).tolist()  # no sort of 10^5 values
-    for nd in widths:
-        rows = slice(None) if len(widths) == 1 else np.flatnonzero(ndeg == nd)
-        d, mi, wh = deg[rows], minutes[rows], whole[rows]
-        block = np.empty((d.size, nd + tail + 1), dtype=np.uint8)
-        for k in range(nd):
-            block[:, nd - 1 - k] = zero + (d // 10**k) % 10
-        j = nd
-        block[:, j] = 0xB0  # °
-        block[:, j + 1] = zero + mi // 10
-        block[:, j + 2] = zero + mi % 10
-        block[:, j + 3] = ord("'")
-        block[:, j + 4] = zero + wh // 10
-        block[:, j + 5] = zero + wh % 10
-        j += 6
-        if decimals:
-            block[:, j] = ord(".")
-            f = frac[rows]
-            for k in range(decimals):
-                block[:, j + decimals - k] = zero + (f // 10**k) % 10
-            j += 1 + decimals
-        block[:, j] = ord('"')
-        block[:, j + 1] = hemi[rows]
-        block[:, j + 2] = ord("\n")
-        out[rows] = _lines_to_objects(block, "latin-1")
-    return out
-
-
 @functools.lru_cache(maxsize=16)
 def _pyproj_crs(epsg: int):
     from pyproj import CRS
@@ -1188,8 +1087,8 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
             "y": np.round(py, 3),
             "lon": lon,
             "lat": lat,
-            "lon_dms": _dms_objects(lon, "E", "W"),
-            "lat_dms": _dms_objects(lat, "N", "S"),
+            "lon_dms": dms_array(lon, "E", "W"),
+            "lat_dms": dms_array(lat, "N", "S"),
         },
         pts,
         crs,

@@ -136,7 +136,8 @@ def test_golden_no_sources():
 
 
 def test_fast_text_builders_match_the_reference():
-    from ree_damage.core.sampling import _dms_objects, _ids, _numbered, dms_array
+    from ree_damage.core.crs import dms_array, to_dms
+    from ree_damage.core.sampling import _ids, _numbered
 
     rng = np.random.default_rng(7)
     values = np.r_[
@@ -145,10 +146,10 @@ def test_fast_text_builders_match_the_reference():
     ]
     for pos, neg in (("E", "W"), ("N", "S")):
         for decimals in (0, 1, 2, 3):
-            fast = _dms_objects(values, pos, neg, decimals)
+            fast = dms_array(values, pos, neg, decimals)
             assert fast.dtype == object
-            assert fast.tolist() == dms_array(values, pos, neg, decimals).tolist()
-    assert _dms_objects(np.empty(0), "E", "W").size == 0
+            assert fast.tolist() == [to_dms(v, pos, neg, decimals) for v in values]
+    assert dms_array(np.empty(0), "E", "W").size == 0
     zones = np.array(["INJ"] * 1005 + ["PREP"] * 3 + ["INJ"] * 2, dtype=object)
     ids = _ids(zones)
     assert ids[0] == "INJ-0001" and ids[-1] == "INJ-1007" and ids[1005] == "PREP-001"
