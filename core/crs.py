@@ -250,38 +250,42 @@ def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 
     if v.size == 0:
         return out
     scale = 10**decimals
-    total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
-    deg, rest = np.divmod(total, 3600 * scale)
-    minutes, sec = np.divmod(rest, 60 * scale)
-    whole, frac = np.divmod(sec, scale)
+    # int32 arithmetic where it fits (faster divisions); digits are written into the
+    # rows of a (characters, values) buffer, contiguous, then transposed once
+    small = bool(np.abs(v).max() * 3600 * scale < 2**31 - 1) if v.size else True
+    itype = np.int32 if small else np.int64
+    total = np.round(np.abs(v) * 3600 * scale).astype(itype)
+    deg, rest = np.divmod(total, itype(3600 * scale))
+    minutes, sec = np.divmod(rest, itype(60 * scale))
+    whole, frac = np.divmod(sec, itype(scale))
     ndeg = np.maximum(1, np.floor(np.log10(np.maximum(deg, 1))).astype(np.int64) + 1)
     tail = 1 + 2 + 1 + 2 + (1 + decimals if decimals else 0) + 2  # ° mm ' ss[.ff] " H
-    zero = ord("0")
+    zero = np.uint8(ord("0"))
     hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint8)
     widths = np.flatnonzero(np.bincount(ndeg)).tolist()  # no sort of 10^5 values
     for nd in widths:
         rows = slice(None) if len(widths) == 1 else np.flatnonzero(ndeg == nd)
         d, mi, wh = deg[rows], minutes[rows], whole[rows]
-        block = np.empty((d.size, nd + tail + 1), dtype=np.uint8)
+        cols = np.empty((nd + tail + 1, d.size), dtype=np.uint8)
         for k in range(nd):
-            block[:, nd - 1 - k] = zero + (d // 10**k) % 10
+            np.add(zero, (d // 10**k) % 10, out=cols[nd - 1 - k], casting="unsafe")
         j = nd
-        block[:, j] = 0xB0  # °
-        block[:, j + 1] = zero + mi // 10
-        block[:, j + 2] = zero + mi % 10
-        block[:, j + 3] = ord("'")
-        block[:, j + 4] = zero + wh // 10
-        block[:, j + 5] = zero + wh % 10
+        cols[j] = 0xB0  # °
+        np.add(zero, mi // 10, out=cols[j + 1], casting="unsafe")
+        np.add(zero, mi % 10, out=cols[j + 2], casting="unsafe")
+        cols[j + 3] = ord("'")
+        np.add(zero, wh // 10, out=cols[j + 4], casting="unsafe")
+        np.add(zero, wh % 10, out=cols[j + 5], casting="unsafe")
         j += 6
         if decimals:
-            block[:, j] = ord(".")
+            cols[j] = ord(".")
             f = frac[rows]
             for k in range(decimals):
-                block[:, j + decimals - k] = zero + (f // 10**k) % 10
+                np.add(zero, (f // 10**k) % 10, out=cols[j + decimals - k], casting="unsafe")
             j += 1 + decimals
-        block[:, j] = ord('"')
-        block[:, j + 1] = hemi[rows]
-        block[:, j + 2] = ord("\n")
+        cols[j] = ord('"')
+        cols[j + 1] = hemi[rows]
+        cols[j + 2] = ord("\n")
         # one decode and one split: far faster than a numpy string array per element
-        out[rows] = block.tobytes().decode("latin-1").split("\n")[:-1]
+        out[rows] = np.ascontiguousarray(cols.T).tobytes().decode("latin-1").split("\n")[:-1]
     return out

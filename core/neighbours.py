@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .concurrency import default_workers
 from .progress import CancelFn, ProgressFn, check_canceled
 
 #: tie guard: k-th and (k+1)-th squared distances closer than this (relative; float32
@@ -99,15 +99,6 @@ def _openblas():
         found = None
     _OPENBLAS.append(found)
     return found
-
-
-def default_workers() -> int:
-    """Threads used by default: the CPUs available to this process, at most 4."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
 
 
 @dataclass

@@ -52,9 +52,7 @@ digits. The same inputs give the same ids.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -65,6 +63,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .concurrency import gc_paused, run_together, split_map
 from .crs import GaussKrugerZone, dms_array, lonlat_arrays, zone_for_extent, zone_from_epsg
 from .errors import InputError
 from .progress import Steps, check_canceled
@@ -281,6 +280,24 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
     edge = ndimage.binary_dilation(edge, structure=np.ones((3, 3), dtype=bool))
     interior = centre & ~edge
     ir, ic = np.nonzero(interior)
+    ixmin = x0 + (c0 + ic) * s
+    iymax = y0 - (r0 + ir) * s
+    # the interior boxes (most units) are made on a second thread while the edge is cut
+    (er, ec, parts, area, full), inner = run_together(
+        lambda: _cut_edge(geom, edge, x0, y0, s, r0, c0, nr),
+        lambda: shapely.box(ixmin, iymax - s, ixmin + s, iymax),
+    )
+    rows = np.concatenate([ir, er]) + r0
+    cols = np.concatenate([ic, ec]) + c0
+    geoms = np.concatenate([inner, parts])
+    areas = np.concatenate([np.full(ir.size, s * s), area])
+    is_box = np.concatenate([np.ones(ir.size, bool), full])
+    return rows, cols, geoms, areas, is_box, (r0, c0, nr, nc)
+
+
+def _cut_edge(geom, edge, x0: float, y0: float, s: float, r0: int, c0: int, nr: int):
+    """Units of the edge cells of one zone: (row, col) local, geometry, area, whole cell."""
+    minx, _, maxx, _ = shapely.bounds(geom)
     er, ec = np.nonzero(edge)
     ex = x0 + (c0 + ec) * s
     ey = y0 - (r0 + er) * s
@@ -306,7 +323,7 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
         if bad.any():
             fast[bad] = shapely.intersection(geom, shapely.box(minx - s, sy[bad] - s, maxx + s, sy[bad]))
         strips[strip_rows] = fast
-        parts[cut] = _polygon_parts(shapely.intersection(boxes[cut], strips[er[cut]]))
+        parts[cut] = _polygon_parts(split_map(shapely.intersection, boxes[cut], strips[er[cut]], min_size=500))
     keep = whole | cut
     er, ec, ex, ey, boxes, parts = er[keep], ec[keep], ex[keep], ey[keep], boxes[keep], parts[keep]
     area = np.full(parts.size, s * s)
@@ -325,14 +342,7 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
     full = area >= s * s * (1 - 1e-9)
     parts[full] = boxes[full]
     area[full] = s * s
-    ixmin = x0 + (c0 + ic) * s
-    iymax = y0 - (r0 + ir) * s
-    rows = np.concatenate([ir, er]) + r0
-    cols = np.concatenate([ic, ec]) + c0
-    geoms = np.concatenate([shapely.box(ixmin, iymax - s, ixmin + s, iymax), parts])
-    areas = np.concatenate([np.full(ir.size, s * s), area])
-    is_box = np.concatenate([np.ones(ir.size, bool), full])
-    return rows, cols, geoms, areas, is_box, (r0, c0, nr, nc)
+    return er, ec, parts, area, full
 
 
 def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingParams, is_canceled=None):
@@ -388,7 +398,14 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
         u, v, d = u[fits], v[fits], d[fits]
         if u.size == 0:
             break
-        shared = shapely.length(shapely.intersection(shapely.boundary(geoms[u]), shapely.boundary(geoms[v])))
+        shared = shapely.length(
+            split_map(
+                lambda a, b: shapely.intersection(shapely.boundary(a), shapely.boundary(b)),
+                geoms[u],
+                geoms[v],
+                min_size=500,
+            )
+        )
         edge = shared > 1e-6
         u, v, d, shared = u[edge], v[edge], d[edge], shared[edge]
         if u.size == 0:
@@ -1021,7 +1038,60 @@ def _geoframe(columns: dict, geoms, crs):
 
 
 def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
+    """Units and points GeoDataFrames (what :func:`sampling_grid` returns)."""
     ids = _ids(units["zone"])
+    return _units_frame(units, ids, zone, params), _points_frame(
+        units, ids, px, py, src, reason, sources, zone, params
+    )
+
+
+def _ids_and_units_frame(units, zone: GaussKrugerZone, params):
+    ids = _ids(units["zone"])
+    return ids, _units_frame(units, ids, zone, params)
+
+
+def _units_frame(units, ids, zone: GaussKrugerZone, params):
+    """The units GeoDataFrame; ``ids`` from :func:`_ids` of the units' zones."""
+    return _geoframe(
+        {
+            "unit_id": ids,
+            "zone": units["zone"],
+            "row": units["row"].astype(np.int64),
+            "col": units["col"].astype(np.int64),
+            "sub": units["sub"].astype(np.int64),
+            "n_cells": units["n_cells"].astype(np.int64),
+            "area_m2": np.round(units["area_m2"].astype(float), 2),
+            "partial": units["area_m2"].astype(float) < params.cell_size_m**2 * (1 - 1e-9),
+        },
+        np.asarray(units["geometry"], dtype=object),
+        _pyproj_crs(zone.epsg),
+    )
+
+
+def _lonlat(px, py, zone: GaussKrugerZone):
+    """CGCS2000 longitude and latitude (decimal degrees rounded to 8 places), (n, 2)."""
+    lon, lat = lonlat_arrays(px, py, zone.epsg)
+    return np.column_stack([np.round(lon, 8), np.round(lat, 8)])
+
+
+def _points_frame(units, ids, px, py, src, reason, sources, zone: GaussKrugerZone, params):
+    """The points GeoDataFrame. The DMS text is made (from the values written) on a
+    second thread while the other fields are assembled."""
+    lonlat = split_map(lambda x, y: _lonlat(x, y, zone), px, py)
+    lon, lat = lonlat[:, 0].copy(), lonlat[:, 1].copy()
+    (lon_dms, lat_dms), (columns, pts) = run_together(
+        lambda: (dms_array(lon, "E", "W"), dms_array(lat, "N", "S")),
+        lambda: _point_columns(units, ids, px, py, src, reason, sources, params),
+    )
+    return _geoframe(
+        {**columns, "lon": lon, "lat": lat, "lon_dms": lon_dms, "lat_dms": lat_dms},
+        pts,
+        _pyproj_crs(zone.epsg),
+    )
+
+
+def _point_columns(units, ids, px, py, src, reason, sources, params):
+    """Every point field except lon/lat, and the point geometries."""
     n = ids.size
     has = src >= 0
     type_idx, type_names = (
@@ -1053,47 +1123,22 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
     dist = np.round(dist, 3)
     stype = np.array(list(type_names) + [""], dtype=object)[t_idx]  # -1 -> ""
     reason_code, reason_zh, reason_en = _reason_texts(reason, t_idx, list(type_names), params)
-    lon, lat = lonlat_arrays(px, py, zone.epsg)
-    lon, lat = np.round(lon, 8), np.round(lat, 8)  # the DMS text is made from the values written
-    crs = _pyproj_crs(zone.epsg)
-    units_gdf = _geoframe(
-        {
-            "unit_id": ids,
-            "zone": units["zone"],
-            "row": units["row"].astype(np.int64),
-            "col": units["col"].astype(np.int64),
-            "sub": units["sub"].astype(np.int64),
-            "n_cells": units["n_cells"].astype(np.int64),
-            "area_m2": np.round(units["area_m2"].astype(float), 2),
-            "partial": units["area_m2"].astype(float) < params.cell_size_m**2 * (1 - 1e-9),
-        },
-        np.asarray(units["geometry"], dtype=object),
-        crs,
-    )
-    points_gdf = _geoframe(
-        {
-            "point_id": ids,
-            "unit_id": ids,
-            "zone": units["zone"],
-            "source_type": stype,
-            "source_layer": slayer,
-            "source_id": sid,
-            "bottom_m": np.round(bottom, 2),
-            "reason": reason_code,
-            "reason_zh": reason_zh,
-            "reason_en": reason_en,
-            "dist_source_m": dist,
-            "x": np.round(px, 3),
-            "y": np.round(py, 3),
-            "lon": lon,
-            "lat": lat,
-            "lon_dms": dms_array(lon, "E", "W"),
-            "lat_dms": dms_array(lat, "N", "S"),
-        },
-        pts,
-        crs,
-    )
-    return units_gdf, points_gdf
+    columns = {
+        "point_id": ids,
+        "unit_id": ids,
+        "zone": units["zone"],
+        "source_type": stype,
+        "source_layer": slayer,
+        "source_id": sid,
+        "bottom_m": np.round(bottom, 2),
+        "reason": reason_code,
+        "reason_zh": reason_zh,
+        "reason_en": reason_en,
+        "dist_source_m": dist,
+        "x": np.round(px, 3),
+        "y": np.round(py, 3),
+    }
+    return columns, pts
 
 
 def _empty_outputs(zone):
@@ -1230,27 +1275,10 @@ def sampling_grid(
     InputError
         A cell larger than 40 m (rule quoted), bad or overlapping zones, bad sources.
     """
-    with _gc_paused():
+    with gc_paused():
         return _sampling_grid(
             zones, sources, boundary, control_area, params or SamplingParams(), progress, is_canceled
         )
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while 10^5 geometries are made.
-
-    Shapely geometries are tracked by the collector, so making a grid of 125,000 units
-    set off many full collections that scan every live geometry again (a third of the
-    run time). Nothing here creates reference cycles; the collector resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_canceled) -> SamplingResult:
@@ -1258,19 +1286,34 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     warnings: list = []
     steps = Steps(progress, [1, 4, 3, 2])
     zone_geoms, zone = _zones_input(zones, warnings)
-    src = _sources_input(sources, zone, warnings)
-    if boundary is not None:
-        bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, warnings)
-        case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
-    else:
-        case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))
+    source_warnings: list = []
+    unit_warnings: list = []
+
+    def units_of_zones():
+        if boundary is not None:
+            bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, unit_warnings)
+            case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
+        else:
+            case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))
+        check_canceled(is_canceled)
+        return case_area, build_units(zone_geoms, params, case_area, unit_warnings, params.origin, is_canceled)
+
+    # the sources are checked while the zones are cut (the cut does not need them);
+    # warnings keep the serial order, and a sources error still comes first
+    src, (case_area, units) = run_together(
+        lambda: _sources_input(sources, zone, source_warnings),
+        units_of_zones,
+    )
+    warnings += source_warnings + unit_warnings
     steps.stage(0)(1.0)
-    check_canceled(is_canceled)
-    units = build_units(zone_geoms, params, case_area, warnings, params.origin, is_canceled)
     steps.stage(1)(1.0)
-    px, py, sidx, reason = _place(units, src, params, is_canceled)
+    # the units frame does not depend on the points: made on a second thread meanwhile
+    (px, py, sidx, reason), (ids, units_gdf) = run_together(
+        lambda: _place(units, src, params, is_canceled),
+        lambda: _ids_and_units_frame(units, zone, params),
+    )
     steps.stage(2)(1.0)
-    units_gdf, points_gdf = _frames(units, px, py, sidx, reason, src, zone, params)
+    points_gdf = _points_frame(units, ids, px, py, sidx, reason, src, zone, params)
     far = points_gdf["source_type"].isin(_RING_TYPES).to_numpy() & (
         points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6
     )
