@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .concurrency import gc_paused, run_together, split_map
+from .concurrency import default_workers, gc_paused, run_together, split_map
 from .crs import GaussKrugerZone, dms_array, lonlat_arrays, zone_for_extent, zone_from_epsg
 from .errors import InputError
 from .progress import Steps, check_canceled
@@ -701,7 +701,7 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
                 tree = cKDTree(
                     np.column_stack([sx[near_set], sy[near_set]]), balanced_tree=False, compact_nodes=False
                 )
-                _, k = tree.query(np.column_stack([cx[todo], cy[todo]]), k=1, workers=-1)
+                _, k = tree.query(np.column_stack([cx[todo], cy[todo]]), k=1, workers=default_workers())
                 chosen = near_set[np.asarray(k, dtype=np.int64)]
                 box = is_box[todo]
                 box_u, ss = todo[box], chosen[box]

@@ -125,6 +125,12 @@ def test_golden_default():
     assert _digest(res) == GOLDEN_DEFAULT
 
 
+def test_golden_default_serial(monkeypatch):
+    """One thread (REE_DAMAGE_THREADS=1) gives the same output as several."""
+    monkeypatch.setenv("REE_DAMAGE_THREADS", "1")
+    assert _digest(_run()) == GOLDEN_DEFAULT
+
+
 def test_golden_control_count_and_small_cell():
     res = _run(cell_size_m=25.0, control_count=7)
     assert _digest(res) == GOLDEN_COUNT
