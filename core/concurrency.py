@@ -26,6 +26,7 @@ import numpy as np
 
 _POOL: list = []
 _POOL_LOCK = threading.Lock()
+_PREFIX = "ree_damage_pool"
 
 
 def default_workers() -> int:
@@ -44,35 +45,45 @@ def default_workers() -> int:
 def _pool() -> ThreadPoolExecutor:
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=4, thread_name_prefix="ree_damage"))
+            _POOL.append(ThreadPoolExecutor(max_workers=4, thread_name_prefix=_PREFIX))
         return _POOL[0]
 
 
-def run_together(*calls: Callable[[], object], workers: Optional[int] = None) -> list:
+def _in_pool() -> bool:
+    return threading.current_thread().name.startswith(_PREFIX)
+
+
+def run_together(*calls: Callable[[], object], here: int = 0, workers: Optional[int] = None) -> list:
     """Call each zero-argument callable, up to ``workers`` at a time; results in order.
 
-    The first call runs on the calling thread, the others on a shared pool. An
-    exception in any call is raised after all have finished.
+    ``calls[here]`` runs on the calling thread, the others on a shared pool. When every
+    call has finished, the exception of the first call (in argument order) that raised
+    is raised, so which error is reported does not depend on timing.
+
+    Called from a pool thread, the calls run one after the other on that thread: pool
+    tasks never wait for other pool tasks, so any number of concurrent callers cannot
+    exhaust the pool and deadlock.
     """
     workers = default_workers() if workers is None else max(1, int(workers))
-    if workers == 1 or len(calls) < 2:
+    if workers == 1 or len(calls) < 2 or _in_pool():
         return [c() for c in calls]
     pool = _pool()
-    futures = [pool.submit(c) for c in calls[1:]]
+    futures = {i: pool.submit(c) for i, c in enumerate(calls) if i != here}
+    results: list = [None] * len(calls)
+    errors: list = [None] * len(calls)
     try:
-        first = calls[0]()
-    finally:
-        rest = []
-        error = None
-        for f in futures:
-            try:
-                rest.append(f.result())
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, after all finish
-                error = error or exc
-                rest.append(None)
-    if error is not None:
-        raise error
-    return [first, *rest]
+        results[here] = calls[here]()
+    except BaseException as exc:  # noqa: BLE001 - raised below, in argument order
+        errors[here] = exc
+    for i, f in futures.items():
+        try:
+            results[i] = f.result()
+        except BaseException as exc:  # noqa: BLE001 - raised below, in argument order
+            errors[i] = exc
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
 
 
 def split_map(

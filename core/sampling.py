@@ -1307,11 +1307,12 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
             zone_geoms, params, case_area, unit_warnings, params.origin, is_canceled
         )
 
-    # the sources are checked while the zones are cut (the cut does not need them);
-    # warnings keep the serial order, and a sources error still comes first
+    # the sources are checked (on the pool) while the zones are cut here (the cut does
+    # not need them); warnings keep the serial order, and a sources error comes first
     src, (case_area, units) = run_together(
         lambda: _sources_input(sources, zone, source_warnings),
         units_of_zones,
+        here=1,
     )
     warnings += source_warnings + unit_warnings
     steps.stage(0)(1.0)

@@ -1,7 +1,12 @@
 """core.concurrency: results in order, the same as serial, errors raised, collector restored."""
 
 import gc
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,19 +35,61 @@ def test_run_together_serial_with_one_worker():
     ]
 
 
-def test_run_together_raises_after_all_finished():
+def test_run_together_raises_the_first_error_in_argument_order_after_all_finished():
     done = []
 
     def slow():
+        time.sleep(0.05)
         done.append("slow")
-        return 1
+        raise KeyError("second")
 
     def bad():
-        raise ValueError("boom")
+        raise ValueError("first")
 
-    with pytest.raises(ValueError, match="boom"):
-        run_together(bad, slow, workers=2)
+    # "bad" fails at once on the pool; the local call fails later: still "bad" is raised
+    with pytest.raises(ValueError, match="first"):
+        run_together(bad, slow, here=1, workers=2)
     assert done == ["slow"]
+    done.clear()
+    with pytest.raises(ValueError, match="first"):
+        run_together(bad, slow, here=0, workers=2)
+    assert done == ["slow"]  # waited for the pool call before raising
+
+
+def test_here_chooses_the_call_made_on_the_calling_thread():
+    me = threading.current_thread().name
+    names = run_together(
+        lambda: threading.current_thread().name, lambda: threading.current_thread().name, here=1, workers=2
+    )
+    assert names[1] == me and names[0] != me
+
+
+_NESTED = """
+from concurrent.futures import ThreadPoolExecutor
+from ree_damage.core.concurrency import run_together
+
+def inner():
+    return run_together(lambda: 1, lambda: 2, lambda: 3, workers=4)
+
+def outer():
+    return run_together(inner, inner, inner, inner, workers=4)
+
+with ThreadPoolExecutor(max_workers=8) as callers:
+    results = list(callers.map(lambda _: outer(), range(8)))
+assert results == [[[1, 2, 3]] * 4] * 8, results
+print("ok")
+"""
+
+
+def test_nested_calls_from_pool_threads_cannot_deadlock():
+    """Many concurrent callers whose pool tasks call run_together again: the inner
+    calls run serially on the pool thread, so the run finishes (in a child process,
+    so that a deadlock fails the test instead of hanging it)."""
+    import ree_damage
+
+    env = dict(os.environ, PYTHONPATH=str(Path(ree_damage.__path__[0]).parent))
+    proc = subprocess.run([sys.executable, "-c", _NESTED], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def test_split_map_equals_serial_for_geometries_and_numbers():
