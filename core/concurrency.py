@@ -54,11 +54,13 @@ def _in_pool() -> bool:
 
 
 def run_together(*calls: Callable[[], object], here: int = 0, workers: Optional[int] = None) -> list:
-    """Call each zero-argument callable, up to ``workers`` at a time; results in order.
+    """Call each zero-argument callable; results in call order.
 
-    ``calls[here]`` runs on the calling thread, the others on a shared pool. When every
-    call has finished, the exception of the first call (in argument order) that raised
-    is raised, so which error is reported does not depend on timing.
+    ``calls[here]`` runs on the calling thread, the others on a shared pool of 4
+    threads; with ``workers`` 1 (default :func:`default_workers`) all run one after
+    another on the calling thread. When every call has finished, the exception of the
+    first call (in argument order) that raised is raised, so which error is reported
+    does not depend on timing.
 
     Called from a pool thread, the calls run one after the other on that thread: pool
     tasks never wait for other pool tasks, so any number of concurrent callers cannot
