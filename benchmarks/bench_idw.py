@@ -4,7 +4,9 @@ Contenders, each in its own subprocess (peak memory = getrusage(RUSAGE_CHILDREN)
 of a fresh intermediate process that runs only that contender):
 
 * ours      ree_damage.core.idw.idw_grid, k = 12 nearest, power 2, then a tiled DEFLATE
-            GeoTIFF (ree_damage.core.raster_io); threads: the CPUs available (at most 4)
+            GeoTIFF (ree_damage.core.raster_io); threads: the CPUs available (at most 4);
+            the compiled kernel (numba) or the numpy path, as its cost model picks; timed
+            after kernels.warm_up() (numba's kernel load, once a session)
 * ckdtree   plain scipy: cKDTree.query of every cell at once (k = 12, workers=-1), numpy
             weights, uncompressed GeoTIFF
 * gdal_invdist    gdal_grid -a invdist:power=2 (global: every point; GDAL's SIMD path)
@@ -156,11 +158,15 @@ def child_ours(npy: str, cells: int, out: str) -> None:
     import numpy as np
     import rasterio  # noqa: F401 - imported before the clock starts, as for the other contenders
 
+    from ree_damage.core import kernels
     from ree_damage.core.idw import idw_grid
     from ree_damage.core.raster_io import GridSpec, write_geotiff
 
     data = np.load(npy)
     grid = GridSpec.from_bounds((X0, Y0, X0 + SIZE, Y0 + SIZE), SIZE / cells, CRS)
+    # warm-up, like an import: numba loads the compiled kernel from its disk cache (or
+    # compiles it, first time ever) and starts its threads on first use, once a session
+    kernels.warm_up()
     t0 = time.perf_counter()
     arr = idw_grid(data[:, :2], data[:, 2], grid, power=POWER, k=K)
     t1 = time.perf_counter()

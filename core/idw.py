@@ -26,8 +26,9 @@ from typing import Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from . import kernels
 from .errors import InputError
-from .neighbours import LatticeKNN
+from .neighbours import LatticeKNN, _typical_kth_distance
 from .progress import CancelFn, ProgressFn, check_canceled
 
 
@@ -200,7 +201,22 @@ def idw_grid(
     # and still dominates any other weight (a cell on a data point takes its value)
     tiny = max(1e30 ** (-2.0 / power), 1e-37)
     search = LatticeKNN(xy, k, origin, u, v, grid.shape, memory_mb=memory_mb, tiny=tiny)
-    kk = search.k
+    compiled = False
+    if kernels.enabled():
+        # the compiled pass costs about the same per candidate at any count: it wins
+        # with few points (big tiles, wide margins), numpy's sorts with many
+        step = max(float(np.hypot(*u)), float(np.hypot(*v)))
+        tile, kc, cost = kernels.lattice_tiling(
+            search.n, search.k, _typical_kth_distance(xy, search.k), step, grid.shape[0] * grid.shape[1]
+        )
+        if cost < search.model_cost or kernels.forced():
+            search = LatticeKNN(xy, k, origin, u, v, grid.shape, tree=search.tree, tiling=(tile, kc))
+            compiled = True
+    if compiled:
+        out, rows, cols = _idw_grid_compiled(
+            search, z, power, radius, min_points, mask, workers, progress, is_canceled
+        )
+        return _finish_grid(out, rows, cols, search, z, power, radius, min_points, mask)
     zc1 = np.stack([z.astype(np.float32), np.ones(len(z), dtype=np.float32)], axis=1)  # (n, 2)
     half = np.float32(-power / 2.0)
     r2 = np.float32(radius * radius) if radius is not None else None
@@ -230,9 +246,13 @@ def idw_grid(
         return search.band_cells(band, ~band.ok) if not band.ok.all() else None
 
     rows, cols = search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled)
-    out = search.untile(tiled)
+    return _finish_grid(search.untile(tiled), rows, cols, search, z, power, radius, min_points, mask)
+
+
+def _finish_grid(out, rows, cols, search, z, power, radius, min_points, mask):
+    """Cells the tiled search could not certify get an exact k-d tree query."""
     if len(rows):
-        d, i = search.exact(rows, cols, kk)
+        d, i = search.exact(rows, cols, search.k)
         valid = np.ones(d.shape, dtype=bool) if radius is None else d <= radius
         w = _weights64(d, power)
         w[~valid] = 0.0
@@ -240,6 +260,68 @@ def idw_grid(
     if mask is not None:
         out[~mask] = np.nan
     return out
+
+
+def _idw_grid_compiled(search, z, power, radius, min_points, mask, workers, progress, is_canceled):
+    """The tiled k-nearest IDW in one compiled pass per cell (see :mod:`.kernels`).
+
+    Tile candidates come from the k-d tree (one query per tile, as in the numpy path);
+    blocks of tiles are handed to the kernel in turn, for progress and cancellation.
+    Returns the grid and the (rows, cols) of the cells left for an exact query.
+    """
+    from .concurrency import default_workers
+
+    threads = default_workers() if workers is None else max(1, int(workers))
+    kernels.set_threads(threads)
+    s, kc = search.tile, search.kc
+    chunks = search.chunks(mask)
+    ti = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+    tj = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+    out = np.full(search.shape, np.nan, dtype=np.float32)
+    failed = np.zeros(search.shape, dtype=bool)
+    wanted = np.ones(search.shape, dtype=bool) if mask is None else np.ascontiguousarray(mask, dtype=bool)
+    px = np.ascontiguousarray(search.xy[:, 0])
+    py = np.ascontiguousarray(search.xy[:, 1])
+    zz = np.ascontiguousarray(z, dtype=np.float64)
+    r2 = float(radius) ** 2 if radius is not None else np.inf
+    block = 4096
+    for a in range(0, ti.size, block):
+        check_canceled(is_canceled)
+        bi, bj = ti[a : a + block], tj[a : a + block]
+        centres = (
+            search.origin
+            + (bj * s + (s - 1) / 2.0)[:, None] * search.u
+            + (bi * s + (s - 1) / 2.0)[:, None] * search.v
+        )
+        cd, ci = search.tree.query(centres, k=kc, workers=threads)
+        if kc == 1:
+            cd, ci = cd[:, None], ci[:, None]
+        reach = cd[:, -1] if kc < search.n else np.full(bi.size, np.inf)
+        kernels.idw_lattice(
+            search.origin,
+            search.u,
+            search.v,
+            search.shape,
+            s,
+            search.tile_cols,
+            (bi * search.tile_cols + bj).astype(np.int64),
+            np.ascontiguousarray(ci, dtype=np.int64),
+            np.ascontiguousarray(reach, dtype=np.float64),
+            px,
+            py,
+            zz,
+            search.k,
+            float(power),
+            r2,
+            int(min_points),
+            wanted,
+            out,
+            failed,
+        )
+        if progress is not None:
+            progress(min(1.0, (a + bi.size) / ti.size))
+    rows, cols = np.nonzero(failed)
+    return out, rows, cols
 
 
 def _idw_grid_dense(xy, z, grid, out, power, radius, min_points, mask, progress, is_canceled, memory_mb):

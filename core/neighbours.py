@@ -160,6 +160,9 @@ class LatticeKNN:
     keep_order : bool
         Keep each cell's sorted k nearest in ``Band.order`` (what :meth:`neighbours`
         reads; more memory per band).
+    tiling : (int, int), optional
+        Tile side (cells) and candidate count, instead of the cost model's choice (for a
+        caller with other per-cell costs, e.g. :func:`ree_damage.core.kernels.lattice_tiling`).
     """
 
     def __init__(
@@ -175,6 +178,7 @@ class LatticeKNN:
         memory_mb: float = 4.0,
         tiny: float = 1e-30,
         keep_order=False,
+        tiling: Optional[tuple[int, int]] = None,
     ):
         self.xy = np.ascontiguousarray(xy, dtype=np.float64)
         self.n = len(self.xy)
@@ -190,7 +194,12 @@ class LatticeKNN:
         self.keep_order = bool(keep_order)
         self._local = threading.local()
         self.axis_aligned = self.u[1] == 0.0 and self.v[0] == 0.0
-        self.tile, self.kc = self._choose_tiling()
+        #: the cost model's estimate (s) of this search with its own numpy path
+        self.model_cost = float("nan")
+        if tiling is None:
+            self.tile, self.kc, self.model_cost = self._choose_tiling()
+        else:
+            self.tile, self.kc = int(tiling[0]), int(min(tiling[1], self.n))
         per_tile = self.tile * self.tile * self.kc * 4
         self.tiles_per_band = max(1, int(memory_mb * 1e6 // per_tile))
         self.tile_rows = -(-self.shape[0] // self.tile)
@@ -201,8 +210,9 @@ class LatticeKNN:
         self._offsets = off[None, :, None] * self.u + off[:, None, None] * self.v
         self._r_off = np.sqrt((self._offsets**2).sum(-1))
 
-    def _choose_tiling(self) -> tuple[int, int]:
-        """Tile side (cells) and candidate count from a cost model measured on numpy 1.24.
+    def _choose_tiling(self) -> tuple[int, int, float]:
+        """Tile side (cells), candidate count and modelled cost (s), from a cost model
+        measured on numpy 1.24.
 
         Candidates come in 16, 32, 64 or 128: numpy's vectorised sort of a row costs the
         same for any length up to those sizes. For each, the largest tile whose half
@@ -231,7 +241,7 @@ class LatticeKNN:
                 cost += ncells / (s * s) * (_COST_QUERY[0] + _COST_QUERY[1] * kc)
             if best is None or cost < best[0]:
                 best = (cost, s, kc)
-        return best[1], best[2]
+        return best[1], best[2], best[0]
 
     # -- geometry -------------------------------------------------------------------------
     def cell_xy(self, rows, cols) -> np.ndarray:

@@ -50,8 +50,14 @@ ZERO_DISTANCE = 1e-10
 def _shape(model: str, h: np.ndarray, range_: float) -> np.ndarray:
     """Unit-sill model shape f(h) in [0, 1]."""
     if model == "spherical":
-        r = np.minimum(h / range_, 1.0)
-        return 1.5 * r - 0.5 * r**3
+        # r (1.5 - 0.5 r^2) in place: no pow, two temporaries (this runs per target)
+        r = np.multiply(h, 1.0 / range_)
+        np.minimum(r, 1.0, out=r)
+        f = np.multiply(r, r)
+        f *= -0.5
+        f += 1.5
+        f *= r
+        return f
     if model == "exponential":
         return 1.0 - np.exp(-h / (range_ / 3.0))
     if model == "gaussian":

@@ -113,6 +113,26 @@ def _brute_idw(xy, z, targets, power, k=None):
     return (w * zz).sum(1) / w.sum(1)
 
 
+@pytest.fixture(params=["numpy", "compiled"])
+def idw_path(request, monkeypatch):
+    """Run a k-nearest IDW test on the numpy path and on the compiled (numba) one,
+    checking that the compiled kernel really ran."""
+    from ree_damage.core import kernels
+
+    if request.param == "numpy":
+        monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
+        yield request.param
+        return
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed: only the numpy path exists here")
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    calls = []
+    real = kernels.idw_lattice
+    monkeypatch.setattr(kernels, "idw_lattice", lambda *a: calls.append(1) or real(*a))
+    yield request.param
+    assert calls, "the compiled IDW kernel did not run"
+
+
 @pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
 def test_global_idw_matches_brute_force(power):
     xy, z = _points(60, seed=1)
@@ -124,7 +144,7 @@ def test_global_idw_matches_brute_force(power):
 
 @pytest.mark.parametrize("power", [1.0, 2.0, 2.5])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_knn_idw_grid_matches_brute_force(power, workers):
+def test_knn_idw_grid_matches_brute_force(power, workers, idw_path):
     xy, z = _points(700, seed=2)
     grid = _grid(2.5)
     out = idw_grid(xy, z, grid, power=power, k=12, workers=workers)
@@ -136,7 +156,7 @@ def test_knn_idw_grid_matches_brute_force(power, workers):
     assert np.isfinite(out).all()
 
 
-def test_idw_radius_and_min_points():
+def test_idw_radius_and_min_points(idw_path):
     xy, z = _points(200, seed=4)
     grid = _grid(20.0)
     out = idw_grid(xy, z, grid, k=None, radius=40.0, min_points=2)
@@ -153,7 +173,7 @@ def test_idw_radius_and_min_points():
     assert_allclose(out_k.ravel(), pts, rtol=2e-6, atol=1e-6 * np.abs(z).max(), equal_nan=True)
 
 
-def test_idw_cell_on_a_data_point_takes_its_value():
+def test_idw_cell_on_a_data_point_takes_its_value(idw_path):
     grid = _grid(10.0, size=100.0)
     cells = _cells(grid)
     xy = cells[[0, 37, 99]]

@@ -107,3 +107,40 @@ def test_interpolate_both_methods_masked_with_exceedance(imported, case, tmp_pat
         comparison = list(csv.DictReader(handle))
     assert {(r["field"], r["method"]) for r in comparison} >= {("La", "ok"), ("La", "idw"), ("NH4_N", "ok")}
     assert (tmp_path / "interp" / "La_ok_prediction.tif.provenance.json").exists()
+
+
+def test_interpolate_idw_compiled_kernel_inside_qgis(imported, case, tmp_path, qgis_processing, monkeypatch):
+    """The numba IDW kernel runs inside QGIS's process (its LLVM beside QGIS's libraries)
+    and gives the numpy path's raster."""
+    import numpy as np
+    import pytest
+    import rasterio
+
+    from ree_damage.core import kernels
+    from ree_damage.processing.algorithms.interpolate import Interpolate
+
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed here: only the numpy path exists")
+    surface = processing.run("native:extractbyexpression", {
+        "INPUT": imported["OUTPUT"], "EXPRESSION": "depth_cm = 50 AND sample_id NOT LIKE 'CTRL%'", "OUTPUT": "memory:",
+    })["OUTPUT"]
+    boundary = case["points"].replace("sample_points", "case_boundary")
+    calls = []
+    real = kernels.idw_lattice
+    monkeypatch.setattr(kernels, "idw_lattice", lambda *a: calls.append(1) or real(*a))
+    rasters = {}
+    for mode in ("always", "0"):
+        monkeypatch.setenv("REE_DAMAGE_NUMBA", mode)
+        result = processing.run(Interpolate(), {
+            "INPUT": surface, "FIELDS": ["La"], "CASE_AREA": boundary, "CELL_SIZE": 2.0, "METHODS": [0],
+            "OUTPUT_FOLDER": str(tmp_path / f"interp_{mode}"),
+        })
+        path = next(p for p in result["OUTPUT_RASTERS"] if p.endswith("La_idw_prediction.tif"))
+        with rasterio.open(path) as src:
+            rasters[mode] = src.read(1, masked=True)
+        if mode == "always":
+            assert calls, "the compiled kernel did not run"
+    a, b = rasters["always"], rasters["0"]
+    assert np.array_equal(a.mask, b.mask)
+    # the numpy path weighs in float32: equal to its rounding of the data's magnitude
+    assert np.allclose(a.filled(0), b.filled(0), rtol=2e-6, atol=1e-6 * float(np.abs(b).max()))

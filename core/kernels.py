@@ -1,0 +1,255 @@
+"""Compiled inner loops (numba), used when numba is installed; numpy paths otherwise.
+
+numpy needs a dozen passes over (cells x candidates) arrays to pick each cell's k
+nearest points and weigh them; for IDW with few points onto millions of cells that is
+slower than gdal_grid's brute-force SIMD loop. A compiled loop does one pass per cell
+with everything in registers. numba is optional: without it (or with
+``REE_DAMAGE_NUMBA=0``) the numpy implementations run, and the tests compare both with
+the same oracles (scipy's cKDTree, QGIS's and PyKrige's results).
+
+Kernels are compiled on first use and cached on disk (numba's ``cache=True``; where
+the package folder is read-only numba falls back to its user cache folder).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+try:  # numba is optional; a numba built for another numpy fails here too
+    import numba
+    from numba import njit, prange
+
+    AVAILABLE = True
+except Exception:  # noqa: BLE001 - any import failure means "not available"
+    numba = None
+    AVAILABLE = False
+
+#: relative gap below which the k-th and (k+1)-th squared distances count as a tie
+#: (the cell then gets an exact k-d tree query, so ties fall as scipy breaks them)
+TIE_REL = 1e-9
+
+
+#: cost model of :func:`lattice_tiling` (seconds, measured here with the IDW kernel):
+#: per cell and candidate, per tile query (fixed, per candidate)
+_PAIR_S = 3.7e-9
+_QUERY_S = (1.2e-6, 0.09e-6)
+#: kc is chosen so that the kc-th distance from a tile centre exceeds the k-th by this
+#: many tile half-diagonals: wide enough that almost no cell needs the exact query
+_MARGIN = 3.5
+
+
+def lattice_tiling(n: int, k: int, kth_distance: float, step: float, cells: int) -> tuple[int, int, float]:
+    """Tile side (cells), candidate count and modelled cost (s) for the compiled kernels.
+
+    A compiled cell costs about the same per candidate whatever their number, so more
+    candidates buy bigger tiles (fewer k-d tree queries) and a wide certification
+    margin, unlike the numpy path, whose sort cost steps at 16, 32 and 64.
+
+    Parameters
+    ----------
+    n, k : int
+        Data points and neighbours wanted (k <= n).
+    kth_distance : float
+        Typical distance (m) of the k-th neighbour.
+    step : float
+        Cell size (m).
+    cells : int
+        Cells to compute.
+    """
+    best = None
+    for kc in (16, 24, 32, 48, 64, 96, 128):
+        kc = min(kc, n)
+        if kc >= n:
+            tile = 64
+        elif kc < k + 2:
+            continue
+        else:
+            half_diag = kth_distance * (math.sqrt(kc / k) - 1.0) / _MARGIN
+            tile = int(max(1, min(64, half_diag * math.sqrt(2.0) / max(step, 1e-12))))
+        cost = cells * kc * _PAIR_S + cells / (tile * tile) * (_QUERY_S[0] + _QUERY_S[1] * kc)
+        if best is None or cost < best[0]:
+            best = (cost, tile, kc)
+        if kc >= n:
+            break
+    return best[1], best[2], best[0]
+
+
+def _setting() -> str:
+    return os.environ.get("REE_DAMAGE_NUMBA", "auto").strip().lower()
+
+
+def enabled() -> bool:
+    """True when the compiled kernels may be used: numba importable and
+    ``REE_DAMAGE_NUMBA`` not ``0`` (``auto``, the default, lets a cost model choose
+    per run; ``always`` uses them whenever they apply, as the tests do)."""
+    return AVAILABLE and _setting() not in ("0", "off", "no", "false")
+
+
+def forced() -> bool:
+    """True when ``REE_DAMAGE_NUMBA=always``: the kernels run wherever they apply."""
+    return enabled() and _setting() == "always"
+
+
+def set_threads(workers: int) -> None:
+    """Threads of numba's parallel loops (at most what numba started with)."""
+    if AVAILABLE:
+        numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
+
+
+def _idw_lattice_py(
+    origin,
+    u,
+    v,
+    shape,
+    tile,
+    tile_cols,
+    tiles,
+    cand,
+    reach,
+    px,
+    py,
+    z,
+    k,
+    power,
+    radius2,
+    min_points,
+    mask,
+    out,
+    failed,
+):
+    """IDW at the cells of the given tiles of a lattice from each tile's candidates.
+
+    Cell (r, c) is centred on ``origin + c*u + r*v``. For each cell, the k nearest of its
+    tile's candidates are picked by insertion; the pick is the true k nearest when the
+    k-th distance plus the cell's offset from the tile centre stays below ``reach`` (every
+    point nearer than ``reach`` to the tile centre is a candidate) and the k-th and
+    (k+1)-th distances do not tie. Other cells are flagged in ``failed`` for an exact
+    query. Weights ``d ** -power``; a cell on a data point takes the mean of the points
+    it sits on; within ``radius2`` (squared, inf for none) at least ``min_points`` points
+    or NaN.
+    """
+    rows, cols = shape
+    kc = cand.shape[1]
+    half = (tile - 1) / 2.0
+    ox, oy = origin[0], origin[1]
+    ux, uy = u[0], u[1]
+    vx, vy = v[0], v[1]
+    expo = -0.5 * power
+    for t in prange(tiles.shape[0]):
+        ti = tiles[t] // tile_cols
+        tj = tiles[t] % tile_cols
+        cx = ox + (tj * tile + half) * ux + (ti * tile + half) * vx
+        cy = oy + (tj * tile + half) * uy + (ti * tile + half) * vy
+        bd = np.empty(k + 1)
+        bi = np.empty(k + 1, dtype=np.int64)
+        # the tile's candidates, relative to the tile centre, in local arrays
+        qx = np.empty(kc)
+        qy = np.empty(kc)
+        for q in range(kc):
+            qx[q] = px[cand[t, q]] - cx
+            qy[q] = py[cand[t, q]] - cy
+        for i in range(tile):
+            r = ti * tile + i
+            if r >= rows:
+                break
+            for j in range(tile):
+                c = tj * tile + j
+                if c >= cols:
+                    break
+                if not mask[r, c]:
+                    continue
+                x = ox + c * ux + r * vx - cx
+                y = oy + c * uy + r * vy - cy
+                m = 0
+                for q in range(kc):
+                    dx = x - qx[q]
+                    dy = y - qy[q]
+                    d = dx * dx + dy * dy
+                    if m <= k:
+                        pos = m
+                        m += 1
+                    elif d < bd[k]:
+                        pos = k
+                    else:
+                        continue
+                    while pos > 0 and bd[pos - 1] > d:
+                        bd[pos] = bd[pos - 1]
+                        bi[pos] = bi[pos - 1]
+                        pos -= 1
+                    bd[pos] = d
+                    bi[pos] = cand[t, q]
+                kk = min(k, m)
+                dk = bd[kk - 1]
+                if not (math.sqrt(dk) * (1.0 + 1e-9) < reach[t] - math.sqrt(x * x + y * y)):
+                    failed[r, c] = True
+                    continue
+                if m > kk and not (bd[kk] > dk * (1.0 + TIE_REL)):
+                    failed[r, c] = True
+                    continue
+                hits = 0
+                hit_sum = 0.0
+                count = 0
+                num = 0.0
+                den = 0.0
+                for a in range(kk):
+                    d = bd[a]
+                    if d > radius2:
+                        break
+                    count += 1
+                    if d == 0.0:
+                        hits += 1
+                        hit_sum += z[bi[a]]
+                    elif hits == 0:
+                        w = 1.0 / d if power == 2.0 else d**expo
+                        num += w * z[bi[a]]
+                        den += w
+                if count == 0 or count < min_points:
+                    out[r, c] = np.nan
+                elif hits:
+                    out[r, c] = hit_sum / hits
+                else:
+                    out[r, c] = num / den
+
+
+if AVAILABLE:
+    idw_lattice = njit(parallel=True, cache=True, nogil=True)(_idw_lattice_py)
+else:  # pragma: no cover - only without numba
+    idw_lattice = None
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernels and start numba's threads now, not on first use.
+
+    The first call of a kernel in a session loads it from numba's disk cache (0.2-0.3 s
+    here; several seconds the very first time, when it is compiled).
+    """
+    if not enabled():
+        return
+    px = np.array([0.0, 1.0, 0.0])
+    py = np.array([0.0, 0.0, 1.0])
+    out = np.full((2, 2), np.nan, dtype=np.float32)
+    idw_lattice(
+        np.zeros(2),
+        np.array([1.0, 0.0]),
+        np.array([0.0, 1.0]),
+        (2, 2),
+        2,
+        1,
+        np.zeros(1, dtype=np.int64),
+        np.array([[0, 1, 2]], dtype=np.int64),
+        np.array([np.inf]),
+        px,
+        py,
+        np.ones(3),
+        2,
+        2.0,
+        np.inf,
+        1,
+        np.ones((2, 2), dtype=bool),
+        out,
+        np.zeros((2, 2), dtype=bool),
+    )
+
