@@ -4,8 +4,9 @@ Contenders, each in its own subprocess (peak memory from a fresh intermediate pr
 getrusage(RUSAGE_CHILDREN).ru_maxrss, see bench_idw.measure):
 
 * ours         variogram fit (spherical, weighted least squares, nugget) +
-               ree_damage.core.kriging.LocalKriging.predict_grid (k nearest), threads:
-               the CPUs available (at most 4); "ours 1 thread" is the same on one thread
+               ree_damage.core.kriging.LocalKriging.predict_grid (k nearest; the compiled
+               kernel when numba is installed), threads: the CPUs available (at most 4);
+               "ours 1 thread" is the same on one thread; timed after kernels.warm_up()
 * pykrige_C    PyKrige OrdinaryKriging (its own spherical fit) + execute(backend="C",
                n_closest_points=k)
 * pykrige_loop the same with backend="loop"
@@ -67,11 +68,13 @@ def child_ours(npy: str, cells: int, k: int, out: str, workers: str) -> None:
     import scipy.optimize  # noqa: F401 - loaded before the clock, as PyKrige loads it at import
     import scipy.spatial.distance  # noqa: F401
 
+    from ree_damage.core import kernels
     from ree_damage.core.kriging import LocalKriging
     from ree_damage.core.variogram import fit_variogram
 
     data = np.load(npy)
     grid = _grid(cells)
+    kernels.warm_up()  # numba's kernel load (or first compile), once a session, like an import
     t0 = time.perf_counter()
     fit = fit_variogram(data[:, :2], data[:, 2], MODEL)
     t1 = time.perf_counter()

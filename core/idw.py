@@ -298,12 +298,12 @@ def _idw_grid_compiled(search, z, power, radius, min_points, mask, workers, prog
             cd, ci = cd[:, None], ci[:, None]
         reach = cd[:, -1] if kc < search.n else np.full(bi.size, np.inf)
         kernels.idw_lattice(
-            search.origin,
-            search.u,
-            search.v,
-            search.shape,
-            s,
-            search.tile_cols,
+            np.ascontiguousarray(search.origin, dtype=np.float64),
+            np.ascontiguousarray(search.u, dtype=np.float64),
+            np.ascontiguousarray(search.v, dtype=np.float64),
+            (int(search.shape[0]), int(search.shape[1])),
+            int(s),
+            int(search.tile_cols),
             (bi * search.tile_cols + bj).astype(np.int64),
             np.ascontiguousarray(ci, dtype=np.int64),
             np.ascontiguousarray(reach, dtype=np.float64),

@@ -214,10 +214,212 @@ def _idw_lattice_py(
                     out[r, c] = num / den
 
 
+def _cov(kind, psill, range_, sill, h):
+    """Covariance sill - gamma(h) of :class:`ree_damage.core.variogram.VariogramModel`."""
+    if h <= 1e-10:  # variogram.ZERO_DISTANCE
+        return sill
+    if kind == 0:  # spherical
+        r = min(h / range_, 1.0)
+        f = r * (1.5 - 0.5 * r * r)
+    elif kind == 1:  # exponential (practical range)
+        f = 1.0 - math.exp(-h / (range_ / 3.0))
+    else:  # gaussian (practical range)
+        a = range_ * 4.0 / 7.0
+        f = 1.0 - math.exp(-(h * h) / (a * a))
+    return psill * (1.0 - f)
+
+
+def _ok_lattice_py(
+    origin,
+    u,
+    v,
+    shape,
+    tile,
+    tile_cols,
+    tiles,
+    cand,
+    reach,
+    px,
+    py,
+    z,
+    k,
+    kind,
+    psill,
+    range_,
+    sill,
+    mask,
+    pred,
+    var,
+    mu,
+    failed,
+):
+    """Ordinary kriging (k nearest) at the cells of the given tiles of a lattice.
+
+    The same system and formulas as :func:`ree_damage.core.kriging.solve_neighbourhoods`
+    (covariance form, Cholesky): per distinct neighbour set L L^T = C, e = C^-1 1,
+    w = C^-1 z; per cell with target covariances c0: mu' = (c0.e - 1) / sum(e),
+    z* = c0.w - mu' sum(w), sigma^2 = sill - |L^-1 c0|^2 + (c0.e - 1)^2 / sum(e).
+    Consecutive cells of a tile that share their set reuse its factor. Cells whose
+    selection is not certified (as in the IDW kernel) or whose matrix is not numerically
+    positive definite are flagged in ``failed`` for the numpy path.
+    """
+    rows, cols = shape
+    kc = cand.shape[1]
+    half = (tile - 1) / 2.0
+    ox, oy = origin[0], origin[1]
+    ux, uy = u[0], u[1]
+    vx, vy = v[0], v[1]
+    for t in prange(tiles.shape[0]):
+        ti = tiles[t] // tile_cols
+        tj = tiles[t] % tile_cols
+        cx = ox + (tj * tile + half) * ux + (ti * tile + half) * vx
+        cy = oy + (tj * tile + half) * uy + (ti * tile + half) * vy
+        qx = np.empty(kc)
+        qy = np.empty(kc)
+        for q in range(kc):
+            qx[q] = px[cand[t, q]] - cx
+            qy[q] = py[cand[t, q]] - cy
+        bd = np.empty(k + 1)
+        bp = np.empty(k + 1, dtype=np.int64)
+        members = np.empty(k, dtype=np.int64)
+        previous = np.full(k, -1, dtype=np.int64)
+        low = np.zeros((k, k))
+        e = np.empty(k)
+        w = np.empty(k)
+        c0 = np.empty(k)
+        y = np.empty(k)
+        s_e = 0.0
+        s_z = 0.0
+        usable = False
+        for i in range(tile):
+            r = ti * tile + i
+            if r >= rows:
+                break
+            for j in range(tile):
+                c = tj * tile + j
+                if c >= cols:
+                    break
+                if not mask[r, c]:
+                    continue
+                x = ox + c * ux + r * vx - cx
+                yy = oy + c * uy + r * vy - cy
+                m = 0
+                for q in range(kc):
+                    dx = x - qx[q]
+                    dy = yy - qy[q]
+                    d = dx * dx + dy * dy
+                    if m <= k:
+                        pos = m
+                        m += 1
+                    elif d < bd[k]:
+                        pos = k
+                    else:
+                        continue
+                    while pos > 0 and bd[pos - 1] > d:
+                        bd[pos] = bd[pos - 1]
+                        bp[pos] = bp[pos - 1]
+                        pos -= 1
+                    bd[pos] = d
+                    bp[pos] = q
+                dk = bd[k - 1]
+                if not (math.sqrt(dk) * (1.0 + 1e-9) < reach[t] - math.sqrt(x * x + yy * yy)):
+                    failed[r, c] = True
+                    continue
+                if m > k and not (bd[k] > dk * (1.0 + TIE_REL)):
+                    failed[r, c] = True
+                    continue
+                # the set, in candidate order (canonical, to compare with the last one)
+                for a in range(k):
+                    members[a] = bp[a]
+                for a in range(1, k):
+                    key = members[a]
+                    b = a - 1
+                    while b >= 0 and members[b] > key:
+                        members[b + 1] = members[b]
+                        b -= 1
+                    members[b + 1] = key
+                same = True
+                for a in range(k):
+                    if members[a] != previous[a]:
+                        same = False
+                        break
+                if not same:
+                    for a in range(k):
+                        previous[a] = members[a]
+                    # Cholesky of the set's covariance matrix (lower triangle)
+                    usable = True
+                    for a in range(k):
+                        pa = members[a]
+                        for b in range(a + 1):
+                            pb = members[b]
+                            hx = qx[pa] - qx[pb]
+                            hy = qy[pa] - qy[pb]
+                            acc = _cov(kind, psill, range_, sill, math.sqrt(hx * hx + hy * hy))
+                            for g in range(b):
+                                acc -= low[a, g] * low[b, g]
+                            if a == b:
+                                if not acc > 0.0:
+                                    usable = False
+                                    break
+                                low[a, a] = math.sqrt(acc)
+                            else:
+                                low[a, b] = acc / low[b, b]
+                        if not usable:
+                            break
+                    if usable:
+                        # e = C^-1 1 and w = C^-1 z: forward, then backward substitution
+                        for a in range(k):
+                            acc_e = 1.0
+                            acc_w = z[cand[t, members[a]]]
+                            for g in range(a):
+                                acc_e -= low[a, g] * e[g]
+                                acc_w -= low[a, g] * w[g]
+                            e[a] = acc_e / low[a, a]
+                            w[a] = acc_w / low[a, a]
+                        for a in range(k - 1, -1, -1):
+                            acc_e = e[a]
+                            acc_w = w[a]
+                            for g in range(a + 1, k):
+                                acc_e -= low[g, a] * e[g]
+                                acc_w -= low[g, a] * w[g]
+                            e[a] = acc_e / low[a, a]
+                            w[a] = acc_w / low[a, a]
+                        s_e = 0.0
+                        s_z = 0.0
+                        for a in range(k):
+                            s_e += e[a]
+                            s_z += w[a]
+                if not usable:
+                    failed[r, c] = True
+                    continue
+                ce = 0.0
+                cz = 0.0
+                for a in range(k):
+                    hx = x - qx[members[a]]
+                    hy = yy - qy[members[a]]
+                    c0[a] = _cov(kind, psill, range_, sill, math.sqrt(hx * hx + hy * hy))
+                    ce += c0[a] * e[a]
+                    cz += c0[a] * w[a]
+                q2 = 0.0
+                for a in range(k):
+                    acc = c0[a]
+                    for g in range(a):
+                        acc -= low[a, g] * y[g]
+                    y[a] = acc / low[a, a]
+                    q2 += y[a] * y[a]
+                m_ = (ce - 1.0) / s_e
+                pred[r, c] = cz - m_ * s_z
+                var[r, c] = max(sill - q2 + (ce - 1.0) ** 2 / s_e, 0.0)
+                mu[r, c] = m_
+
+
 if AVAILABLE:
     idw_lattice = njit(parallel=True, cache=True, nogil=True)(_idw_lattice_py)
+    _cov = njit(cache=True, inline="always")(_cov)
+    ok_lattice = njit(parallel=True, cache=True, nogil=True)(_ok_lattice_py)
 else:  # pragma: no cover - only without numba
     idw_lattice = None
+    ok_lattice = None
 
 
 def warm_up() -> None:
@@ -250,6 +452,29 @@ def warm_up() -> None:
         1,
         np.ones((2, 2), dtype=bool),
         out,
+        np.zeros((2, 2), dtype=bool),
+    )
+    grids = [np.full((2, 2), np.nan, dtype=np.float32) for _ in range(3)]
+    ok_lattice(
+        np.zeros(2),
+        np.array([1.0, 0.0]),
+        np.array([0.0, 1.0]),
+        (2, 2),
+        2,
+        1,
+        np.zeros(1, dtype=np.int64),
+        np.array([[0, 1, 2]], dtype=np.int64),
+        np.array([np.inf]),
+        px,
+        py,
+        np.ones(3),
+        2,
+        0,
+        1.0,
+        10.0,
+        1.0,
+        np.ones((2, 2), dtype=bool),
+        *grids,
         np.zeros((2, 2), dtype=bool),
     )
 

@@ -28,9 +28,11 @@ from typing import Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from . import kernels
 from .errors import InputError
 from .neighbours import LatticeKNN
-from .progress import CancelFn, ProgressFn
+from .progress import CancelFn, ProgressFn, check_canceled
+from .variogram import MODELS as MODEL_KINDS
 from .variogram import VariogramModel, anisotropy_matrix, apply_matrix
 
 MIN_POINTS = 10
@@ -387,6 +389,12 @@ class LocalKriging:
         origin = self._adjust(origin[None])[0]
         u = apply_matrix(self.matrix, u)
         v = apply_matrix(self.matrix, v)
+        if kernels.enabled():
+            results, rows, cols = self._predict_grid_compiled(
+                origin, u, v, grid.shape, mask, workers, progress, is_canceled
+            )
+            search = results.pop()
+            return self._finish_grid(search, results if want_mu else results[:2], rows, cols, mask, want_mu)
         search = LatticeKNN(
             self.xy, self.k, origin, u, v, grid.shape, tree=self.tree, memory_mb=memory_mb, keep_order=True
         )
@@ -406,7 +414,10 @@ class LocalKriging:
             return search.band_cells(band, bad) if bad.any() else None
 
         rows, cols = search.run(work, mask, workers=workers, progress=progress, is_canceled=is_canceled)
-        results = [search.untile(a) for a in outs]
+        return self._finish_grid(search, [search.untile(a) for a in outs], rows, cols, mask, want_mu)
+
+    def _finish_grid(self, search, results, rows, cols, mask, want_mu):
+        """Cells the tiled search left (not certified, or no Cholesky) by exact queries."""
         if len(rows):
             _, idx = search.exact(rows, cols)
             targets = search.cell_xy(rows, cols)
@@ -417,3 +428,72 @@ class LocalKriging:
             for arr in results:
                 arr[~mask] = np.nan
         return tuple(results) if want_mu else (results[0], results[1])
+
+    def _predict_grid_compiled(self, origin, u, v, shape, mask, workers, progress, is_canceled):
+        """The tiled kriging in one compiled pass per cell (see :mod:`.kernels`).
+
+        Returns [pred, var, mu, search] (float32 grids) and the (rows, cols) of the cells
+        left for the numpy path.
+        """
+        from .concurrency import default_workers
+        from .neighbours import _typical_kth_distance
+
+        threads = default_workers() if workers is None else max(1, int(workers))
+        kernels.set_threads(threads)
+        step = max(float(np.hypot(*u)), float(np.hypot(*v)))
+        tile, kc, _ = kernels.lattice_tiling(
+            len(self.xy), self.k, _typical_kth_distance(self.xy, self.k), step, shape[0] * shape[1]
+        )
+        search = LatticeKNN(self.xy, self.k, origin, u, v, shape, tree=self.tree, tiling=(tile, kc))
+        chunks = search.chunks(mask)
+        ti = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+        tj = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+        pred = np.full(shape, np.nan, dtype=np.float32)
+        var = np.full(shape, np.nan, dtype=np.float32)
+        mu = np.full(shape, np.nan, dtype=np.float32)
+        failed = np.zeros(shape, dtype=bool)
+        wanted = np.ones(shape, dtype=bool) if mask is None else np.ascontiguousarray(mask, dtype=bool)
+        px = np.ascontiguousarray(self.xy[:, 0])
+        py = np.ascontiguousarray(self.xy[:, 1])
+        kind = MODEL_KINDS.index(self.model.model)
+        block = 2048
+        for a in range(0, ti.size, block):
+            check_canceled(is_canceled)
+            bi, bj = ti[a : a + block], tj[a : a + block]
+            centres = (
+                search.origin
+                + (bj * search.tile + (search.tile - 1) / 2.0)[:, None] * search.u
+                + (bi * search.tile + (search.tile - 1) / 2.0)[:, None] * search.v
+            )
+            cd, ci = self.tree.query(centres, k=search.kc, workers=threads)
+            if search.kc == 1:
+                cd, ci = cd[:, None], ci[:, None]
+            reach = cd[:, -1] if search.kc < search.n else np.full(bi.size, np.inf)
+            kernels.ok_lattice(
+                np.ascontiguousarray(search.origin, dtype=np.float64),
+                np.ascontiguousarray(search.u, dtype=np.float64),
+                np.ascontiguousarray(search.v, dtype=np.float64),
+                (int(shape[0]), int(shape[1])),
+                int(search.tile),
+                int(search.tile_cols),
+                (bi * search.tile_cols + bj).astype(np.int64),
+                np.ascontiguousarray(ci, dtype=np.int64),
+                np.ascontiguousarray(reach, dtype=np.float64),
+                px,
+                py,
+                np.ascontiguousarray(self.z, dtype=np.float64),
+                self.k,
+                kind,
+                float(self.model.psill),
+                float(self.model.range),
+                float(self.model.sill),
+                wanted,
+                pred,
+                var,
+                mu,
+                failed,
+            )
+            if progress is not None:
+                progress(min(1.0, (a + bi.size) / ti.size))
+        rows, cols = np.nonzero(failed)
+        return [pred, var, mu, search], rows, cols
