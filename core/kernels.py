@@ -416,7 +416,7 @@ def _ok_lattice_py(
 if AVAILABLE:
     idw_lattice = njit(parallel=True, cache=True, nogil=True)(_idw_lattice_py)
     _cov = njit(cache=True, inline="always")(_cov)
-    ok_lattice = njit(parallel=True, cache=True, nogil=True)(_ok_lattice_py)
+    ok_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
 else:  # pragma: no cover - only without numba
     idw_lattice = None
     ok_lattice = None
