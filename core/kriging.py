@@ -441,8 +441,14 @@ class LocalKriging:
         threads = default_workers() if workers is None else max(1, int(workers))
         kernels.set_threads(threads)
         step = max(float(np.hypot(*u)), float(np.hypot(*v)))
+        # picking the neighbours is a small part of a kriging cell: bigger tiles pay
         tile, kc, _ = kernels.lattice_tiling(
-            len(self.xy), self.k, _typical_kth_distance(self.xy, self.k), step, shape[0] * shape[1]
+            len(self.xy),
+            self.k,
+            _typical_kth_distance(self.xy, self.k),
+            step,
+            shape[0] * shape[1],
+            pair_s=kernels.KRIGING_PAIR_S,
         )
         search = LatticeKNN(self.xy, self.k, origin, u, v, shape, tree=self.tree, tiling=(tile, kc))
         chunks = search.chunks(mask)

@@ -568,3 +568,23 @@ def test_idw_params_reach_the_surface():
     )
     ref = _brute_idw(xy, z, _cells(res.grid), 3.0).reshape(res.grid.shape)
     assert_allclose(res.surfaces[0].prediction, ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tiling", [(1, 40), (4, 48), (16, 96)], ids=["no-table", "small", "table"])
+def test_kriging_kernel_any_tiling_matches_the_numpy_path(tiling, monkeypatch):
+    """Small tiles build each set's matrix pair by pair, big ones from the tile's table;
+    both give the numpy path's rasters."""
+    from ree_damage.core import kernels
+
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    xy, z = _points(300, seed=21)
+    model = VariogramModel("gaussian", 0.7, 200.0, 0.05)
+    grid = _grid(10.0)
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
+    ref = LocalKriging(xy, z, model, k=24).predict_grid(grid, want_mu=True)
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    monkeypatch.setattr(kernels, "lattice_tiling", lambda *a, **k: (tiling[0], tiling[1], 0.0))
+    got = LocalKriging(xy, z, model, k=24).predict_grid(grid, want_mu=True)
+    for a, b in zip(got, ref):
+        assert_allclose(a, b, rtol=2e-6, atol=1e-7)
