@@ -437,13 +437,106 @@ def _ok_lattice_py(
                 mu[r, c] = m_
 
 
+_MAX_RING = 6  # rings of buckets searched before a query is left to the k-d tree
+
+
+def _nearest_py(gx0, gy0, size, nbx, nby, start, order, px, py, qx, qy, out, tie):
+    """Index of the point nearest each query, by rings of buckets (exact, float64).
+
+    Points are bucketed on a ``size`` grid from (gx0, gy0): bucket (i, j) holds
+    ``order[start[i * nbx + j] : start[i * nbx + j + 1]]``. Rings around the query's
+    bucket are searched until the next ring cannot hold a nearer point. Queries whose
+    nearest and runner-up are equally far (relative 1e-12) are flagged in ``tie``: the
+    caller asks a k-d tree, so that ties fall as scipy breaks them.
+    """
+    for q in prange(qx.shape[0]):
+        x = qx[q]
+        y = qy[q]
+        bi = min(max(int((y - gy0) / size), 0), nby - 1)
+        bj = min(max(int((x - gx0) / size), 0), nbx - 1)
+        best = np.inf
+        second = np.inf
+        arg = -1
+        ring = 0
+        while True:
+            i0 = bi - ring
+            i1 = bi + ring
+            j0 = bj - ring
+            j1 = bj + ring
+            for i in range(max(i0, 0), min(i1, nby - 1) + 1):
+                if i == i0 or i == i1:  # a whole row of the ring
+                    lo, hi, stride = max(j0, 0), min(j1, nbx - 1), 1
+                else:  # only the ring's two end columns (those inside the grid)
+                    lo = j0 if j0 >= 0 else j1
+                    hi = j1 if j1 <= nbx - 1 else lo
+                    stride = max(hi - lo, 1)
+                    if lo > nbx - 1:
+                        continue
+                for j in range(lo, hi + 1, stride):
+                    b = i * nbx + j
+                    for a in range(start[b], start[b + 1]):
+                        p = order[a]
+                        dx = x - px[p]
+                        dy = y - py[p]
+                        d = dx * dx + dy * dy
+                        if d < best:
+                            second = best
+                            best = d
+                            arg = p
+                        elif d < second:
+                            second = d
+            # every bucket beyond this ring is farther than ring * size from the query
+            reach = ring * size
+            if arg >= 0 and second < np.inf and reach * reach > second:
+                break
+            if i0 <= 0 and j0 <= 0 and i1 >= nby - 1 and j1 >= nbx - 1:
+                break
+            if ring == _MAX_RING:  # far from every point: the k-d tree answers it
+                arg = -1
+                break
+            ring += 1
+        out[q] = arg
+        tie[q] = arg < 0 or second <= best * (1.0 + 1e-12)
+
+
+def nearest_points(px, py, qx, qy, workers: int = 1):
+    """Index (int64) of the point (px, py) nearest each query (qx, qy), exact, or -1.
+
+    -1 marks the queries to ask a k-d tree: their two nearest points are equally far, or
+    they lie far from every point (more than a few buckets of about one point each).
+    """
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    py = np.ascontiguousarray(py, dtype=np.float64)
+    qx = np.ascontiguousarray(qx, dtype=np.float64)
+    qy = np.ascontiguousarray(qy, dtype=np.float64)
+    n = px.size
+    gx0, gy0 = float(px.min()), float(py.min())
+    span = max(float(px.max()) - gx0, float(py.max()) - gy0, 1e-9)
+    size = max(span / max(math.sqrt(n), 1.0), 1e-9)  # about one point per bucket
+    nbx = int((float(px.max()) - gx0) / size) + 1
+    nby = int((float(py.max()) - gy0) / size) + 1
+    bucket = np.minimum((py - gy0) / size, nby - 1).astype(np.int64) * nbx + np.minimum(
+        (px - gx0) / size, nbx - 1
+    ).astype(np.int64)
+    order = np.argsort(bucket, kind="stable")
+    start = np.searchsorted(bucket[order], np.arange(nbx * nby + 1)).astype(np.int64)
+    out = np.empty(qx.size, dtype=np.int64)
+    tie = np.zeros(qx.size, dtype=np.bool_)
+    set_threads(workers)
+    nearest(gx0, gy0, size, nbx, nby, start, order.astype(np.int64), px, py, qx, qy, out, tie)
+    out[tie] = -1
+    return out
+
+
 if AVAILABLE:
     idw_lattice = njit(parallel=True, cache=True, nogil=True)(_idw_lattice_py)
     _cov = njit(cache=True, inline="always")(_cov)
     ok_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
+    nearest = njit(parallel=True, cache=True, nogil=True)(_nearest_py)
 else:  # pragma: no cover - only without numba
     idw_lattice = None
     ok_lattice = None
+    nearest = None
 
 
 def warm_up() -> None:

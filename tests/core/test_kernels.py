@@ -1,0 +1,78 @@
+"""core.kernels (numba): the nearest-point search against scipy's k-d tree, the tiling model."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial import cKDTree
+
+from ree_damage.core import kernels
+
+pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+
+
+def _check(points, queries):
+    got = kernels.nearest_points(points[:, 0], points[:, 1], queries[:, 0], queries[:, 1], workers=2)
+    d, ref = cKDTree(points).query(queries, k=1)
+    answered = got >= 0
+    np.testing.assert_array_equal(got[answered], ref[answered])
+    # what is left for the tree: ties, or queries far from every point
+    d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(-1)
+    two = np.sort(d2, axis=1)[:, :2] if len(points) > 1 else np.c_[d2, np.full(len(d2), np.inf)]
+    tie = two[:, 1] <= two[:, 0] * (1 + 1e-12)
+    assert not (answered & tie).any()
+    return got
+
+
+def test_nearest_matches_the_kd_tree_and_leaves_ties():
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0, 5000, (3000, 2))
+    queries = rng.uniform(-200, 5200, (20000, 2))
+    got = _check(points, queries)
+    assert (got >= 0).mean() > 0.99
+    # a lattice of points: a query at a cell centre is equally far from four of them
+    grid = np.array([[x, y] for x in range(0, 50, 10) for y in range(0, 50, 10)], dtype=float)
+    got = _check(grid, np.array([[5.0, 5.0], [1.0, 2.0], [25.0, 25.0]]))
+    assert got[0] == -1 and got[1] >= 0
+    # duplicates: two points at one place tie for every query
+    dup = np.array([[0.0, 0.0], [0.0, 0.0], [100.0, 0.0]])
+    assert _check(dup, np.array([[1.0, 0.0], [90.0, 0.0]])).tolist() == [-1, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 200),
+    m=st.integers(1, 200),
+    spread=st.floats(1e-3, 1e5),
+    clustered=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_nearest_property(n, m, spread, clustered, seed):
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, spread, (n, 2))
+    if clustered:  # everything in one corner: far queries are left to the tree
+        points = points * 1e-3
+    queries = rng.uniform(-0.1 * spread, 1.1 * spread, (m, 2))
+    _check(points, queries)
+
+
+def test_lattice_tiling_grows_tiles_with_candidates():
+    k, n = 12, 1000
+    dk = math.sqrt(k * 1e6 / (math.pi * n))
+    tile, kc, cost = kernels.lattice_tiling(n, k, dk, 0.5, 4_000_000)
+    assert kc >= k + 2 and 1 <= tile <= 64 and cost > 0
+    big_tile, big_kc, _ = kernels.lattice_tiling(n, k, dk, 0.5, 4_000_000, pair_s=kernels.KRIGING_PAIR_S)
+    assert big_kc >= kc and big_tile >= tile  # cheaper pairs buy bigger tiles
+    assert kernels.lattice_tiling(5, 3, 10.0, 1.0, 100)[1] == 5  # never more candidates than points
+
+
+def test_warm_up_and_switch(monkeypatch):
+    kernels.warm_up()
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
+    assert not kernels.enabled() and not kernels.forced()
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    assert kernels.enabled() and kernels.forced()
+    monkeypatch.delenv("REE_DAMAGE_NUMBA")
+    assert kernels.enabled() and not kernels.forced()
