@@ -2,10 +2,18 @@
 
 numpy needs a dozen passes over (cells x candidates) arrays to pick each cell's k
 nearest points and weigh them; for IDW with few points onto millions of cells that is
-slower than gdal_grid's brute-force SIMD loop. A compiled loop does one pass per cell
-with everything in registers. numba is optional: without it (or with
-``REE_DAMAGE_NUMBA=0``) the numpy implementations run, and the tests compare both with
-the same oracles (scipy's cKDTree, QGIS's and PyKrige's results).
+slower than gdal_grid's brute-force SIMD loop, and local kriging spends most of its
+time in such passes too. A compiled loop does one pass per cell with everything in
+registers. The kernels:
+
+* :func:`idw_lattice`: k-nearest IDW on the cells of a lattice (:mod:`.idw`);
+* :func:`ok_lattice`: k-nearest ordinary kriging on a lattice (:mod:`.kriging`);
+* :func:`nearest_points`: the nearest point of each query (:mod:`.sampling`).
+
+numba is optional: without it (or with ``REE_DAMAGE_NUMBA=0``) the numpy and scipy
+implementations run, and the tests check both against the same oracles (scipy's
+cKDTree, brute force, PyKrige). Cells a kernel cannot certify (near ties, too few
+candidates, a matrix that is not positive definite) are left to those implementations.
 
 Kernels are compiled on first use and cached on disk (numba's ``cache=True``; where
 the package folder is read-only numba falls back to its user cache folder).
