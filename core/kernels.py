@@ -169,6 +169,7 @@ def _idw_lattice_py(
         for q in range(kc):
             qx[q] = px[cand[t, q]] - cx
             qy[q] = py[cand[t, q]] - cy
+        dd = np.empty(kc)
         for i in range(tile):
             r = ti * tile + i
             if r >= rows:
@@ -181,11 +182,13 @@ def _idw_lattice_py(
                     continue
                 x = ox + c * ux + r * vx - cx
                 y = oy + c * uy + r * vy - cy
-                m = 0
-                for q in range(kc):
+                for q in range(kc):  # a loop LLVM vectorises
                     dx = x - qx[q]
                     dy = y - qy[q]
-                    d = dx * dx + dy * dy
+                    dd[q] = dx * dx + dy * dy
+                m = 0
+                for q in range(kc):
+                    d = dd[q]
                     if m <= k:
                         pos = m
                         m += 1
@@ -537,7 +540,7 @@ def nearest_points(px, py, qx, qy, workers: int = 1):
 
 
 if AVAILABLE:
-    idw_lattice = njit(parallel=True, cache=True, nogil=True)(_idw_lattice_py)
+    idw_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_idw_lattice_py)
     _cov = njit(cache=True, inline="always")(_cov)
     ok_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
     nearest = njit(parallel=True, cache=True, nogil=True)(_nearest_py)
