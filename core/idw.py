@@ -273,10 +273,6 @@ def _idw_grid_compiled(search, z, power, radius, min_points, mask, workers, prog
 
     threads = default_workers() if workers is None else max(1, int(workers))
     kernels.set_threads(threads)
-    s, kc = search.tile, search.kc
-    chunks = search.chunks(mask)
-    ti = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
-    tj = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
     out = np.full(search.shape, np.nan, dtype=np.float32)
     failed = np.zeros(search.shape, dtype=bool)
     wanted = np.ones(search.shape, dtype=bool) if mask is None else np.ascontiguousarray(mask, dtype=bool)
@@ -284,42 +280,15 @@ def _idw_grid_compiled(search, z, power, radius, min_points, mask, workers, prog
     py = np.ascontiguousarray(search.xy[:, 1])
     zz = np.ascontiguousarray(z, dtype=np.float64)
     r2 = float(radius) ** 2 if radius is not None else np.inf
-    block = 4096
-    for a in range(0, ti.size, block):
+    lattice = search.kernel_lattice()
+    for done, tiles, cand, reach in search.tile_blocks(mask, workers=threads):
         check_canceled(is_canceled)
-        bi, bj = ti[a : a + block], tj[a : a + block]
-        centres = (
-            search.origin
-            + (bj * s + (s - 1) / 2.0)[:, None] * search.u
-            + (bi * s + (s - 1) / 2.0)[:, None] * search.v
-        )
-        cd, ci = search.tree.query(centres, k=kc, workers=threads)
-        if kc == 1:
-            cd, ci = cd[:, None], ci[:, None]
-        reach = cd[:, -1] if kc < search.n else np.full(bi.size, np.inf)
         kernels.idw_lattice(
-            np.ascontiguousarray(search.origin, dtype=np.float64),
-            np.ascontiguousarray(search.u, dtype=np.float64),
-            np.ascontiguousarray(search.v, dtype=np.float64),
-            (int(search.shape[0]), int(search.shape[1])),
-            int(s),
-            int(search.tile_cols),
-            (bi * search.tile_cols + bj).astype(np.int64),
-            np.ascontiguousarray(ci, dtype=np.int64),
-            np.ascontiguousarray(reach, dtype=np.float64),
-            px,
-            py,
-            zz,
-            search.k,
-            float(power),
-            r2,
-            int(min_points),
-            wanted,
-            out,
+            *lattice, tiles, cand, reach, px, py, zz, search.k, float(power), r2, int(min_points), wanted, out,
             failed,
-        )
+        )  # fmt: skip
         if progress is not None:
-            progress(min(1.0, (a + bi.size) / ti.size))
+            progress(done)
     rows, cols = np.nonzero(failed)
     return out, rows, cols
 

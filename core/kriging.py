@@ -390,11 +390,11 @@ class LocalKriging:
         u = apply_matrix(self.matrix, u)
         v = apply_matrix(self.matrix, v)
         if kernels.enabled():
-            results, rows, cols = self._predict_grid_compiled(
+            search, (pred, var, mu), rows, cols = self._predict_grid_compiled(
                 origin, u, v, grid.shape, mask, workers, progress, is_canceled
             )
-            search = results.pop()
-            return self._finish_grid(search, results if want_mu else results[:2], rows, cols, mask, want_mu)
+            results = [pred, var, mu] if want_mu else [pred, var]
+            return self._finish_grid(search, results, rows, cols, mask, want_mu)
         search = LatticeKNN(
             self.xy, self.k, origin, u, v, grid.shape, tree=self.tree, memory_mb=memory_mb, keep_order=True
         )
@@ -432,8 +432,8 @@ class LocalKriging:
     def _predict_grid_compiled(self, origin, u, v, shape, mask, workers, progress, is_canceled):
         """The tiled kriging in one compiled pass per cell (see :mod:`.kernels`).
 
-        Returns [pred, var, mu, search] (float32 grids) and the (rows, cols) of the cells
-        left for the numpy path.
+        Returns the search, (pred, var, mu) float32 grids and the (rows, cols) of the
+        cells left for the numpy path.
         """
         from .concurrency import default_workers
         from .neighbours import _typical_kth_distance
@@ -451,9 +451,6 @@ class LocalKriging:
             pair_s=kernels.KRIGING_PAIR_S,
         )
         search = LatticeKNN(self.xy, self.k, origin, u, v, shape, tree=self.tree, tiling=(tile, kc))
-        chunks = search.chunks(mask)
-        ti = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
-        tj = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
         pred = np.full(shape, np.nan, dtype=np.float32)
         var = np.full(shape, np.nan, dtype=np.float32)
         mu = np.full(shape, np.nan, dtype=np.float32)
@@ -461,38 +458,25 @@ class LocalKriging:
         wanted = np.ones(shape, dtype=bool) if mask is None else np.ascontiguousarray(mask, dtype=bool)
         px = np.ascontiguousarray(self.xy[:, 0])
         py = np.ascontiguousarray(self.xy[:, 1])
+        z = np.ascontiguousarray(self.z, dtype=np.float64)
         kind = MODEL_KINDS.index(self.model.model)
-        block = 2048
-        for a in range(0, ti.size, block):
+        m = self.model
+        lattice = search.kernel_lattice()
+        for done, tiles, cand, reach in search.tile_blocks(mask, block=2048, workers=threads):
             check_canceled(is_canceled)
-            bi, bj = ti[a : a + block], tj[a : a + block]
-            centres = (
-                search.origin
-                + (bj * search.tile + (search.tile - 1) / 2.0)[:, None] * search.u
-                + (bi * search.tile + (search.tile - 1) / 2.0)[:, None] * search.v
-            )
-            cd, ci = self.tree.query(centres, k=search.kc, workers=threads)
-            if search.kc == 1:
-                cd, ci = cd[:, None], ci[:, None]
-            reach = cd[:, -1] if search.kc < search.n else np.full(bi.size, np.inf)
             kernels.ok_lattice(
-                np.ascontiguousarray(search.origin, dtype=np.float64),
-                np.ascontiguousarray(search.u, dtype=np.float64),
-                np.ascontiguousarray(search.v, dtype=np.float64),
-                (int(shape[0]), int(shape[1])),
-                int(search.tile),
-                int(search.tile_cols),
-                (bi * search.tile_cols + bj).astype(np.int64),
-                np.ascontiguousarray(ci, dtype=np.int64),
-                np.ascontiguousarray(reach, dtype=np.float64),
+                *lattice,
+                tiles,
+                cand,
+                reach,
                 px,
                 py,
-                np.ascontiguousarray(self.z, dtype=np.float64),
+                z,
                 self.k,
                 kind,
-                float(self.model.psill),
-                float(self.model.range),
-                float(self.model.sill),
+                float(m.psill),
+                float(m.range),
+                float(m.sill),
                 wanted,
                 pred,
                 var,
@@ -500,6 +484,6 @@ class LocalKriging:
                 failed,
             )
             if progress is not None:
-                progress(min(1.0, (a + bi.size) / ti.size))
+                progress(done)
         rows, cols = np.nonzero(failed)
-        return [pred, var, mu, search], rows, cols
+        return search, (pred, var, mu), rows, cols

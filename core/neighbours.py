@@ -273,6 +273,47 @@ class LatticeKNN:
         full = tiled.transpose(0, 2, 1, 3).reshape(self.tile_rows * s, self.tile_cols * s)
         return np.ascontiguousarray(full[: self.shape[0], : self.shape[1]])
 
+    # -- compiled kernels -----------------------------------------------------------------
+    def kernel_lattice(self) -> tuple:
+        """(origin, u, v, shape, tile, tile_cols) as the kernels of :mod:`.kernels` take them."""
+        return (
+            np.ascontiguousarray(self.origin, dtype=np.float64),
+            np.ascontiguousarray(self.u, dtype=np.float64),
+            np.ascontiguousarray(self.v, dtype=np.float64),
+            (int(self.shape[0]), int(self.shape[1])),
+            int(self.tile),
+            int(self.tile_cols),
+        )
+
+    def tile_blocks(self, mask: Optional[np.ndarray] = None, block: int = 4096, workers: int = 1):
+        """Blocks of the tiles holding wanted cells, with their candidates.
+
+        Yields ``(done, tiles, cand, reach)``: the fraction of tiles done after this
+        block, tile numbers (``row * tile_cols + col``, int64), the ``kc`` nearest points
+        of each tile centre (int64, (T, kc), nearest first) and the distance of the last
+        one (every point nearer than that to the centre is a candidate; inf when all
+        points are).
+        """
+        s = self.tile
+        chunks = self.chunks(mask)
+        ti = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+        tj = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, dtype=np.int64)
+        for a in range(0, ti.size, block):
+            bi, bj = ti[a : a + block], tj[a : a + block]
+            centre_c = (bj * s + (s - 1) / 2.0)[:, None]
+            centre_r = (bi * s + (s - 1) / 2.0)[:, None]
+            centres = self.origin + centre_c * self.u + centre_r * self.v
+            cd, ci = self.tree.query(centres, k=self.kc, workers=workers)
+            if self.kc == 1:
+                cd, ci = cd[:, None], ci[:, None]
+            reach = cd[:, -1] if self.kc < self.n else np.full(bi.size, np.inf)
+            yield (
+                (a + bi.size) / ti.size,
+                (bi * self.tile_cols + bj).astype(np.int64),
+                np.ascontiguousarray(ci, dtype=np.int64),
+                np.ascontiguousarray(reach, dtype=np.float64),
+            )
+
     # -- tiled search ---------------------------------------------------------------------
     def chunks(self, mask: Optional[np.ndarray] = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Tiles to process, as (tile rows, tile cols) runs of at most ``tiles_per_band``.
