@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -539,11 +540,31 @@ def nearest_points(px, py, qx, qy, workers: int = 1):
     return out
 
 
+_LAUNCH = threading.Lock()
+
+
+def _one_at_a_time(kernel):
+    """The kernel behind a process-wide lock: numba's "workqueue" threading layer (the
+    fallback where neither OpenMP nor TBB is available) must not run two parallel
+    regions at once, and QGIS may run two algorithms on two threads."""
+
+    def launch(*args):
+        with _LAUNCH:
+            return kernel(*args)
+
+    launch.__wrapped__ = kernel
+    return launch
+
+
 if AVAILABLE:
-    idw_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_idw_lattice_py)
+    idw_lattice = _one_at_a_time(
+        njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_idw_lattice_py)
+    )
     _cov = njit(cache=True, inline="always")(_cov)
-    ok_lattice = njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
-    nearest = njit(parallel=True, cache=True, nogil=True)(_nearest_py)
+    ok_lattice = _one_at_a_time(
+        njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
+    )
+    nearest = _one_at_a_time(njit(parallel=True, cache=True, nogil=True)(_nearest_py))
 else:  # pragma: no cover - only without numba
     idw_lattice = None
     ok_lattice = None

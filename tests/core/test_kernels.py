@@ -76,3 +76,28 @@ def test_warm_up_and_switch(monkeypatch):
     assert kernels.enabled() and kernels.forced()
     monkeypatch.delenv("REE_DAMAGE_NUMBA")
     assert kernels.enabled() and not kernels.forced()
+
+
+def test_kernels_from_several_threads_at_once(monkeypatch):
+    """Algorithms on several QGIS threads: launches are serialised, results unchanged."""
+    import threading
+
+    from ree_damage.core.idw import idw_grid
+    from ree_damage.core.raster_io import GridSpec
+
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    rng = np.random.default_rng(3)
+    xy, z = rng.uniform(0, 500, (300, 2)), rng.normal(size=300)
+    grid = GridSpec.from_bounds((0, 0, 500, 500), 2.0, "EPSG:4547")
+    ref = idw_grid(xy, z, grid, k=12)
+    out = [None] * 4
+
+    def run(i):
+        out[i] = idw_grid(xy, z, grid, k=12)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(o is not None and np.array_equal(o, ref, equal_nan=True) for o in out)
