@@ -60,6 +60,12 @@ def library_versions() -> dict:
             versions[name] = getattr(module, "__version__", "unknown")
         except ImportError:
             versions[name] = None
+    # the compiled kernels (IDW, kriging, nearest hole) run only with numba and when
+    # not switched off: say which, so that a result can be recomputed the same way
+    from . import kernels
+
+    versions["numba"] = kernels.numba.__version__ if kernels.AVAILABLE else None
+    versions["compiled_kernels"] = "off" if not kernels.enabled() else ("always" if kernels.forced() else "auto")
     return versions
 
 

@@ -132,3 +132,15 @@ def test_deps_check_reports_missing_and_old(monkeypatch, tmp_path):
 
 def test_deps_all_present_in_this_environment():
     assert deps.problems() == []
+
+
+def test_provenance_says_whether_compiled_kernels_ran(monkeypatch):
+    from ree_damage.core import kernels
+    from ree_damage.core.provenance import library_versions
+
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
+    versions = library_versions()
+    assert versions["compiled_kernels"] == "off"
+    assert (versions["numba"] is not None) == kernels.AVAILABLE
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    assert library_versions()["compiled_kernels"] == ("always" if kernels.AVAILABLE else "off")
