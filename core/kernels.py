@@ -118,6 +118,56 @@ def set_threads(workers: int) -> None:
         numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
 
 
+def _tile_candidates(t, cand, px, py, cx, cy):
+    """The tile's candidates relative to its centre (local arrays, kc each)."""
+    kc = cand.shape[1]
+    qx = np.empty(kc)
+    qy = np.empty(kc)
+    for q in range(kc):
+        qx[q] = px[cand[t, q]] - cx
+        qy[q] = py[cand[t, q]] - cy
+    return qx, qy
+
+
+def _select(x, y, qx, qy, k, reach, dd, bd, bp):
+    """The k nearest of a tile's candidates to (x, y) (relative to the tile centre).
+
+    Fills ``bd``/``bp`` (k + 1 long) with the squared distances and candidate positions
+    of the nearest, sorted, and returns the number picked (min(k, kc)), or 0 when the
+    pick is not certified exact: the k-th distance plus the cell's offset from the tile
+    centre must stay below ``reach`` (every point nearer than that to the centre is a
+    candidate), and the k-th and (k+1)-th must not tie.
+    """
+    kc = qx.shape[0]
+    for q in range(kc):  # a loop LLVM vectorises
+        dx = x - qx[q]
+        dy = y - qy[q]
+        dd[q] = dx * dx + dy * dy
+    m = 0
+    for q in range(kc):
+        d = dd[q]
+        if m <= k:
+            pos = m
+            m += 1
+        elif d < bd[k]:
+            pos = k
+        else:
+            continue
+        while pos > 0 and bd[pos - 1] > d:
+            bd[pos] = bd[pos - 1]
+            bp[pos] = bp[pos - 1]
+            pos -= 1
+        bd[pos] = d
+        bp[pos] = q
+    kk = min(k, m)
+    dk = bd[kk - 1]
+    if not (math.sqrt(dk) * (1.0 + 1e-9) < reach - math.sqrt(x * x + y * y)):
+        return 0
+    if m > kk and not (bd[kk] > dk * (1.0 + TIE_REL)):
+        return 0
+    return kk
+
+
 def _idw_lattice_py(
     origin,
     u,
@@ -162,15 +212,10 @@ def _idw_lattice_py(
         tj = tiles[t] % tile_cols
         cx = ox + (tj * tile + half) * ux + (ti * tile + half) * vx
         cy = oy + (tj * tile + half) * uy + (ti * tile + half) * vy
-        bd = np.empty(k + 1)
-        bi = np.empty(k + 1, dtype=np.int64)
-        # the tile's candidates, relative to the tile centre, in local arrays
-        qx = np.empty(kc)
-        qy = np.empty(kc)
-        for q in range(kc):
-            qx[q] = px[cand[t, q]] - cx
-            qy[q] = py[cand[t, q]] - cy
+        qx, qy = _tile_candidates(t, cand, px, py, cx, cy)
         dd = np.empty(kc)
+        bd = np.empty(k + 1)
+        bp = np.empty(k + 1, dtype=np.int64)
         for i in range(tile):
             r = ti * tile + i
             if r >= rows:
@@ -183,32 +228,8 @@ def _idw_lattice_py(
                     continue
                 x = ox + c * ux + r * vx - cx
                 y = oy + c * uy + r * vy - cy
-                for q in range(kc):  # a loop LLVM vectorises
-                    dx = x - qx[q]
-                    dy = y - qy[q]
-                    dd[q] = dx * dx + dy * dy
-                m = 0
-                for q in range(kc):
-                    d = dd[q]
-                    if m <= k:
-                        pos = m
-                        m += 1
-                    elif d < bd[k]:
-                        pos = k
-                    else:
-                        continue
-                    while pos > 0 and bd[pos - 1] > d:
-                        bd[pos] = bd[pos - 1]
-                        bi[pos] = bi[pos - 1]
-                        pos -= 1
-                    bd[pos] = d
-                    bi[pos] = cand[t, q]
-                kk = min(k, m)
-                dk = bd[kk - 1]
-                if not (math.sqrt(dk) * (1.0 + 1e-9) < reach[t] - math.sqrt(x * x + y * y)):
-                    failed[r, c] = True
-                    continue
-                if m > kk and not (bd[kk] > dk * (1.0 + TIE_REL)):
+                kk = _select(x, y, qx, qy, k, reach[t], dd, bd, bp)
+                if kk == 0:
                     failed[r, c] = True
                     continue
                 hits = 0
@@ -223,10 +244,10 @@ def _idw_lattice_py(
                     count += 1
                     if d == 0.0:
                         hits += 1
-                        hit_sum += z[bi[a]]
+                        hit_sum += z[cand[t, bp[a]]]
                     elif hits == 0:
                         w = 1.0 / d if power == 2.0 else d**expo
-                        num += w * z[bi[a]]
+                        num += w * z[cand[t, bp[a]]]
                         den += w
                 if count == 0 or count < min_points:
                     out[r, c] = np.nan
@@ -296,11 +317,8 @@ def _ok_lattice_py(
         tj = tiles[t] % tile_cols
         cx = ox + (tj * tile + half) * ux + (ti * tile + half) * vx
         cy = oy + (tj * tile + half) * uy + (ti * tile + half) * vy
-        qx = np.empty(kc)
-        qy = np.empty(kc)
-        for q in range(kc):
-            qx[q] = px[cand[t, q]] - cx
-            qy[q] = py[cand[t, q]] - cy
+        qx, qy = _tile_candidates(t, cand, px, py, cx, cy)
+        dd = np.empty(kc)
         # covariances between the tile's candidates, made once when the tile's sets
         # (about one per two cells at worst) would evaluate more pairs than this
         table = tile * tile * k * k > 2 * kc * kc
@@ -336,29 +354,7 @@ def _ok_lattice_py(
                     continue
                 x = ox + c * ux + r * vx - cx
                 yy = oy + c * uy + r * vy - cy
-                m = 0
-                for q in range(kc):
-                    dx = x - qx[q]
-                    dy = yy - qy[q]
-                    d = dx * dx + dy * dy
-                    if m <= k:
-                        pos = m
-                        m += 1
-                    elif d < bd[k]:
-                        pos = k
-                    else:
-                        continue
-                    while pos > 0 and bd[pos - 1] > d:
-                        bd[pos] = bd[pos - 1]
-                        bp[pos] = bp[pos - 1]
-                        pos -= 1
-                    bd[pos] = d
-                    bp[pos] = q
-                dk = bd[k - 1]
-                if not (math.sqrt(dk) * (1.0 + 1e-9) < reach[t] - math.sqrt(x * x + yy * yy)):
-                    failed[r, c] = True
-                    continue
-                if m > k and not (bd[k] > dk * (1.0 + TIE_REL)):
+                if _select(x, yy, qx, qy, k, reach[t], dd, bd, bp) == 0:
                     failed[r, c] = True
                     continue
                 # the set, in candidate order (canonical, to compare with the last one)
@@ -561,6 +557,8 @@ if AVAILABLE:
         njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_idw_lattice_py)
     )
     _cov = njit(cache=True, inline="always")(_cov)
+    _tile_candidates = njit(cache=True, inline="always")(_tile_candidates)
+    _select = njit(cache=True, inline="always")(_select)
     ok_lattice = _one_at_a_time(
         njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
     )
@@ -579,51 +577,13 @@ def warm_up() -> None:
     """
     if not enabled():
         return
-    px = np.array([0.0, 1.0, 0.0])
-    py = np.array([0.0, 0.0, 1.0])
-    out = np.full((2, 2), np.nan, dtype=np.float32)
-    idw_lattice(
-        np.zeros(2),
-        np.array([1.0, 0.0]),
-        np.array([0.0, 1.0]),
-        (2, 2),
-        2,
-        1,
-        np.zeros(1, dtype=np.int64),
-        np.array([[0, 1, 2]], dtype=np.int64),
-        np.array([np.inf]),
-        px,
-        py,
-        np.ones(3),
-        2,
-        2.0,
-        np.inf,
-        1,
-        np.ones((2, 2), dtype=bool),
-        out,
-        np.zeros((2, 2), dtype=bool),
-    )
+    # a 2 x 2 lattice, one tile, three points: the argument types of the real calls
+    lattice = (np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), (2, 2), 2, 1)
+    tile = (np.zeros(1, dtype=np.int64), np.array([[0, 1, 2]], dtype=np.int64), np.array([np.inf]))
+    points = (np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.ones(3), 2)
+    mask = np.ones((2, 2), dtype=bool)
     grids = [np.full((2, 2), np.nan, dtype=np.float32) for _ in range(3)]
-    ok_lattice(
-        np.zeros(2),
-        np.array([1.0, 0.0]),
-        np.array([0.0, 1.0]),
-        (2, 2),
-        2,
-        1,
-        np.zeros(1, dtype=np.int64),
-        np.array([[0, 1, 2]], dtype=np.int64),
-        np.array([np.inf]),
-        px,
-        py,
-        np.ones(3),
-        2,
-        0,
-        1.0,
-        10.0,
-        1.0,
-        np.ones((2, 2), dtype=bool),
-        *grids,
-        np.zeros((2, 2), dtype=bool),
-    )
+    failed = np.zeros((2, 2), dtype=bool)
+    idw_lattice(*lattice, *tile, *points, 2.0, np.inf, 1, mask, grids[0], failed)
+    ok_lattice(*lattice, *tile, *points, 0, 1.0, 10.0, 1.0, mask, *grids, failed)
 

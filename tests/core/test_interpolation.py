@@ -113,10 +113,9 @@ def _brute_idw(xy, z, targets, power, k=None):
     return (w * zz).sum(1) / w.sum(1)
 
 
-@pytest.fixture(params=["numpy", "compiled"])
-def idw_path(request, monkeypatch):
-    """Run a k-nearest IDW test on the numpy path and on the compiled (numba) one,
-    checking that the compiled kernel really ran."""
+def _both_paths(request, monkeypatch, kernel: str):
+    """Run a test on the numpy path, then on the compiled (numba) one, checking that the
+    compiled ``kernel`` really ran."""
     from ree_damage.core import kernels
 
     if request.param == "numpy":
@@ -127,10 +126,16 @@ def idw_path(request, monkeypatch):
         pytest.skip("numba is not installed: only the numpy path exists here")
     monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
     calls = []
-    real = kernels.idw_lattice
-    monkeypatch.setattr(kernels, "idw_lattice", lambda *a: calls.append(1) or real(*a))
+    real = getattr(kernels, kernel)
+    monkeypatch.setattr(kernels, kernel, lambda *a: calls.append(1) or real(*a))
     yield request.param
-    assert calls, "the compiled IDW kernel did not run"
+    assert calls, f"the compiled kernel {kernel} did not run"
+
+
+@pytest.fixture(params=["numpy", "compiled"])
+def idw_path(request, monkeypatch):
+    """k-nearest IDW on the numpy path and on the compiled one."""
+    yield from _both_paths(request, monkeypatch, "idw_lattice")
 
 
 @pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
@@ -253,22 +258,8 @@ def test_ordinary_kriging_grid_matches_pykrige():
 
 @pytest.fixture(params=["numpy", "compiled"])
 def ok_path(request, monkeypatch):
-    """Run a gridded kriging test on the numpy path and on the compiled (numba) one,
-    checking that the compiled kernel really ran."""
-    from ree_damage.core import kernels
-
-    if request.param == "numpy":
-        monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
-        yield request.param
-        return
-    if not kernels.AVAILABLE:
-        pytest.skip("numba is not installed: only the numpy path exists here")
-    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
-    calls = []
-    real = kernels.ok_lattice
-    monkeypatch.setattr(kernels, "ok_lattice", lambda *a: calls.append(1) or real(*a))
-    yield request.param
-    assert calls, "the compiled kriging kernel did not run"
+    """Gridded kriging on the numpy path and on the compiled one."""
+    yield from _both_paths(request, monkeypatch, "ok_lattice")
 
 
 @pytest.mark.parametrize(
