@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import GaussKrugerZone, to_zone, zone_for_extent
+from .crs import GaussKrugerZone, epsg_crs, to_zone, zone_for_extent
 from .errors import InputError
 from .progress import Steps, check_canceled
 
@@ -336,7 +336,11 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
         raise InputError(
             f"{missing.sum()} feature(s) have no geometry: {_ids_text(bad)}", layer=layer, feature=bad[0]
         )
-    geoms = shapely.force_2d(geoms)
+    extra = shapely.has_z(geoms)
+    if shapely.geos_version >= (3, 12, 0) and hasattr(shapely, "has_m"):  # M exists from GEOS 3.12
+        extra |= shapely.has_m(geoms)
+    if extra.any():  # 2-D layers (the rule) keep their geometries: no 10^4 copies
+        geoms = shapely.force_2d(geoms)
     types = shapely.get_type_id(geoms)
     allowed_ids = [t for group in allowed for t in group]
     wrong = ~np.isin(types, allowed_ids)
@@ -391,7 +395,7 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
             warnings.append(
                 f"{layer}: {partial.sum()} feature(s) reach beyond the case boundary; their zones are clipped to it: {_ids_text(ids[partial])}"
             )
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=zone.epsg))
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=epsg_crs(zone.epsg)))
     return gdf
 
 

@@ -13,6 +13,7 @@ import hashlib
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from ree_damage.core.sampling import SamplingParams, sampling_grid
@@ -141,7 +142,26 @@ def test_golden_no_sources():
     assert _digest(res) == GOLDEN_NO_SOURCES
 
 
-def test_fast_text_builders_match_the_reference():
+@pytest.fixture(params=["numpy", "compiled"])
+def text_path(request, monkeypatch):
+    """dms_array on the numpy path, then on the compiled one (checked to have run)."""
+    from ree_damage.core import kernels
+
+    if request.param == "numpy":
+        monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
+        yield request.param
+        return
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed: only the numpy path exists here")
+    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
+    calls = []
+    real = kernels.dms_lines
+    monkeypatch.setattr(kernels, "dms_lines", lambda *a: calls.append(1) or real(*a))
+    yield request.param
+    assert calls, "the compiled dms_lines did not run"
+
+
+def test_fast_text_builders_match_the_reference(text_path):
     from ree_damage.core.crs import dms_array, to_dms
     from ree_damage.core.sampling import _ids, _numbered
 
@@ -149,9 +169,10 @@ def test_fast_text_builders_match_the_reference():
     values = np.r_[
         rng.uniform(-180, 180, 2000),
         [0.0, -0.0, -0.5, 9.99999999, 99.99999999, 179.99999999, 1e-9, -1e-9, 59.9999999 / 3600],
+        [1234.5678, -98765.4321, 1e6 + 1 / 7],  # four to seven digits of degrees
     ]
     for pos, neg in (("E", "W"), ("N", "S")):
-        for decimals in (0, 1, 2, 3):
+        for decimals in (0, 1, 2, 3, 5):
             fast = dms_array(values, pos, neg, decimals)
             assert fast.dtype == object
             assert fast.tolist() == [to_dms(v, pos, neg, decimals) for v in values]
