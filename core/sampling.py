@@ -249,12 +249,30 @@ def _check_params(params: SamplingParams) -> None:
 # --------------------------------------------------------------------------- the grid
 
 
-def _cut_zone(geom, x0: float, y0: float, s: float):
-    """Cut one zone polygon on the global grid.
+@dataclass
+class _ZonePlan:
+    """One zone on the global grid: its window of cells and which of them are whole.
 
-    Returns arrays: row, col (global), geometry, area, is_box, and the local grid
-    (r0, c0, nrows, ncols).
+    ``band`` (local window, ``nr`` x ``nc``) marks the cells within one cell of the zone
+    boundary: they are cut exactly, merged and checked for slivers. Every other cell
+    whose centre lies inside the zone is a whole cell that none of that can touch (a
+    merge joins edge-adjacent units of the band only): its global ``inner_rows`` and
+    ``inner_cols`` are listed row by row.
     """
+
+    code: str
+    geom: Any
+    r0: int
+    c0: int
+    nr: int
+    nc: int
+    band: np.ndarray
+    inner_rows: np.ndarray
+    inner_cols: np.ndarray
+
+
+def _plan_zone(code: str, geom, x0: float, y0: float, s: float) -> _ZonePlan:
+    """Rasterise one zone on the global grid (origin ``x0, y0``, cell ``s`` m)."""
     from affine import Affine
     from rasterio import features
     from scipy import ndimage
@@ -269,7 +287,7 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
     centre = features.rasterize(
         [(geom, 1)], out_shape=(nr, nc), transform=transform, fill=0, dtype="uint8"
     ).astype(bool)
-    edge = features.rasterize(
+    band = features.rasterize(
         [(shapely.boundary(geom), 1)],
         out_shape=(nr, nc),
         transform=transform,
@@ -277,22 +295,56 @@ def _cut_zone(geom, x0: float, y0: float, s: float):
         dtype="uint8",
         all_touched=True,
     ).astype(bool)
-    edge = ndimage.binary_dilation(edge, structure=np.ones((3, 3), dtype=bool))
-    interior = centre & ~edge
-    ir, ic = np.nonzero(interior)
-    ixmin = x0 + (c0 + ic) * s
-    iymax = y0 - (r0 + ir) * s
-    # the interior boxes (most units) are made on a second thread while the edge is cut
-    (er, ec, parts, area, full), inner = run_together(
-        lambda: _cut_edge(geom, edge, x0, y0, s, r0, c0, nr),
-        lambda: shapely.box(ixmin, iymax - s, ixmin + s, iymax),
-    )
-    rows = np.concatenate([ir, er]) + r0
-    cols = np.concatenate([ic, ec]) + c0
-    geoms = np.concatenate([inner, parts])
-    areas = np.concatenate([np.full(ir.size, s * s), area])
-    is_box = np.concatenate([np.ones(ir.size, bool), full])
-    return rows, cols, geoms, areas, is_box, (r0, c0, nr, nc)
+    band = ndimage.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))
+    ir, ic = np.nonzero(centre & ~band)
+    return _ZonePlan(code, geom, r0, c0, nr, nc, band, ir + r0, ic + c0)
+
+
+def _plan_units(zone_geoms: dict, params: SamplingParams, origin=None):
+    """Plans of the non-empty zones in zone order, and the grid origin (x0, y0)."""
+    s = float(params.cell_size_m)
+    codes = [c for c in zone_geoms if not shapely.is_empty(zone_geoms[c])]
+    codes.sort(key=lambda c: ZONE_CODES.index(c) if c in ZONE_CODES else len(ZONE_CODES))
+    if not codes:
+        raise InputError("no zone has any area", layer="zones")
+    if origin is None:
+        bounds = np.array([shapely.bounds(zone_geoms[c]) for c in codes])
+        origin = (math.floor(bounds[:, 0].min() / s) * s, math.ceil(bounds[:, 3].max() / s) * s)
+    x0, y0 = float(origin[0]), float(origin[1])
+    plans = [_plan_zone(code, zone_geoms[code], x0, y0, s) for code in codes]
+    if not (s * s >= params.min_unit_area_m2 and params.min_unit_width_m < 0.49 * s):
+        # limits under which a whole cell could be a sliver: every cell takes the exact path
+        for plan in plans:
+            plan.band[plan.inner_rows - plan.r0, plan.inner_cols - plan.c0] = True
+            plan.inner_rows = plan.inner_rows[:0]
+            plan.inner_cols = plan.inner_cols[:0]
+    return plans, (x0, y0)
+
+
+def _interior_units(plans: list, origin: tuple, s: float) -> dict:
+    """The whole cells away from every zone boundary, as units (zone order, then row, col)."""
+    x0, y0 = origin
+    rows = np.concatenate([p.inner_rows for p in plans]).astype(np.int64)
+    cols = np.concatenate([p.inner_cols for p in plans]).astype(np.int64)
+    x = x0 + cols * s
+    y = y0 - rows * s
+    stops = np.cumsum([p.inner_rows.size for p in plans]).tolist()
+    runs = [(p.code, stop - p.inner_rows.size, stop) for p, stop in zip(plans, stops)]
+    zone = np.empty(rows.size, dtype=object)
+    for code, a, b in runs:
+        zone[a:b] = code
+    return {
+        "zone": zone,
+        "row": rows,
+        "col": cols,
+        "sub": np.zeros(rows.size, dtype=np.int64),
+        "geometry": shapely.box(x, y - s, x + s, y),
+        "area_m2": np.full(rows.size, s * s),
+        "is_box": np.ones(rows.size, dtype=bool),
+        "n_cells": np.ones(rows.size, dtype=np.int64),
+        "zone_runs": runs,
+        "origin": (x0, y0),
+    }
 
 
 def _cut_edge(geom, edge, x0: float, y0: float, s: float, r0: int, c0: int, nr: int):
@@ -486,23 +538,28 @@ def build_units(
     -------
     dict of numpy arrays
         ``zone, row, col, sub, geometry, area_m2, is_box, n_cells``, sorted by zone
-        order, row, col, sub; plus ``origin`` (x0, y0).
+        order, row, col, sub; plus ``origin`` (x0, y0) and ``zone_runs``.
+    """
+    plans, origin = _plan_units(zone_geoms, params, origin)
+    inner = _interior_units(plans, origin, float(params.cell_size_m))
+    edge = _edge_units(plans, origin, params, warnings, is_canceled)
+    units, _ = _combine_units(plans, inner, edge)
+    return _small_case(units, case_area_m2, warnings)
+
+
+def _edge_units(plans: list, origin: tuple, params: SamplingParams, warnings: list, is_canceled=None) -> dict:
+    """The units of the cells in the zones' boundary bands: cut, merged, slivers dropped.
+
+    Zone order, then row and column; ``warnings`` receives the sliver notes.
     """
     s = float(params.cell_size_m)
-    codes = [c for c in zone_geoms if not shapely.is_empty(zone_geoms[c])]
-    codes.sort(key=lambda c: ZONE_CODES.index(c) if c in ZONE_CODES else len(ZONE_CODES))
-    if not codes:
-        raise InputError("no zone has any area", layer="zones")
-    if origin is None:
-        bounds = np.array([shapely.bounds(zone_geoms[c]) for c in codes])
-        origin = (math.floor(bounds[:, 0].min() / s) * s, math.ceil(bounds[:, 3].max() / s) * s)
-    x0, y0 = float(origin[0]), float(origin[1])
+    x0, y0 = origin
     parts = []
     dropped = {}
-    for code in codes:
-        rows, cols, geoms, areas, is_box, grid = _cut_zone(zone_geoms[code], x0, y0, s)
+    for plan in plans:
+        er, ec, geoms, areas, is_box = _cut_edge(plan.geom, plan.band, x0, y0, s, plan.r0, plan.c0, plan.nr)
         rows, cols, geoms, areas, is_box, ncells = _merge_partials(
-            rows, cols, geoms, areas, is_box, grid, s, params, is_canceled
+            er + plan.r0, ec + plan.c0, geoms, areas, is_box, (plan.r0, plan.c0, plan.nr, plan.nc), s, params, is_canceled
         )
         sliver = areas < params.min_unit_area_m2
         # a whole cell is s/2 wide (2 x area / perimeter): only cut and merged units can
@@ -511,8 +568,10 @@ def build_units(
         if thin.any():
             width = 2.0 * areas[thin] / np.maximum(shapely.length(geoms[thin]), 1e-12)
             sliver[thin] |= width < params.min_unit_width_m
-        if sliver.any() and not sliver.all():
-            dropped[code] = (int(sliver.sum()), float(areas[sliver].sum()))
+        # the zone's whole interior cells are never slivers (_plan_units sees to that)
+        only_slivers = sliver.all() and plan.inner_rows.size == 0
+        if sliver.any() and not only_slivers:
+            dropped[plan.code] = (int(sliver.sum()), float(areas[sliver].sum()))
             keep = ~sliver
             rows, cols, geoms, areas, is_box, ncells = (
                 rows[keep],
@@ -522,46 +581,89 @@ def build_units(
                 is_box[keep],
                 ncells[keep],
             )
-        elif sliver.all():
+        elif only_slivers:
             warnings.append(
-                f"{code}: the zone ({areas.sum():.1f} m2) is made of slivers only; its units are kept"
+                f"{plan.code}: the zone ({areas.sum():.1f} m2) is made of slivers only; its units are kept"
             )
         order = np.lexsort((cols, rows))  # ids run by row from the north, then column from the west
-        rows, cols, geoms, areas, is_box, ncells = (
-            rows[order],
-            cols[order],
-            geoms[order],
-            areas[order],
-            is_box[order],
-            ncells[order],
-        )
         parts.append(
             {
-                "zone": _filled(rows.size, code),
-                "row": rows.astype(np.int64),
-                "col": cols.astype(np.int64),
+                "zone": _filled(rows.size, plan.code),
+                "row": rows[order].astype(np.int64),
+                "col": cols[order].astype(np.int64),
                 "sub": np.zeros(rows.size, dtype=np.int64),
-                "geometry": geoms,
-                "area_m2": areas,
-                "is_box": is_box,
-                "n_cells": ncells,
+                "geometry": geoms[order],
+                "area_m2": areas[order],
+                "is_box": is_box[order],
+                "n_cells": ncells[order],
             }
         )
         check_canceled(is_canceled)
-    units = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     for code, (count, area) in dropped.items():
         warnings.append(
             f"{code}: {count} edge sliver(s) under {params.min_unit_area_m2:g} m2 or thinner than "
             f"{params.min_unit_width_m:g} m ({area:.1f} m2 in all) dropped: "
             "no neighbour could take them within 1600 m2"
         )
-    if case_area_m2 < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
-        units = _split_to_minimum(units, warnings)
-        units["zone_runs"] = _runs_of(units["zone"])
-    else:
-        stops = np.cumsum([p["zone"].size for p in parts]).tolist()
-        units["zone_runs"] = [(code, stop - p["zone"].size, stop) for code, p, stop in zip(codes, parts, stops)]
+    units = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    stops = np.cumsum([p["zone"].size for p in parts]).tolist()
+    units["zone_runs"] = [(p.code, stop - q["zone"].size, stop) for p, q, stop in zip(plans, parts, stops)]
     units["origin"] = (x0, y0)
+    return units
+
+
+_UNIT_FIELDS = ("zone", "row", "col", "sub", "geometry", "area_m2", "is_box", "n_cells")
+
+
+def _combine_units(plans: list, inner: dict, edge: dict):
+    """All units in id order (zone order, row, column), and where each interior and each
+    edge unit went: ``(units, (pos_inner, pos_edge))``.
+
+    Both groups are in that order already, so they are merged, not sorted: each edge
+    unit's place among the interior units is a binary search on one integer key.
+    """
+    order_of = {p.code: i for i, p in enumerate(plans)}
+    rows = np.concatenate([inner["row"], edge["row"]])
+    cols = np.concatenate([inner["col"], edge["col"]])
+    n_in = inner["row"].size
+    rmin, cmin = (int(rows.min()), int(cols.min())) if rows.size else (0, 0)
+    nrows = int(rows.max()) - rmin + 1 if rows.size else 1
+    ncols = int(cols.max()) - cmin + 1 if rows.size else 1
+    zone_idx = np.empty(rows.size, dtype=np.int64)
+    for group, offset in ((inner, 0), (edge, n_in)):
+        for code, a, b in group["zone_runs"]:
+            zone_idx[offset + a : offset + b] = order_of[code]
+    # (zone, row, col) is unique per unit; as one integer it fits easily in 63 bits
+    key = (zone_idx * nrows + (rows - rmin)) * ncols + (cols - cmin)
+    pos_edge = np.searchsorted(key[:n_in], key[n_in:]) + np.arange(rows.size - n_in)
+    is_inner = np.ones(rows.size, dtype=bool)
+    is_inner[pos_edge] = False
+    placed = (np.flatnonzero(is_inner), pos_edge)
+    units = {k: _interleave(inner[k], edge[k], *placed) for k in _UNIT_FIELDS}
+    counts = np.bincount(zone_idx, minlength=len(plans)).tolist()
+    stops = np.cumsum(counts).tolist()
+    units["zone_runs"] = [(p.code, stop - n, stop) for p, n, stop in zip(plans, counts, stops)]
+    units["origin"] = inner["origin"]
+    return units, placed
+
+
+def _interleave(a, b, pos_a, pos_b) -> np.ndarray:
+    """``a`` and ``b`` scattered to positions ``pos_a`` and ``pos_b`` of one array (the
+    dtype a concatenation would have): one pass, one reference per object."""
+    dtype = np.concatenate([np.asarray(a)[:0], np.asarray(b)[:0]]).dtype
+    out = np.empty(pos_a.size + pos_b.size, dtype=dtype)
+    out[pos_a] = a
+    out[pos_b] = b
+    return out
+
+
+def _small_case(units: dict, case_area_m2: float, warnings: list) -> dict:
+    """A case under 5000 m2 with fewer than 3 units: the largest split until there are 3."""
+    if case_area_m2 < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
+        origin = units["origin"]
+        units = _split_to_minimum({k: units[k] for k in _UNIT_FIELDS}, warnings)
+        units["zone_runs"] = _runs_of(units["zone"])
+        units["origin"] = origin
     return units
 
 
@@ -628,8 +730,55 @@ def _split_to_minimum(units: dict, warnings: list) -> dict:
 # --------------------------------------------------------------------------- placement
 
 
-def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
-    """Place one point per unit; returns dict of arrays (x, y, source index, reason)."""
+@dataclass(frozen=True)
+class _SourceArrays:
+    """Per-source arrays of the sources frame (:func:`_sources_input`), derived once for
+    every placement and point field: geometry, ``type``, ``zone``, ``weight``,
+    ``type_id`` (shapely), ``is_point`` (point or multipoint), ``is_ring`` (pond, pool,
+    ditch) and ``x``, ``y`` (first vertex of point sources, else NaN)."""
+
+    geom: np.ndarray
+    type: np.ndarray
+    zone: np.ndarray
+    weight: np.ndarray
+    type_id: np.ndarray
+    is_point: np.ndarray
+    is_ring: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+
+def _sources_both(sources, zone, warnings):
+    """The checked sources frame (:func:`_sources_input`) and its :class:`_SourceArrays`."""
+    src = _sources_input(sources, zone, warnings)
+    return src, _source_arrays(src)
+
+
+def _source_arrays(sources) -> _SourceArrays:
+    geom = np.asarray(sources.geometry.array, dtype=object) if len(sources) else np.empty(0, dtype=object)
+    kind = sources["source_type"].to_numpy(dtype=object)
+    type_id = shapely.get_type_id(geom) if len(sources) else np.empty(0, dtype=np.int64)
+    is_point = np.isin(type_id, _POINT_TYPES)
+    x = np.full(geom.size, np.nan)
+    y = np.full(geom.size, np.nan)
+    if is_point.any():
+        first = _first_point(geom[is_point])
+        x[is_point], y[is_point] = shapely.get_x(first), shapely.get_y(first)
+    return _SourceArrays(
+        geom=geom,
+        type=kind,
+        zone=sources["zone"].to_numpy(dtype=object),
+        weight=sources["weight"].to_numpy(dtype=float),
+        type_id=type_id,
+        is_point=is_point,
+        is_ring=pd.Series(kind, dtype=object).isin(_RING_TYPES).to_numpy(dtype=bool),
+        x=x,
+        y=y,
+    )
+
+
+def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_canceled=None):
+    """Place one point per unit; returns arrays (x, y, source index, reason)."""
     n = units["zone"].size
     px = np.full(n, np.nan)
     py = np.full(n, np.nan)
@@ -639,7 +788,7 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
     is_box = units["is_box"].astype(bool)
     x0, y0 = units["origin"]
     s = float(params.cell_size_m)
-    # a whole cell is the box _cut_zone made from its row and column: the same arithmetic
+    # a whole cell is the box made from its row and column (_interior_units, _cut_edge): the same arithmetic
     # gives its bounds bit for bit, without asking GEOS for 10^5 envelopes
     bminx = x0 + units["col"] * s
     bmaxy = y0 - units["row"] * s
@@ -654,22 +803,8 @@ def _place(units: dict, sources, params: SamplingParams, is_canceled=None):
     if odd.size:
         c = shapely.centroid(geoms[odd])
         cx[odd], cy[odd] = shapely.get_x(c), shapely.get_y(c)
-    s_geom = np.asarray(sources.geometry.array, dtype=object) if len(sources) else np.empty(0, dtype=object)
-    s_type = sources["source_type"].to_numpy() if len(sources) else np.empty(0, dtype=object)
-    s_zone = sources["zone"].to_numpy() if len(sources) else np.empty(0, dtype=object)
-    s_weight = sources["weight"].to_numpy(dtype=float) if len(sources) else np.empty(0)
-    s_is_point = (
-        np.isin(shapely.get_type_id(s_geom), _POINT_TYPES) if len(sources) else np.empty(0, dtype=bool)
-    )
-    s_ring = (
-        pd.Series(s_type, dtype=object).isin(_RING_TYPES).to_numpy()
-    )  # ponds, pools (polygons or points), ditches
-    sx = np.full(len(sources), np.nan)
-    sy = np.full(len(sources), np.nan)
-    if s_is_point.any():
-        first = _first_point(s_geom[s_is_point])
-        sx[s_is_point] = shapely.get_x(first)
-        sy[s_is_point] = shapely.get_y(first)
+    s_geom, s_zone, s_weight = sources.geom, sources.zone, sources.weight
+    s_is_point, s_ring, sx, sy = sources.is_point, sources.is_ring, sources.x, sources.y
 
     runs = _zone_runs(units)
     for code in dict.fromkeys(code for code, _, _ in runs):  # zones in order of appearance
@@ -1014,7 +1149,7 @@ def _reason_texts(reason_idx, type_idx, type_names, params):
     combo = reason_idx.astype(np.int64) * nt + (type_idx.astype(np.int64) + 1)
     table_zh = np.empty(len(REASON_CODES) * nt, dtype=object)
     table_en = np.empty(len(REASON_CODES) * nt, dtype=object)
-    for key in np.unique(combo).tolist():  # a handful of combinations
+    for key in np.flatnonzero(np.bincount(combo)).tolist():  # a handful of combinations (no sort)
         r, t = divmod(key, nt)
         tz, te = _REASONS[REASON_CODES[r]]
         tz, te = tz.format(**fill), te.format(**fill)
@@ -1089,23 +1224,24 @@ def _ids(zones, runs=None):
 def _geoframe(columns: dict, geoms, crs):
     """A GeoDataFrame from plain arrays without the copies pandas makes by default.
 
-    Every array here is freshly made and owned by the frame, so ``copy=False`` is safe;
+    The arrays are made for the frame (or belong to a dict dropped after), so ``copy=False`` is safe;
     it saves consolidating 10^5-row object columns twice (tens of ms on a big grid).
     """
     from geopandas.array import GeometryArray
 
-    frame = pd.DataFrame(
-        {**columns, "geometry": GeometryArray(np.asarray(geoms, dtype=object), crs=crs)}, copy=False
+    # straight from the columns, the geometry named: a DataFrame first costs a copy more
+    return gpd.GeoDataFrame(
+        {**columns, "geometry": GeometryArray(np.asarray(geoms, dtype=object), crs=crs)},
+        geometry="geometry",
+        copy=False,
     )
-    return gpd.GeoDataFrame(frame, copy=False)
 
 
 def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
     """Units and points GeoDataFrames (what :func:`sampling_grid` returns)."""
     ids = _ids(units["zone"], _zone_runs(units))
-    return _units_frame(units, ids, zone, params), _points_frame(
-        units, ids, px, py, src, reason, sources, zone, params
-    )
+    values = {"x": px, "y": py, "source": src, "reason": reason, **_located(px, py, zone)}
+    return _units_frame(units, ids, zone, params), _points_frame(units, ids, values, sources, zone, params)
 
 
 def _ids_and_units_frame(units, zone: GaussKrugerZone, params):
@@ -1119,12 +1255,12 @@ def _units_frame(units, ids, zone: GaussKrugerZone, params):
         {
             "unit_id": ids,
             "zone": units["zone"],
-            "row": units["row"].astype(np.int64),
-            "col": units["col"].astype(np.int64),
-            "sub": units["sub"].astype(np.int64),
-            "n_cells": units["n_cells"].astype(np.int64),
-            "area_m2": np.round(units["area_m2"].astype(float), 2),
-            "partial": units["area_m2"].astype(float) < params.cell_size_m**2 * (1 - 1e-9),
+            "row": np.asarray(units["row"], dtype=np.int64),
+            "col": np.asarray(units["col"], dtype=np.int64),
+            "sub": np.asarray(units["sub"], dtype=np.int64),
+            "n_cells": np.asarray(units["n_cells"], dtype=np.int64),
+            "area_m2": np.round(np.asarray(units["area_m2"], dtype=float), 2),
+            "partial": np.asarray(units["area_m2"], dtype=float) < params.cell_size_m**2 * (1 - 1e-9),
         },
         np.asarray(units["geometry"], dtype=object),
         epsg_crs(zone.epsg),
@@ -1137,24 +1273,41 @@ def _lonlat(px, py, zone: GaussKrugerZone):
     return np.column_stack([np.round(lon, 8), np.round(lat, 8)])
 
 
-def _points_frame(units, ids, px, py, src, reason, sources, zone: GaussKrugerZone, params):
-    """The points GeoDataFrame. The DMS text is made (from the values written) on a
-    second thread while the other fields are assembled."""
+def _located(px, py, zone: GaussKrugerZone) -> dict:
+    """Where the points are: CGCS2000 ``lon``, ``lat`` (degrees, 8 places), their DMS
+    texts ``lon_dms``, ``lat_dms`` (from the values written) and ``geometry``."""
     lonlat = split_map(lambda x, y: _lonlat(x, y, zone), px, py)
     lon, lat = lonlat[:, 0].copy(), lonlat[:, 1].copy()
-    (lon_dms, lat_dms), (columns, pts) = run_together(
-        lambda: (dms_array(lon, "E", "W"), dms_array(lat, "N", "S")),
-        lambda: _point_columns(units, ids, px, py, src, reason, sources, params),
-    )
-    return _geoframe(
-        {**columns, "lon": lon, "lat": lat, "lon_dms": lon_dms, "lat_dms": lat_dms},
-        pts,
-        epsg_crs(zone.epsg),
-    )
+    return {
+        "lon": lon,
+        "lat": lat,
+        "lon_dms": dms_array(lon, "E", "W"),
+        "lat_dms": dms_array(lat, "N", "S"),
+        "geometry": shapely.points(px, py),
+    }
 
 
-def _point_columns(units, ids, px, py, src, reason, sources, params):
-    """Every point field except lon/lat, and the point geometries.
+def _point_values(
+    units: dict, sources: _SourceArrays, params: SamplingParams, zone: GaussKrugerZone, is_canceled=None
+) -> dict:
+    """Placement (:func:`_place`) and :func:`_located` of the points of ``units``: arrays
+    per unit, keys ``x``, ``y``, ``source``, ``reason``, ``lon``, ``lat``, ``lon_dms``,
+    ``lat_dms``, ``geometry``."""
+    px, py, src, reason = _place(units, sources, params, is_canceled)
+    return {"x": px, "y": py, "source": src, "reason": reason, **_located(px, py, zone)}
+
+
+def _points_frame(units, ids, values: dict, sources, zone: GaussKrugerZone, params):
+    """The points GeoDataFrame from :func:`_point_values`."""
+    columns = _point_columns(
+        units, ids, values["x"], values["y"], values["source"], values["reason"], sources, params, values["geometry"]
+    )
+    located = {k: values[k] for k in ("lon", "lat", "lon_dms", "lat_dms")}
+    return _geoframe({**columns, **located}, values["geometry"], epsg_crs(zone.epsg))
+
+
+def _point_columns(units, ids, px, py, src, reason, sources, params, pts):
+    """Every point field but lon/lat and the geometry (``pts``, the points of px, py).
 
     Per-source values are looked up with one ``take`` each: every source array gets one
     extra element (empty text, NaN, -1) at the end, which the index -1 (no source) picks.
@@ -1173,7 +1326,6 @@ def _point_columns(units, ids, px, py, src, reason, sources, params):
     slayer = per_point(sources["source_layer"].to_numpy(dtype=object), "") if len(sources) else _filled(n, "")
     sid = per_point(sources["source_id"].to_numpy(dtype=object), "") if len(sources) else _filled(n, "")
     bottom = per_point(sources["bottom_m"].to_numpy(dtype=float), np.nan) if len(sources) else np.full(n, np.nan)
-    pts = shapely.points(px, py)
     # distance to the source: plain arithmetic to a point source (per source, 10^4
     # calls to GEOS, not per point), GEOS for lines and polygons
     src_pt = shapely.get_type_id(all_geom) == 0
@@ -1202,28 +1354,20 @@ def _point_columns(units, ids, px, py, src, reason, sources, params):
         "x": np.round(px, 3),
         "y": np.round(py, 3),
     }
-    return columns, pts
+    return columns
 
 
 def _empty_outputs(zone):
-    units = gpd.GeoDataFrame(
-        {
-            "unit_id": pd.Series(dtype=object),
-            "zone": pd.Series(dtype=object),
-            "area_m2": pd.Series(dtype=float),
-        },
-        geometry=gpd.GeoSeries([], crs=epsg_crs(zone.epsg)),
-        crs=epsg_crs(zone.epsg),
+    crs = epsg_crs(zone.epsg)
+    units = _geoframe(
+        {"unit_id": np.empty(0, dtype=object), "zone": np.empty(0, dtype=object), "area_m2": np.empty(0)},
+        np.empty(0, dtype=object),
+        crs,
     )
-    points = gpd.GeoDataFrame(
-        {
-            "point_id": pd.Series(dtype=object),
-            "zone": pd.Series(dtype=object),
-            "x": pd.Series(dtype=float),
-            "y": pd.Series(dtype=float),
-        },
-        geometry=gpd.GeoSeries([], crs=epsg_crs(zone.epsg)),
-        crs=epsg_crs(zone.epsg),
+    points = _geoframe(
+        {"point_id": np.empty(0, dtype=object), "zone": np.empty(0, dtype=object), "x": np.empty(0), "y": np.empty(0)},
+        np.empty(0, dtype=object),
+        crs,
     )
     return units, points
 
@@ -1352,37 +1496,48 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     zone_geoms, zone = _zones_input(zones, warnings)
     source_warnings: list = []
     unit_warnings: list = []
+    # the sources are checked (on the pool) while the zones are rasterised here; a
+    # sources error is raised first (argument order), whatever finished first
+    (src, arrays), (plans, origin) = run_together(
+        lambda: _sources_both(sources, zone, source_warnings),
+        lambda: _plan_units(zone_geoms, params, params.origin),
+        here=1,
+    )
+    warnings += source_warnings
+    check_canceled(is_canceled)
 
-    def units_of_zones():
+    def interior_points():
+        # the whole cells away from the zone boundaries are final as soon as the zones
+        # are rasterised: their boxes, points, lon/lat and DMS text are made (on the
+        # pool) while the boundary cells are cut, merged and placed (here)
+        inner = _interior_units(plans, origin, float(params.cell_size_m))
+        return inner, _point_values(inner, arrays, params, zone, is_canceled)
+
+    def edge_points():
         if boundary is not None:
             bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, unit_warnings)
             case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
         else:
             case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))
         check_canceled(is_canceled)
-        return case_area, build_units(
-            zone_geoms, params, case_area, unit_warnings, params.origin, is_canceled
-        )
+        edge = _edge_units(plans, origin, params, unit_warnings, is_canceled)
+        return case_area, edge, _point_values(edge, arrays, params, zone, is_canceled)
 
-    # the sources are checked (on the pool) while the zones are cut here (the cut does
-    # not need them); warnings keep the serial order, and a sources error comes first
-    src, (case_area, units) = run_together(
-        lambda: _sources_input(sources, zone, source_warnings),
-        units_of_zones,
-        here=1,
-    )
-    warnings += source_warnings + unit_warnings
+    (inner, inner_values), (case_area, edge, edge_values) = run_together(interior_points, edge_points, here=1)
+    warnings += unit_warnings
     steps.stage(0)(1.0)
+    units, (pos_inner, pos_edge) = _combine_units(plans, inner, edge)
     steps.stage(1)(1.0)
-    # the units frame does not depend on the points: made on a second thread meanwhile
-    (px, py, sidx, reason), (ids, units_gdf) = run_together(
-        lambda: _place(units, src, params, is_canceled),
-        lambda: _ids_and_units_frame(units, zone, params),
-    )
+    if case_area < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
+        units = _small_case(units, case_area, warnings)  # a few units: placed again, whole
+        values = _point_values(units, arrays, params, zone, is_canceled)
+    else:
+        values = {k: _interleave(inner_values[k], edge_values[k], pos_inner, pos_edge) for k in edge_values}
+    ids, units_gdf = _ids_and_units_frame(units, zone, params)
     steps.stage(2)(1.0)
-    points_gdf = _points_frame(units, ids, px, py, sidx, reason, src, zone, params)
-    ring_source = np.append(src["source_type"].isin(_RING_TYPES).to_numpy(dtype=bool), False)
-    far = ring_source[sidx] & (points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6)
+    sidx = values["source"]
+    points_gdf = _points_frame(units, ids, values, src, zone, params)
+    far = np.append(arrays.is_ring, False)[sidx] & (points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6)
     if far.any():
         warnings.append(
             f"{far.sum()} pond/pool/ditch point(s) stand more than {NEAR_SOURCE_MAX_M:g} m from their source "

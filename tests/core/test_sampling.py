@@ -252,6 +252,68 @@ def test_edge_cells_merge_only_within_1600m2():
     assert len(res2.units) == 3 and any("sliver" in w for w in res2.warnings)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.sets(st.tuples(st.integers(0, 3), st.integers(-5, 30), st.integers(-5, 30)), min_size=1, max_size=120),
+    data=st.data(),
+)
+def test_interior_and_edge_units_merge_into_id_order(cells, data):
+    """The whole interior cells and the edge units are made apart (on two threads) and
+    merged by binary search: the result is the (zone, row, col) order a full sort gives."""
+    from ree_damage.core.sampling import _combine_units, _ZonePlan
+
+    codes = ["PREP", "INJ", "COLL", "SETL"]
+    plans = [_ZonePlan(c, None, 0, 0, 1, 1, np.zeros((1, 1), bool), np.empty(0), np.empty(0)) for c in codes]
+    cells = sorted(cells)
+    inner_mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))))
+
+    def group(mask):
+        picked = [c for c, m in zip(cells, mask) if m]
+        z = np.array([c[0] for c in picked], dtype=np.int64)
+        runs, start = [], 0
+        for i, code in enumerate(codes):  # every zone gets a run, empty or not
+            stop = start + int((z == i).sum())
+            runs.append((code, start, stop))
+            start = stop
+        n = len(picked)
+        return {
+            "zone": np.array([codes[c[0]] for c in picked], dtype=object),
+            "row": np.array([c[1] for c in picked], dtype=np.int64),
+            "col": np.array([c[2] for c in picked], dtype=np.int64),
+            "sub": np.zeros(n, dtype=np.int64),
+            "geometry": np.array([f"g{c}" for c in picked], dtype=object),
+            "area_m2": np.arange(n, dtype=float),
+            "is_box": np.ones(n, dtype=bool),
+            "n_cells": np.ones(n, dtype=np.int64),
+            "zone_runs": runs,
+            "origin": (0.0, 0.0),
+        }
+
+    inner, edge = group(inner_mask), group(~inner_mask)
+    units, (pos_inner, pos_edge) = _combine_units(plans, inner, edge)
+    assert units["geometry"].tolist() == [f"g{c}" for c in cells]  # the oracle: a full sort
+    assert sorted(np.r_[pos_inner, pos_edge].tolist()) == list(range(len(cells)))
+    assert [(c, b - a) for c, a, b in units["zone_runs"]] == [
+        (code, sum(1 for c in cells if c[0] == i)) for i, code in enumerate(codes)
+    ]
+
+
+def test_limits_that_make_whole_cells_slivers_keep_the_zone_whole():
+    """With a minimum width over half a cell (or a minimum area over a cell), whole cells
+    are slivers too: every cell then takes the exact path, and the zone, made of slivers
+    only, is kept whole and reported, exactly as with the default limits."""
+    zone = shapely.Polygon(np.c_[X0 + 300 * np.cos(np.linspace(0, 6.28, 50)), Y0 + 300 * np.sin(np.linspace(0, 6.28, 50))])
+    zones = gdf([zone], zone=["INJ"])
+    base = sampling_grid(zones, params=SamplingParams(min_unit_area_m2=0.0, min_unit_width_m=0.0))
+    for params in (SamplingParams(min_unit_width_m=25.0), SamplingParams(min_unit_area_m2=2000.0)):
+        res = sampling_grid(zones, params=params)
+        assert any("made of slivers only" in w for w in res.warnings)
+        assert res.units["unit_id"].tolist() == base.units["unit_id"].tolist()
+        assert shapely.equals_exact(
+            np.asarray(res.units.geometry.array), np.asarray(base.units.geometry.array), 0.0
+        ).all()
+
+
 def test_small_case_gets_three_points():
     zones = gdf([shapely.box(X0, Y0, X0 + 30, Y0 + 30)], zone=["SETL"])
     res = sampling_grid(zones, params=SamplingParams(origin=(X0 - 5, Y0 + 35)))
