@@ -110,6 +110,73 @@ def split_map(
     return np.concatenate(run_together(*calls, workers=workers))
 
 
+class SharedWork:
+    """Tasks that whichever thread is free runs: one thread adds them, any number work.
+
+    A thread that has finished its own part calls :meth:`work` and takes tasks until the
+    adder has called :meth:`close` and every task has finished, waiting for the ones in
+    progress on other threads. Results come back in the order the tasks were added
+    (:meth:`results`), whoever ran them, so they do not depend on timing. Tasks must not
+    wait for other tasks (they never do here: each is a plain computation), so threads
+    waiting in :meth:`work` cannot deadlock. The adder must call :meth:`close` even when
+    it fails (``try``/``finally``), or the workers wait for ever.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._tasks: list = []
+        self._results: list = []
+        self._errors: list = []
+        self._taken = 0
+        self._running = 0
+        self._closed = False
+
+    def add(self, task: Callable[[], object]) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("SharedWork is closed")
+            self._tasks.append(task)
+            self._results.append(None)
+            self._errors.append(None)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more tasks will be added."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def work(self) -> None:
+        """Run tasks until the work is closed and done (see the class doc)."""
+        while True:
+            with self._cond:
+                while self._taken >= len(self._tasks) and not self._closed:
+                    self._cond.wait()
+                if self._taken >= len(self._tasks):
+                    while self._running:
+                        self._cond.wait()
+                    return
+                i = self._taken
+                self._taken += 1
+                self._running += 1
+            try:
+                result, error = self._tasks[i](), None
+            except BaseException as exc:  # noqa: BLE001 - raised by results(), in task order
+                result, error = None, exc
+            with self._cond:
+                self._results[i], self._errors[i] = result, error
+                self._running -= 1
+                self._cond.notify_all()
+
+    def results(self) -> list:
+        """Results in the order added; the first error (in that order) is raised."""
+        self.work()
+        for exc in self._errors:
+            if exc is not None:
+                raise exc
+        return list(self._results)
+
+
 @contextlib.contextmanager
 def gc_paused():
     """Pause the cyclic garbage collector for the block (restored afterwards)."""

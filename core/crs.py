@@ -195,11 +195,26 @@ def to_zone(gdf, zone: GaussKrugerZone | None = None, layer: str = "layer"):
     return gdf.to_crs(zone.epsg), zone
 
 
+@functools.lru_cache(maxsize=32)
+def _to_lonlat_of_epsg(epsg: int):
+    """The transformer from an EPSG code to CGCS2000 lon/lat, made once (1-2 ms a time).
+
+    pyproj >= 3.1 transformers may be shared by threads: each thread gets its own PROJ
+    object on first use.
+    """
+    from pyproj import Transformer
+
+    return Transformer.from_crs(epsg_crs(epsg), CGCS2000_GEOGRAPHIC, always_xy=True)
+
+
 def lonlat_arrays(x, y, crs_like) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinate arrays to CGCS2000 longitude and latitude (decimal degrees)."""
     from pyproj import Transformer
 
-    transformer = Transformer.from_crs(_crs(crs_like), CGCS2000_GEOGRAPHIC, always_xy=True)
+    if isinstance(crs_like, (int, np.integer)) and not isinstance(crs_like, bool):
+        transformer = _to_lonlat_of_epsg(int(crs_like))
+    else:
+        transformer = Transformer.from_crs(_crs(crs_like), CGCS2000_GEOGRAPHIC, always_xy=True)
     lon, lat = transformer.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 

@@ -63,7 +63,7 @@ import pandas as pd
 import shapely
 
 from . import kernels
-from .concurrency import default_workers, gc_paused, run_together, split_map
+from .concurrency import SharedWork, default_workers, gc_paused, run_together, split_map
 from .crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
 from .errors import InputError
 from .progress import Steps, check_canceled
@@ -615,6 +615,20 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, warnings: li
 _UNIT_FIELDS = ("zone", "row", "col", "sub", "geometry", "area_m2", "is_box", "n_cells")
 
 
+_LOCATE_CHUNK = 16384
+"""Points per shared task of lon/lat, DMS and geometry (8 tasks for 10^5 points)."""
+
+
+def _final_runs(codes: list, *groups: list) -> list:
+    """The zone runs of all units in id order, from the zone runs of each group."""
+    counts = dict.fromkeys(codes, 0)
+    for runs in groups:
+        for code, a, b in runs:
+            counts[code] += b - a
+    stops = np.cumsum(list(counts.values())).tolist()
+    return [(code, stop - n, stop) for (code, n), stop in zip(counts.items(), stops)]
+
+
 def _combine_units(plans: list, inner: dict, edge: dict):
     """All units in id order (zone order, row, column), and where each interior and each
     edge unit went: ``(units, (pos_inner, pos_edge))``.
@@ -640,9 +654,7 @@ def _combine_units(plans: list, inner: dict, edge: dict):
     is_inner[pos_edge] = False
     placed = (np.flatnonzero(is_inner), pos_edge)
     units = {k: _interleave(inner[k], edge[k], *placed) for k in _UNIT_FIELDS}
-    counts = np.bincount(zone_idx, minlength=len(plans)).tolist()
-    stops = np.cumsum(counts).tolist()
-    units["zone_runs"] = [(p.code, stop - n, stop) for p, n, stop in zip(plans, counts, stops)]
+    units["zone_runs"] = _final_runs([p.code for p in plans], inner["zone_runs"], edge["zone_runs"])
     units["origin"] = inner["origin"]
     return units, placed
 
@@ -650,10 +662,15 @@ def _combine_units(plans: list, inner: dict, edge: dict):
 def _interleave(a, b, pos_a, pos_b) -> np.ndarray:
     """``a`` and ``b`` scattered to positions ``pos_a`` and ``pos_b`` of one array (the
     dtype a concatenation would have): one pass, one reference per object."""
-    dtype = np.concatenate([np.asarray(a)[:0], np.asarray(b)[:0]]).dtype
-    out = np.empty(pos_a.size + pos_b.size, dtype=dtype)
-    out[pos_a] = a
-    out[pos_b] = b
+    return _scatter([(a, pos_a), (b, pos_b)])
+
+
+def _scatter(parts) -> np.ndarray:
+    """One array from ``(values, positions)`` pairs covering every position once."""
+    dtype = np.concatenate([np.asarray(v)[:0] for v, _ in parts]).dtype
+    out = np.empty(sum(len(p) for _, p in parts), dtype=dtype)
+    for values, positions in parts:
+        out[positions] = values
     return out
 
 
@@ -1205,11 +1222,15 @@ def _ids(zones, runs=None):
     ``runs``: the ``(zone, start, stop)`` runs of ``zones`` if known (:func:`_zone_runs`).
     """
     zones = np.asarray(zones, dtype=object)
-    runs = _runs_of(zones) if runs is None else runs
+    return _ids_of_runs(_runs_of(zones) if runs is None else runs, zones.size)
+
+
+def _ids_of_runs(runs: list, n: int) -> np.ndarray:
+    """The ids of :func:`_ids` for ``n`` units whose zones run as ``runs``."""
     totals: dict = {}
     for code, a, b in runs:
         totals[code] = totals.get(code, 0) + (b - a)
-    out = np.empty(zones.size, dtype=object)
+    out = np.empty(n, dtype=object)
     done: dict = {}
     for code, a, b in runs:
         if b <= a:
@@ -1506,12 +1527,21 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     warnings += source_warnings
     check_canceled(is_canceled)
 
+    shared = SharedWork()  # the interior points' lon/lat, DMS and geometries, in chunks
+
     def interior_points():
         # the whole cells away from the zone boundaries are final as soon as the zones
-        # are rasterised: their boxes, points, lon/lat and DMS text are made (on the
-        # pool) while the boundary cells are cut, merged and placed (here)
-        inner = _interior_units(plans, origin, float(params.cell_size_m))
-        return inner, _point_values(inner, arrays, params, zone, is_canceled)
+        # are rasterised: their boxes and points are made on the pool while the boundary
+        # cells are cut, merged and placed here; both threads then share the rest
+        try:
+            inner = _interior_units(plans, origin, float(params.cell_size_m))
+            px, py, sidx, reason = _place(inner, arrays, params, is_canceled)
+            for a in range(0, px.size, _LOCATE_CHUNK):
+                shared.add(lambda a=a: _located(px[a : a + _LOCATE_CHUNK], py[a : a + _LOCATE_CHUNK], zone))
+        finally:
+            shared.close()
+        shared.work()
+        return inner, {"x": px, "y": py, "source": sidx, "reason": reason}
 
     def edge_points():
         if boundary is not None:
@@ -1521,9 +1551,16 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
             case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))
         check_canceled(is_canceled)
         edge = _edge_units(plans, origin, params, unit_warnings, is_canceled)
-        return case_area, edge, _point_values(edge, arrays, params, zone, is_canceled)
+        edge_values = _point_values(edge, arrays, params, zone, is_canceled)
+        # the ids need only the count per zone: made here while the pool is still busy
+        inner_runs = [(p.code, 0, p.inner_rows.size) for p in plans]
+        runs = _final_runs([p.code for p in plans], inner_runs, edge["zone_runs"])
+        ids = _ids_of_runs(runs, runs[-1][2])
+        shared.work()
+        return case_area, edge, edge_values, ids
 
-    (inner, inner_values), (case_area, edge, edge_values) = run_together(interior_points, edge_points, here=1)
+    (inner, inner_placed), (case_area, edge, edge_values, ids) = run_together(interior_points, edge_points, here=1)
+    located = shared.results()
     warnings += unit_warnings
     steps.stage(0)(1.0)
     units, (pos_inner, pos_edge) = _combine_units(plans, inner, edge)
@@ -1531,9 +1568,15 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     if case_area < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
         units = _small_case(units, case_area, warnings)  # a few units: placed again, whole
         values = _point_values(units, arrays, params, zone, is_canceled)
+        ids = _ids(units["zone"], _zone_runs(units))
     else:
-        values = {k: _interleave(inner_values[k], edge_values[k], pos_inner, pos_edge) for k in edge_values}
-    ids, units_gdf = _ids_and_units_frame(units, zone, params)
+        values = {k: _interleave(inner_placed[k], edge_values[k], pos_inner, pos_edge) for k in inner_placed}
+        chunks = [pos_inner[a : a + _LOCATE_CHUNK] for a in range(0, pos_inner.size, _LOCATE_CHUNK)]
+        for k in located[0] if located else ():
+            values[k] = _scatter([*((c[k], p) for c, p in zip(located, chunks)), (edge_values[k], pos_edge)])
+        for k in edge_values.keys() - values.keys():  # no interior units at all
+            values[k] = edge_values[k]
+    units_gdf = _units_frame(units, ids, zone, params)
     steps.stage(2)(1.0)
     sidx = values["source"]
     points_gdf = _points_frame(units, ids, values, src, zone, params)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from ree_damage.core.concurrency import default_workers, gc_paused, run_together, split_map
+from ree_damage.core.concurrency import SharedWork, default_workers, gc_paused, run_together, split_map
 
 
 def test_run_together_keeps_order_and_uses_another_thread():
@@ -122,3 +122,70 @@ def test_gc_paused_restores_the_collector():
         assert not gc.isenabled()  # it was off before: left off
     finally:
         gc.enable()
+
+
+def test_shared_work_runs_each_task_once_on_both_threads_with_results_in_order():
+    shared = SharedWork()
+    ran = []  # (task, thread) pairs
+    lock = threading.Lock()
+
+    def task(i):
+        def run():
+            time.sleep(0.002)  # long enough for the other thread to take tasks too
+            with lock:
+                ran.append((i, threading.current_thread().name))
+            return i * i
+
+        return run
+
+    def adder():
+        try:
+            for i in range(40):
+                shared.add(task(i))
+        finally:
+            shared.close()
+        shared.work()
+        return "adder"
+
+    def helper():
+        shared.work()  # may start before any task is added: it waits for them
+        return "helper"
+
+    assert run_together(adder, helper, workers=2) == ["adder", "helper"]
+    assert shared.results() == [i * i for i in range(40)]
+    assert sorted(i for i, _ in ran) == list(range(40))  # every task once
+    assert len({name for _, name in ran}) == 2  # both threads worked
+    with pytest.raises(RuntimeError):
+        shared.add(lambda: 0)
+
+
+def test_shared_work_raises_the_first_error_in_task_order_and_never_hangs():
+    shared = SharedWork()
+
+    def boom(msg):
+        def run():
+            raise ValueError(msg)
+
+        return run
+
+    def adder():
+        try:
+            shared.add(lambda: 1)
+            shared.add(boom("second"))
+            shared.add(boom("third"))
+            raise KeyError("the adder fails after adding")
+        finally:
+            shared.close()
+
+    def helper():
+        shared.work()
+        return "helper"
+
+    with pytest.raises(KeyError):
+        run_together(adder, helper, workers=2)
+    with pytest.raises(ValueError, match="second"):
+        shared.results()
+    # serial: the same, one thread does everything in argument order
+    serial = SharedWork()
+    out = run_together(lambda: [serial.add(lambda: 7), serial.close(), serial.work()], serial.work, workers=1)
+    assert out[1] is None and serial.results() == [7]
