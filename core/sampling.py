@@ -1265,11 +1265,6 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
     return _units_frame(units, ids, zone, params), _points_frame(units, ids, values, sources, zone, params)
 
 
-def _ids_and_units_frame(units, zone: GaussKrugerZone, params):
-    ids = _ids(units["zone"], _zone_runs(units))
-    return ids, _units_frame(units, ids, zone, params)
-
-
 def _units_frame(units, ids, zone: GaussKrugerZone, params):
     """The units GeoDataFrame; ``ids`` from :func:`_ids` of the units' zones."""
     return _geoframe(
@@ -1570,12 +1565,14 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
         values = _point_values(units, arrays, params, zone, is_canceled)
         ids = _ids(units["zone"], _zone_runs(units))
     else:
-        values = {k: _interleave(inner_placed[k], edge_values[k], pos_inner, pos_edge) for k in inner_placed}
+        # each array straight to its place in id order: the interior in chunks, then the edge
         chunks = [pos_inner[a : a + _LOCATE_CHUNK] for a in range(0, pos_inner.size, _LOCATE_CHUNK)]
-        for k in located[0] if located else ():
-            values[k] = _scatter([*((c[k], p) for c, p in zip(located, chunks)), (edge_values[k], pos_edge)])
-        for k in edge_values.keys() - values.keys():  # no interior units at all
-            values[k] = edge_values[k]
+        values = {
+            k: _interleave(inner_placed[k], edge_values[k], pos_inner, pos_edge)
+            if k in inner_placed
+            else _scatter([*((part[k], at) for part, at in zip(located, chunks)), (edge_values[k], pos_edge)])
+            for k in edge_values
+        }
     units_gdf = _units_frame(units, ids, zone, params)
     steps.stage(2)(1.0)
     sidx = values["source"]
