@@ -113,31 +113,6 @@ def _brute_idw(xy, z, targets, power, k=None):
     return (w * zz).sum(1) / w.sum(1)
 
 
-def _both_paths(request, monkeypatch, kernel: str):
-    """Run a test on the numpy path, then on the compiled (numba) one, checking that the
-    compiled ``kernel`` really ran."""
-    from ree_damage.core import kernels
-
-    if request.param == "numpy":
-        monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
-        yield request.param
-        return
-    if not kernels.AVAILABLE:
-        pytest.skip("numba is not installed: only the numpy path exists here")
-    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
-    calls = []
-    real = getattr(kernels, kernel)
-    monkeypatch.setattr(kernels, kernel, lambda *a: calls.append(1) or real(*a))
-    yield request.param
-    assert calls, f"the compiled kernel {kernel} did not run"
-
-
-@pytest.fixture(params=["numpy", "compiled"])
-def idw_path(request, monkeypatch):
-    """k-nearest IDW on the numpy path and on the compiled one."""
-    yield from _both_paths(request, monkeypatch, "idw_lattice")
-
-
 @pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
 def test_global_idw_matches_brute_force(power):
     xy, z = _points(60, seed=1)
@@ -254,12 +229,6 @@ def test_ordinary_kriging_grid_matches_pykrige():
     # float32 rasters: compare to float32 precision
     assert_allclose(pred, rp, rtol=1e-6, atol=1e-6)
     assert_allclose(var, rv, rtol=1e-5, atol=1e-7)
-
-
-@pytest.fixture(params=["numpy", "compiled"])
-def ok_path(request, monkeypatch):
-    """Gridded kriging on the numpy path and on the compiled one."""
-    yield from _both_paths(request, monkeypatch, "ok_lattice")
 
 
 @pytest.mark.parametrize(

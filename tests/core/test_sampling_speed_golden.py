@@ -13,7 +13,6 @@ import hashlib
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pytest
 import shapely
 
 from ree_damage.core.sampling import SamplingParams, sampling_grid
@@ -140,25 +139,6 @@ def test_golden_control_count_and_small_cell():
 def test_golden_no_sources():
     res = _run(with_sources=False)
     assert _digest(res) == GOLDEN_NO_SOURCES
-
-
-@pytest.fixture(params=["numpy", "compiled"])
-def text_path(request, monkeypatch):
-    """dms_array on the numpy path, then on the compiled one (checked to have run)."""
-    from ree_damage.core import kernels
-
-    if request.param == "numpy":
-        monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
-        yield request.param
-        return
-    if not kernels.AVAILABLE:
-        pytest.skip("numba is not installed: only the numpy path exists here")
-    monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
-    calls = []
-    real = kernels.dms_lines
-    monkeypatch.setattr(kernels, "dms_lines", lambda *a: calls.append(1) or real(*a))
-    yield request.param
-    assert calls, "the compiled dms_lines did not run"
 
 
 def test_fast_text_builders_match_the_reference(text_path):
