@@ -276,8 +276,9 @@ def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 
     scale = 10**decimals
     from . import kernels
 
-    if kernels.enabled() and np.isfinite(v).all():
-        # the compiled loop writes the same lines (a tenth of the numpy passes' time)
+    if (kernels.forced() or (kernels.enabled() and v.size >= 10_000)) and np.isfinite(v).all():
+        # the compiled loop writes the same lines (a tenth of the numpy passes' time); for
+        # a few values numpy is as quick, and spares a first compilation of the loop
         total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)
         hemi = np.where(v >= 0, ord(positive), ord(negative)).astype(np.uint8)
         out[:] = kernels.dms_lines(total, hemi, scale, decimals).tobytes().decode("latin-1").split("\n")[:-1]

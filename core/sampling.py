@@ -750,12 +750,11 @@ def _split_to_minimum(units: dict, warnings: list) -> dict:
 @dataclass(frozen=True)
 class _SourceArrays:
     """Per-source arrays of the sources frame (:func:`_sources_input`), derived once for
-    every placement and point field: geometry, ``type``, ``zone``, ``weight``,
-    ``type_id`` (shapely), ``is_point`` (point or multipoint), ``is_ring`` (pond, pool,
-    ditch) and ``x``, ``y`` (first vertex of point sources, else NaN)."""
+    every placement and point field: geometry, ``zone``, ``weight``, ``type_id``
+    (shapely), ``is_point`` (point or multipoint), ``is_ring`` (pond, pool, ditch) and
+    ``x``, ``y`` (first vertex of point sources, else NaN)."""
 
     geom: np.ndarray
-    type: np.ndarray
     zone: np.ndarray
     weight: np.ndarray
     type_id: np.ndarray
@@ -765,7 +764,7 @@ class _SourceArrays:
     y: np.ndarray
 
 
-def _sources_both(sources, zone, warnings):
+def _sources_and_arrays(sources, zone, warnings):
     """The checked sources frame (:func:`_sources_input`) and its :class:`_SourceArrays`."""
     src = _sources_input(sources, zone, warnings)
     return src, _source_arrays(src)
@@ -783,7 +782,6 @@ def _source_arrays(sources) -> _SourceArrays:
         x[is_point], y[is_point] = shapely.get_x(first), shapely.get_y(first)
     return _SourceArrays(
         geom=geom,
-        type=kind,
         zone=sources["zone"].to_numpy(dtype=object),
         weight=sources["weight"].to_numpy(dtype=float),
         type_id=type_id,
@@ -1262,7 +1260,8 @@ def _frames(units, px, py, src, reason, sources, zone: GaussKrugerZone, params):
     """Units and points GeoDataFrames (what :func:`sampling_grid` returns)."""
     ids = _ids(units["zone"], _zone_runs(units))
     values = {"x": px, "y": py, "source": src, "reason": reason, **_located(px, py, zone)}
-    return _units_frame(units, ids, zone, params), _points_frame(units, ids, values, sources, zone, params)
+    points = _points_frame(units, ids, values, sources, _source_arrays(sources), zone, params)
+    return _units_frame(units, ids, zone, params), points
 
 
 def _units_frame(units, ids, zone: GaussKrugerZone, params):
@@ -1313,16 +1312,17 @@ def _point_values(
     return {"x": px, "y": py, "source": src, "reason": reason, **_located(px, py, zone)}
 
 
-def _points_frame(units, ids, values: dict, sources, zone: GaussKrugerZone, params):
-    """The points GeoDataFrame from :func:`_point_values`."""
+def _points_frame(units, ids, values: dict, sources, arrays: _SourceArrays, zone: GaussKrugerZone, params):
+    """The points GeoDataFrame from :func:`_point_values` (``sources``: the sources
+    frame, ``arrays`` its :class:`_SourceArrays`)."""
     columns = _point_columns(
-        units, ids, values["x"], values["y"], values["source"], values["reason"], sources, params, values["geometry"]
+        units, ids, values["x"], values["y"], values["source"], values["reason"], sources, arrays, params, values["geometry"]
     )
     located = {k: values[k] for k in ("lon", "lat", "lon_dms", "lat_dms")}
     return _geoframe({**columns, **located}, values["geometry"], epsg_crs(zone.epsg))
 
 
-def _point_columns(units, ids, px, py, src, reason, sources, params, pts):
+def _point_columns(units, ids, px, py, src, reason, sources, arrays: _SourceArrays, params, pts):
     """Every point field but lon/lat and the geometry (``pts``, the points of px, py).
 
     Per-source values are looked up with one ``take`` each: every source array gets one
@@ -1332,7 +1332,6 @@ def _point_columns(units, ids, px, py, src, reason, sources, params, pts):
     type_idx, type_names = (
         pd.factorize(sources["source_type"].to_numpy()) if len(sources) else (np.empty(0, np.int64), [])
     )
-    all_geom = np.asarray(sources.geometry.array, dtype=object) if len(sources) else np.empty(0, dtype=object)
 
     def per_point(values, missing):
         values = np.asarray(values)
@@ -1344,14 +1343,13 @@ def _point_columns(units, ids, px, py, src, reason, sources, params, pts):
     bottom = per_point(sources["bottom_m"].to_numpy(dtype=float), np.nan) if len(sources) else np.full(n, np.nan)
     # distance to the source: plain arithmetic to a point source (per source, 10^4
     # calls to GEOS, not per point), GEOS for lines and polygons
-    src_pt = shapely.get_type_id(all_geom) == 0
-    src_x = np.full(all_geom.size, np.nan)
-    src_y = np.full(all_geom.size, np.nan)
-    src_x[src_pt], src_y[src_pt] = shapely.get_x(all_geom[src_pt]), shapely.get_y(all_geom[src_pt])
+    src_pt = arrays.type_id == 0  # a multipoint's distance is to its nearest member: GEOS
+    src_x = np.where(src_pt, arrays.x, np.nan)
+    src_y = np.where(src_pt, arrays.y, np.nan)
     dist = np.hypot(px - per_point(src_x, np.nan), py - per_point(src_y, np.nan))  # NaN: no point source
     other = np.flatnonzero((src >= 0) & ~per_point(src_pt, True))
     if other.size:
-        dist[other] = shapely.distance(pts[other], all_geom[src[other]])
+        dist[other] = shapely.distance(pts[other], arrays.geom[src[other]])
     dist = np.round(dist, 3)
     stype = np.array(list(type_names) + [""], dtype=object)[t_idx]  # -1 -> ""
     reason_code, reason_zh, reason_en = _reason_texts(reason, t_idx, list(type_names), params)
@@ -1515,7 +1513,7 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     # the sources are checked (on the pool) while the zones are rasterised here; a
     # sources error is raised first (argument order), whatever finished first
     (src, arrays), (plans, origin) = run_together(
-        lambda: _sources_both(sources, zone, source_warnings),
+        lambda: _sources_and_arrays(sources, zone, source_warnings),
         lambda: _plan_units(zone_geoms, params, params.origin),
         here=1,
     )
@@ -1576,7 +1574,7 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     units_gdf = _units_frame(units, ids, zone, params)
     steps.stage(2)(1.0)
     sidx = values["source"]
-    points_gdf = _points_frame(units, ids, values, src, zone, params)
+    points_gdf = _points_frame(units, ids, values, src, arrays, zone, params)
     far = np.append(arrays.is_ring, False)[sidx] & (points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6)
     if far.any():
         warnings.append(
