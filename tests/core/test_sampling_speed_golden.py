@@ -131,6 +131,30 @@ def test_golden_default_serial(monkeypatch):
     assert _digest(_run()) == GOLDEN_DEFAULT
 
 
+def test_golden_from_five_threads_at_once():
+    """Five callers at once (QGIS may run algorithms on several threads): more than the
+    pool's four threads are busy with interior work, and every result is the golden one."""
+    import threading
+
+    digests = [None] * 5
+    errors = []
+
+    def call(i):
+        try:
+            digests[i] = _digest(_run(with_sources=i % 2 == 0))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a caller hung"
+    assert not errors, errors
+    assert digests == [GOLDEN_DEFAULT, GOLDEN_NO_SOURCES, GOLDEN_DEFAULT, GOLDEN_NO_SOURCES, GOLDEN_DEFAULT]
+
+
 def test_golden_control_count_and_small_cell():
     res = _run(cell_size_m=25.0, control_count=7)
     assert _digest(res) == GOLDEN_COUNT
