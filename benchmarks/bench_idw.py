@@ -3,8 +3,8 @@
 Contenders, each in its own subprocess (peak memory = getrusage(RUSAGE_CHILDREN).ru_maxrss
 of a fresh intermediate process that runs only that contender):
 
-* ours      ree_damage.core.idw.idw_grid, k = 12 nearest, power 2, then a tiled DEFLATE
-            GeoTIFF (ree_damage.core.raster_io); threads: the CPUs available (at most 4);
+* ours      ree_damage.core.interp.idw.idw_grid, k = 12 nearest, power 2, then a tiled DEFLATE
+            GeoTIFF (ree_damage.core.geo.raster_io); threads: the CPUs available (at most 4);
             the compiled kernel (numba) or the numpy path, as its cost model picks; timed
             after kernels.warm_up() (numba's kernel load, once a session)
 * ckdtree   plain scipy: cKDTree.query of every cell at once (k = 12, workers=-1), numpy
@@ -131,9 +131,9 @@ def knn_radius(npy: Path, cells: int) -> float:
     ensure_package()
     import numpy as np
 
-    from ree_damage.core.idw import idw_grid  # noqa: F401 - warm import
-    from ree_damage.core.neighbours import LatticeKNN
-    from ree_damage.core.raster_io import GridSpec
+    from ree_damage.core.geo.raster_io import GridSpec
+    from ree_damage.core.interp.idw import idw_grid  # noqa: F401 - warm import
+    from ree_damage.core.interp.neighbours import LatticeKNN
 
     data = np.load(npy)
     grid = GridSpec.from_bounds((X0, Y0, X0 + SIZE, Y0 + SIZE), SIZE / cells, CRS)
@@ -158,9 +158,9 @@ def child_ours(npy: str, cells: int, out: str) -> None:
     import numpy as np
     import rasterio  # noqa: F401 - imported before the clock starts, as for the other contenders
 
-    from ree_damage.core import kernels
-    from ree_damage.core.idw import idw_grid
-    from ree_damage.core.raster_io import GridSpec, write_geotiff
+    from ree_damage.core.common import kernels
+    from ree_damage.core.geo.raster_io import GridSpec, write_geotiff
+    from ree_damage.core.interp.idw import idw_grid
 
     data = np.load(npy)
     grid = GridSpec.from_bounds((X0, Y0, X0 + SIZE, Y0 + SIZE), SIZE / cells, CRS)

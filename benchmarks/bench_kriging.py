@@ -4,7 +4,7 @@ Contenders, each in its own subprocess (peak memory from a fresh intermediate pr
 getrusage(RUSAGE_CHILDREN).ru_maxrss, see bench_idw.measure):
 
 * ours         variogram fit (spherical, weighted least squares, nugget) +
-               ree_damage.core.kriging.LocalKriging.predict_grid (k nearest; the compiled
+               ree_damage.core.interp.kriging.LocalKriging.predict_grid (k nearest; the compiled
                kernel when numba is installed), threads: the CPUs available (at most 4);
                "ours 1 thread" is the same on one thread; timed after kernels.warm_up()
 * pykrige_C    PyKrige OrdinaryKriging (its own spherical fit) + execute(backend="C",
@@ -57,7 +57,7 @@ def make_points(n: int, folder: Path) -> Path:
 
 def _grid(cells: int):
     ensure_package()
-    from ree_damage.core.raster_io import GridSpec
+    from ree_damage.core.geo.raster_io import GridSpec
 
     return GridSpec.from_bounds((X0, Y0, X0 + SIZE, Y0 + SIZE), SIZE / cells, CRS)
 
@@ -68,9 +68,9 @@ def child_ours(npy: str, cells: int, k: int, out: str, workers: str) -> None:
     import scipy.optimize  # noqa: F401 - loaded before the clock, as PyKrige loads it at import
     import scipy.spatial.distance  # noqa: F401
 
-    from ree_damage.core import kernels
-    from ree_damage.core.kriging import LocalKriging
-    from ree_damage.core.variogram import fit_variogram
+    from ree_damage.core.common import kernels
+    from ree_damage.core.interp.kriging import LocalKriging
+    from ree_damage.core.interp.variogram import fit_variogram
 
     data = np.load(npy)
     grid = _grid(cells)

@@ -9,7 +9,7 @@ The case is a lobed polygon (1000 vertices) of the given area in CGCS2000 / 3-de
 Gauss-Kruger CM 114E (EPSG:4547), with one injection hole per ~13,000 m2 scattered in it
 (15,000 holes on 200 km2). Contenders, each in its own child process:
 
-* ``ree_damage`` - :func:`ree_damage.core.sampling.sampling_grid` with the holes as
+* ``ree_damage`` - :func:`ree_damage.core.survey.sampling.sampling_grid` with the holes as
   sources: 40 m units, edge merging, one point per unit moved toward the nearest hole,
   ids, CGCS2000 lon/lat and DMS text, and the compliance check.
 * ``ree_damage (no sources)`` - the same without holes (points at unit centres).
@@ -85,7 +85,7 @@ def worker_ours(area: float, repeat: int, with_sources: bool) -> dict:
     import geopandas as gpd
     import shapely
 
-    from ree_damage.core.sampling import sampling_grid
+    from ree_damage.core.survey.sampling import sampling_grid
 
     def inputs(a):
         poly = shapely.Polygon(case_polygon_coords(a))

@@ -15,7 +15,7 @@ from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..core.errors import Canceled, ReeDamageError
+from ..core.common.errors import Canceled, ReeDamageError
 
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 TRANSLATION_CONTEXT = "ree_damage"
@@ -124,7 +124,7 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
 
     def write_provenance(self, destinations, record) -> None:
         """Write ``record`` beside every output that is a file (memory outputs have none)."""
-        from ..core.provenance import write_sidecar
+        from ..core.common.provenance import write_sidecar
 
         for destination in destinations:
             path = Path(str(destination).split("|")[0]) if destination else None

@@ -14,10 +14,10 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.baseline import STATISTICS, baseline_from_controls, baseline_from_screening, combine
-from ...core.censored import DEFAULT_RULE, RULES
-from ...core.indicators import INDICATORS_BY_CODE
-from ...core.provenance import make_record
+from ...core.common.provenance import make_record
+from ...core.lab.baseline import STATISTICS, baseline_from_controls, baseline_from_screening, combine
+from ...core.lab.censored import DEFAULT_RULE, RULES
+from ...core.standards.indicators import INDICATORS_BY_CODE
 from ..base import ReeAlgorithm
 from ..compat import NUMBER_DOUBLE, SOURCE_VECTOR, advanced
 

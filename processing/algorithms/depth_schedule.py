@@ -14,10 +14,16 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.crs import lonlat_arrays
-from ...core.depth import PARAM_SOURCES, DepthParams, depth_schedule, layers_for_points, water_positions
-from ...core.field_export import write_field_workbook, write_gpx, write_kml
-from ...core.provenance import make_record
+from ...core.common.provenance import make_record
+from ...core.geo.crs import lonlat_arrays
+from ...core.survey.depth import (
+    PARAM_SOURCES,
+    DepthParams,
+    depth_schedule,
+    layers_for_points,
+    water_positions,
+)
+from ...core.survey.field_export import write_field_workbook, write_gpx, write_kml
 from ..adapter import raster_path
 from ..base import ReeAlgorithm
 from ..compat import (

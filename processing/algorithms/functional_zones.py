@@ -8,8 +8,8 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.provenance import make_record
-from ...core.zones import PARAM_SOURCES, ZoneParams, functional_zones
+from ...core.common.provenance import make_record
+from ...core.survey.zones import PARAM_SOURCES, ZoneParams, functional_zones
 from ..adapter import raster_path
 from ..base import ReeAlgorithm
 from ..compat import (

@@ -13,14 +13,14 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.lab import (
+from ...core.common.provenance import make_record
+from ...core.lab.importer import (
     LabSheetError,
     detection_limits_from_workbook,
     import_lab_results,
     locate_samples,
     parse_limits,
 )
-from ...core.provenance import make_record
 from ..base import ReeAlgorithm
 from ..compat import FILE_BEHAVIOR_FILE, SOURCE_VECTOR, SOURCE_VECTOR_POINT, advanced
 

@@ -17,9 +17,9 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...core.censored import DEFAULT_RULE, RULES
-from ...core.interpolation import IDWParams, KrigingParams, interpolate
-from ...core.variogram import MODELS
+from ...core.interp.interpolation import IDWParams, KrigingParams, interpolate
+from ...core.interp.variogram import MODELS
+from ...core.lab.censored import DEFAULT_RULE, RULES
 from ..base import ReeAlgorithm
 from ..compat import (
     FIELD_NUMERIC,

@@ -11,7 +11,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...resources.sample_case import generate_sample_case
+from ...sample_case import generate_sample_case
 from ..base import ReeAlgorithm
 from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, advanced
 

@@ -9,10 +9,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...core.crs import zone_for_extent
-from ...core.provenance import make_record
-from ...core.sampling import PARAM_SOURCES, SamplingParams, sampling_grid
-from ...core.zones import ZoneParams, collect_sources
+from ...core.common.provenance import make_record
+from ...core.geo.crs import zone_for_extent
+from ...core.survey.sampling import PARAM_SOURCES, SamplingParams, sampling_grid
+from ...core.survey.zones import ZoneParams, collect_sources
 from ..base import ReeAlgorithm
 from ..compat import (
     NUMBER_DOUBLE,

@@ -16,10 +16,10 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
 )
 
-from ...core.crs import zone_from_epsg
-from ...core.provenance import make_record, write_sidecar
-from ...core.reproject import reproject_layers
-from ...core.vector_io import write_gpkg_layers
+from ...core.common.provenance import make_record, write_sidecar
+from ...core.geo.crs import zone_from_epsg
+from ...core.geo.reproject import reproject_layers
+from ...core.geo.vector_io import write_gpkg_layers
 from ..adapter import crs_to_core, layer_source_path, source_to_gdf
 from ..base import ReeAlgorithm
 from ..compat import SOURCE_VECTOR_ANY, advanced

@@ -59,7 +59,7 @@ class MinedWorksInputs:
                      for key in (self.HOLES, self.POOLS, self.DITCHES, self.PONDS))
 
     def works_depth_fields(self, parameters, context) -> dict:
-        """The depth-field settings of :class:`ree_damage.core.zones.ZoneParams`."""
+        """The depth-field settings of :class:`ree_damage.core.survey.zones.ZoneParams`."""
         bottom = self.parameterAsString(parameters, self.BOTTOM_DEPTH_FIELD, context) or None
         return {
             "hole_depth_field": self.parameterAsString(parameters, self.HOLE_DEPTH_FIELD, context) or "hole_depth_m",

@@ -7,7 +7,7 @@ import pytest
 
 
 def _both_paths(request, monkeypatch, kernel: str):
-    from ree_damage.core import kernels
+    from ree_damage.core.common import kernels
 
     if request.param == "numpy":
         monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from ree_damage.core.baseline import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.lab.baseline import (
     COLUMNS,
     baseline_from_controls,
     baseline_from_screening,
@@ -20,8 +21,7 @@ from ree_damage.core.baseline import (
     control_statistic,
     tolerance_factor,
 )
-from ree_damage.core.errors import InputError
-from ree_damage.core.screening import PH_BANDS, ph_band, screening_values
+from ree_damage.core.standards.screening import PH_BANDS, ph_band, screening_values
 
 
 def _controls(**columns):
@@ -235,8 +235,8 @@ def test_screening_baseline_rows_carry_their_source():
 
 
 def test_screening_values_carry_the_verification_warning():
-    from ree_damage.core.baseline import baseline_from_screening
-    from ree_damage.core.screening import VERIFICATION_NOTE
+    from ree_damage.core.lab.baseline import baseline_from_screening
+    from ree_damage.core.standards.screening import VERIFICATION_NOTE
 
     result = baseline_from_screening("GB15618-2018", land_use="paddy", ph=5.0)
     assert any(VERIFICATION_NOTE in w for w in result.warnings)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from ree_damage.core.concurrency import SharedWork, default_workers, gc_paused, run_together, split_map
+from ree_damage.core.common.parallel import SharedWork, default_workers, gc_paused, run_together, split_map
 
 
 def test_run_together_keeps_order_and_uses_another_thread():
@@ -66,7 +66,7 @@ def test_here_chooses_the_call_made_on_the_calling_thread():
 
 _NESTED = """
 from concurrent.futures import ThreadPoolExecutor
-from ree_damage.core.concurrency import run_together
+from ree_damage.core.common.parallel import run_together
 
 def inner():
     return run_together(lambda: 1, lambda: 2, lambda: 3, workers=4)

@@ -8,14 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyproj import CRS
 
-from ree_damage.core.crs import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.geo.crs import (
     gauss_kruger_zone,
     lonlat_arrays,
     to_dms,
     zone_for_extent,
     zone_from_epsg,
 )
-from ree_damage.core.errors import InputError
 
 
 def _pyproj_zone_facts(epsg):

@@ -12,7 +12,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ree_damage.core.depth import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.standards.indicators import INDICATORS_BY_CODE, indicators_for
+from ree_damage.core.survey.depth import (
     REQUIRED_GROUPS,
     DepthParams,
     WaterParams,
@@ -21,8 +23,6 @@ from ree_damage.core.depth import (
     parse_layers,
     water_positions,
 )
-from ree_damage.core.errors import InputError
-from ree_damage.core.indicators import INDICATORS_BY_CODE, indicators_for
 
 X0, Y0 = 500000.0, 2800000.0
 CRS = 4547

@@ -11,17 +11,17 @@ import openpyxl
 import pytest
 import shapely
 
-from ree_damage.core.depth import WaterParams, depth_schedule, water_positions
-from ree_damage.core.errors import InputError
-from ree_damage.core.field_export import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.survey.depth import WaterParams, depth_schedule, water_positions
+from ree_damage.core.survey.field_export import (
     SHEETS,
     field_workbook_sheets,
     write_field_workbook,
     write_gpx,
     write_kml,
 )
-from ree_damage.core.sampling import sampling_grid
-from ree_damage.core.zones import functional_zones
+from ree_damage.core.survey.sampling import sampling_grid
+from ree_damage.core.survey.zones import functional_zones
 
 X0, Y0 = 500000.0, 2800000.0
 CRS = 4547

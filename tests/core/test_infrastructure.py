@@ -9,12 +9,12 @@ import pytest
 from shapely.geometry import Point, box
 
 from ree_damage import deps
-from ree_damage.core.atomic import atomic_directory, atomic_outputs, atomic_path
-from ree_damage.core.errors import Canceled, InputError
-from ree_damage.core.progress import Steps, check_canceled
-from ree_damage.core.provenance import make_record, sha256_file, sidecar_path, write_sidecar
-from ree_damage.core.reproject import LONLAT_FIELDS, reproject_layers
-from ree_damage.core.vector_io import write_gpkg_layers
+from ree_damage.core.common.atomic import atomic_directory, atomic_outputs, atomic_path
+from ree_damage.core.common.errors import Canceled, InputError
+from ree_damage.core.common.progress import Steps, check_canceled
+from ree_damage.core.common.provenance import make_record, sha256_file, sidecar_path, write_sidecar
+from ree_damage.core.geo.reproject import LONLAT_FIELDS, reproject_layers
+from ree_damage.core.geo.vector_io import write_gpkg_layers
 
 
 def test_failed_write_leaves_nothing(tmp_path):
@@ -135,8 +135,8 @@ def test_deps_all_present_in_this_environment():
 
 
 def test_provenance_says_whether_compiled_kernels_ran(monkeypatch):
-    from ree_damage.core import kernels
-    from ree_damage.core.provenance import library_versions
+    from ree_damage.core.common import kernels
+    from ree_damage.core.common.provenance import library_versions
 
     monkeypatch.setenv("REE_DAMAGE_NUMBA", "0")
     versions = library_versions()

@@ -15,9 +15,10 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.spatial import cKDTree
 
-from ree_damage.core.errors import Canceled, InputError
-from ree_damage.core.idw import idw_grid, idw_points
-from ree_damage.core.interpolation import (
+from ree_damage.core.common.errors import Canceled, InputError
+from ree_damage.core.geo.raster_io import GridSpec, read_geotiff
+from ree_damage.core.interp.idw import idw_grid, idw_points
+from ree_damage.core.interp.interpolation import (
     EXCEEDANCE_ASSUMPTION,
     IDWParams,
     KrigingParams,
@@ -25,10 +26,9 @@ from ree_damage.core.interpolation import (
     interpolate,
     merge_duplicates,
 )
-from ree_damage.core.kriging import LocalKriging
-from ree_damage.core.neighbours import LatticeKNN
-from ree_damage.core.raster_io import GridSpec, read_geotiff
-from ree_damage.core.variogram import (
+from ree_damage.core.interp.kriging import LocalKriging
+from ree_damage.core.interp.neighbours import LatticeKNN
+from ree_damage.core.interp.variogram import (
     MODELS,
     ExperimentalVariogram,
     VariogramModel,
@@ -331,7 +331,7 @@ def test_variogram_fit_on_a_simulated_field():
 def test_variogram_plot_is_written(tmp_path):
     xy, z = _points(150, seed=11)
     fit = fit_variogram(xy, z, "spherical")
-    from ree_damage.core.variogram import plot_variogram
+    from ree_damage.core.interp.variogram import plot_variogram
 
     out = plot_variogram(fit, tmp_path / "v.png", title="Cd", unit="mg/kg")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -387,7 +387,7 @@ def test_interpolate_compares_methods_and_writes_outputs(tmp_path):
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     xy, z = _points(30, seed=13)
     res = interpolate(_gdf(xy, Cd=z), ["Cd"], cell_size=25.0, methods=("ok",))
-    import ree_damage.core.raster_io as rio
+    import ree_damage.core.geo.raster_io as rio
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -534,7 +534,7 @@ def test_idw_params_reach_the_surface():
 def test_kriging_kernel_any_tiling_matches_the_numpy_path(tiling, monkeypatch):
     """Small tiles build each set's matrix pair by pair, big ones from the tile's table;
     both give the numpy path's rasters."""
-    from ree_damage.core import kernels
+    from ree_damage.core.common import kernels
 
     if not kernels.AVAILABLE:
         pytest.skip("numba is not installed")

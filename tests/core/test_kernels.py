@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
-from ree_damage.core import kernels
+from ree_damage.core.common import kernels
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
 
@@ -82,8 +82,8 @@ def test_kernels_from_several_threads_at_once(monkeypatch):
     """Algorithms on several QGIS threads: launches are serialised, results unchanged."""
     import threading
 
-    from ree_damage.core.idw import idw_grid
-    from ree_damage.core.raster_io import GridSpec
+    from ree_damage.core.geo.raster_io import GridSpec
+    from ree_damage.core.interp.idw import idw_grid
 
     monkeypatch.setenv("REE_DAMAGE_NUMBA", "always")
     rng = np.random.default_rng(3)

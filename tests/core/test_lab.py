@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ree_damage.core.censored import Parsed, censored_mask, parse_cell, substitute
-from ree_damage.core.errors import InputError
-from ree_damage.core.lab import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.lab.censored import Parsed, censored_mask, parse_cell, substitute
+from ree_damage.core.lab.importer import (
     LabSheetError,
     import_lab_results,
     match_indicator,
@@ -82,7 +82,7 @@ def test_not_detected_words_take_the_column_detection_limit(cell):
 
 @pytest.mark.parametrize("cell", ["abc", "0.5 0.6", "1,2", "约0.3", "<", "1..2"])
 def test_text_is_not_a_number(cell):
-    from ree_damage.core.censored import NotANumber
+    from ree_damage.core.lab.censored import NotANumber
 
     with pytest.raises(NotANumber):
         parse_cell(cell)

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from ree_damage.core.depth import layers_for_points
-from ree_damage.core.errors import InputError
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.survey.depth import layers_for_points
 
 POINTS = pd.DataFrame({"point_id": ["INJ-001", "INJ-002", "SETL-001"], "zone": ["INJ", "INJ", "SETL"]})
 

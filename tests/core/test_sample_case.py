@@ -1,4 +1,4 @@
-"""The embedded synthetic sample case (ree_damage.resources.sample_case)."""
+"""The embedded synthetic sample case (ree_damage.sample_case)."""
 
 import hashlib
 import re
@@ -12,8 +12,8 @@ import rasterio
 import shapely
 import tomllib
 
-from ree_damage.core.errors import Canceled, InputError
-from ree_damage.resources.sample_case import FILES, LAYERS, generate_sample_case, ortho_resolution
+from ree_damage.core.common.errors import Canceled, InputError
+from ree_damage.sample_case import FILES, LAYERS, generate_sample_case, ortho_resolution
 
 EPOCH = "1773532800"  # 2026-03-15 00:00 UTC
 ZONE_ID = re.compile(r"^(PREP|INJ|COLL|SETL)-\d{3,}$")

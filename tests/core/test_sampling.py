@@ -13,16 +13,16 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ree_damage.core.crs import lonlat_arrays, to_dms
-from ree_damage.core.errors import InputError
-from ree_damage.core.sampling import (
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.geo.crs import lonlat_arrays, to_dms
+from ree_damage.core.survey.sampling import (
     MAX_UNIT_AREA_M2,
     SamplingParams,
     check_sampling,
     dms_array,
     sampling_grid,
 )
-from ree_damage.core.zones import functional_zones
+from ree_damage.core.survey.zones import functional_zones
 
 X0, Y0 = 500000.0, 2800000.0
 CRS = 4547
@@ -260,7 +260,7 @@ def test_edge_cells_merge_only_within_1600m2():
 def test_interior_and_edge_units_merge_into_id_order(cells, data):
     """The whole interior cells and the edge units are made apart (on two threads) and
     merged by binary search: the result is the (zone, row, col) order a full sort gives."""
-    from ree_damage.core.sampling import _combine_units, _ZonePlan
+    from ree_damage.core.survey.sampling import _combine_units, _ZonePlan
 
     codes = ["PREP", "INJ", "COLL", "SETL"]
     plans = [_ZonePlan(c, None, 0, 0, 1, 1, np.zeros((1, 1), bool), np.empty(0), np.empty(0)) for c in codes]

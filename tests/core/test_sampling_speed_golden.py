@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ree_damage.core.sampling import SamplingParams, sampling_grid
+from ree_damage.core.survey.sampling import SamplingParams, sampling_grid
 
 X0, Y0 = 500000.0, 2800000.0
 CRS = 4547
@@ -166,8 +166,8 @@ def test_golden_no_sources():
 
 
 def test_fast_text_builders_match_the_reference(text_path):
-    from ree_damage.core.crs import dms_array, to_dms
-    from ree_damage.core.sampling import _ids, _numbered
+    from ree_damage.core.geo.crs import dms_array, to_dms
+    from ree_damage.core.survey.sampling import _ids, _numbered
 
     rng = np.random.default_rng(7)
     values = np.r_[

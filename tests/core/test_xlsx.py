@@ -1,4 +1,4 @@
-"""Reproducible Excel workbooks (ree_damage.core.xlsx)."""
+"""Reproducible Excel workbooks (ree_damage.core.common.xlsx)."""
 
 import datetime as dt
 import zipfile
@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ree_damage.core.errors import InputError
-from ree_damage.core.xlsx import FIXED_TIMESTAMP, display_width, write_workbook
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.common.xlsx import FIXED_TIMESTAMP, display_width, write_workbook
 
 
 def _sheets():

@@ -13,16 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ree_damage.core.errors import InputError
-from ree_damage.core.zones import (
-    ZONE_CODES,
-    Dem,
-    ZoneParams,
-    collect_sources,
-    fill_and_route,
-    functional_zones,
-    trace_downslope,
-)
+from ree_damage.core.common.errors import InputError
+from ree_damage.core.geo.dem import Dem
+from ree_damage.core.geo.flow import fill_and_route, trace_downslope
+from ree_damage.core.survey.zones import ZONE_CODES, ZoneParams, collect_sources, functional_zones
 
 X0, Y0 = 500000.0, 2800000.0  # EPSG:4547, CGCS2000 / 3-degree GK CM 114E
 CRS = 4547

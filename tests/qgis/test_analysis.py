@@ -6,7 +6,7 @@ import pytest
 from qgis import processing
 from qgis.core import QgsProcessingException, QgsVectorLayer
 
-from ree_damage.resources.sample_case import generate_sample_case
+from ree_damage.sample_case import generate_sample_case
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_interpolate_idw_compiled_kernel_inside_qgis(imported, case, tmp_path, q
     import pytest
     import rasterio
 
-    from ree_damage.core import kernels
+    from ree_damage.core.common import kernels
     from ree_damage.processing.algorithms.interpolate import Interpolate
 
     if not kernels.AVAILABLE:

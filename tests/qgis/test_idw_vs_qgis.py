@@ -20,8 +20,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ree_damage.core.idw import idw_grid
-from ree_damage.core.raster_io import GridSpec
+from ree_damage.core.geo.raster_io import GridSpec
+from ree_damage.core.interp.idw import idw_grid
 
 X0, Y0 = 440_000.0, 2_760_000.0
 

@@ -9,7 +9,7 @@ import pytest
 from qgis import processing
 from qgis.core import QgsProcessingException, QgsVectorLayer
 
-from ree_damage.resources.sample_case import generate_sample_case
+from ree_damage.sample_case import generate_sample_case
 
 
 @pytest.fixture(scope="module")

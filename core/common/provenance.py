@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
 from .atomic import atomic_path
 
 SIDECAR_SUFFIX = ".provenance.json"

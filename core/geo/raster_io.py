@@ -24,9 +24,9 @@ from typing import Optional
 import numpy as np
 from affine import Affine
 
-from .atomic import atomic_outputs
-from .errors import InputError
-from .provenance import write_sidecar
+from ..common.atomic import atomic_outputs
+from ..common.errors import InputError
+from ..common.provenance import write_sidecar
 
 DEFAULT_NODATA = -9999.0
 """Nodata value of float rasters written by this module."""

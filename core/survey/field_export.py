@@ -4,7 +4,7 @@ The workbook holds the points with their coordinates, the depth schedule, the in
 list (the lab order), the rule-compliance sheet and, when given, the water and sediment
 positions. Column headers are Chinese with the English beside them (``点位编号 Point ID``).
 The same inputs give the same bytes (no clock time is written), and every file is
-written atomically (:mod:`ree_damage.core.atomic`).
+written atomically (:mod:`ree_damage.core.common.atomic`).
 
 GPX and KML carry CGCS2000 longitude/latitude. GPS receivers work in WGS 84; the two
 frames differ by a few centimetres in China, far below handheld-GPS error, so the
@@ -21,9 +21,9 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .atomic import atomic_path
-from .errors import InputError
-from .indicators import GROUPS, INDICATORS_BY_CODE
+from ..common.atomic import atomic_path
+from ..common.errors import InputError
+from ..standards.indicators import GROUPS, INDICATORS_BY_CODE
 from .zones import SOURCE_NAMES, ZONE_NAMES
 
 HEADERS = {
@@ -271,7 +271,7 @@ def write_field_workbook(path, points, samples, **kwargs) -> Path:
     """Write the field workbook (XLSX) atomically; same inputs, same bytes.
 
     Takes the arguments of :func:`field_workbook_sheets` plus ``path``. Uses the
-    deterministic writer :func:`ree_damage.core.xlsx.write_workbook` when present, else
+    deterministic writer :func:`ree_damage.core.common.xlsx.write_workbook` when present, else
     plain openpyxl (then the file's document times vary between runs).
 
     Returns
@@ -280,7 +280,7 @@ def write_field_workbook(path, points, samples, **kwargs) -> Path:
     """
     sheets = field_workbook_sheets(points, samples, **kwargs)
     try:
-        from .xlsx import write_workbook
+        from ..common.xlsx import write_workbook
     except ImportError:  # the shared writer not there: plain openpyxl
         write_workbook = None
     if write_workbook is not None:

@@ -43,8 +43,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..common.errors import InputError
 from .censored import DEFAULT_RULE, FLAG_BELOW, FLAG_MEASURED, check_rule, substitute
-from .errors import InputError
 
 STATISTICS = ("mean_2sd", "p90", "p95", "utl95_95", "max")
 """Statistics offered for control samples."""
@@ -120,8 +120,8 @@ class BaselineResult:
 
     def write(self, path, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> Path:
         """Write the table as CSV (UTF-8 with BOM for Excel) with a provenance sidecar, atomically."""
-        from .atomic import atomic_path
-        from .provenance import make_record, write_sidecar
+        from ..common.atomic import atomic_path
+        from ..common.provenance import make_record, write_sidecar
 
         final = Path(path)
         with atomic_path(final) as tmp:
@@ -343,7 +343,7 @@ def baseline_from_controls(
     Parameters
     ----------
     controls : pandas.DataFrame
-        Control samples only: the wide table of :func:`ree_damage.core.lab.import_lab_results`
+        Control samples only: the wide table of :func:`ree_damage.core.lab.importer.import_lab_results`
         filtered to the control area (``<code>`` and ``<code>_flag`` columns), or a long
         table with ``indicator, value[, flag]``.
     indicators : iterable of str, optional
@@ -527,8 +527,8 @@ def baseline_from_screening(
     level: Optional[str] = None,
     indicators: Optional[Iterable[str]] = None,
 ) -> BaselineResult:
-    """Baseline from a screening standard (see :func:`ree_damage.core.screening.screening_values`)."""
-    from .screening import STANDARDS, VERIFICATION_NOTE, screening_values
+    """Baseline from a screening standard (see :func:`ree_damage.core.standards.screening.screening_values`)."""
+    from ..standards.screening import STANDARDS, VERIFICATION_NOTE, screening_values
 
     sv = screening_values(standard, land_use=land_use, ph=ph, level=level, indicators=indicators)
     rows = []

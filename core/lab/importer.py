@@ -9,14 +9,14 @@ What the import does:
 
 * finds the header row (the first with a sample-id column: 样品编号, sample id, ...),
   the units row and the detection-limit row;
-* recognises indicator columns from the catalogue (:mod:`ree_damage.core.indicators`:
+* recognises indicator columns from the catalogue (:mod:`ree_damage.core.standards.indicators`:
   code, Chinese and English name) plus the aliases of :data:`ALIASES` (铵态氮, NH4+-N,
   总铬, ...); columns named in ``columns`` are taken as given; metadata columns (序号,
   采样日期, 备注, depth ...) are left out with a note; unknown columns with a unit are
   kept under their own name (with a warning), without a unit they are left out;
 * converts every indicator to the catalogue's unit for the medium (ug/g -> mg/kg is
   x1, % -> g/kg x10, mg/L -> ug/L x1000 ...) and says so per column;
-* parses each cell with :func:`ree_damage.core.censored.parse_cell`: censored values
+* parses each cell with :func:`ree_damage.core.lab.censored.parse_cell`: censored values
   ("<0.05", "ND", "未检出", "0.05L") are kept as censored with their detection limit, as a
   value column ``<code>`` (the detection limit) plus a flag column ``<code>_flag``
   (``"<"``); nothing is substituted here;
@@ -26,7 +26,7 @@ What the import does:
 Bad input is never guessed around: text in a number column, negative values, missing or
 conflicting units, duplicate sample ids, unknown sample ids (unless ``unknown_ids="warn"``)
 and duplicate indicator columns are *all* collected and raised together as one
-:class:`LabSheetError` (an :class:`~ree_damage.core.errors.InputError`) naming the
+:class:`LabSheetError` (an :class:`~ree_damage.core.common.errors.InputError`) naming the
 sheet row (as the spreadsheet shows it, 1-based, header rows counted) and the column.
 The import writes nothing itself; the caller writes its outputs only after success.
 """
@@ -46,8 +46,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..common.errors import InputError
 from .censored import FLAG_BELOW, FLAG_MEASURED, NotANumber, parse_cell, parse_number
-from .errors import InputError
 
 # --------------------------------------------------------------------------------------
 # units
@@ -351,7 +351,7 @@ def _alias_table() -> dict:
     """Normalised name -> indicator code, from the catalogue and :data:`ALIASES`."""
     table = {}
     try:
-        from .indicators import INDICATORS
+        from ..standards.indicators import INDICATORS
 
         for ind in INDICATORS:
             for name in (ind.code, ind.name_zh, ind.name_en):
@@ -367,7 +367,7 @@ def _alias_table() -> dict:
 
 def _catalogue_unit(code: str, medium: str) -> Optional[str]:
     try:
-        from .indicators import INDICATORS_BY_CODE
+        from ..standards.indicators import INDICATORS_BY_CODE
     except ImportError:  # pragma: no cover
         return None
     ind = INDICATORS_BY_CODE.get(code)
@@ -379,7 +379,7 @@ def _catalogue_unit(code: str, medium: str) -> Optional[str]:
 
 def _names(code: str) -> tuple[str, str]:
     try:
-        from .indicators import INDICATORS_BY_CODE
+        from ..standards.indicators import INDICATORS_BY_CODE
 
         ind = INDICATORS_BY_CODE.get(code)
         if ind is not None:
@@ -588,8 +588,8 @@ class LabResults:
         ``.gpkg`` (a GeoDataFrame's geometry kept) or ``.csv`` (UTF-8 with BOM, for Excel).
         The indicator table is written beside it as ``<name>.indicators.csv``.
         """
-        from .atomic import atomic_outputs
-        from .provenance import make_record, write_sidecar
+        from ..common.atomic import atomic_outputs
+        from ..common.provenance import make_record, write_sidecar
 
         final = Path(path)
         side = final.with_name(final.stem + ".indicators.csv")

@@ -34,7 +34,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import InputError
+from ..common.errors import InputError
 
 MODELS = ("spherical", "exponential", "gaussian")
 """Variogram model names accepted (PyKrige's names)."""
@@ -155,7 +155,7 @@ def anisotropy_transform(xy, center=(0.0, 0.0), scaling: float = 1.0, angle: flo
 
 def apply_matrix(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """``xy @ m.T`` for a 2 x 2 matrix, elementwise (no BLAS call: see
-    :func:`ree_damage.core.neighbours.blas_single_thread`)."""
+    :func:`ree_damage.core.interp.neighbours.blas_single_thread`)."""
     out = np.empty_like(xy)
     out[..., 0] = m[0, 0] * xy[..., 0] + m[0, 1] * xy[..., 1]
     out[..., 1] = m[1, 0] * xy[..., 0] + m[1, 1] * xy[..., 1]
@@ -446,7 +446,7 @@ def plot_variogram(fit: VariogramFit, path, title: str = "", unit: str = "", dpi
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .atomic import atomic_path
+    from ..common.atomic import atomic_path
 
     exp = fit.experimental
     m = fit.model

@@ -193,7 +193,7 @@ def check_rule(rule: str) -> float:
     """The multiple of the detection limit for a substitution rule name."""
     key = str(rule).strip().lower()
     if key not in RULES:
-        from .errors import InputError
+        from ..common.errors import InputError
 
         raise InputError(
             f"unknown substitution rule {rule!r} for censored values; choose one of {', '.join(RULES)}"

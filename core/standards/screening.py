@@ -17,7 +17,7 @@ are data, shipped as editable defaults with their source in every row. They have
 been checked against the official texts by a second person (the seed documents do not
 contain them): :data:`VERIFICATION_NOTE` goes into every baseline that uses them. Organic items
 (BTEX, PAHs, pesticides) are left out: they are not pollutants of rare-earth leaching.
-Codes follow :mod:`ree_damage.core.indicators` where the indicator is in the catalogue
+Codes follow :mod:`ree_damage.core.standards.indicators` where the indicator is in the catalogue
 (``Cd``, ``NH4_N``, ``SO4`` ...); ``Cr6`` is hexavalent chromium (GB 36600 and GB/T
 14848 list Cr(VI), GB 15618 total Cr).
 
@@ -37,7 +37,7 @@ from typing import Optional
 
 import pandas as pd
 
-from .errors import InputError
+from ..common.errors import InputError
 
 VERIFICATION_NOTE = (
     "screening values transcribed into ree_damage and not yet verified against the official "

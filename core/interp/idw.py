@@ -6,7 +6,7 @@ within a radius, or all points (global IDW, what QGIS's ``qgis:idwinterpolation`
 its "distance coefficient" is ``power``). A cell centre that coincides with a data
 point takes that point's value.
 
-Grid search uses :class:`ree_damage.core.neighbours.LatticeKNN` (certified exact k
+Grid search uses :class:`ree_damage.core.interp.neighbours.LatticeKNN` (certified exact k
 nearest, a few float32 sorts per tile instead of a k-d tree query per cell); weights
 of the tiled path are computed in float32 (error within ~1e-6 of the largest |z|, about
 the precision of the float32 raster written). Memory is bounded by band size, not by cells x points.
@@ -26,10 +26,10 @@ from typing import Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import kernels
-from .errors import InputError
-from .neighbours import LatticeKNN, _typical_kth_distance
-from .progress import CancelFn, ProgressFn, check_canceled
+from ..common import kernels
+from ..common.errors import InputError
+from ..common.progress import CancelFn, ProgressFn, check_canceled
+from .neighbours import LatticeKNN, typical_kth_distance
 
 
 def _check_params(power, k, radius, min_points):
@@ -171,7 +171,7 @@ def idw_grid(
     ----------
     xy, z, power, k, radius, min_points
         As in :func:`idw_points`.
-    grid : ree_damage.core.raster_io.GridSpec
+    grid : ree_damage.core.geo.raster_io.GridSpec
         Target grid (cell centres).
     mask : numpy.ndarray of bool, optional
         True where values are wanted; other cells are NaN (and skipped).
@@ -207,7 +207,7 @@ def idw_grid(
         # with few points (big tiles, wide margins), numpy's sorts with many
         step = max(float(np.hypot(*u)), float(np.hypot(*v)))
         tile, kc, cost = kernels.lattice_tiling(
-            search.n, search.k, _typical_kth_distance(xy, search.k), step, grid.shape[0] * grid.shape[1]
+            search.n, search.k, typical_kth_distance(xy, search.k), step, grid.shape[0] * grid.shape[1]
         )
         if cost < search.model_cost or kernels.forced():
             search = LatticeKNN(xy, k, origin, u, v, grid.shape, tree=search.tree, tiling=(tile, kc))
@@ -269,7 +269,7 @@ def _idw_grid_compiled(search, z, power, radius, min_points, mask, workers, prog
     blocks of tiles are handed to the kernel in turn, for progress and cancellation.
     Returns the grid and the (rows, cols) of the cells left for an exact query.
     """
-    from .concurrency import default_workers
+    from ..common.parallel import default_workers
 
     threads = default_workers() if workers is None else max(1, int(workers))
     kernels.set_threads(threads)

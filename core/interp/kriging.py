@@ -17,7 +17,7 @@ Speed: targets that share the same neighbour set share the same matrix. Targets 
 grouped by set (a sorted index tuple, hashed), each distinct matrix is inverted once,
 and then each target costs O(k^2): ``z* = b . (A^-1 [z; 0])``, ``sigma^2 = -b . A^-1 b``
 with b its right-hand side. Grid neighbour search uses
-:class:`ree_damage.core.neighbours.LatticeKNN`; memory is bounded by chunk sizes and
+:class:`ree_damage.core.interp.neighbours.LatticeKNN`; memory is bounded by chunk sizes and
 does not grow with points x cells.
 """
 
@@ -28,10 +28,10 @@ from typing import Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import kernels
-from .errors import InputError
+from ..common import kernels
+from ..common.errors import InputError
+from ..common.progress import CancelFn, ProgressFn, check_canceled
 from .neighbours import LatticeKNN
-from .progress import CancelFn, ProgressFn, check_canceled
 from .variogram import MODELS as MODEL_KINDS
 from .variogram import VariogramModel, anisotropy_matrix, apply_matrix
 
@@ -435,8 +435,8 @@ class LocalKriging:
         Returns the search, (pred, var, mu) float32 grids and the (rows, cols) of the
         cells left for the numpy path.
         """
-        from .concurrency import default_workers
-        from .neighbours import _typical_kth_distance
+        from ..common.parallel import default_workers
+        from .neighbours import typical_kth_distance
 
         threads = default_workers() if workers is None else max(1, int(workers))
         kernels.set_threads(threads)
@@ -445,7 +445,7 @@ class LocalKriging:
         tile, kc, _ = kernels.lattice_tiling(
             len(self.xy),
             self.k,
-            _typical_kth_distance(self.xy, self.k),
+            typical_kth_distance(self.xy, self.k),
             step,
             shape[0] * shape[1],
             pair_s=kernels.KRIGING_PAIR_S,

@@ -12,13 +12,13 @@ import contextlib
 import math
 from pathlib import Path
 
-from ...core import __version__
-from ...core.atomic import atomic_directory
-from ...core.crs import HEIGHT_DATUM_1985, gauss_kruger_zone, lonlat_arrays
-from ...core.errors import InputError
-from ...core.progress import Steps, check_canceled
-from ...core.provenance import make_record, sha256_file, write_sidecar
-from ...core.xlsx import write_workbook
+from ..core import __version__
+from ..core.common.atomic import atomic_directory
+from ..core.common.errors import InputError
+from ..core.common.progress import Steps, check_canceled
+from ..core.common.provenance import make_record, sha256_file, write_sidecar
+from ..core.common.xlsx import write_workbook
+from ..core.geo.crs import HEIGHT_DATUM_1985, gauss_kruger_zone, lonlat_arrays
 from . import lab as lab_sheet
 from .features import ZONE_NAMES, build_site
 from .layout import EPSG, MAX_SCALE, MIN_SCALE, make_layout
@@ -119,7 +119,7 @@ def _case_toml(written: set, scale: float, seed: int, ortho_res) -> str:
             "height_datum": f"EPSG:{HEIGHT_DATUM_1985}",
             "datum_note": zone.datum_note("zh"),
             "survey_date": SURVEY_DATE,
-            "generator": f"ree_damage.resources.sample_case {__version__}",
+            "generator": f"ree_damage.sample_case {__version__}",
             "scale": scale,
             "seed": seed,
         },
@@ -157,7 +157,7 @@ def _case_toml(written: set, scale: float, seed: int, ortho_res) -> str:
             "damage_threshold": "DOMAIN.md default: damage confirmed where C exceeds B by more than 20 %",
             "baseline_statistic": "DOMAIN.md default: mean + 2 SD of control samples",
             "discount_rate": "DOMAIN.md default: 3 % (2-5 % sensitivity)",
-            "lab_values": "synthetic model in ree_damage.resources.sample_case.lab",
+            "lab_values": "synthetic model in ree_damage.sample_case.lab",
         },
     }
     header = (
@@ -235,7 +235,7 @@ def generate_sample_case(
         Called with the fraction done in [0, 1].
     is_canceled : callable, optional
         Returns True to stop; the run then raises
-        :class:`~ree_damage.core.errors.Canceled` and leaves nothing behind.
+        :class:`~ree_damage.core.common.errors.Canceled` and leaves nothing behind.
 
     Returns
     -------
@@ -274,7 +274,7 @@ def generate_sample_case(
     common = {
         "CRS": f"EPSG:{EPSG}",
         "HEIGHT_DATUM": f"EPSG:{HEIGHT_DATUM_1985} 1985国家高程基准 / 1985 national height datum",
-        "GENERATOR": f"ree_damage.resources.sample_case {__version__}",
+        "GENERATOR": f"ree_damage.sample_case {__version__}",
         "SEED": str(seed),
         "SCALE": f"{scale:g}",
         "DATE": SURVEY_DATE,

@@ -62,12 +62,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import kernels
-from .concurrency import SharedWork, default_workers, gc_paused, run_together, split_map
-from .crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
-from .errors import InputError
-from .progress import Steps, check_canceled
-from .zones import _POINT_TYPES, _POLY_TYPES, SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES, prepare_layer
+from ..common import kernels
+from ..common.errors import InputError
+from ..common.parallel import SharedWork, default_workers, gc_paused, run_together, split_map
+from ..common.progress import Steps, check_canceled
+from ..geo.crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
+from ..geo.layers import POINT_TYPES, POLY_TYPES, prepare_layer
+from .zones import SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES
 
 MAX_UNIT_AREA_M2 = 1600.0
 """[seed] largest sampling unit, m2."""
@@ -203,9 +204,9 @@ def _polygon_parts(geoms):
     """Vectorised: keep the polygonal parts of each geometry (overlay can add lines/points)."""
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms)
-    odd = np.flatnonzero(~np.isin(types, _POLY_TYPES) & ~shapely.is_empty(geoms))
+    odd = np.flatnonzero(~np.isin(types, POLY_TYPES) & ~shapely.is_empty(geoms))
     for i in odd:  # only geometry collections from degenerate overlays: rare, few
-        parts = [p for p in shapely.get_parts(geoms[i]) if shapely.get_type_id(p) in _POLY_TYPES]
+        parts = [p for p in shapely.get_parts(geoms[i]) if shapely.get_type_id(p) in POLY_TYPES]
         geoms[i] = shapely.union_all(parts) if parts else shapely.Polygon()
     return geoms
 
@@ -774,7 +775,7 @@ def _source_arrays(sources) -> _SourceArrays:
     geom = np.asarray(sources.geometry.array, dtype=object) if len(sources) else np.empty(0, dtype=object)
     kind = sources["source_type"].to_numpy(dtype=object)
     type_id = shapely.get_type_id(geom) if len(sources) else np.empty(0, dtype=np.int64)
-    is_point = np.isin(type_id, _POINT_TYPES)
+    is_point = np.isin(type_id, POINT_TYPES)
     x = np.full(geom.size, np.nan)
     y = np.full(geom.size, np.nan)
     if is_point.any():
@@ -1043,7 +1044,7 @@ def _zones_input(zones, warnings):
             "the zones layer needs a 'zone' field (PREP, INJ, COLL, SETL)", layer="zones", column="zone"
         )
     zone = _zone_crs_of(zones, "zones", warnings)
-    gdf = prepare_layer(zones, "zones", (_POLY_TYPES,), zone, warnings)
+    gdf = prepare_layer(zones, "zones", (POLY_TYPES,), zone, warnings)
     codes = gdf["zone"].astype(str).str.strip().str.upper().to_numpy()
     bad = ~pd.Series(codes, dtype=object).isin(ZONE_CODES).to_numpy()
     if bad.any():
@@ -1088,7 +1089,7 @@ def _sources_input(sources, zone, warnings):
             layer="sources",
             column="source_type",
         )
-    gdf = prepare_layer(sources, "sources", ((0, 4), (1, 5), _POLY_TYPES), zone, warnings)
+    gdf = prepare_layer(sources, "sources", ((0, 4), (1, 5), POLY_TYPES), zone, warnings)
     # normalised once per distinct value (a handful), not once per source
     codes, uniques = pd.factorize(gdf["source_type"].to_numpy(dtype=object), use_na_sentinel=False)
     norm = np.array([str(u).strip().lower() for u in uniques], dtype=object)
@@ -1398,7 +1399,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
     candidates, starting from the candidate nearest the area's centroid) and no units
     are returned.
     """
-    gdf = prepare_layer(control_area, "control_area", (_POLY_TYPES,), zone, warnings)
+    gdf = prepare_layer(control_area, "control_area", (POLY_TYPES,), zone, warnings)
     geom = shapely.union_all(np.asarray(gdf.geometry.array))
     if params.control_count is None:
         units = build_units({"CTRL": geom}, params, math.inf, warnings)
@@ -1476,7 +1477,7 @@ def sampling_grid(
     ----------
     zones : geopandas.GeoDataFrame
         Zone polygons with a ``zone`` field (PREP, INJ, COLL, SETL), e.g.
-        :attr:`ZonesResult.zones <ree_damage.core.zones.ZonesResult>`; zones must not overlap.
+        :attr:`ZonesResult.zones <ree_damage.core.survey.zones.ZonesResult>`; zones must not overlap.
     sources : geopandas.GeoDataFrame, optional
         Potential sources (:attr:`ZonesResult.sources`): ``source_type`` (hole, pool,
         ditch, pond, flow), optional ``source_layer``, ``source_id``, ``zone``,
@@ -1538,7 +1539,7 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
 
     def edge_points():
         if boundary is not None:
-            bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, unit_warnings)
+            bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, unit_warnings)
             case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
         else:
             case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Optional
 
 import geopandas as gpd
@@ -48,9 +47,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import GaussKrugerZone, epsg_crs, to_zone, zone_for_extent
-from .errors import InputError
-from .progress import Steps, check_canceled
+from ..common.errors import InputError
+from ..common.progress import Steps, check_canceled
+from ..geo.crs import GaussKrugerZone, to_zone, zone_for_extent
+from ..geo.dem import dem_grid
+from ..geo.flow import fill_and_route, trace_downslope
+from ..geo.layers import (
+    LINE_TYPES,
+    POINT_TYPES,
+    POLY_TYPES,
+    compact_ids,
+    ids_text,
+    polygonal_part,
+    prepare_layer,
+)
 
 ZONE_CODES = ("PREP", "INJ", "COLL", "SETL")
 """The four functional areas, in the order of the seed (and of sample ids)."""
@@ -96,10 +106,6 @@ PARAM_SOURCES = {
 
 _LAYER_ZONE = {"holes": "INJ", "pools": "PREP", "ditches": "COLL", "ponds": "SETL"}
 
-_POINT_TYPES = (0, 4)  # Point, MultiPoint
-_LINE_TYPES = (1, 5)  # LineString, MultiLineString
-_POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
-_TYPE_WORDS = {_POINT_TYPES: "points", _LINE_TYPES: "lines", _POLY_TYPES: "polygons"}
 
 
 @dataclass(frozen=True)
@@ -130,27 +136,6 @@ class ZoneParams:
     dem_min_cell_m: float = 1.0
     quad_segs: int = 8
 
-
-@dataclass
-class Dem:
-    """A DEM held in memory: heights in m (1985 height datum) on an affine grid.
-
-    Attributes
-    ----------
-    array : numpy.ndarray
-        2-D heights, m.
-    transform : affine.Affine
-        Pixel-to-CRS transform (rasterio convention, north-up).
-    crs : object
-        Anything pyproj/rasterio understands (EPSG code, WKT).
-    nodata : float, optional
-        No-data value (NaN is always no-data).
-    """
-
-    array: np.ndarray
-    transform: Any
-    crs: Any
-    nodata: Optional[float] = None
 
 
 @dataclass
@@ -225,178 +210,14 @@ class ZonesResult:
 # --------------------------------------------------------------------------- input checks
 
 
-def _ids_text(ids, limit: int = 10) -> str:
-    ids = list(ids)
-    text = ", ".join(str(i) for i in ids[:limit])
-    return text + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def compact_ids(ids) -> str:
-    """Write feature ids compactly: runs of consecutive integers become ranges.
-
-    Examples
-    --------
-    >>> compact_ids([1, 2, 3, 5, 7, 8])
-    '1-3,5,7-8'
-    >>> compact_ids(["a", "b"])
-    'a,b'
-    """
-    values = list(ids)
-    try:
-        ints = sorted({int(v) for v in values})
-        if [str(i) for i in ints] != sorted({str(v) for v in values}, key=int):
-            raise ValueError
-    except (TypeError, ValueError):
-        return ",".join(sorted({str(v) for v in values}))
-    parts = []
-    start = prev = None
-    for i in ints:
-        if start is None:
-            start = prev = i
-        elif i == prev + 1:
-            prev = i
-        else:
-            parts.append(f"{start}-{prev}" if prev > start else f"{start}")
-            start = prev = i
-    if start is not None:
-        parts.append(f"{start}-{prev}" if prev > start else f"{start}")
-    return ",".join(parts)
 
 
-def _polygonal(geom):
-    """Keep only the polygonal parts of a geometry (after overlay or make_valid)."""
-    if geom is None or shapely.is_empty(geom):
-        return shapely.MultiPolygon()
-    parts = shapely.get_parts(geom)
-    keep = [p for p in parts if shapely.get_type_id(p) in _POLY_TYPES]
-    flat = []
-    for p in keep:
-        flat.extend(shapely.get_parts(p))
-    return shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()
 
 
-def _keep_dimension(geom, allowed):
-    """Keep the parts of a repaired geometry that have the allowed type."""
-    parts = shapely.get_parts(geom)
-    keep = [p for p in parts if shapely.get_type_id(p) in allowed]
-    if not keep:
-        return None
-    return keep[0] if len(keep) == 1 else shapely.union_all(keep)
 
 
-def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: list, boundary=None):
-    """Check one input layer and bring it into the zone CRS.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame or None
-        The layer; its index holds the feature ids named in messages.
-    layer : str
-        Layer name for messages.
-    allowed : tuple of tuple of int
-        Allowed shapely type-id groups, e.g. ``(_POLY_TYPES,)``.
-    zone : GaussKrugerZone
-        Target CRS.
-    warnings : list of str
-        Receives repair and clipping notes.
-    boundary : shapely geometry, optional
-        Features wholly outside it are refused; partly outside ones are reported.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame or None
-        2-D, valid geometries in the zone CRS, index unchanged.
-
-    Raises
-    ------
-    InputError
-        Empty layer, no CRS, missing or wrong geometry, unrepairable geometry, or
-        features wholly outside the boundary; the message names the feature ids.
-    """
-    if gdf is None:
-        return None
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError("expected a layer (GeoDataFrame)", layer=layer)
-    if len(gdf) == 0:
-        raise InputError("the layer has no features; leave the input out if there are none", layer=layer)
-    if gdf.crs is None:
-        raise InputError("the layer has no coordinate reference system", layer=layer)
-    if gdf.crs.is_geographic:
-        warnings.append(
-            f"{layer}: geographic CRS {gdf.crs.to_string()} reprojected to {zone.authid} for metric work"
-        )
-    if gdf.crs.to_epsg() != zone.epsg:
-        gdf = gdf.to_crs(zone.epsg)
-    gdf = gdf.copy()
-    ids = gdf.index.to_numpy()
-    geoms = np.asarray(gdf.geometry.array, dtype=object)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        bad = ids[missing]
-        raise InputError(
-            f"{missing.sum()} feature(s) have no geometry: {_ids_text(bad)}", layer=layer, feature=bad[0]
-        )
-    extra = shapely.has_z(geoms)
-    if shapely.geos_version >= (3, 12, 0) and hasattr(shapely, "has_m"):  # M exists from GEOS 3.12
-        extra |= shapely.has_m(geoms)
-    if extra.any():  # 2-D layers (the rule) keep their geometries: no 10^4 copies
-        geoms = shapely.force_2d(geoms)
-    types = shapely.get_type_id(geoms)
-    allowed_ids = [t for group in allowed for t in group]
-    wrong = ~np.isin(types, allowed_ids)
-    if wrong.any():
-        bad = ids[wrong]
-        expected = " or ".join(_TYPE_WORDS[g] for g in allowed)
-        found = shapely.get_type_id(geoms[wrong][0])
-        names = {
-            0: "point",
-            1: "line",
-            2: "ring",
-            3: "polygon",
-            4: "multipoint",
-            5: "multiline",
-            6: "multipolygon",
-            7: "collection",
-        }
-        raise InputError(
-            f"wrong geometry type ({names.get(int(found), found)}); expected {expected}: feature(s) {_ids_text(bad)}",
-            layer=layer,
-            feature=bad[0],
-        )
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        repaired_ids = []
-        for pos in np.flatnonzero(invalid):
-            fixed = shapely.make_valid(geoms[pos])
-            fixed = _keep_dimension(fixed, allowed_ids)
-            if fixed is None or shapely.is_empty(fixed):
-                raise InputError(
-                    "invalid geometry that cannot be repaired (it collapses when made valid)",
-                    layer=layer,
-                    feature=ids[pos],
-                )
-            geoms[pos] = fixed
-            repaired_ids.append(ids[pos])
-        warnings.append(
-            f"{layer}: repaired {len(repaired_ids)} invalid geometr{'y' if len(repaired_ids) == 1 else 'ies'} (make_valid): feature(s) {_ids_text(repaired_ids)}"
-        )
-    if boundary is not None:
-        shapely.prepare(boundary)
-        outside = ~shapely.intersects(boundary, geoms)
-        if outside.any():
-            bad = ids[outside]
-            raise InputError(
-                f"{outside.sum()} feature(s) lie wholly outside the case boundary (wrong layer or CRS?): {_ids_text(bad)}",
-                layer=layer,
-                feature=bad[0],
-            )
-        partial = ~shapely.covered_by(geoms, boundary)
-        if partial.any():
-            warnings.append(
-                f"{layer}: {partial.sum()} feature(s) reach beyond the case boundary; their zones are clipped to it: {_ids_text(ids[partial])}"
-            )
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=epsg_crs(zone.epsg)))
-    return gdf
 
 
 def _depths(
@@ -417,7 +238,7 @@ def _depths(
         if notnum.any():
             bad = ids[notnum]
             raise InputError(
-                f"depth is not a number: feature(s) {_ids_text(bad)}",
+                f"depth is not a number: feature(s) {ids_text(bad)}",
                 layer=layer,
                 feature=bad[0],
                 column=field_name,
@@ -426,7 +247,7 @@ def _depths(
         if bad_range.any():
             bad = ids[bad_range]
             raise InputError(
-                f"depth must be above 0 and at most {max_depth:g} m, got {values[bad_range][0]:g}: feature(s) {_ids_text(bad)}",
+                f"depth must be above 0 and at most {max_depth:g} m, got {values[bad_range][0]:g}: feature(s) {ids_text(bad)}",
                 layer=layer,
                 feature=bad[0],
                 column=field_name,
@@ -436,13 +257,13 @@ def _depths(
             if default is None:
                 bad = ids[missing]
                 raise InputError(
-                    f"depth is missing: feature(s) {_ids_text(bad)}",
+                    f"depth is missing: feature(s) {ids_text(bad)}",
                     layer=layer,
                     feature=bad[0],
                     column=field_name,
                 )
             warnings.append(
-                f"{layer}: depth missing for {missing.sum()} feature(s), default {default:g} m used: {_ids_text(ids[missing])}"
+                f"{layer}: depth missing for {missing.sum()} feature(s), default {default:g} m used: {ids_text(ids[missing])}"
             )
             values[missing] = default
         return values
@@ -462,245 +283,19 @@ def _depths(
 # --------------------------------------------------------------------------- DEM and D8
 
 
-def _dem_grid(dem, zone: GaussKrugerZone, bounds, params: ZoneParams, warnings: list):
-    """Resample the DEM onto a grid in the zone CRS covering ``bounds``; NaN is no-data."""
-    import rasterio
-    from affine import Affine
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-    dst_crs = rasterio.crs.CRS.from_epsg(zone.epsg)
-    opened = None
-    try:
-        if isinstance(dem, (str, Path)):
-            try:
-                opened = rasterio.open(dem)
-            except Exception as exc:  # rasterio raises RasterioIOError and friends
-                raise InputError(f"cannot open the DEM: {exc}", layer=str(dem)) from exc
-            if opened.crs is None:
-                raise InputError("the DEM has no coordinate reference system", layer=str(dem))
-            src, src_crs, src_transform = rasterio.band(opened, 1), opened.crs, opened.transform
-            src_nodata, width, height = opened.nodata, opened.width, opened.height
-        elif isinstance(dem, Dem):
-            arr = np.asarray(dem.array, dtype="float64")
-            if arr.ndim != 2 or arr.size == 0:
-                raise InputError("the DEM must be a non-empty 2-D array", layer="dem")
-            if dem.crs is None:
-                raise InputError("the DEM has no coordinate reference system", layer="dem")
-            src, src_crs, src_transform = arr, rasterio.crs.CRS.from_user_input(dem.crs), dem.transform
-            src_nodata, (height, width) = dem.nodata, arr.shape
-        else:
-            raise InputError("the DEM must be a raster path or a Dem(array, transform, crs)", layer="dem")
-        if src_crs.is_geographic:
-            warnings.append(
-                f"DEM: geographic CRS reprojected to {zone.authid}; slopes are never computed in degrees"
-            )
-        left, top = src_transform * (0, 0)
-        right, bottom = src_transform * (width, height)
-        default_transform, _, _ = calculate_default_transform(
-            src_crs,
-            dst_crs,
-            width,
-            height,
-            min(left, right),
-            min(top, bottom),
-            max(left, right),
-            max(top, bottom),
-        )
-        native = abs(default_transform.a)
-        minx, miny, maxx, maxy = bounds
-        area = (maxx - minx) * (maxy - miny)
-        res = max(native, params.dem_min_cell_m, math.sqrt(area / max(params.dem_max_cells, 1)))
-        if res > native * 1.01:
-            warnings.append(
-                f"DEM: resampled from about {native:.2f} m to {res:.2f} m cells for routing (dem_max_cells={params.dem_max_cells})"
-            )
-        margin = 2 * res
-        x0 = math.floor((minx - margin) / res) * res
-        y1 = math.ceil((maxy + margin) / res) * res
-        cols = int(math.ceil((maxx + margin - x0) / res))
-        rows = int(math.ceil((y1 - (miny - margin)) / res))
-        transform = Affine(res, 0.0, x0, 0.0, -res, y1)
-        out = np.full((rows, cols), np.nan, dtype="float64")
-        reproject(
-            source=src,
-            destination=out,
-            src_transform=src_transform,
-            src_crs=src_crs,
-            src_nodata=src_nodata,
-            dst_transform=transform,
-            dst_crs=dst_crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.average if res > native * 1.5 else Resampling.bilinear,
-        )
-    finally:
-        if opened is not None:
-            opened.close()
-    return out, transform, res
 
 
-def fill_and_route(z: np.ndarray, cell_size: float):
-    """D8 receivers on a depression-filled DEM.
-
-    Parameters
-    ----------
-    z : numpy.ndarray
-        Heights (m), NaN for no-data (treated as outlets: flow leaves the DEM there).
-    cell_size : float
-        Cell size, m (square cells).
-
-    Returns
-    -------
-    receivers : numpy.ndarray of int64
-        Flat index of each cell's downslope receiver, -1 where flow leaves the grid.
-    filled : numpy.ndarray
-        Heights with depressions filled to their spill level, m.
-
-    Notes
-    -----
-    The filled height of a cell is the lowest possible maximum height along any path to
-    the grid edge (or a no-data cell). It is read from the minimum spanning tree of the
-    8-connected cell graph with edge weight ``max(z_a, z_b)`` plus an outlet node tied to
-    every edge cell: the tree path is a minimax path (pointer doubling gives each cell the
-    maximum along it in log2(n) vectorised steps). A cell with a strictly lower neighbour
-    on the filled surface drains to the steepest one (D8, distance-weighted drop); a cell
-    on a flat or in a filled depression drains to its parent in the tree, toward the
-    spill point. Heights never rise along a path and the tree has no cycle, so every
-    path ends at an outlet.
-
-    Examples
-    --------
-    >>> z = np.array([[3., 3., 3.], [3., 1., 2.], [3., 3., 3.]])
-    >>> rec, filled = fill_and_route(z, 1.0)
-    >>> float(filled[1, 1])   # the pit fills to its spill level, the east edge cell
-    2.0
-    >>> int(rec[4]) == 5      # and drains over that spill cell
-    True
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
-
-    rows, cols = z.shape
-    n = rows * cols
-    valid = np.isfinite(z)
-    if not valid.any():
-        raise InputError("the DEM holds no valid heights over the case area", layer="dem")
-    zmin = float(np.nanmin(z))
-    zz = np.where(valid, z, zmin - 1.0).ravel()
-    idx = np.arange(n, dtype=np.int64).reshape(rows, cols)
-    pairs = [
-        (idx[:, :-1], idx[:, 1:]),
-        (idx[:-1, :], idx[1:, :]),
-        (idx[:-1, :-1], idx[1:, 1:]),
-        (idx[:-1, 1:], idx[1:, :-1]),
-    ]
-    a = np.concatenate([p[0].ravel() for p in pairs])
-    b = np.concatenate([p[1].ravel() for p in pairs])
-    base = zmin - 2.0  # weights must be > 0: csgraph drops zero entries
-    w = np.maximum(zz[a], zz[b]) - base
-    edge = np.zeros((rows, cols), dtype=bool)
-    edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
-    edge |= ~valid
-    outs = idx[edge]
-    outlet = n
-    a = np.concatenate([a, outs])
-    b = np.concatenate([b, np.full(outs.size, outlet, dtype=np.int64)])
-    w = np.concatenate([w, zz[outs] - base])
-    graph = coo_matrix((w, (a, b)), shape=(n + 1, n + 1)).tocsr()
-    del a, b, w
-    tree = minimum_spanning_tree(graph)
-    del graph
-    _, pred = breadth_first_order(tree, outlet, directed=False, return_predecessors=True)
-    del tree
-    parent = pred.astype(np.int64)
-    parent[outlet] = outlet
-    if (parent[:n] < 0).any():  # cannot happen on a connected grid; guard anyway
-        parent[:n][parent[:n] < 0] = outlet
-    zext = np.concatenate([zz, [-np.inf]])
-    m = np.maximum(zext, zext[parent])
-    m[outlet] = -np.inf
-    p = parent.copy()
-    for _ in range(int(math.ceil(math.log2(n + 1))) + 1):
-        m = np.maximum(m, m[p])
-        p = p[p]
-    filled = m[:n].reshape(rows, cols)
-    # D8 on the filled surface
-    pad = np.pad(filled, 1, constant_values=np.inf)
-    best = np.zeros((rows, cols))
-    best_k = np.full((rows, cols), -1, dtype=np.int64)
-    offsets = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))
-    for k, (dr, dc) in enumerate(offsets):
-        nb = pad[1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols]
-        drop = (filled - nb) / (cell_size * (math.sqrt(2.0) if dr and dc else 1.0))
-        better = drop > best
-        best[better] = drop[better]
-        best_k[better] = k
-    dr = np.array([o[0] for o in offsets] + [0])[best_k]
-    dc = np.array([o[1] for o in offsets] + [0])[best_k]
-    receivers = (idx + dr * cols + dc).ravel()
-    flat = best_k.ravel() < 0
-    tree_parent = parent[:n]
-    receivers[flat] = np.where(tree_parent[flat] == outlet, -1, tree_parent[flat])
-    receivers[~valid.ravel()] = -1
-    return receivers, filled
 
 
-def trace_downslope(receivers: np.ndarray, start: np.ndarray, stop: np.ndarray, is_canceled=None):
-    """Follow D8 receivers from start cells; count how many start cells pass each cell.
-
-    Parameters
-    ----------
-    receivers : numpy.ndarray of int64
-        From :func:`fill_and_route` (flat indices, -1 = outlet).
-    start : numpy.ndarray of bool
-        Flat mask of cells the leachate starts from (INJ).
-    stop : numpy.ndarray of bool
-        Flat mask of cells where a path ends after entering (ditch/pond bands, outside
-        the case boundary).
-
-    Returns
-    -------
-    counts : numpy.ndarray of int64
-        Per cell, number of start cells whose path passes it (start cells count themselves).
-    ended_at_stop, ended_at_outlet : int
-        Number of distinct path ends in stop cells and at outlets.
-
-    Examples
-    --------
-    >>> rec = np.array([1, 2, -1])
-    >>> trace_downslope(rec, np.array([True, False, False]), np.zeros(3, bool))[0].tolist()
-    [1, 1, 1]
-    """
-    n = receivers.size
-    counts = np.zeros(n, dtype=np.int64)
-    front = np.flatnonzero(start)
-    weight = np.ones(front.size, dtype=np.int64)
-    at_stop = set()
-    at_outlet = 0
-    steps = 0
-    while front.size:
-        counts[front] += weight  # front holds unique cells
-        halt = stop[front] & ~start[front]
-        if halt.any():
-            at_stop.update(front[halt].tolist())
-        nxt = receivers[front]
-        out = nxt < 0
-        at_outlet += int(np.count_nonzero(out & ~halt))
-        keep = ~halt & ~out
-        front, inverse = np.unique(nxt[keep], return_inverse=True)
-        weight = np.bincount(inverse, weights=weight[keep]).astype(np.int64) if front.size else weight[:0]
-        steps += 1
-        if steps % 256 == 0:
-            check_canceled(is_canceled)
-        if steps > n:  # a receiver cycle would be a bug; never loop forever
-            raise RuntimeError("flow routing did not terminate")
-    return counts, len(at_stop), at_outlet
 
 
 def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_canceled):
     """The flow-through polygon and flow-cell sources from the DEM (None if not possible)."""
     from rasterio import features
 
-    z, transform, res = _dem_grid(dem, zone, boundary.bounds, params, warnings)
+    z, transform, res = dem_grid(
+        dem, zone, boundary.bounds, warnings, max_cells=params.dem_max_cells, min_cell_m=params.dem_min_cell_m
+    )
     shape = z.shape
     inside = features.rasterize(
         [(boundary, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8"
@@ -750,7 +345,7 @@ def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_cancel
         poly = shapely.union_all(shapes)
         if params.flow_buffer_m > 0:
             poly = shapely.buffer(poly, params.flow_buffer_m, quad_segs=params.quad_segs)
-        poly = _polygonal(shapely.intersection(poly, boundary))
+        poly = polygonal_part(shapely.intersection(poly, boundary))
     if n_out:
         warnings.append(
             f"DEM: {n_out} leachate path(s) leave the case boundary or the DEM without reaching a ditch or pond"
@@ -789,7 +384,7 @@ def _union(geoms):
 
 def _clean(geom, min_area=0.01):
     """Polygonal parts with an area above ``min_area`` m2 (drops overlay slivers)."""
-    poly = _polygonal(geom)
+    poly = polygonal_part(geom)
     parts = shapely.get_parts(poly)
     parts = parts[shapely.area(parts) > min_area]
     return shapely.MultiPolygon(list(parts)) if parts.size else shapely.MultiPolygon()
@@ -853,16 +448,16 @@ def functional_zones(
         zone = zone_for_extent(tuple(boundary.total_bounds), boundary.crs)
     if zone is None:
         _, zone = to_zone(boundary, layer="boundary")  # raises the right InputError
-    bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, warnings)
-    case = _polygonal(shapely.union_all(np.asarray(bnd.geometry.array)))
+    bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, warnings)
+    case = polygonal_part(shapely.union_all(np.asarray(bnd.geometry.array)))
     if shapely.area(case) <= 0:
         raise InputError("the case boundary has no area", layer="boundary")
     shapely.prepare(case)
     layers = {
-        "holes": prepare_layer(holes, "holes", (_POINT_TYPES,), zone, warnings, case),
-        "pools": prepare_layer(pools, "pools", (_POLY_TYPES, _POINT_TYPES), zone, warnings, case),
-        "ditches": prepare_layer(ditches, "ditches", (_LINE_TYPES,), zone, warnings, case),
-        "ponds": prepare_layer(ponds, "ponds", (_POLY_TYPES,), zone, warnings, case),
+        "holes": prepare_layer(holes, "holes", (POINT_TYPES,), zone, warnings, case),
+        "pools": prepare_layer(pools, "pools", (POLY_TYPES, POINT_TYPES), zone, warnings, case),
+        "ditches": prepare_layer(ditches, "ditches", (LINE_TYPES,), zone, warnings, case),
+        "ponds": prepare_layer(ponds, "ponds", (POLY_TYPES,), zone, warnings, case),
     }
     if all(v is None for v in layers.values()):
         raise InputError("no source layer given: at least one of holes, pools, ditches or ponds is needed")
@@ -907,7 +502,7 @@ def functional_zones(
             gdf, "pools", params.pool_depth_field, params.pool_depth_m, params.max_depth_m, warnings, False
         )
         geoms = np.asarray(gdf.geometry.array)
-        is_pt = np.isin(shapely.get_type_id(geoms), _POINT_TYPES)
+        is_pt = np.isin(shapely.get_type_id(geoms), POINT_TYPES)
         dist = np.where(is_pt, params.pool_point_radius_m, params.pool_buffer_m)
         band = shapely.buffer(geoms, dist, quad_segs=q)
         raw["PREP"] = _union(band)
@@ -1082,21 +677,21 @@ def collect_sources(
     warnings: list = []
     case = None
     if boundary is not None:
-        bnd = prepare_layer(boundary, "boundary", (_POLY_TYPES,), zone, warnings)
-        case = _polygonal(shapely.union_all(np.asarray(bnd.geometry.array)))
+        bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, warnings)
+        case = polygonal_part(shapely.union_all(np.asarray(bnd.geometry.array)))
     spec = (
-        ("holes", holes, (_POINT_TYPES,), "hole", params.hole_depth_field, params.default_hole_depth_m, True),
+        ("holes", holes, (POINT_TYPES,), "hole", params.hole_depth_field, params.default_hole_depth_m, True),
         (
             "pools",
             pools,
-            (_POLY_TYPES, _POINT_TYPES),
+            (POLY_TYPES, POINT_TYPES),
             "pool",
             params.pool_depth_field,
             params.pool_depth_m,
             False,
         ),
-        ("ditches", ditches, (_LINE_TYPES,), "ditch", params.ditch_depth_field, params.ditch_depth_m, False),
-        ("ponds", ponds, (_POLY_TYPES,), "pond", params.pond_depth_field, params.pond_depth_m, False),
+        ("ditches", ditches, (LINE_TYPES,), "ditch", params.ditch_depth_field, params.ditch_depth_m, False),
+        ("ponds", ponds, (POLY_TYPES,), "pond", params.pond_depth_field, params.pond_depth_m, False),
     )
     frames = []
     for name, gdf, allowed, stype, field_name, default, required in spec:

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from ..common.errors import InputError
 from .crs import CGCS2000_GEOGRAPHIC, GaussKrugerZone, dms_array, gauss_kruger_zone, lonlat_arrays
-from .errors import InputError
 
 LONLAT_FIELDS = ("lon_cgcs2000", "lat_cgcs2000", "lon_dms", "lat_dms")
 """Fields added to point layers: decimal degrees and degrees-minutes-seconds (CGCS2000)."""
@@ -21,7 +21,7 @@ def common_zone(frames: dict, width: int = 3, prefixed: bool = False) -> GaussKr
     frames : dict of str -> geopandas.GeoDataFrame
         Layer name to data, each in its own CRS.
     width, prefixed
-        See :func:`ree_damage.core.crs.gauss_kruger_zone`.
+        See :func:`ree_damage.core.geo.crs.gauss_kruger_zone`.
     """
     from pyproj import CRS
     from pyproj.transformer import Transformer

@@ -61,4 +61,4 @@ class InputError(ReeDamageError, ValueError):
 
 
 class Canceled(ReeDamageError):
-    """Raised by :func:`ree_damage.core.progress.check_canceled` when the user cancels."""
+    """Raised by :func:`ree_damage.core.common.progress.check_canceled` when the user cancels."""

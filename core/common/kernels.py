@@ -259,7 +259,7 @@ def _idw_lattice_py(
 
 
 def _cov(kind, psill, range_, sill, h):
-    """Covariance sill - gamma(h) of :class:`ree_damage.core.variogram.VariogramModel`."""
+    """Covariance sill - gamma(h) of :class:`ree_damage.core.interp.variogram.VariogramModel`."""
     if h <= 1e-10:  # variogram.ZERO_DISTANCE
         return sill
     if kind == 0:  # spherical
@@ -299,7 +299,7 @@ def _ok_lattice_py(
 ):
     """Ordinary kriging (k nearest) at the cells of the given tiles of a lattice.
 
-    The same system and formulas as :func:`ree_damage.core.kriging.solve_neighbourhoods`
+    The same system and formulas as :func:`ree_damage.core.interp.kriging.solve_neighbourhoods`
     (covariance form, Cholesky): per distinct neighbour set L L^T = C, e = C^-1 1,
     w = C^-1 z; per cell with target covariances c0: mu' = (c0.e - 1) / sum(e),
     z* = c0.w - mu' sum(w), sigma^2 = sill - |L^-1 c0|^2 + (c0.e - 1)^2 / sum(e).
@@ -552,7 +552,7 @@ def _dms_write_py(total, hemi, scale, decimals, offsets, buf):
     """Write line i, ``D°MM'SS[.ff]"H`` and a newline, at ``buf[offsets[i]:]``.
 
     ``total`` is the rounded value in units of 1/``scale`` arc-seconds (>= 0); the
-    digits are those :func:`ree_damage.core.crs.dms_array` writes with numpy.
+    digits are those :func:`ree_damage.core.geo.crs.dms_array` writes with numpy.
     """
     zero = 48
     for i in range(total.shape[0]):

@@ -4,7 +4,7 @@ openpyxl stamps the save time into ``docProps/core.xml`` and the current date in
 zip entry, so two saves of the same table differ. :func:`write_workbook` writes with
 openpyxl's streaming writer, then rewrites the zip with fixed entry dates and fixed
 document times, so the same tables give the same bytes (DESIGN.md, "Traceability").
-The file is written atomically (:mod:`ree_damage.core.atomic`).
+The file is written atomically (:mod:`ree_damage.core.common.atomic`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Tiles are processed in bands of bounded size (``memory_mb``) that may run on sev
 threads (numpy and scipy release the GIL in the heavy parts); each band writes its own
 tiles, so the result does not depend on the number of threads.
 
-Used by :mod:`ree_damage.core.idw` and :mod:`ree_damage.core.kriging`.
+Used by :mod:`ree_damage.core.interp.idw` and :mod:`ree_damage.core.interp.kriging`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .concurrency import default_workers
-from .progress import CancelFn, ProgressFn, check_canceled
+from ..common.parallel import default_workers
+from ..common.progress import CancelFn, ProgressFn, check_canceled
 
 #: tie guard: k-th and (k+1)-th squared distances closer than this (relative; float32
 #: rounding plus the candidate position stored in the low 7 mantissa bits of the sort
@@ -162,7 +162,7 @@ class LatticeKNN:
         reads; more memory per band).
     tiling : (int, int), optional
         Tile side (cells) and candidate count, instead of the cost model's choice (for a
-        caller with other per-cell costs, e.g. :func:`ree_damage.core.kernels.lattice_tiling`).
+        caller with other per-cell costs, e.g. :func:`ree_damage.core.common.kernels.lattice_tiling`).
     """
 
     def __init__(
@@ -221,7 +221,7 @@ class LatticeKNN:
         """
         n, k = self.n, self.k
         step = max(float(np.hypot(*self.u)), float(np.hypot(*self.v)), 1e-12)
-        dk = _typical_kth_distance(self.xy, k)
+        dk = typical_kth_distance(self.xy, k)
         ncells = self.shape[0] * self.shape[1]
         best = None
         sizes = [c for c in (16, 32, 64, 128) if c >= k + 2]
@@ -545,7 +545,7 @@ class LatticeKNN:
         return buf[:size].reshape(shape)
 
 
-def _typical_kth_distance(xy: np.ndarray, k: int) -> float:
+def typical_kth_distance(xy: np.ndarray, k: int) -> float:
     """k-th neighbour distance (m) expected for a uniform density over the data's extent."""
     n = len(xy)
     span = xy.max(axis=0) - xy.min(axis=0)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..common.errors import InputError
 
 CGCS2000_GEOGRAPHIC = 4490
 """EPSG code of geographic CGCS2000 (longitude/latitude)."""
@@ -274,7 +274,7 @@ def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 
     if v.size == 0:
         return out
     scale = 10**decimals
-    from . import kernels
+    from ..common import kernels
 
     if (kernels.forced() or (kernels.enabled() and v.size >= 10_000)) and np.isfinite(v).all():
         # the compiled loop writes the same lines (a tenth of the numpy passes' time); for

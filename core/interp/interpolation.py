@@ -7,7 +7,7 @@ One call handles several indicators (fields) and depth layers; for each it
   (named), optional natural-log transform (values must be > 0) and trend removal;
 * runs every method asked for: IDW (power, k nearest or radius, or global) and/or
   ordinary kriging with an automatically fitted variogram on a local neighbourhood
-  (:mod:`ree_damage.core.kriging`, :mod:`ree_damage.core.variogram`);
+  (:mod:`ree_damage.core.interp.kriging`, :mod:`ree_damage.core.interp.variogram`);
 * cross-validates every run by leave-one-out (each point predicted from the others with
   the same parameters and, for kriging, the same fitted variogram): RMSE, mean error,
   mean absolute error and, for kriging, the mean standardised squared error (MSSE,
@@ -44,12 +44,12 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from .censored import DEFAULT_RULE, FLAG_MEASURED, check_rule, substitute
-from .errors import InputError
+from ..common.errors import InputError
+from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
+from ..geo.raster_io import GridSpec, polygon_mask
+from ..lab.censored import DEFAULT_RULE, FLAG_MEASURED, check_rule, substitute
 from .idw import idw_grid, idw_points
 from .kriging import LocalKriging, check_kriging_points
-from .progress import CancelFn, ProgressFn, Steps, check_canceled
-from .raster_io import GridSpec, polygon_mask
 from .variogram import VariogramFit, VariogramModel, fit_variogram
 
 METHODS = ("idw", "ok")
@@ -67,7 +67,7 @@ LOGNORMAL_BACKTRANSFORM = "C* = exp(Y* + sigma^2/2 - m), m the OK Lagrange multi
 
 @dataclass
 class IDWParams:
-    """IDW parameters (see :func:`ree_damage.core.idw.idw_grid`).
+    """IDW parameters (see :func:`ree_damage.core.interp.idw.idw_grid`).
 
     ``k=None`` with ``radius=None`` is global IDW (every point, as QGIS's IDW).
     """
@@ -340,13 +340,13 @@ def prepare_points(
     ----------
     points : geopandas.GeoDataFrame or pandas.DataFrame
         Samples with the field (and ``<field>_flag`` if censored values are flagged, as
-        :mod:`ree_damage.core.lab` writes them).
+        :mod:`ree_damage.core.lab.importer` writes them).
     field : str
         Indicator column.
     id_field : str, optional
         Sample id column used in messages (else the row number).
     censored_rule : str
-        Substitution for values flagged "<" (see :func:`ree_damage.core.censored.substitute`).
+        Substitution for values flagged "<" (see :func:`ree_damage.core.lab.censored.substitute`).
     log_transform : bool
         Values must then be > 0.
     """
@@ -672,7 +672,7 @@ def interpolate(
     ----------
     points : geopandas.GeoDataFrame or pandas.DataFrame
         Sample points with the indicator fields, in a projected CRS (m), e.g. the table
-        of :func:`ree_damage.core.lab.import_lab_results`.
+        of :func:`ree_damage.core.lab.importer.import_lab_results`.
     fields : sequence of str
         Indicator fields to interpolate.
     grid : GridSpec, optional
@@ -869,7 +869,7 @@ def _crs_of(points) -> Optional[str]:
 
 def _crs_note(crs) -> Optional[str]:
     """A warning when the grid is not in a CGCS2000 Gauss-Kruger zone (DESIGN.md, "CRS")."""
-    from .crs import zone_from_epsg
+    from ..geo.crs import zone_from_epsg
 
     if crs is None:
         return "the grid has no CRS: the rasters will carry none (give points in the case's CGCS2000 zone)"
@@ -879,7 +879,7 @@ def _crs_note(crs) -> Optional[str]:
     try:
         zone_from_epsg(epsg if epsg else -1)
     except InputError:
-        return f"{crs} is not a CGCS2000 Gauss-Kruger zone; reproject the samples with ree_damage.core.crs.to_zone"
+        return f"{crs} is not a CGCS2000 Gauss-Kruger zone; reproject the samples with ree_damage.core.geo.crs.to_zone"
     return None
 
 
@@ -892,7 +892,7 @@ def _check_projected(crs) -> None:
     if c.is_geographic:
         raise InputError(
             f"the points are in a geographic CRS ({crs}); distances need metres: reproject to the "
-            f"CGCS2000 Gauss-Kruger zone of the case first (ree_damage.core.crs.to_zone)",
+            f"CGCS2000 Gauss-Kruger zone of the case first (ree_damage.core.geo.crs.to_zone)",
             layer="samples",
         )
 
@@ -901,9 +901,9 @@ def _check_projected(crs) -> None:
 # writing
 # --------------------------------------------------------------------------------------
 def _write_result(result: InterpolationResult, out_dir: Path, prefix: str, inputs: Mapping, host) -> dict:
-    from .atomic import atomic_outputs
-    from .provenance import make_record, write_sidecar
-    from .raster_io import RasterOutput, write_geotiffs
+    from ..common.atomic import atomic_outputs
+    from ..common.provenance import make_record, write_sidecar
+    from ..geo.raster_io import RasterOutput, write_geotiffs
     from .variogram import plot_variogram
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 from pathlib import Path
 
-from .atomic import atomic_path
+from ..common.atomic import atomic_path
 
 
 def reproducible_timestamp() -> str:

@@ -54,10 +54,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import dms_array, lonlat_arrays
-from .errors import InputError
-from .indicators import GROUPS, indicators_for
-from .progress import Steps, check_canceled
+from ..common.errors import InputError
+from ..common.progress import Steps, check_canceled
+from ..geo.crs import dms_array, lonlat_arrays
+from ..geo.dem import dem_grid
+from ..geo.layers import LINE_TYPES, prepare_layer
+from ..standards.indicators import GROUPS, indicators_for
+from .zones import ZoneParams
 
 REQUIRED_GROUPS = ("basic", "ree", "leaching_agent", "heavy_metal")
 """Indicator groups every soil sample must be analysed for (DOMAIN.md)."""
@@ -822,12 +825,18 @@ _ROLE_NAMES = {
 }
 
 
+def _routing_grid(dem, zone_crs, bounds, warnings):
+    """The DEM on the grid functional_zones routes flow on (its default cell limits)."""
+    defaults = ZoneParams()
+    return dem_grid(
+        dem, zone_crs, bounds, warnings, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
+    )
+
+
 def _azimuth_from_dem(dem, zone_crs, geom, warnings) -> Optional[float]:
     from rasterio import features
 
-    from .zones import ZoneParams, _dem_grid
-
-    z, transform, res = _dem_grid(dem, zone_crs, shapely.bounds(geom), ZoneParams(), warnings)
+    z, transform, res = _routing_grid(dem, zone_crs, shapely.bounds(geom), warnings)
     mask = features.rasterize(
         [(geom, 1)], out_shape=z.shape, transform=transform, fill=0, dtype="uint8"
     ).astype(bool)
@@ -871,8 +880,7 @@ def water_positions(
         from the discharge, negative upstream; or from the zone edge), ``note``,
         ``indicators``, ``x``, ``y``, ``lon``, ``lat``; and the warnings.
     """
-    from .crs import zone_from_epsg
-    from .zones import _LINE_TYPES, prepare_layer
+    from ..geo.crs import zone_from_epsg
 
     p = params or WaterParams()
     warnings: list = []
@@ -892,7 +900,7 @@ def water_positions(
         az_note = "mean downslope direction of the DEM over INJ/SETL"
     line = None
     if stream is not None:
-        st = prepare_layer(stream, "stream", (_LINE_TYPES,), zone_crs, warnings)
+        st = prepare_layer(stream, "stream", (LINE_TYPES,), zone_crs, warnings)
         merged = shapely.line_merge(shapely.union_all(np.asarray(st.geometry.array)))
         parts = shapely.get_parts(merged)
         line = parts[int(np.argmin(shapely.distance(parts, case)))]
@@ -950,10 +958,9 @@ def water_positions(
     else:
         if dem is not None and p.stream_reversed is False:
             try:
-                from .zones import _dem_grid, ZoneParams  # noqa: I001
 
                 a, b = shapely.get_point(line, 0), shapely.get_point(line, -1)
-                z, transform, _ = _dem_grid(dem, zone_crs, shapely.bounds(line), ZoneParams(), [])
+                z, transform, _ = _routing_grid(dem, zone_crs, shapely.bounds(line), [])
                 inv = ~transform
                 (ca, ra), (cb, rb) = inv * (a.x, a.y), inv * (b.x, b.y)
                 za = z[min(int(ra), z.shape[0] - 1), min(int(ca), z.shape[1] - 1)]

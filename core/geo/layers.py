@@ -1,0 +1,196 @@
+"""Input layer checks shared by every step that reads vector layers.
+
+:func:`prepare_layer` brings a layer into the zone CRS and refuses what cannot be used
+(no features, no CRS, wrong or missing geometry, unrepairable geometry, features wholly
+outside the case), naming the feature ids; the shapely type-id groups and the id list
+formatting are shared by the messages of the survey steps.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..common.errors import InputError
+from .crs import GaussKrugerZone, epsg_crs
+
+POINT_TYPES = (0, 4)  # Point, MultiPoint
+LINE_TYPES = (1, 5)  # LineString, MultiLineString
+POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
+TYPE_WORDS = {POINT_TYPES: "points", LINE_TYPES: "lines", POLY_TYPES: "polygons"}
+
+
+def ids_text(ids, limit: int = 10) -> str:
+    """The first ``limit`` ids, comma-separated, and how many more there are."""
+    ids = list(ids)
+    text = ", ".join(str(i) for i in ids[:limit])
+    return text + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def compact_ids(ids) -> str:
+    """Write feature ids compactly: runs of consecutive integers become ranges.
+
+    Examples
+    --------
+    >>> compact_ids([1, 2, 3, 5, 7, 8])
+    '1-3,5,7-8'
+    >>> compact_ids(["a", "b"])
+    'a,b'
+    """
+    values = list(ids)
+    try:
+        ints = sorted({int(v) for v in values})
+        if [str(i) for i in ints] != sorted({str(v) for v in values}, key=int):
+            raise ValueError
+    except (TypeError, ValueError):
+        return ",".join(sorted({str(v) for v in values}))
+    parts = []
+    start = prev = None
+    for i in ints:
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:
+            prev = i
+        else:
+            parts.append(f"{start}-{prev}" if prev > start else f"{start}")
+            start = prev = i
+    if start is not None:
+        parts.append(f"{start}-{prev}" if prev > start else f"{start}")
+    return ",".join(parts)
+
+
+def polygonal_part(geom):
+    """Keep only the polygonal parts of a geometry (after overlay or make_valid)."""
+    if geom is None or shapely.is_empty(geom):
+        return shapely.MultiPolygon()
+    parts = shapely.get_parts(geom)
+    keep = [p for p in parts if shapely.get_type_id(p) in POLY_TYPES]
+    flat = []
+    for p in keep:
+        flat.extend(shapely.get_parts(p))
+    return shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()
+
+
+def keep_dimension(geom, allowed):
+    """Keep the parts of a repaired geometry that have the allowed type."""
+    parts = shapely.get_parts(geom)
+    keep = [p for p in parts if shapely.get_type_id(p) in allowed]
+    if not keep:
+        return None
+    return keep[0] if len(keep) == 1 else shapely.union_all(keep)
+
+
+def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: list, boundary=None):
+    """Check one input layer and bring it into the zone CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or None
+        The layer; its index holds the feature ids named in messages.
+    layer : str
+        Layer name for messages.
+    allowed : tuple of tuple of int
+        Allowed shapely type-id groups, e.g. ``(POLY_TYPES,)``.
+    zone : GaussKrugerZone
+        Target CRS.
+    warnings : list of str
+        Receives repair and clipping notes.
+    boundary : shapely geometry, optional
+        Features wholly outside it are refused; partly outside ones are reported.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        2-D, valid geometries in the zone CRS, index unchanged.
+
+    Raises
+    ------
+    InputError
+        Empty layer, no CRS, missing or wrong geometry, unrepairable geometry, or
+        features wholly outside the boundary; the message names the feature ids.
+    """
+    if gdf is None:
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError("expected a layer (GeoDataFrame)", layer=layer)
+    if len(gdf) == 0:
+        raise InputError("the layer has no features; leave the input out if there are none", layer=layer)
+    if gdf.crs is None:
+        raise InputError("the layer has no coordinate reference system", layer=layer)
+    if gdf.crs.is_geographic:
+        warnings.append(
+            f"{layer}: geographic CRS {gdf.crs.to_string()} reprojected to {zone.authid} for metric work"
+        )
+    if gdf.crs.to_epsg() != zone.epsg:
+        gdf = gdf.to_crs(zone.epsg)
+    gdf = gdf.copy()
+    ids = gdf.index.to_numpy()
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        bad = ids[missing]
+        raise InputError(
+            f"{missing.sum()} feature(s) have no geometry: {ids_text(bad)}", layer=layer, feature=bad[0]
+        )
+    extra = shapely.has_z(geoms)
+    if shapely.geos_version >= (3, 12, 0) and hasattr(shapely, "has_m"):  # M exists from GEOS 3.12
+        extra |= shapely.has_m(geoms)
+    if extra.any():  # 2-D layers (the rule) keep their geometries: no 10^4 copies
+        geoms = shapely.force_2d(geoms)
+    types = shapely.get_type_id(geoms)
+    allowed_ids = [t for group in allowed for t in group]
+    wrong = ~np.isin(types, allowed_ids)
+    if wrong.any():
+        bad = ids[wrong]
+        expected = " or ".join(TYPE_WORDS[g] for g in allowed)
+        found = shapely.get_type_id(geoms[wrong][0])
+        names = {
+            0: "point",
+            1: "line",
+            2: "ring",
+            3: "polygon",
+            4: "multipoint",
+            5: "multiline",
+            6: "multipolygon",
+            7: "collection",
+        }
+        raise InputError(
+            f"wrong geometry type ({names.get(int(found), found)}); expected {expected}: feature(s) {ids_text(bad)}",
+            layer=layer,
+            feature=bad[0],
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        repaired_ids = []
+        for pos in np.flatnonzero(invalid):
+            fixed = shapely.make_valid(geoms[pos])
+            fixed = keep_dimension(fixed, allowed_ids)
+            if fixed is None or shapely.is_empty(fixed):
+                raise InputError(
+                    "invalid geometry that cannot be repaired (it collapses when made valid)",
+                    layer=layer,
+                    feature=ids[pos],
+                )
+            geoms[pos] = fixed
+            repaired_ids.append(ids[pos])
+        warnings.append(
+            f"{layer}: repaired {len(repaired_ids)} invalid geometr{'y' if len(repaired_ids) == 1 else 'ies'} (make_valid): feature(s) {ids_text(repaired_ids)}"
+        )
+    if boundary is not None:
+        shapely.prepare(boundary)
+        outside = ~shapely.intersects(boundary, geoms)
+        if outside.any():
+            bad = ids[outside]
+            raise InputError(
+                f"{outside.sum()} feature(s) lie wholly outside the case boundary (wrong layer or CRS?): {ids_text(bad)}",
+                layer=layer,
+                feature=bad[0],
+            )
+        partial = ~shapely.covered_by(geoms, boundary)
+        if partial.any():
+            warnings.append(
+                f"{layer}: {partial.sum()} feature(s) reach beyond the case boundary; their zones are clipped to it: {ids_text(ids[partial])}"
+            )
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=epsg_crs(zone.epsg)))
+    return gdf

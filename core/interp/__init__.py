@@ -1,0 +1,2 @@
+"""Interpolation: IDW, ordinary kriging, variograms, neighbour search and the
+`interpolate` step with cross-validation."""

@@ -1,0 +1,1 @@
+"""Lab results: censored values, the lab-sheet importer and the baselines."""
