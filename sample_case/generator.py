@@ -20,7 +20,7 @@ from ..core.common.provenance import make_record, sha256_file, write_sidecar
 from ..core.common.xlsx import write_workbook
 from ..core.geo.crs import HEIGHT_DATUM_1985, gauss_kruger_zone, lonlat_arrays
 from . import lab as lab_sheet
-from .features import ZONE_NAMES, build_site
+from .features import build_site
 from .layout import EPSG, MAX_SCALE, MIN_SCALE, make_layout
 from .rasters import DEM_RESOLUTION_M, write_dems, write_ortho
 
@@ -101,63 +101,76 @@ def _write_vectors(site, path: Path, common: dict) -> None:
 
 
 def _case_toml(written: set, scale: float, seed: int, ortho_res) -> str:
-    """The case file: inputs (relative paths), lab sheet layout, default parameters."""
+    """The case file (the model of :mod:`ree_damage.core.case.model`): inputs, parameters, sources."""
     import tomli_w
 
     zone = gauss_kruger_zone(115.0)
     layer_names = {name: name for name in LAYERS if "vectors" in written}
-    inputs = {key: FILES[key] for key in FILES if key in written and key not in ("case_file", "readme")}
+    case_inputs = {"lab_xlsx": "lab_sheet"}  # generator key -> case-file key
+    inputs = {
+        case_inputs.get(key, key): FILES[key]
+        for key in FILES
+        if key in written and key not in ("case_file", "readme")
+    }
     doc = {
         "case": {
             "id": CASE_ID,
             "name": "赣南某地非法开采离子型稀土案生态环境损害鉴定评估（合成示例）",
             "name_en": "Illegal in-situ leaching of ionic rare earth, southern Jiangxi (synthetic sample)",
+            "province": "江西省（合成示例）",
+            "county": "赣州市某县（合成示例）",
+            "site": "合成示例山坡矿区 / synthetic hillside leaching site, southern Jiangxi",
+            "entrusting_unit": "（合成示例）委托单位 / synthetic entrusting unit",
+            "institution": "（合成示例）鉴定机构 / synthetic appraisal institution",
+            "act_start": "2024-04-01",
+            "act_end": "2025-10-31",
+            "survey_date": SURVEY_DATE,
             "synthetic": True,
             "note": f"{SYNTHETIC_ZH} / {SYNTHETIC_EN}",
-            "crs": zone.authid,
-            "geographic_crs": "EPSG:4490",
-            "height_datum": f"EPSG:{HEIGHT_DATUM_1985}",
-            "datum_note": zone.datum_note("zh"),
-            "survey_date": SURVEY_DATE,
             "generator": f"ree_damage.sample_case {__version__}",
             "scale": scale,
             "seed": seed,
         },
-        "inputs": {**inputs, "layers": layer_names} if layer_names else inputs,
-        "lab": {
-            "file": FILES["lab_xlsx"] if "lab_xlsx" in written else "",
-            "sheet": "检测结果 Results",
-            "csv_encoding": "utf-8-sig",
-            "header_rows": 1,
-            "id_column": lab_sheet.ID_COLUMN,
-            "point_column": lab_sheet.POINT_COLUMN,
-            "depth_column": lab_sheet.DEPTH_COLUMN,
-            "units": "mg/kg dry weight, in each header; pH dimensionless",
-            "censored_styles": list(lab_sheet.CENSORED_STYLES),
-            "detection_limits_mg_kg": {
-                h.split(" (")[0]: dl for h, _u, dl, _m in lab_sheet.ANALYTES if dl is not None
-            },
+        "crs": {
+            "zone": zone.authid,
+            "zone_width_deg": 3,
+            "geographic": "EPSG:4490",
+            "height_datum": f"EPSG:{HEIGHT_DATUM_1985}",
+            "datum_note": zone.datum_note("zh"),
         },
-        "rasters": {"dem_resolution_m": DEM_RESOLUTION_M, "ortho_resolution_m": ortho_res or ""},
+        "inputs": {**inputs, "layers": layer_names} if layer_names else inputs,
         "parameters": {
-            "zones": {code: ZONE_NAMES[code] for code in ("PREP", "INJ", "COLL", "SETL")},
-            "grid_cell_m": 40.0,
-            "small_case_area_m2": 5000.0,
-            "small_case_min_points": 3,
-            "pond_ditch_point_max_distance_m": 2.0,
-            "depth_below_source_bottom_m": 3.0,
-            "baseline_statistic": "mean_plus_2sd",
-            "min_control_samples": 5,
-            "damage_threshold": 0.2,
-            "interpolation": "ordinary_kriging",
-            "discount_rate": 0.03,
+            # the sample case's depth fields; every other value is the guideline default
+            "zones": {
+                "hole_depth_field": "hole_depth_m",
+                "pool_depth_field": "bottom_depth_m",
+                "ditch_depth_field": "bottom_depth_m",
+                "pond_depth_field": "bottom_depth_m",
+            },
+            "sampling": {"cell_size_m": 40.0},
+            "depth": {"below_bottom_m": 3.0},
+            "baseline": {
+                "statistic": "mean_2sd",
+                "screening": "GB15618-2018",
+                "land_use": "other",
+                "ph": 5.0,
+            },
+            "interpolation": {
+                "fields": ["La", "Cd", "NH4_N", "SO4"],
+                "methods": ["idw", "ok"],
+                "cell_size_m": 2.0,
+                "depth_cm": 50,
+            },
+            "damage": {"threshold": 0.2},
+            "valuation": {"discount_rate": 0.03},
         },
         "sources": {
-            "grid_cell_m": "seed survey rule: sampling units <= 1600 m2 (40 m x 40 m)",
-            "damage_threshold": "DOMAIN.md default: damage confirmed where C exceeds B by more than 20 %",
-            "baseline_statistic": "DOMAIN.md default: mean + 2 SD of control samples",
-            "discount_rate": "DOMAIN.md default: 3 % (2-5 % sensitivity)",
             "lab_values": "synthetic model in ree_damage.sample_case.lab",
+            "lab_sheet": (
+                f"sheet '检测结果 Results', ids in '{lab_sheet.ID_COLUMN}', mg/kg dry weight in each header, "
+                f"pH dimensionless; values below the detection limit as labs write them"
+            ),
+            "rasters": f"DEM cell {DEM_RESOLUTION_M} m; orthomosaic cell {ortho_res or 'not written'} m",
         },
     }
     header = (

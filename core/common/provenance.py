@@ -8,17 +8,18 @@ Set ``SOURCE_DATE_EPOCH`` to fix the recorded time for reproducible builds.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from .atomic import atomic_path
+from .atomic import atomic_outputs, atomic_path
 
 SIDECAR_SUFFIX = ".provenance.json"
 _CHUNK = 1 << 20
@@ -158,3 +159,67 @@ def write_sidecar(output_path, record: Mapping[str, Any]) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return target
+
+
+def result_record(
+    algorithm: str,
+    result,
+    *,
+    crs: str | None = None,
+    sources: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    host: Mapping[str, Any] | None = None,
+    outputs: Mapping[str, Any] | None = None,
+) -> dict:
+    """The provenance record of a core result: its ``parameters`` and ``warnings`` as recorded.
+
+    The one way a step's record is built, whether the result writes its own files
+    (``result.write``) or a host such as QGIS writes them (``result.provenance``).
+
+    Parameters
+    ----------
+    algorithm : str
+        Algorithm id, e.g. ``"ree_damage:sampling_grid"``.
+    result : object
+        A core result with ``parameters`` (dict) and ``warnings`` (list of str).
+    crs : str, optional
+        The CRS the core computation used for the outputs, e.g. ``"EPSG:4547"``.
+    sources : mapping, optional
+        Where each default comes from (a module's ``PARAM_SOURCES``).
+    inputs, host, outputs : mapping, optional
+        As for :func:`make_record`.
+    """
+    return make_record(
+        algorithm,
+        inputs=inputs,
+        parameters=getattr(result, "parameters", None),
+        crs=crs,
+        outputs=outputs,
+        sources=sources,
+        notes=list(getattr(result, "warnings", None) or []),
+        host=host,
+    )
+
+
+@contextlib.contextmanager
+def recorded_outputs(final_paths, record: Mapping[str, Any]) -> Iterator[list[Path]]:
+    """Write several outputs as one transaction, then the provenance sidecar of each.
+
+    Yields temporary paths (as :func:`~ree_damage.core.common.atomic.atomic_outputs`);
+    when the block succeeds every output is renamed into place and gets
+    ``<output>.provenance.json`` holding ``record``; when it fails nothing is left.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> with recorded_outputs([out], make_record("ree_damage:example")) as (tmp,):
+    ...     _ = tmp.write_text("a\\n1\\n")
+    >>> sorted(p.name for p in out.parent.iterdir())
+    ['table.csv', 'table.csv.provenance.json']
+    """
+    finals = [Path(p) for p in final_paths]
+    with atomic_outputs(finals) as temps:
+        yield temps
+    for final in finals:
+        write_sidecar(final, record)

@@ -49,3 +49,28 @@ def write_gpkg_layers(path, layers: dict, descriptions: dict | None = None) -> P
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return target
+
+
+def write_frame(path, frame, layer: str | None = None) -> Path:
+    """Write one table where the caller decided (no rename here): GeoPackage or CSV by suffix.
+
+    ``.gpkg`` keeps the geometry (layer named ``layer`` or the file stem, reproducible
+    timestamp); any other suffix writes CSV in UTF-8 with BOM (Excel reads the Chinese
+    text), geometry dropped. Used inside an atomic transaction on its temporary path.
+
+    Parameters
+    ----------
+    path : path-like
+        Target file; its suffix picks the format.
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+    layer : str, optional
+        GeoPackage layer name.
+    """
+    target = Path(path)
+    if target.suffix.lower() == ".gpkg":
+        write_gpkg_layers(target, {layer or target.stem: frame})
+    else:
+        frame.drop(columns="geometry", errors="ignore").to_csv(
+            target, index=False, encoding="utf-8-sig", lineterminator="\n"
+        )
+    return target

@@ -118,23 +118,27 @@ class BaselineResult:
             raise KeyError(indicator)
         return float(row["baseline"].iloc[0])
 
-    def write(self, path, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> Path:
-        """Write the table as CSV (UTF-8 with BOM for Excel) with a provenance sidecar, atomically."""
-        from ..common.atomic import atomic_path
-        from ..common.provenance import make_record, write_sidecar
+    def provenance(self, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> dict:
+        """The provenance record of this baseline (statistic, settings, warnings)."""
+        from ..common.provenance import result_record
+
+        return result_record("ree_damage:baseline", self, inputs=inputs, host=host)
+
+    def write(self, path, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> dict:
+        """Write the table (``.csv``, UTF-8 with BOM for Excel) with a provenance sidecar, atomically.
+
+        Returns
+        -------
+        dict
+            ``"baseline"`` -> pathlib.Path written.
+        """
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
 
         final = Path(path)
-        with atomic_path(final) as tmp:
-            self.table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        record = make_record(
-            "ree_damage:baseline",
-            inputs=inputs or {},
-            parameters=self.parameters,
-            notes=self.warnings,
-            host=host,
-        )
-        write_sidecar(final, record)
-        return final
+        with recorded_outputs([final], self.provenance(inputs=inputs, host=host)) as (tmp,):
+            write_frame(tmp, self.table)
+        return {"baseline": final}
 
 
 def _row(**kw) -> dict:

@@ -582,40 +582,41 @@ class LabResults:
     def codes(self) -> list:
         return list(self.indicators["code"])
 
-    def write(self, path, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> Path:
-        """Write the joined table atomically, with a provenance sidecar.
+    def provenance(self, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> dict:
+        """The provenance record of this import (settings, warnings, the table's CRS)."""
+        from ..common.provenance import result_record
+
+        crs = str(self.table.crs) if getattr(self.table, "crs", None) is not None else None
+        return result_record("ree_damage:import_lab_results", self, crs=crs, inputs=inputs, host=host)
+
+    def write(
+        self, path, *, indicators_path=None, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None
+    ) -> dict:
+        """Write the joined table and the indicator table as one transaction, with provenance.
 
         ``.gpkg`` (a GeoDataFrame's geometry kept) or ``.csv`` (UTF-8 with BOM, for Excel).
-        The indicator table is written beside it as ``<name>.indicators.csv``.
+        The indicator table goes to ``indicators_path``, by default beside the table as
+        ``<name>.indicators.csv``.
+
+        Returns
+        -------
+        dict
+            ``"lab_results"`` and ``"indicators"`` -> pathlib.Path written.
         """
-        from ..common.atomic import atomic_outputs
-        from ..common.provenance import make_record, write_sidecar
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
 
         final = Path(path)
-        side = final.with_name(final.stem + ".indicators.csv")
-        with atomic_outputs([final, side]) as (tmp, tmp_side):
+        side = Path(indicators_path) if indicators_path else final.with_name(final.stem + ".indicators.csv")
+        if final.suffix.lower() == ".gpkg" and not hasattr(self.table, "geometry"):
+            raise InputError("a GeoPackage needs sample points: give the sample layer", layer=str(final))
+        with recorded_outputs([final, side], self.provenance(inputs=inputs, host=host)) as (tmp, tmp_side):
             if final.suffix.lower() == ".gpkg":
-                if not hasattr(self.table, "geometry"):
-                    raise InputError(
-                        "a GeoPackage needs sample points: give the sample layer", layer=str(final)
-                    )
                 self.table.to_file(tmp, driver="GPKG", layer=final.stem)
             else:
-                self.table.drop(columns="geometry", errors="ignore").to_csv(
-                    tmp, index=False, encoding="utf-8-sig", lineterminator="\n"
-                )
-            self.indicators.to_csv(tmp_side, index=False, encoding="utf-8-sig", lineterminator="\n")
-        record = make_record(
-            "ree_damage:import_lab_results",
-            inputs=inputs or {},
-            parameters=self.parameters,
-            crs=str(self.table.crs) if getattr(self.table, "crs", None) is not None else None,
-            notes=self.warnings,
-            host=host,
-        )
-        write_sidecar(final, record)
-        write_sidecar(side, record)
-        return final
+                write_frame(tmp, self.table)
+            write_frame(tmp_side, self.indicators, layer=side.stem)
+        return {"lab_results": final, "indicators": side}
 
 
 def normalise_id(value) -> str:

@@ -203,6 +203,34 @@ class DepthResult:
     warnings: list = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
 
+    def provenance(self, *, crs=None, inputs=None, host=None, notes=()) -> dict:
+        """The provenance record of this run; ``crs`` is the points' CRS, ``notes`` extra warnings."""
+        from ..common.provenance import result_record
+
+        record = result_record(
+            "ree_damage:depth_schedule", self, crs=crs, sources=PARAM_SOURCES, inputs=inputs, host=host
+        )
+        record["notes"] += [str(note) for note in notes]
+        return record
+
+    def write(self, samples_path, *, crs=None, inputs=None, host=None) -> dict:
+        """Write the sample table (``.csv`` or ``.gpkg``) with its provenance sidecar, atomically.
+
+        Returns
+        -------
+        dict
+            ``"samples"`` -> pathlib.Path written.
+        """
+        from pathlib import Path
+
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
+
+        final = Path(samples_path)
+        with recorded_outputs([final], self.provenance(crs=crs, inputs=inputs, host=host)) as (tmp,):
+            write_frame(tmp, self.samples, layer=final.stem)
+        return {"samples": final}
+
 
 # --------------------------------------------------------------------------- inputs
 

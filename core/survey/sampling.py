@@ -196,6 +196,46 @@ class SamplingResult:
             )
         return self._compliance
 
+    OUTPUTS = ("units", "points", "control_units", "control_points", "compliance")
+    """What :meth:`write` can write, by name (the attribute holding each table)."""
+
+    def provenance(self, *, inputs=None, host=None) -> dict:
+        """The provenance record of this run: parameters, warnings and the zone CRS core used."""
+        from ..common.provenance import result_record
+
+        return result_record(
+            "ree_damage:sampling_grid", self, crs=self.zone_crs.authid, sources=PARAM_SOURCES,
+            inputs=inputs, host=host,
+        )
+
+    def write(self, paths, *, inputs=None, host=None) -> dict:
+        """Write the named outputs as one transaction, each with its provenance sidecar.
+
+        Parameters
+        ----------
+        paths : mapping
+            Output name of :attr:`OUTPUTS` -> path (``.gpkg`` or ``.csv``); names left
+            out are not written.
+
+        Returns
+        -------
+        dict
+            Output name -> pathlib.Path written.
+        """
+        from pathlib import Path
+
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
+
+        unknown = sorted(set(paths) - set(self.OUTPUTS))
+        if unknown:
+            raise InputError(f"unknown sampling output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
+        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name)}
+        with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
+            for (name, final), tmp in zip(finals.items(), temps):
+                write_frame(tmp, getattr(self, name), layer=final.stem)
+        return finals
+
 
 # --------------------------------------------------------------------------- helpers
 

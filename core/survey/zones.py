@@ -39,6 +39,7 @@ is left. All zones are clipped to the case boundary.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -205,6 +206,42 @@ class ZonesResult:
     zone_crs: GaussKrugerZone
     warnings: list = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+
+    @property
+    def flow_cells(self):
+        """The DEM cells on the leachate path (``source_type == "flow"``), for the sampling grid."""
+        return self.sources[self.sources["source_type"] == "flow"]
+
+    def provenance(self, *, inputs=None, host=None) -> dict:
+        """The provenance record of this run (parameters, warnings, the zone CRS used)."""
+        from ..common.provenance import result_record
+
+        return result_record(
+            "ree_damage:functional_zones", self, crs=self.zone_crs.authid, sources=PARAM_SOURCES,
+            inputs=inputs, host=host,
+        )
+
+    def write(self, zones_path, *, flow_cells_path=None, inputs=None, host=None) -> dict:
+        """Write the zones (and the flow cells) as one transaction, each with its provenance sidecar.
+
+        ``.gpkg`` or ``.csv`` by suffix (see :func:`ree_damage.core.geo.vector_io.write_frame`).
+
+        Returns
+        -------
+        dict
+            ``"zones"`` (and ``"flow_cells"``) -> pathlib.Path written.
+        """
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
+
+        frames = {"zones": (zones_path, self.zones)}
+        if flow_cells_path is not None:
+            frames["flow_cells"] = (flow_cells_path, self.flow_cells)
+        finals = {name: Path(path) for name, (path, _) in frames.items()}
+        with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
+            for (name, (_, frame)), tmp in zip(frames.items(), temps):
+                write_frame(tmp, frame, layer=finals[name].stem)
+        return finals
 
 
 # --------------------------------------------------------------------------- input checks

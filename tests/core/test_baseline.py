@@ -128,7 +128,7 @@ def test_baseline_table_from_control_samples(tmp_path):
     assert t.loc["La", "baseline"] == pytest.approx(np.percentile(la, 95))
     assert t.loc["Cd", "n"] == 30 and t.loc["Cd", "normality_test"].startswith("Shapiro-Wilk")
     assert t.loc["Cd", "unit"] == "mg/kg"
-    path = res.write(tmp_path / "baseline.csv", inputs={"controls": {"rows": 30}})
+    path = res.write(tmp_path / "baseline.csv", inputs={"controls": {"rows": 30}})["baseline"]
     back = pd.read_csv(path)
     assert list(back["indicator"]) == ["Cd", "pH", "La"]
     rec = json.loads((tmp_path / "baseline.csv.provenance.json").read_text())

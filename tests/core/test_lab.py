@@ -337,12 +337,12 @@ def test_results_are_written_with_provenance(tmp_path):
     sheet = _csv(tmp_path, CHINESE_CSV)
     gdf = gpd.GeoDataFrame(SAMPLES.copy(), geometry=[Point(i, i) for i in range(4)], crs=4547)
     r = import_lab_results(sheet, gdf)
-    out = r.write(tmp_path / "lab.gpkg", inputs={"sheet": str(sheet)})
+    out = r.write(tmp_path / "lab.gpkg", inputs={"sheet": str(sheet)})["lab_results"]
     back = gpd.read_file(out)
     assert back["Cd_flag"].tolist() == ["", "<", "<", ""]
     rec = json.loads((tmp_path / "lab.gpkg.provenance.json").read_text())
     assert rec["inputs"]["sheet"]["sha256"] and "no substitution" in rec["parameters"]["censored_values"]
-    csv = import_lab_results(sheet).write(tmp_path / "lab.csv")
+    csv = import_lab_results(sheet).write(tmp_path / "lab.csv")["lab_results"]
     assert pd.read_csv(csv, keep_default_na=False)["Cd_flag"].tolist() == ["", "<", "<"]
     assert (tmp_path / "lab.indicators.csv").exists()
 

@@ -200,7 +200,7 @@ def test_lab_sheets(case):
 def test_case_file_names_the_outputs(case):
     paths, out, _ = case
     doc = tomllib.loads(paths["case_file"].read_text(encoding="utf-8"))
-    assert doc["case"]["synthetic"] is True and doc["case"]["crs"] == "EPSG:4547"
+    assert doc["case"]["synthetic"] is True and doc["crs"]["zone"] == "EPSG:4547"
     for key, name in doc["inputs"].items():
         if key != "layers":
             assert (out / name).is_file()

@@ -1,0 +1,180 @@
+"""The workflow steps on a case: each reads what the case file names and returns a result.
+
+Every function takes the :class:`~ree_damage.core.case.model.Case` (and the results of
+earlier steps) and returns a result that writes itself with its provenance::
+
+    case = load_case("sample_case/case.toml")
+    zones_result = run.zones(case)
+    grid = run.sampling(case, zones_result)
+    grid.write({"points": "out/sampling_points.gpkg"}, inputs=run.inputs_of(case, "zones"))
+
+``scripts/demo.py`` goes through these functions; the Processing algorithms call the
+same functions of :mod:`ree_damage.core.case.steps` on the layers QGIS gives them.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..common.errors import InputError
+from ..common.progress import CancelFn, ProgressFn
+from ..geo.crs import GaussKrugerZone, zone_from_epsg
+from ..interp.interpolation import InterpolationResult
+from ..lab.baseline import BaselineResult
+from ..lab.importer import LabResults
+from ..survey.sampling import SamplingResult
+from ..survey.zones import ZonesResult, functional_zones
+from . import steps
+from .model import Case
+
+WORKS = ("injection_holes", "prep_pools", "collection_ditches", "settling_ponds")
+"""Layer roles of the mapped works, in the order the survey functions take them."""
+
+
+def read_layer(case: Case, role: str, *, required: bool = False):
+    """The layer playing ``role`` (a GeoDataFrame, or a DataFrame for a table); None when not named.
+
+    Raises
+    ------
+    InputError
+        When ``required`` and the case names no such layer (naming the key).
+    """
+    name = case.layer(role)
+    if name is None:
+        if required:
+            raise InputError(f"inputs.layers.{role}: the case file names no {role} layer")
+        return None
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(str(case.input("vectors")), layer=name)
+    if getattr(frame, "crs", None) is None and "geometry" in frame.columns and frame.geometry.isna().all():
+        frame = frame.drop(columns="geometry")
+    return frame
+
+
+def zone_choice(case: Case) -> Optional[GaussKrugerZone]:
+    """The Gauss-Kruger zone the case file fixes (``crs.zone``), None for ``"auto"``."""
+    if case.crs.zone == "auto":
+        return None
+    try:
+        return zone_from_epsg(int(case.crs.zone.split(":")[1]))
+    except (ValueError, IndexError) as error:
+        raise InputError(f"crs.zone: {case.crs.zone!r} is not a CGCS2000 Gauss-Kruger zone: {error}") from error
+
+
+def inputs_of(case: Case, *keys: str) -> dict:
+    """Input name -> file path for provenance: the case file, ``vectors`` and the named inputs."""
+    found = {"case_file": str(case.file)} if case.file is not None else {}
+    for key in ("vectors", *keys):
+        path = getattr(case.inputs, key, None)
+        if path is not None:
+            found[key] = str(path)
+    return found
+
+
+def zones(
+    case: Case, *, progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None
+) -> ZonesResult:
+    """Functional zones from the mapped works and, where the case has ``dem_before``, the flow path."""
+    return functional_zones(
+        read_layer(case, "case_boundary", required=True),
+        *(read_layer(case, role) for role in WORKS),
+        case.inputs.dem_before,
+        params=case.parameters.zones,
+        zone=zone_choice(case),
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def sampling(
+    case: Case,
+    zones_result: ZonesResult,
+    *,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> SamplingResult:
+    """The sampling grid of the zones, points drawn toward the works and the flow path."""
+    return steps.sampling_grid_for_zones(
+        zones_result.zones,
+        tuple(read_layer(case, role) for role in WORKS),
+        flow_cells=zones_result.flow_cells,
+        boundary=read_layer(case, "case_boundary"),
+        control_area=read_layer(case, "control_area"),
+        zone_params=case.parameters.zones,
+        params=case.parameters.sampling,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def fieldwork(
+    case: Case,
+    grid: SamplingResult,
+    zones_result: Optional[ZonesResult] = None,
+    *,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> steps.FieldPlan:
+    """Depth schedule of the grid's points (control points too), water positions, field exports."""
+    return steps.plan_fieldwork(
+        grid.points,
+        control_points=grid.control_points if len(grid.control_points) else None,
+        soil_layers=read_layer(case, "soil_layers"),
+        zones=zones_result.zones if zones_result is not None else None,
+        stream=read_layer(case, "stream"),
+        dem=case.inputs.dem_before,
+        params=case.parameters.depth,
+        water_params=case.parameters.water,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def lab(case: Case, *, planned=None) -> LabResults:
+    """The lab sheet (``inputs.lab_sheet``) placed at the case's sample and control points."""
+    points_role = "sample_points"
+    return steps.import_lab(
+        case.input("lab_sheet"),
+        read_layer(case, points_role, required=True),
+        control_points=read_layer(case, "control_points"),
+        planned=planned,
+        params=case.parameters.lab,
+        layer=case.layer(points_role),
+    )
+
+
+def baseline(case: Case, lab_result: Optional[LabResults] = None) -> BaselineResult:
+    """Baseline from the control samples of ``lab_result`` and/or the screening standard of the case."""
+    table = lab_result.table if lab_result is not None else None
+    return steps.baseline_for(table, case.parameters.baseline)
+
+
+def interpolation(
+    case: Case,
+    lab_result: LabResults,
+    baseline_result: Optional[BaselineResult] = None,
+    *,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> InterpolationResult:
+    """Rasters of ``parameters.interpolation.fields`` from the samples at its ``depth_cm``."""
+    params = case.parameters.interpolation
+    points = steps.surface_samples(lab_result.table, params.depth_cm, case.parameters.baseline.control_pattern)
+    return steps.interpolate_samples(
+        points,
+        params,
+        case_area=read_layer(case, "case_boundary"),
+        baseline=baseline_result.table if baseline_result is not None else None,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def to_cgcs2000(case: Case, roles=("sample_points",)) -> steps.ReprojectedLayers:
+    """The layers of ``roles`` in the case's Gauss-Kruger zone, points with CGCS2000 lon/lat."""
+    layers = {case.layer(role): read_layer(case, role, required=True) for role in roles}
+    sources = {name: str(case.input("vectors")) for name in layers}
+    return steps.reproject_to_zone(
+        layers, sources=sources, zone=zone_choice(case), width=case.crs.zone_width_deg, prefixed=case.crs.prefixed
+    )
