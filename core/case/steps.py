@@ -21,10 +21,23 @@ from ..common.progress import CancelFn, ProgressFn
 from ..geo.crs import GaussKrugerZone, lonlat_arrays, zone_for_extent
 from ..geo.reproject import reproject_layers
 from ..interp.interpolation import IDWParams, InterpolationResult, KrigingParams, interpolate
-from ..lab.baseline import STATISTICS, BaselineResult, baseline_from_controls, baseline_from_screening, combine
+from ..lab.baseline import (
+    STATISTICS,
+    BaselineResult,
+    baseline_from_controls,
+    baseline_from_screening,
+    combine,
+)
 from ..lab.importer import LabResults, detection_limits_from_workbook, import_lab_results, locate_samples
 from ..standards.indicators import INDICATORS_BY_CODE
-from ..survey.depth import DepthParams, DepthResult, WaterParams, depth_schedule, layers_for_points, water_positions
+from ..survey.depth import (
+    DepthParams,
+    DepthResult,
+    WaterParams,
+    depth_schedule,
+    layers_for_points,
+    water_positions,
+)
 from ..survey.sampling import SamplingParams, SamplingResult, sampling_grid
 from ..survey.zones import ZoneParams, collect_sources
 from .model import BaselineParams, InterpolationParams, LabParams
@@ -244,6 +257,7 @@ def import_lab(
     planned=None,
     params: Optional[LabParams] = None,
     layer: str = "points",
+    workbook_limits: bool = True,
 ) -> LabResults:
     """Read a lab sheet and place every sample at its point.
 
@@ -262,10 +276,12 @@ def import_lab(
     params : LabParams, optional
     layer : str
         Name of the point layer, for messages.
+    workbook_limits : bool
+        Read the workbook's limits sheet (False: the caller merged them into ``params``).
     """
     params = params or LabParams()
     all_points = pd.concat([p for p in (points, control_points) if p is not None], ignore_index=True)
-    limits = detection_limits_from_workbook(sheet_path)
+    limits = detection_limits_from_workbook(sheet_path) if workbook_limits else {}
     limits.update(params.detection_limits)
     result = import_lab_results(
         sheet_path,

@@ -39,8 +39,8 @@ is left. All zones are clipped to the case boundary.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import geopandas as gpd

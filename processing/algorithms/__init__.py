@@ -1,13 +1,17 @@
-"""Every algorithm of the provider, in the order the toolbox lists them."""
+"""Every algorithm of the provider, in the order the toolbox lists them.
 
-from .baseline import Baseline
-from .depth_schedule import DepthSchedule
-from .functional_zones import FunctionalZones
-from .import_lab_results import ImportLabResults
-from .interpolate import Interpolate
-from .sample_case import SampleCase
-from .sampling_grid import SamplingGrid
-from .to_cgcs2000 import ToCgcs2000
+One subpackage per provider group (``groupId()``): tools, survey_design, analysis; the
+algorithms of damage, valuation, report and case go into their own subpackages.
+"""
+
+from .analysis.baseline import Baseline
+from .analysis.import_lab_results import ImportLabResults
+from .analysis.interpolate import Interpolate
+from .survey_design.depth_schedule import DepthSchedule
+from .survey_design.functional_zones import FunctionalZones
+from .survey_design.sampling_grid import SamplingGrid
+from .tools.sample_case import SampleCase
+from .tools.to_cgcs2000 import ToCgcs2000
 
 ALGORITHMS = [
     SampleCase,

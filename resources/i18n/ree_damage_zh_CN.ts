@@ -120,6 +120,18 @@
       <translation>每个指标一行：基线值、单位、统计方法、样本数、检验、低于检出限数、来源。</translation>
     </message>
     <message>
+      <source>Reading the lab results</source>
+      <translation>读取检测结果</translation>
+    </message>
+    <message>
+      <source>Computing the baseline</source>
+      <translation>计算基线</translation>
+    </message>
+    <message>
+      <source>Writing the baseline table</source>
+      <translation>写出基线表</translation>
+    </message>
+    <message>
       <source>Give lab results with control samples, a screening standard, or both.</source>
       <translation>请提供含对照样品的检测结果、筛选值标准或两者。</translation>
     </message>
@@ -172,180 +184,12 @@
       <translation>第二类建设用地</translation>
     </message>
     <message>
-      <source>{0} control samples match {1}</source>
-      <translation>{0} 个对照样品匹配 {1}</translation>
-    </message>
-    <message>
       <source>Bad control pattern: {0}</source>
       <translation>对照样品编号表达式有误：{0}</translation>
     </message>
     <message>
-      <source>Depth schedule and field exports</source>
-      <translation>采样深度方案与外业表</translation>
-    </message>
-    <message>
-      <source>Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at least one sample in each soil layer, one near the water table and one in the saturated zone; in INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the bottom of the pond or ditch the point serves. Soil layers and the water table come from a table (per point or per zone), the points' fields, or the water-table parameter. Each sample gets its id &lt;point&gt;-&lt;top depth in cm&gt;, its reasons and its analysis indicators (basic properties, rare earth elements, leaching-agent residues, heavy metals, migration parameters). With zones and a stream, it also places the groundwater wells (down-gradient of INJ and SETL, a control well up-gradient) and the surface-water and sediment sections (upstream control, discharge, downstream). Writes the field workbook (XLSX, Chinese and English headers: points, depths, indicators, rule compliance, water positions) and the points as GPX/KML for a handheld GPS.</source>
-      <translation>按指南的各项深度规则列出每个点位的土壤样品：0~0.5 m 表层样；0.5 m~6 m 采样间隔不超过2 m，6 m以下不超过3 m；不同性质土层、地下水位线附近及饱和带各至少一个样品；注孔区最深样品超过注药孔底部以下3 m，其他区域超过相关池体或沟渠底部以下3 m。土层和地下水位取自土层表（按点位或按功能区）、点位字段或地下水位参数。每个样品给出编号 &lt;点位&gt;-&lt;顶深cm&gt;、布设理由和分析指标（基础理化性质、稀土元素、浸矿剂残留、重金属、迁移参数）。提供功能分区和河流时，同时布设地下水监测井（注孔区和沉淀区下游各一口，上游对照井一口）及地表水和底泥断面（上游对照、汇入处、下游）。输出外业工作表（XLSX，中英文表头：点位、深度方案、分析指标、规则符合性、水体点位）及手持GPS用的 GPX/KML。</translation>
-    </message>
-    <message>
-      <source>Sampling points</source>
-      <translation>采样点位</translation>
-    </message>
-    <message>
-      <source>Points with point_id, zone and bottom_m (hole, pond or ditch bottom), e.g. from Sampling grid.</source>
-      <translation>含 point_id、zone 和 bottom_m（注孔、池体或沟渠底深）的点位，如“采样网格布点”的输出。</translation>
-    </message>
-    <message>
-      <source>Control points</source>
-      <translation>对照点位</translation>
-    </message>
-    <message>
-      <source>Control points get the same depth schedule, for a baseline at every depth.</source>
-      <translation>对照点位采用同样的深度方案，以获得各深度的基线。</translation>
-    </message>
-    <message>
-      <source>Soil layers</source>
-      <translation>土层</translation>
-    </message>
-    <message>
-      <source>Table of soil layers per point (point_id) or per zone (zone): top and bottom depth in m, layer name, optional water-table depth in m.</source>
-      <translation>土层表，按点位（point_id）或按功能区（zone）给出：顶、底深度（m）、土层名称，可含地下水位埋深（m）。</translation>
-    </message>
-    <message>
-      <source>Water-table depth where no table or field gives it (m)</source>
-      <translation>地下水位埋深（无表格或字段时使用，m）</translation>
-    </message>
-    <message>
-      <source>Depth of the water table below ground, m; a point's own field or the layer table wins.</source>
-      <translation>地下水位埋深，m；点位自身字段或土层表优先。</translation>
-    </message>
-    <message>
-      <source>Functional zones (for water positions)</source>
-      <translation>功能分区（用于水体点位）</translation>
-    </message>
-    <message>
-      <source>Zones from Functional zones; needed for the groundwater wells and stream sections.</source>
-      <translation>“功能分区”的输出；布设地下水监测井和河流断面时需要。</translation>
-    </message>
-    <message>
-      <source>Receiving stream</source>
-      <translation>受纳河流</translation>
-    </message>
-    <message>
-      <source>The stream the leachate reaches, lines (direction checked on the DEM).</source>
-      <translation>浸出液汇入的河流，线（流向用 DEM 校核）。</translation>
-    </message>
-    <message>
-      <source>DEM (groundwater flow direction)</source>
-      <translation>DEM（地下水流向）</translation>
-    </message>
-    <message>
-      <source>Gives the down-gradient direction for the wells and the stream's flow direction.</source>
-      <translation>用于确定监测井的下游方向和河流流向。</translation>
-    </message>
-    <message>
-      <source>Soil samples</source>
-      <translation>土壤样品</translation>
-    </message>
-    <message>
-      <source>One row per sample: id, point, zone, top and bottom depth (m), reasons, indicators.</source>
-      <translation>每个样品一行：编号、点位、功能区、顶底深度（m）、布设理由、分析指标。</translation>
-    </message>
-    <message>
-      <source>Water and sediment positions</source>
-      <translation>水体与底泥采样点位</translation>
-    </message>
-    <message>
-      <source>Groundwater wells, surface-water and sediment sections (needs zones).</source>
-      <translation>地下水监测井、地表水及底泥断面（需要功能分区）。</translation>
-    </message>
-    <message>
-      <source>Field workbook</source>
-      <translation>外业工作表</translation>
-    </message>
-    <message>
-      <source>Points, depth schedule, indicators, rule compliance, water positions.</source>
-      <translation>点位、深度方案、分析指标、规则符合性、水体点位。</translation>
-    </message>
-    <message>
-      <source>Points for handheld GPS (GPX)</source>
-      <translation>手持GPS点位（GPX）</translation>
-    </message>
-    <message>
-      <source>Waypoints in CGCS2000 longitude/latitude.</source>
-      <translation>2000国家大地坐标系经纬度航点。</translation>
-    </message>
-    <message>
-      <source>Points for handheld GPS (KML)</source>
-      <translation>手持GPS点位（KML）</translation>
-    </message>
-    <message>
-      <source>The same points as KML.</source>
-      <translation>同样的点位，KML 格式。</translation>
-    </message>
-    <message>
-      <source>Canceled: nothing was written.</source>
-      <translation>已取消：未写入任何文件。</translation>
-    </message>
-    <message>
-      <source>Functional zones</source>
-      <translation>功能分区</translation>
-    </message>
-    <message>
-      <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>
-      <translation>将案涉区域划分为指南规定的四个功能区：浸矿剂配制区（PREP）、注孔区（INJ）、浸出液收集区（含浸出液流经区，COLL）和浸出液沉淀区（SETL）。注孔区沿注药孔群划定（各孔缓冲后合并，闭合小于20 m的间隙），不使用外包矩形；配制池、沟渠和沉淀池外扩2 m，使其采样点能按指南要求位于2 m范围内。提供 DEM 时，收集区中的流经部分为浸出液自注孔区向沟渠和沉淀池的下坡路径，在填洼后的 DEM 上用 D8 流向算法追踪。功能区重叠时按 沉淀区 &gt; 配制区 &gt; 注孔区 &gt; 收集区 的优先级处理；各功能区均裁剪到案涉范围内。无效几何自动修复并报告；地理坐标系图层转换到案件所在的2000国家大地坐标系高斯-克吕格分带。每个功能区记录面积（m²）及构成要素。</translation>
-    </message>
-    <message>
-      <source>Case boundary</source>
-      <translation>案涉范围</translation>
-    </message>
-    <message>
-      <source>Polygon(s) of the case area; every zone is clipped to it.</source>
-      <translation>案涉范围面；各功能区均裁剪到该范围内。</translation>
-    </message>
-    <message>
-      <source>DEM (for the leachate flow path)</source>
-      <translation>DEM（用于浸出液流经路径）</translation>
-    </message>
-    <message>
-      <source>Elevation model, m (1985 height datum); the flow-through path is traced on it by D8.</source>
-      <translation>高程模型，m（1985国家高程基准）；用 D8 算法追踪浸出液流经路径。</translation>
-    </message>
-    <message>
-      <source>One polygon per zone with code, Chinese and English name, area (m2) and sources.</source>
-      <translation>每个功能区一个面，含代码、中英文名称、面积（m²）及来源要素。</translation>
-    </message>
-    <message>
-      <source>Leachate flow cells</source>
-      <translation>浸出液流经栅格单元</translation>
-    </message>
-    <message>
-      <source>DEM cells on the leachate path with the number of INJ cells draining through; feed them to the sampling grid so flow-through points stand on the path.</source>
-      <translation>浸出液流经路径上的 DEM 栅格单元及流经该单元的注孔区单元数；将其输入采样网格布点，使流经区点位布设在路径上。</translation>
-    </message>
-    <message>
-      <source>Buffer around each hole</source>
-      <translation>注药孔缓冲距离</translation>
-    </message>
-    <message>
-      <source>5 m: wetting radius of a hole (1-2 m) plus the error of a handheld GPS (3-5 m).</source>
-      <translation>5 m：注药孔浸润半径（1-2 m）加手持GPS误差（3-5 m）。</translation>
-    </message>
-    <message>
-      <source>Largest gap inside one hole field</source>
-      <translation>同一孔群内的最大间距</translation>
-    </message>
-    <message>
-      <source>Holes closer than this belong to one field (hole spacing in the field is 2-3 m).</source>
-      <translation>间距小于该值的注药孔属于同一孔群（野外孔距一般为2-3 m）。</translation>
-    </message>
-    <message>
-      <source>Band around pools, ditches and ponds</source>
-      <translation>池体及沟渠外扩距离</translation>
-    </message>
-    <message>
-      <source>2 m: the guideline places pond and ditch points within 2 m of them.</source>
-      <translation>2 m：指南要求池体及沟渠采样位置原则上不超过其2 m范围。</translation>
+      <source>{0} control samples match {1}</source>
+      <translation>{0} 个对照样品匹配 {1}</translation>
     </message>
     <message>
       <source>Import lab results</source>
@@ -420,12 +264,32 @@
       <translation>每个指标列：代码、名称、表中单位、换算系数、低于检出限数。</translation>
     </message>
     <message>
+      <source>Sampling points</source>
+      <translation>采样点位</translation>
+    </message>
+    <message>
       <source>Points with point_id: each sample is placed at its point.</source>
       <translation>含 point_id 的点位：每个样品定位于其点位。</translation>
     </message>
     <message>
+      <source>Control points</source>
+      <translation>对照点位</translation>
+    </message>
+    <message>
       <source>Control points with point_id (CTRL-nnn).</source>
       <translation>含 point_id 的对照点位（CTRL-nnn）。</translation>
+    </message>
+    <message>
+      <source>Reading the sample points</source>
+      <translation>读取采样点</translation>
+    </message>
+    <message>
+      <source>Reading the lab sheet and placing the samples</source>
+      <translation>读取检测报告表并定位样品</translation>
+    </message>
+    <message>
+      <source>Writing the lab results</source>
+      <translation>写出检测结果</translation>
     </message>
     <message>
       <source>Soil</source>
@@ -616,6 +480,18 @@
       <translation>方法比较表</translation>
     </message>
     <message>
+      <source>Reading the samples, case area and baseline</source>
+      <translation>读取样品、案件范围和基线</translation>
+    </message>
+    <message>
+      <source>Fitting variograms, cross-validating and interpolating</source>
+      <translation>拟合变异函数、交叉验证并插值</translation>
+    </message>
+    <message>
+      <source>Writing the rasters, plots and tables</source>
+      <translation>写出栅格、图件和表格</translation>
+    </message>
+    <message>
       <source>Choose at least one indicator.</source>
       <translation>请至少选择一个指标。</translation>
     </message>
@@ -640,40 +516,192 @@
       <translation>自动（最优拟合）</translation>
     </message>
     <message>
-      <source>Sample case (synthetic)</source>
-      <translation>示例案例（合成数据）</translation>
+      <source>Canceled: nothing was written.</source>
+      <translation>已取消：未写入任何文件。</translation>
     </message>
     <message>
-      <source>Writes a synthetic but realistic illegal in-situ leaching site in southern Jiangxi (about 115.0 E, 25.0 N; CGCS2000 3-degree zone CM 114E, EPSG:4547): case boundary, injection holes, collection ditches, settling ponds, preparation pools, control area, DEMs before and after mining, a drone orthomosaic, sampled points and a lab result sheet (CSV and XLSX, with values below detection limit), and a case file. Every file is marked synthetic. The same seed and scale always give the same bytes. Use it to learn the workflow and to check an installation; never as evidence.</source>
-      <translation>写出一个合成但接近真实的赣南非法原地浸矿场地（约东经115.0°、北纬25.0°；2000国家大地坐标系3°带，中央经线114°，EPSG:4547）：案涉范围、注药孔、集液沟渠、沉淀池、配制池、对照区、开采前后 DEM、无人机正射影像、已采样点位和检测结果表（CSV 和 XLSX，含低于检出限的数值），以及案件文件。所有文件均标注为合成数据。相同的种子和规模系数生成相同的文件。用于学习流程和检查安装，不得作为证据。</translation>
+      <source>Depth schedule and field exports</source>
+      <translation>采样深度方案与外业表</translation>
     </message>
     <message>
-      <source>Folder that receives the case files; existing files of the same name are replaced.</source>
-      <translation>存放案例文件的文件夹；同名文件将被替换。</translation>
+      <source>Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at least one sample in each soil layer, one near the water table and one in the saturated zone; in INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the bottom of the pond or ditch the point serves. Soil layers and the water table come from a table (per point or per zone), the points' fields, or the water-table parameter. Each sample gets its id &lt;point&gt;-&lt;top depth in cm&gt;, its reasons and its analysis indicators (basic properties, rare earth elements, leaching-agent residues, heavy metals, migration parameters). With zones and a stream, it also places the groundwater wells (down-gradient of INJ and SETL, a control well up-gradient) and the surface-water and sediment sections (upstream control, discharge, downstream). Writes the field workbook (XLSX, Chinese and English headers: points, depths, indicators, rule compliance, water positions) and the points as GPX/KML for a handheld GPS.</source>
+      <translation>按指南的各项深度规则列出每个点位的土壤样品：0~0.5 m 表层样；0.5 m~6 m 采样间隔不超过2 m，6 m以下不超过3 m；不同性质土层、地下水位线附近及饱和带各至少一个样品；注孔区最深样品超过注药孔底部以下3 m，其他区域超过相关池体或沟渠底部以下3 m。土层和地下水位取自土层表（按点位或按功能区）、点位字段或地下水位参数。每个样品给出编号 &lt;点位&gt;-&lt;顶深cm&gt;、布设理由和分析指标（基础理化性质、稀土元素、浸矿剂残留、重金属、迁移参数）。提供功能分区和河流时，同时布设地下水监测井（注孔区和沉淀区下游各一口，上游对照井一口）及地表水和底泥断面（上游对照、汇入处、下游）。输出外业工作表（XLSX，中英文表头：点位、深度方案、分析指标、规则符合性、水体点位）及手持GPS用的 GPX/KML。</translation>
     </message>
     <message>
-      <source>Scale factor (area)</source>
-      <translation>规模系数（面积）</translation>
+      <source>Points with point_id, zone and bottom_m (hole, pond or ditch bottom), e.g. from Sampling grid.</source>
+      <translation>含 point_id、zone 和 bottom_m（注孔、池体或沟渠底深）的点位，如“采样网格布点”的输出。</translation>
     </message>
     <message>
-      <source>Multiplies the site area; 1 gives about 7 ha. Large factors are for benchmarks.</source>
-      <translation>按倍数放大场地面积；1 约为 7 公顷。大系数用于性能测试。</translation>
+      <source>Control points get the same depth schedule, for a baseline at every depth.</source>
+      <translation>对照点位采用同样的深度方案，以获得各深度的基线。</translation>
     </message>
     <message>
-      <source>Random seed</source>
-      <translation>随机种子</translation>
+      <source>Soil layers</source>
+      <translation>土层</translation>
     </message>
     <message>
-      <source>The same seed and scale give byte-identical files.</source>
-      <translation>相同的种子和规模系数生成逐字节相同的文件。</translation>
+      <source>Table of soil layers per point (point_id) or per zone (zone): top and bottom depth in m, layer name, optional water-table depth in m.</source>
+      <translation>土层表，按点位（point_id）或按功能区（zone）给出：顶、底深度（m）、土层名称，可含地下水位埋深（m）。</translation>
     </message>
     <message>
-      <source>Sample case layers</source>
-      <translation>示例案例图层</translation>
+      <source>Water-table depth where no table or field gives it (m)</source>
+      <translation>地下水位埋深（无表格或字段时使用，m）</translation>
     </message>
     <message>
-      <source>Case file</source>
-      <translation>案例文件</translation>
+      <source>Depth of the water table below ground, m; a point's own field or the layer table wins.</source>
+      <translation>地下水位埋深，m；点位自身字段或土层表优先。</translation>
+    </message>
+    <message>
+      <source>Functional zones (for water positions)</source>
+      <translation>功能分区（用于水体点位）</translation>
+    </message>
+    <message>
+      <source>Zones from Functional zones; needed for the groundwater wells and stream sections.</source>
+      <translation>“功能分区”的输出；布设地下水监测井和河流断面时需要。</translation>
+    </message>
+    <message>
+      <source>Receiving stream</source>
+      <translation>受纳河流</translation>
+    </message>
+    <message>
+      <source>The stream the leachate reaches, lines (direction checked on the DEM).</source>
+      <translation>浸出液汇入的河流，线（流向用 DEM 校核）。</translation>
+    </message>
+    <message>
+      <source>DEM (groundwater flow direction)</source>
+      <translation>DEM（地下水流向）</translation>
+    </message>
+    <message>
+      <source>Gives the down-gradient direction for the wells and the stream's flow direction.</source>
+      <translation>用于确定监测井的下游方向和河流流向。</translation>
+    </message>
+    <message>
+      <source>Soil samples</source>
+      <translation>土壤样品</translation>
+    </message>
+    <message>
+      <source>One row per sample: id, point, zone, top and bottom depth (m), reasons, indicators.</source>
+      <translation>每个样品一行：编号、点位、功能区、顶底深度（m）、布设理由、分析指标。</translation>
+    </message>
+    <message>
+      <source>Water and sediment positions</source>
+      <translation>水体与底泥采样点位</translation>
+    </message>
+    <message>
+      <source>Groundwater wells, surface-water and sediment sections (needs zones).</source>
+      <translation>地下水监测井、地表水及底泥断面（需要功能分区）。</translation>
+    </message>
+    <message>
+      <source>Field workbook</source>
+      <translation>外业工作表</translation>
+    </message>
+    <message>
+      <source>Points, depth schedule, indicators, rule compliance, water positions.</source>
+      <translation>点位、深度方案、分析指标、规则符合性、水体点位。</translation>
+    </message>
+    <message>
+      <source>Points for handheld GPS (GPX)</source>
+      <translation>手持GPS点位（GPX）</translation>
+    </message>
+    <message>
+      <source>Waypoints in CGCS2000 longitude/latitude.</source>
+      <translation>2000国家大地坐标系经纬度航点。</translation>
+    </message>
+    <message>
+      <source>Points for handheld GPS (KML)</source>
+      <translation>手持GPS点位（KML）</translation>
+    </message>
+    <message>
+      <source>The same points as KML.</source>
+      <translation>同样的点位，KML 格式。</translation>
+    </message>
+    <message>
+      <source>Reading the points, soil layers, zones and stream</source>
+      <translation>读取采样点、土层、功能分区和溪流</translation>
+    </message>
+    <message>
+      <source>Scheduling the sample depths and placing the water positions</source>
+      <translation>确定采样深度并布设水体点位</translation>
+    </message>
+    <message>
+      <source>Writing the field workbook and GPS files</source>
+      <translation>写出外业表和GPS文件</translation>
+    </message>
+    <message>
+      <source>Writing the samples and water positions</source>
+      <translation>写出样品和水体点位</translation>
+    </message>
+    <message>
+      <source>Functional zones</source>
+      <translation>功能分区</translation>
+    </message>
+    <message>
+      <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>
+      <translation>将案涉区域划分为指南规定的四个功能区：浸矿剂配制区（PREP）、注孔区（INJ）、浸出液收集区（含浸出液流经区，COLL）和浸出液沉淀区（SETL）。注孔区沿注药孔群划定（各孔缓冲后合并，闭合小于20 m的间隙），不使用外包矩形；配制池、沟渠和沉淀池外扩2 m，使其采样点能按指南要求位于2 m范围内。提供 DEM 时，收集区中的流经部分为浸出液自注孔区向沟渠和沉淀池的下坡路径，在填洼后的 DEM 上用 D8 流向算法追踪。功能区重叠时按 沉淀区 &gt; 配制区 &gt; 注孔区 &gt; 收集区 的优先级处理；各功能区均裁剪到案涉范围内。无效几何自动修复并报告；地理坐标系图层转换到案件所在的2000国家大地坐标系高斯-克吕格分带。每个功能区记录面积（m²）及构成要素。</translation>
+    </message>
+    <message>
+      <source>Case boundary</source>
+      <translation>案涉范围</translation>
+    </message>
+    <message>
+      <source>Polygon(s) of the case area; every zone is clipped to it.</source>
+      <translation>案涉范围面；各功能区均裁剪到该范围内。</translation>
+    </message>
+    <message>
+      <source>DEM (for the leachate flow path)</source>
+      <translation>DEM（用于浸出液流经路径）</translation>
+    </message>
+    <message>
+      <source>Elevation model, m (1985 height datum); the flow-through path is traced on it by D8.</source>
+      <translation>高程模型，m（1985国家高程基准）；用 D8 算法追踪浸出液流经路径。</translation>
+    </message>
+    <message>
+      <source>One polygon per zone with code, Chinese and English name, area (m2) and sources.</source>
+      <translation>每个功能区一个面，含代码、中英文名称、面积（m²）及来源要素。</translation>
+    </message>
+    <message>
+      <source>Leachate flow cells</source>
+      <translation>浸出液流经栅格单元</translation>
+    </message>
+    <message>
+      <source>DEM cells on the leachate path with the number of INJ cells draining through; feed them to the sampling grid so flow-through points stand on the path.</source>
+      <translation>浸出液流经路径上的 DEM 栅格单元及流经该单元的注孔区单元数；将其输入采样网格布点，使流经区点位布设在路径上。</translation>
+    </message>
+    <message>
+      <source>Buffer around each hole</source>
+      <translation>注药孔缓冲距离</translation>
+    </message>
+    <message>
+      <source>5 m: wetting radius of a hole (1-2 m) plus the error of a handheld GPS (3-5 m).</source>
+      <translation>5 m：注药孔浸润半径（1-2 m）加手持GPS误差（3-5 m）。</translation>
+    </message>
+    <message>
+      <source>Largest gap inside one hole field</source>
+      <translation>同一孔群内的最大间距</translation>
+    </message>
+    <message>
+      <source>Holes closer than this belong to one field (hole spacing in the field is 2-3 m).</source>
+      <translation>间距小于该值的注药孔属于同一孔群（野外孔距一般为2-3 m）。</translation>
+    </message>
+    <message>
+      <source>Band around pools, ditches and ponds</source>
+      <translation>池体及沟渠外扩距离</translation>
+    </message>
+    <message>
+      <source>2 m: the guideline places pond and ditch points within 2 m of them.</source>
+      <translation>2 m：指南要求池体及沟渠采样位置原则上不超过其2 m范围。</translation>
+    </message>
+    <message>
+      <source>Reading the case boundary and the works</source>
+      <translation>读取案件范围和开采设施</translation>
+    </message>
+    <message>
+      <source>Zoning (and tracing the leachate path on the DEM)</source>
+      <translation>功能分区（并在DEM上追踪浸出液流经路径）</translation>
+    </message>
+    <message>
+      <source>Writing the zones and flow cells</source>
+      <translation>写出功能分区和流经栅格</translation>
     </message>
     <message>
       <source>Sampling grid</source>
@@ -768,6 +796,114 @@
       <translation>每条规则、适用点位数及是否符合。</translation>
     </message>
     <message>
+      <source>Reading the zones, works and areas</source>
+      <translation>读取功能分区、开采设施和范围</translation>
+    </message>
+    <message>
+      <source>Laying the grid and placing the points</source>
+      <translation>布设网格并确定点位</translation>
+    </message>
+    <message>
+      <source>Checking the sampling rules</source>
+      <translation>检查布点规则</translation>
+    </message>
+    <message>
+      <source>Writing the units, points and compliance table</source>
+      <translation>写出采样单元、点位和合规表</translation>
+    </message>
+    <message>
+      <source>Injection holes</source>
+      <translation>注药孔</translation>
+    </message>
+    <message>
+      <source>Points of the injection holes, with their depth in m.</source>
+      <translation>注药孔点位，含孔深（m）。</translation>
+    </message>
+    <message>
+      <source>Hole depth field (m)</source>
+      <translation>孔深字段（m）</translation>
+    </message>
+    <message>
+      <source>Depth of each hole below ground, m; INJ sampling goes more than 3 m below it.</source>
+      <translation>注药孔深度，m；注孔区采样深度应超过孔底以下3 m。</translation>
+    </message>
+    <message>
+      <source>Preparation pools</source>
+      <translation>浸矿剂配制池</translation>
+    </message>
+    <message>
+      <source>Leaching-agent preparation pools, polygons (or points where only the position is known).</source>
+      <translation>浸矿剂配制池，面（仅知位置时为点）。</translation>
+    </message>
+    <message>
+      <source>Collection ditches and pipes</source>
+      <translation>集液沟渠及管道</translation>
+    </message>
+    <message>
+      <source>Leachate collection ditches and pipes, lines.</source>
+      <translation>浸出液收集沟渠及管道，线。</translation>
+    </message>
+    <message>
+      <source>Settling ponds</source>
+      <translation>沉淀池</translation>
+    </message>
+    <message>
+      <source>Leachate settling (precipitation) ponds, polygons.</source>
+      <translation>浸出液沉淀池，面。</translation>
+    </message>
+    <message>
+      <source>Bottom depth field of pools, ditches and ponds (m)</source>
+      <translation>池体及沟渠底深字段（m）</translation>
+    </message>
+    <message>
+      <source>Field with the depth of the bottom below ground, m; defaults are used where it is missing.</source>
+      <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
+    </message>
+    <message>
+      <source>Sample case (synthetic)</source>
+      <translation>示例案例（合成数据）</translation>
+    </message>
+    <message>
+      <source>Writes a synthetic but realistic illegal in-situ leaching site in southern Jiangxi (about 115.0 E, 25.0 N; CGCS2000 3-degree zone CM 114E, EPSG:4547): case boundary, injection holes, collection ditches, settling ponds, preparation pools, control area, DEMs before and after mining, a drone orthomosaic, sampled points and a lab result sheet (CSV and XLSX, with values below detection limit), and a case file. Every file is marked synthetic. The same seed and scale always give the same bytes. Use it to learn the workflow and to check an installation; never as evidence.</source>
+      <translation>写出一个合成但接近真实的赣南非法原地浸矿场地（约东经115.0°、北纬25.0°；2000国家大地坐标系3°带，中央经线114°，EPSG:4547）：案涉范围、注药孔、集液沟渠、沉淀池、配制池、对照区、开采前后 DEM、无人机正射影像、已采样点位和检测结果表（CSV 和 XLSX，含低于检出限的数值），以及案件文件。所有文件均标注为合成数据。相同的种子和规模系数生成相同的文件。用于学习流程和检查安装，不得作为证据。</translation>
+    </message>
+    <message>
+      <source>Folder that receives the case files; existing files of the same name are replaced.</source>
+      <translation>存放案例文件的文件夹；同名文件将被替换。</translation>
+    </message>
+    <message>
+      <source>Scale factor (area)</source>
+      <translation>规模系数（面积）</translation>
+    </message>
+    <message>
+      <source>Multiplies the site area; 1 gives about 7 ha. Large factors are for benchmarks.</source>
+      <translation>按倍数放大场地面积；1 约为 7 公顷。大系数用于性能测试。</translation>
+    </message>
+    <message>
+      <source>Random seed</source>
+      <translation>随机种子</translation>
+    </message>
+    <message>
+      <source>The same seed and scale give byte-identical files.</source>
+      <translation>相同的种子和规模系数生成逐字节相同的文件。</translation>
+    </message>
+    <message>
+      <source>Sample case layers</source>
+      <translation>示例案例图层</translation>
+    </message>
+    <message>
+      <source>Case file</source>
+      <translation>案例文件</translation>
+    </message>
+    <message>
+      <source>Writing the synthetic sample case</source>
+      <translation>写出合成示例案件</translation>
+    </message>
+    <message>
+      <source>Adding the layers to the project</source>
+      <translation>将图层加入工程</translation>
+    </message>
+    <message>
       <source>Reproject to CGCS2000 zone</source>
       <translation>转换到2000国家大地坐标系分带</translation>
     </message>
@@ -824,6 +960,14 @@
       <translation>未提供图层。</translation>
     </message>
     <message>
+      <source>Reading the layers</source>
+      <translation>读取图层</translation>
+    </message>
+    <message>
+      <source>Reprojecting and writing the layers</source>
+      <translation>重投影并写出图层</translation>
+    </message>
+    <message>
       <source>3 degrees</source>
       <translation>3°带</translation>
     </message>
@@ -838,54 +982,6 @@
     <message>
       <source>Wrote {0} ({1} features) in {2}</source>
       <translation>已写入 {0}（{1} 个要素），坐标系 {2}</translation>
-    </message>
-    <message>
-      <source>Injection holes</source>
-      <translation>注药孔</translation>
-    </message>
-    <message>
-      <source>Points of the injection holes, with their depth in m.</source>
-      <translation>注药孔点位，含孔深（m）。</translation>
-    </message>
-    <message>
-      <source>Hole depth field (m)</source>
-      <translation>孔深字段（m）</translation>
-    </message>
-    <message>
-      <source>Depth of each hole below ground, m; INJ sampling goes more than 3 m below it.</source>
-      <translation>注药孔深度，m；注孔区采样深度应超过孔底以下3 m。</translation>
-    </message>
-    <message>
-      <source>Preparation pools</source>
-      <translation>浸矿剂配制池</translation>
-    </message>
-    <message>
-      <source>Leaching-agent preparation pools, polygons (or points where only the position is known).</source>
-      <translation>浸矿剂配制池，面（仅知位置时为点）。</translation>
-    </message>
-    <message>
-      <source>Collection ditches and pipes</source>
-      <translation>集液沟渠及管道</translation>
-    </message>
-    <message>
-      <source>Leachate collection ditches and pipes, lines.</source>
-      <translation>浸出液收集沟渠及管道，线。</translation>
-    </message>
-    <message>
-      <source>Settling ponds</source>
-      <translation>沉淀池</translation>
-    </message>
-    <message>
-      <source>Leachate settling (precipitation) ponds, polygons.</source>
-      <translation>浸出液沉淀池，面。</translation>
-    </message>
-    <message>
-      <source>Bottom depth field of pools, ditches and ponds (m)</source>
-      <translation>池体及沟渠底深字段（m）</translation>
-    </message>
-    <message>
-      <source>Field with the depth of the bottom below ground, m; defaults are used where it is missing.</source>
-      <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
     </message>
     <message>
       <source>Tools</source>

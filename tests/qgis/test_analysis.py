@@ -25,7 +25,7 @@ def _layer(path):
 
 @pytest.fixture(scope="module")
 def imported(case, tmp_path_factory, qgis_app):
-    from ree_damage.processing.algorithms.import_lab_results import ImportLabResults
+    from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
 
     out = tmp_path_factory.mktemp("lab")
     return processing.run(ImportLabResults(), {
@@ -50,7 +50,7 @@ def test_lab_results_keep_censored_values(imported, case, qgis_processing):
 
 
 def test_bad_sheet_names_row_and_column_and_writes_nothing(case, tmp_path, qgis_processing):
-    from ree_damage.processing.algorithms.import_lab_results import ImportLabResults
+    from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
 
     with open(case["csv"], encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -65,7 +65,7 @@ def test_bad_sheet_names_row_and_column_and_writes_nothing(case, tmp_path, qgis_
 
 
 def test_baseline_from_controls_and_screening(imported, tmp_path, qgis_processing):
-    from ree_damage.processing.algorithms.baseline import Baseline
+    from ree_damage.processing.algorithms.analysis.baseline import Baseline
 
     result = processing.run(Baseline(), {"LAB_RESULTS": imported["OUTPUT"], "SCREENING": 1, "LAND_USE": 3, "PH": 5.0,
                                          "OUTPUT": str(tmp_path / "baseline.gpkg")})
@@ -78,8 +78,8 @@ def test_baseline_from_controls_and_screening(imported, tmp_path, qgis_processin
 def test_interpolate_both_methods_masked_with_exceedance(imported, case, tmp_path, qgis_processing):
     from qgis.core import QgsRasterLayer
 
-    from ree_damage.processing.algorithms.baseline import Baseline
-    from ree_damage.processing.algorithms.interpolate import Interpolate
+    from ree_damage.processing.algorithms.analysis.baseline import Baseline
+    from ree_damage.processing.algorithms.analysis.interpolate import Interpolate
 
     baseline = processing.run(Baseline(), {"LAB_RESULTS": imported["OUTPUT"], "OUTPUT": str(tmp_path / "b.gpkg")})
     surface = processing.run("native:extractbyexpression", {
@@ -117,7 +117,7 @@ def test_interpolate_idw_compiled_kernel_inside_qgis(imported, case, tmp_path, q
     import rasterio
 
     from ree_damage.core.common import kernels
-    from ree_damage.processing.algorithms.interpolate import Interpolate
+    from ree_damage.processing.algorithms.analysis.interpolate import Interpolate
 
     if not kernels.AVAILABLE:
         pytest.skip("numba is not installed here: only the numpy path exists")

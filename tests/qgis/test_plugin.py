@@ -63,7 +63,7 @@ def test_chinese_translation_is_used(qgis_app):
     from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
     from ree_damage.plugin import translation_candidates
-    from ree_damage.processing.algorithms.to_cgcs2000 import ToCgcs2000
+    from ree_damage.processing.algorithms.tools.to_cgcs2000 import ToCgcs2000
 
     qm = next(p for p in translation_candidates("zh-Hans") if p.exists())
     assert qm.name == "ree_damage_zh_CN.qm"

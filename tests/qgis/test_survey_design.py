@@ -24,7 +24,7 @@ def case(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def zones_run(case, tmp_path_factory, qgis_app):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     out = tmp_path_factory.mktemp("zones")
     return processing.run(FunctionalZones(), {
@@ -61,7 +61,7 @@ def test_functional_zones(zones_run, case, qgis_processing):
 
 
 def test_geographic_input_gives_the_same_zones(case, zones_run, tmp_path, qgis_processing):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     lonlat = {key: processing.run("native:reprojectlayer", {"INPUT": case[key], "TARGET_CRS": "EPSG:4490",
                                                             "OUTPUT": "memory:"})["OUTPUT"]
@@ -77,8 +77,8 @@ def test_geographic_input_gives_the_same_zones(case, zones_run, tmp_path, qgis_p
 
 
 def test_sampling_grid_and_depth_schedule(zones_run, case, tmp_path, qgis_processing):
-    from ree_damage.processing.algorithms.depth_schedule import DepthSchedule
-    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+    from ree_damage.processing.algorithms.survey_design.depth_schedule import DepthSchedule
+    from ree_damage.processing.algorithms.survey_design.sampling_grid import SamplingGrid
 
     grid = processing.run(SamplingGrid(), {
         "ZONES": zones_run["OUTPUT"], "HOLES": case["injection_holes"], "POOLS": case["prep_pools"],
@@ -114,7 +114,7 @@ def test_sampling_grid_and_depth_schedule(zones_run, case, tmp_path, qgis_proces
 
 
 def test_a_cell_larger_than_40_m_is_refused_with_the_rule(zones_run, tmp_path, qgis_processing):
-    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+    from ree_damage.processing.algorithms.survey_design.sampling_grid import SamplingGrid
 
     with pytest.raises(QgsProcessingException, match="1600"):
         processing.run(SamplingGrid(), {"ZONES": zones_run["OUTPUT"], "CELL_SIZE": 50,

@@ -7,7 +7,7 @@ from pyproj import Transformer
 from qgis import processing
 from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
-from ree_damage.processing.algorithms.to_cgcs2000 import ToCgcs2000
+from ree_damage.processing.algorithms.tools.to_cgcs2000 import ToCgcs2000
 
 
 def _layer(uri, name, geometries):

@@ -8,15 +8,15 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.common.provenance import make_record
-from ...core.survey.zones import PARAM_SOURCES, ZoneParams, functional_zones
-from ..adapter import raster_path
-from ..base import ReeAlgorithm
-from ..compat import (
+from ....core.survey.zones import ZoneParams, functional_zones
+from ...adapter import raster_path
+from ...base import ReeAlgorithm
+from ...compat import (
     SOURCE_VECTOR_ANY,
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from ..stages import Stages
 from .works import MinedWorksInputs
 
 
@@ -89,8 +89,12 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
         self.addParameter(cells)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        boundary = self.read_source(parameters, self.BOUNDARY, context, feedback, required=True)
-        holes, pools, ditches, ponds = self.read_works(parameters, context, feedback)
+        stages = Stages(feedback, [self.tr("Reading the case boundary and the works"),
+                                   self.tr("Zoning (and tracing the leachate path on the DEM)"),
+                                   self.tr("Writing the zones and flow cells")])
+        step = stages.next()
+        boundary = self.read_source(parameters, self.BOUNDARY, context, step, required=True)
+        works = self.read_works(parameters, context, step)
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
         dem = raster_path(dem_layer, context) if dem_layer is not None else None
         band = self.parameterAsDouble(parameters, self.BAND, context)
@@ -102,26 +106,22 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
             ditch_buffer_m=band,
             pond_buffer_m=band,
         )
-        progress, is_canceled = self.callbacks(feedback)
+        step = stages.next()
+        progress, is_canceled = self.callbacks(step)
         with self.core_errors():
-            result = functional_zones(
-                boundary, holes, pools, ditches, ponds, dem, params=params, progress=progress, is_canceled=is_canceled
-            )
+            result = functional_zones(boundary, *works, dem, params=params, progress=progress, is_canceled=is_canceled)
         for warning in result.warnings:
             feedback.pushWarning(warning)
         if result.flow is not None:
             feedback.pushInfo(result.flow.method)
-        zones = result.zones
-        outputs = {self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, zones, feedback)}
-        flow_cells = result.sources[result.sources["source_type"] == "flow"]
-        outputs[self.FLOW_CELLS] = self.write_sink(parameters, self.FLOW_CELLS, context, flow_cells, feedback)
-        record = make_record(
-            "ree_damage:functional_zones",
-            inputs=self.input_paths(parameters, [self.BOUNDARY, self.HOLES, self.POOLS, self.DITCHES, self.PONDS, self.DEM], context),
-            parameters=result.parameters,
-            crs=result.zone_crs.authid,
-            sources=PARAM_SOURCES,
-            notes=result.warnings,
+        step = stages.next()
+        outputs = {
+            self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, result.zones, step),
+            self.FLOW_CELLS: self.write_sink(parameters, self.FLOW_CELLS, context, result.flow_cells, step),
+        }
+        record = result.provenance(
+            inputs=self.input_paths(parameters, [self.BOUNDARY, self.HOLES, self.POOLS, self.DITCHES, self.PONDS,
+                                                 self.DEM], context),
             host=self.host_info(),
         )
         self.write_provenance(outputs.values(), record)

@@ -11,9 +11,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...sample_case import generate_sample_case
-from ..base import ReeAlgorithm
-from ..compat import NUMBER_DOUBLE, NUMBER_INTEGER, advanced
+from ....sample_case import generate_sample_case
+from ...base import ReeAlgorithm
+from ...compat import NUMBER_DOUBLE, NUMBER_INTEGER, advanced
+from ..stages import Stages
 
 
 class SampleCase(ReeAlgorithm):
@@ -73,9 +74,12 @@ class SampleCase(ReeAlgorithm):
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         scale = self.parameterAsDouble(parameters, self.SCALE, context)
         seed = self.parameterAsInt(parameters, self.SEED, context)
-        progress, is_canceled = self.callbacks(feedback)
+        stages = Stages(feedback, [self.tr("Writing the synthetic sample case"),
+                                   self.tr("Adding the layers to the project")])
+        progress, is_canceled = self.callbacks(stages.next())
         with self.core_errors():
             paths = generate_sample_case(folder, scale=scale, seed=seed, progress=progress, is_canceled=is_canceled)
+        stages.next()
         layers = self._load_on_completion(paths, context)
         for key, path in sorted(paths.items()):
             feedback.pushInfo(f"{key}: {path}")

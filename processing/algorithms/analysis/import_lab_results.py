@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
@@ -13,16 +12,12 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.common.provenance import make_record
-from ...core.lab.importer import (
-    LabSheetError,
-    detection_limits_from_workbook,
-    import_lab_results,
-    locate_samples,
-    parse_limits,
-)
-from ..base import ReeAlgorithm
-from ..compat import FILE_BEHAVIOR_FILE, SOURCE_VECTOR, SOURCE_VECTOR_POINT, advanced
+from ....core.case.model import LabParams
+from ....core.case.steps import import_lab
+from ....core.lab.importer import LabSheetError, detection_limits_from_workbook, parse_limits
+from ...base import ReeAlgorithm
+from ...compat import FILE_BEHAVIOR_FILE, SOURCE_VECTOR, SOURCE_VECTOR_POINT, advanced
+from ..stages import Stages
 
 MEDIA = ("soil", "sediment", "groundwater", "surface_water")
 
@@ -106,49 +101,52 @@ class ImportLabResults(ReeAlgorithm):
         self.addParameter(table)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        stages = Stages(feedback, [self.tr("Reading the sample points"),
+                                   self.tr("Reading the lab sheet and placing the samples"),
+                                   self.tr("Writing the lab results")])
+        step = stages.next()
         sheet_path = self.parameterAsFile(parameters, self.SHEET_FILE, context)
-        points = self.read_source(parameters, self.POINTS, context, feedback, required=True)
-        control = self.read_source(parameters, self.CONTROL_POINTS, context, feedback)
-        planned = self.read_source(parameters, self.SAMPLES, context, feedback)
-        all_points = pd.concat([p for p in (points, control) if p is not None], ignore_index=True)
+        points = self.read_source(parameters, self.POINTS, context, step, required=True)
+        control = self.read_source(parameters, self.CONTROL_POINTS, context, step)
+        planned = self.read_source(parameters, self.SAMPLES, context, step)
+        stages.next()
         with self.core_errors():
             limits = detection_limits_from_workbook(sheet_path)
             if limits:
                 feedback.pushInfo(self.tr("Detection limits of {0} indicators read from the workbook's limits sheet")
                                   .format(len(limits)))
             limits.update(parse_limits(self.parameterAsString(parameters, self.DETECTION_LIMITS, context)))
+            params = LabParams(
+                sheet=self.parameterAsString(parameters, self.SHEET, context) or "",
+                medium=MEDIA[self.parameterAsEnum(parameters, self.MEDIUM, context)],
+                unknown_ids=("error", "warn")[self.parameterAsEnum(parameters, self.UNKNOWN_IDS, context)],
+                detection_limits=limits,
+            )
             try:
-                result = import_lab_results(
-                    sheet_path,
-                    planned.drop(columns=["fid", "geometry"], errors="ignore") if planned is not None else None,
-                    sheet=self.parameterAsString(parameters, self.SHEET, context) or None,
-                    medium=MEDIA[self.parameterAsEnum(parameters, self.MEDIUM, context)],
-                    unknown_ids=("error", "warn")[self.parameterAsEnum(parameters, self.UNKNOWN_IDS, context)],
-                    detection_limits=limits or None,
+                result = import_lab(
+                    sheet_path, points, control_points=control, planned=planned, params=params,
+                    layer=self._layer_label(parameters, self.POINTS, context), workbook_limits=False,
                 )
             except LabSheetError as error:
                 for problem in getattr(error, "problems", []):
                     feedback.reportError(str(problem), False)
                 raise
-            located = locate_samples(result.table, all_points, layer=self._layer_label(parameters, self.POINTS, context))
         for warning in result.warnings:
             feedback.pushWarning(warning)
         if result.missing_samples:
             feedback.pushWarning(self.tr("Planned samples without lab results: {0}").format(
                 ", ".join(result.missing_samples[:20])))
+        step = stages.next()
         outputs = {
-            self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, located, feedback),
-            self.INDICATORS: self.write_sink(parameters, self.INDICATORS, context, result.indicators, feedback),
+            self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, result.table, step),
+            self.INDICATORS: self.write_sink(parameters, self.INDICATORS, context, result.indicators, step),
         }
-        record = make_record(
-            "ree_damage:import_lab_results",
-            inputs={"sheet": sheet_path, **self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SAMPLES], context)},
-            parameters=result.parameters,
-            crs=located.crs.to_string() if located.crs is not None else None,
-            notes=result.warnings,
+        record = result.provenance(
+            inputs={"sheet": sheet_path, **self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SAMPLES],
+                                                            context)},
             host=self.host_info(),
         )
         self.write_provenance(outputs.values(), record)
         feedback.pushInfo(self.tr("{0} samples, {1} indicators from {2}").format(
-            len(located), len(result.indicators), Path(sheet_path).name))
+            len(result.table), len(result.indicators), Path(sheet_path).name))
         return {key: value for key, value in outputs.items() if value is not None}

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingMultiStepFeedback,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -16,13 +15,12 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
 )
 
-from ...core.common.provenance import make_record, write_sidecar
-from ...core.geo.crs import zone_from_epsg
-from ...core.geo.reproject import reproject_layers
-from ...core.geo.vector_io import write_gpkg_layers
-from ..adapter import crs_to_core, layer_source_path, source_to_gdf
-from ..base import ReeAlgorithm
-from ..compat import SOURCE_VECTOR_ANY, advanced
+from ....core.case.steps import reproject_to_zone
+from ....core.geo.crs import zone_from_epsg
+from ...adapter import crs_to_core, layer_source_path, source_to_gdf
+from ...base import ReeAlgorithm
+from ...compat import SOURCE_VECTOR_ANY, advanced
+from ..stages import Stages
 
 
 class ToCgcs2000(ReeAlgorithm):
@@ -98,17 +96,16 @@ class ToCgcs2000(ReeAlgorithm):
         target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
 
-        steps = QgsProcessingMultiStepFeedback(len(layers) + 1, feedback)
+        stages = Stages(feedback, [self.tr("Reading the layers"), self.tr("Reprojecting and writing the layers")])
+        step = stages.next()
         frames, sources, names = {}, {}, []
-        for index, layer in enumerate(layers):
-            steps.setCurrentStep(index)
+        for layer in layers:
             name = _unique_name(layer.name(), names)
             names.append(name)
-            frames[name] = source_to_gdf(layer, name, feedback=steps)
+            frames[name] = source_to_gdf(layer, name, feedback=step)
             sources[name] = layer_source_path(layer) or layer.name()
-            if steps.isCanceled():
-                raise QgsProcessingException(self.tr("Canceled: nothing was written."))
-        steps.setCurrentStep(len(layers))
+            stages.check_canceled()
+        stages.next()
         with self.core_errors():
             zone = None
             if target.isValid():
@@ -116,28 +113,18 @@ class ToCgcs2000(ReeAlgorithm):
                 if not authid.upper().startswith("EPSG:"):
                     raise QgsProcessingException(self.tr("Choose a CGCS2000 Gauss-Kruger CRS (EPSG:4491-4554)."))
                 zone = zone_from_epsg(int(authid.split(":")[1]))
-            projected, zone = reproject_layers(frames, zone=zone, width=width, prefixed=prefixed)
-            outputs = []
-            for name, frame in projected.items():
-                path = folder / f"{_safe_file_name(name)}_cgcs2000.gpkg"
-                write_gpkg_layers(path, {name: frame.drop(columns=["fid"])})
-                record = make_record(
-                    "ree_damage:to_cgcs2000",
-                    inputs={name: sources[name]},
-                    parameters={"zone_width_deg": width, "prefixed": prefixed, "target_crs": zone.authid},
-                    crs=zone.authid,
-                    outputs={"layer": str(path)},
-                    notes=[zone.datum_note("en")],
-                    host=self.host_info(),
-                )
-                write_sidecar(path, record)
-                outputs.append(str(path))
-                feedback.pushInfo(self.tr("Wrote {0} ({1} features) in {2}").format(path, len(frame), zone.authid))
+            result = reproject_to_zone(frames, sources=sources, zone=zone, width=width, prefixed=prefixed)
+            written = result.write(folder, host=self.host_info())
+        outputs = []
+        for name, path in written.items():
+            outputs.append(str(path))
+            feedback.pushInfo(self.tr("Wrote {0} ({1} features) in {2}").format(
+                path, len(result.layers[name]), result.zone.authid))
         for path in outputs:
             context.addLayerToLoadOnCompletion(
                 path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
             )
-        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: outputs, self.ZONE_CRS: zone.authid}
+        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: outputs, self.ZONE_CRS: result.zone.authid}
 
 
 def _unique_name(name: str, taken: list) -> str:
@@ -145,7 +132,3 @@ def _unique_name(name: str, taken: list) -> str:
     while candidate in taken:
         candidate, counter = f"{name}_{counter}", counter + 1
     return candidate
-
-
-def _safe_file_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "layer"

@@ -17,11 +17,12 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ...core.interp.interpolation import IDWParams, KrigingParams, interpolate
-from ...core.interp.variogram import MODELS
-from ...core.lab.censored import DEFAULT_RULE, RULES
-from ..base import ReeAlgorithm
-from ..compat import (
+from ....core.case.model import InterpolationParams
+from ....core.case.steps import interpolate_samples
+from ....core.interp.variogram import MODELS
+from ....core.lab.censored import DEFAULT_RULE, RULES
+from ...base import ReeAlgorithm
+from ...compat import (
     FIELD_NUMERIC,
     NUMBER_DOUBLE,
     NUMBER_INTEGER,
@@ -30,6 +31,7 @@ from ..compat import (
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from ..stages import Stages
 
 TRENDS = (None, "linear", "quadratic")
 
@@ -159,44 +161,43 @@ class Interpolate(ReeAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.COMPARISON, self.tr("Method comparison table")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        points = self.read_source(parameters, self.INPUT, context, feedback, required=True)
+        stages = Stages(feedback, [self.tr("Reading the samples, case area and baseline"),
+                                   self.tr("Fitting variograms, cross-validating and interpolating"),
+                                   self.tr("Writing the rasters, plots and tables")])
+        step = stages.next()
+        points = self.read_source(parameters, self.INPUT, context, step, required=True)
         fields = self.parameterAsFields(parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException(self.tr("Choose at least one indicator."))
         layer_field = (self.parameterAsFields(parameters, self.LAYER_FIELD, context) or [None])[0]
-        area = self.read_source(parameters, self.CASE_AREA, context, feedback)
-        baseline = self.read_source(parameters, self.BASELINE, context, feedback)
-        methods = [("idw", "ok")[i] for i in self.parameterAsEnums(parameters, self.METHODS, context)] or ["ok"]
-        idw_k = self.parameterAsInt(parameters, self.IDW_NEIGHBOURS, context)
+        area = self.read_source(parameters, self.CASE_AREA, context, step)
+        baseline = self.read_source(parameters, self.BASELINE, context, step)
         model_index = self.parameterAsEnum(parameters, self.MODEL, context)
+        params = InterpolationParams(
+            fields=tuple(fields),
+            methods=tuple(("idw", "ok")[i] for i in self.parameterAsEnums(parameters, self.METHODS, context)) or ("ok",),
+            cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
+            layer_field=layer_field or "",
+            censored_rule=list(RULES)[self.parameterAsEnum(parameters, self.CENSORED_RULE, context)],
+            idw_power=self.parameterAsDouble(parameters, self.IDW_POWER, context),
+            idw_neighbours=self.parameterAsInt(parameters, self.IDW_NEIGHBOURS, context),
+            kriging_model="auto" if model_index == 0 else MODELS[model_index - 1],
+            kriging_neighbours=self.parameterAsInt(parameters, self.KRIGING_NEIGHBOURS, context),
+            nugget=self.parameterAsBoolean(parameters, self.NUGGET, context),
+            log_transform=self.parameterAsBoolean(parameters, self.LOG_TRANSFORM, context),
+            trend=TRENDS[self.parameterAsEnum(parameters, self.TREND, context)] or "",
+            anisotropy_ratio=self.parameterAsDouble(parameters, self.ANISOTROPY_RATIO, context),
+            anisotropy_angle_deg=self.parameterAsDouble(parameters, self.ANISOTROPY_ANGLE, context),
+        )
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
-        progress, is_canceled = self.callbacks(feedback)
+        step = stages.next()
+        progress, is_canceled = self.callbacks(step)
         with self.core_errors():
-            if area is not None and points.crs is not None and area.crs != points.crs:
-                area = area.to_crs(points.crs)
-            result = interpolate(
-                points.drop(columns="fid"),
-                fields,
-                cell_size=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
-                case_area=area,
-                methods=methods,
-                idw=IDWParams(power=self.parameterAsDouble(parameters, self.IDW_POWER, context), k=idw_k or None),
-                kriging=KrigingParams(
-                    model="auto" if model_index == 0 else MODELS[model_index - 1],
-                    k=self.parameterAsInt(parameters, self.KRIGING_NEIGHBOURS, context),
-                    nugget=self.parameterAsBoolean(parameters, self.NUGGET, context),
-                    log_transform=self.parameterAsBoolean(parameters, self.LOG_TRANSFORM, context),
-                    trend=TRENDS[self.parameterAsEnum(parameters, self.TREND, context)],
-                    anisotropy_scaling=self.parameterAsDouble(parameters, self.ANISOTROPY_RATIO, context),
-                    anisotropy_angle=self.parameterAsDouble(parameters, self.ANISOTROPY_ANGLE, context),
-                ),
-                thresholds=baseline.drop(columns="fid") if baseline is not None else None,
-                layer_field=layer_field,
-                id_field="sample_id" if "sample_id" in points.columns else None,
-                censored_rule=list(RULES)[self.parameterAsEnum(parameters, self.CENSORED_RULE, context)],
-                progress=progress,
-                is_canceled=is_canceled,
+            result = interpolate_samples(
+                points, params, case_area=area, baseline=baseline, progress=progress, is_canceled=is_canceled
             )
+        stages.next()
+        with self.core_errors():
             written = result.write(
                 folder,
                 inputs=self.input_paths(parameters, [self.INPUT, self.CASE_AREA, self.BASELINE], context),

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..compat import SOURCE_VECTOR_LINE, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
+from ...compat import SOURCE_VECTOR_LINE, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON
 
 
 class MinedWorksInputs:

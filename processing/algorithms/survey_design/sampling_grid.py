@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from qgis.core import (
     QgsProcessingParameterDistance,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
 )
 
-from ...core.common.provenance import make_record
-from ...core.geo.crs import zone_for_extent
-from ...core.survey.sampling import PARAM_SOURCES, SamplingParams, sampling_grid
-from ...core.survey.zones import ZoneParams, collect_sources
-from ..base import ReeAlgorithm
-from ..compat import (
+from ....core.case.steps import sampling_grid_for_zones
+from ....core.survey.sampling import SamplingParams
+from ....core.survey.zones import ZoneParams
+from ...base import ReeAlgorithm
+from ...compat import (
     NUMBER_DOUBLE,
     NUMBER_INTEGER,
     SOURCE_VECTOR,
@@ -22,6 +20,7 @@ from ..compat import (
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from ..stages import Stages
 from .works import MinedWorksInputs
 
 
@@ -113,9 +112,15 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
             self.addParameter(sink)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
+        stages = Stages(feedback, [self.tr("Reading the zones, works and areas"),
+                                   self.tr("Laying the grid and placing the points"),
+                                   self.tr("Checking the sampling rules"),
+                                   self.tr("Writing the units, points and compliance table")])
+        step = stages.next()
+        read = lambda key, required=False: self.read_source(parameters, key, context, step, required)  # noqa: E731
         zones = read(self.ZONES, required=True)
         boundary, control_area, flow_cells = read(self.BOUNDARY), read(self.CONTROL_AREA), read(self.FLOW_CELLS)
+        works = self.read_works(parameters, context, step)
         zone_params = ZoneParams(**self.works_depth_fields(parameters, context))
         control_count = self.parameterAsInt(parameters, self.CONTROL_COUNT, context)
         params = SamplingParams(
@@ -124,39 +129,30 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
             edge_offset_m=self.parameterAsDouble(parameters, self.EDGE_OFFSET, context),
             control_count=control_count or None,
         )
-        progress, is_canceled = self.callbacks(feedback)
+        step = stages.next()
+        progress, is_canceled = self.callbacks(step)
         with self.core_errors():
-            zone_crs = zone_for_extent(tuple(zones.total_bounds), zones.crs) if zones.crs is not None else None
-            sources, warnings = collect_sources(
-                *self.read_works(parameters, context, feedback), zone=zone_crs, params=zone_params, boundary=boundary,
+            result = sampling_grid_for_zones(
+                zones, works, flow_cells=flow_cells, boundary=boundary, control_area=control_area,
+                zone_params=zone_params, params=params, progress=progress, is_canceled=is_canceled,
             )
-            if flow_cells is not None and len(flow_cells):
-                flow = flow_cells.to_crs(zone_crs.epsg).assign(source_type="flow")
-                sources = pd.concat([sources, flow[[c for c in flow.columns if c in sources.columns]]], ignore_index=True)
-            result = sampling_grid(
-                zones, sources, boundary=boundary, control_area=control_area, params=params,
-                progress=progress, is_canceled=is_canceled,
-            )
-        for warning in warnings + result.warnings:
+        for warning in result.warnings:
             feedback.pushWarning(warning)
+        stages.next()
         compliance = result.compliance
         for row in compliance.itertuples():
             feedback.pushInfo(f"{row.rule_id} {row.status}: {row.rule_en}")
+        step = stages.next()
         outputs = {
-            self.UNITS: self.write_sink(parameters, self.UNITS, context, result.units, feedback),
-            self.POINTS: self.write_sink(parameters, self.POINTS, context, result.points, feedback),
-            self.CONTROL_UNITS: self.write_sink(parameters, self.CONTROL_UNITS, context, result.control_units, feedback),
-            self.CONTROL_POINTS: self.write_sink(parameters, self.CONTROL_POINTS, context, result.control_points, feedback),
-            self.COMPLIANCE: self.write_sink(parameters, self.COMPLIANCE, context, compliance, feedback),
+            self.UNITS: self.write_sink(parameters, self.UNITS, context, result.units, step),
+            self.POINTS: self.write_sink(parameters, self.POINTS, context, result.points, step),
+            self.CONTROL_UNITS: self.write_sink(parameters, self.CONTROL_UNITS, context, result.control_units, step),
+            self.CONTROL_POINTS: self.write_sink(parameters, self.CONTROL_POINTS, context, result.control_points, step),
+            self.COMPLIANCE: self.write_sink(parameters, self.COMPLIANCE, context, compliance, step),
         }
-        record = make_record(
-            "ree_damage:sampling_grid",
+        record = result.provenance(
             inputs=self.input_paths(parameters, [self.ZONES, self.HOLES, self.POOLS, self.DITCHES, self.PONDS,
                                                  self.FLOW_CELLS, self.BOUNDARY, self.CONTROL_AREA], context),
-            parameters=result.parameters,
-            crs=zone_crs.authid,
-            sources=PARAM_SOURCES,
-            notes=warnings + result.warnings,
             host=self.host_info(),
         )
         self.write_provenance(outputs.values(), record)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
@@ -14,25 +10,18 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.common.provenance import make_record
-from ...core.geo.crs import lonlat_arrays
-from ...core.survey.depth import (
-    PARAM_SOURCES,
-    DepthParams,
-    depth_schedule,
-    layers_for_points,
-    water_positions,
-)
-from ...core.survey.field_export import write_field_workbook, write_gpx, write_kml
-from ..adapter import raster_path
-from ..base import ReeAlgorithm
-from ..compat import (
+from ....core.case.steps import plan_fieldwork
+from ....core.survey.depth import DepthParams
+from ...adapter import raster_path
+from ...base import ReeAlgorithm
+from ...compat import (
     NUMBER_DOUBLE,
     SOURCE_VECTOR,
     SOURCE_VECTOR_LINE,
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
 )
+from ..stages import Stages
 
 
 class DepthSchedule(ReeAlgorithm):
@@ -128,7 +117,12 @@ class DepthSchedule(ReeAlgorithm):
             self.addParameter(parameter)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        read = lambda key, required=False: self.read_source(parameters, key, context, feedback, required)  # noqa: E731
+        stages = Stages(feedback, [self.tr("Reading the points, soil layers, zones and stream"),
+                                   self.tr("Scheduling the sample depths and placing the water positions"),
+                                   self.tr("Writing the field workbook and GPS files"),
+                                   self.tr("Writing the samples and water positions")])
+        step = stages.next()
+        read = lambda key, required=False: self.read_source(parameters, key, context, step, required)  # noqa: E731
         points, control = read(self.POINTS, required=True), read(self.CONTROL_POINTS)
         table, zones, stream = read(self.SOIL_LAYERS), read(self.ZONES), read(self.STREAM)
         water_table = (
@@ -138,70 +132,37 @@ class DepthSchedule(ReeAlgorithm):
         )
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
         dem = raster_path(dem_layer, context) if dem_layer is not None else None
-        # columns empty in one layer (control points serve no pond) must not decide the dtypes
-        all_points = pd.concat([p.dropna(axis=1, how="all") for p in (points, control) if p is not None],
-                               ignore_index=True)
-        warnings = []
+        step = stages.next()
+        progress, is_canceled = self.callbacks(step)
         with self.core_errors():
-            layers, table_water = layers_for_points(all_points, table.drop(columns="fid")) if table is not None else (None, None)
-            result = depth_schedule(
-                all_points,
-                layers=layers,
-                water_table=table_water if table_water is not None and len(table_water) else None,
-                params=DepthParams(water_table_m=water_table),
-                progress=self.callbacks(feedback)[0],
-                is_canceled=feedback.isCanceled,
+            plan = plan_fieldwork(
+                points, control_points=control, soil_layers=table, zones=zones, stream=stream, dem=dem,
+                params=DepthParams(water_table_m=water_table), progress=progress, is_canceled=is_canceled,
             )
-            warnings += result.warnings
-            positions = None
-            if zones is not None:
-                positions, water_warnings = water_positions(zones, stream=stream, dem=dem)
-                warnings += water_warnings
-        for warning in warnings:
+        for warning in plan.warnings:
             feedback.pushWarning(warning)
-        failed = result.compliance[result.compliance["status"] == "FAIL"]
-        for row in failed.itertuples():
+        compliance = plan.schedule.compliance
+        for row in compliance[compliance["status"] == "FAIL"].itertuples():
             feedback.reportError(f"{row.rule_id} FAIL: {row.rule_en} ({row.failed_ids})", False)
 
-        workbook = Path(self.parameterAsFileOutput(parameters, self.WORKBOOK, context))
-        gpx = self.parameterAsFileOutput(parameters, self.GPX, context)
-        kml = self.parameterAsFileOutput(parameters, self.KML, context)
-        point_rows = all_points.drop(columns=[c for c in ("fid",) if c in all_points.columns])
-        if "lon" not in point_rows.columns:  # points surveyed elsewhere: add CGCS2000 lon/lat
-            lon, lat = lonlat_arrays(point_rows.geometry.x.to_numpy(), point_rows.geometry.y.to_numpy(), point_rows.crs)
-            point_rows = point_rows.assign(lon=lon, lat=lat)
-        with self.core_errors():
-            write_field_workbook(
-                workbook,
-                points.drop(columns="fid"),
-                result.samples,
-                lab_order=result.lab_order,
-                compliance=[result.compliance],
-                water=positions,
-                control_points=control.drop(columns="fid") if control is not None else None,
-            )
-            if gpx:
-                write_gpx(gpx, point_rows)
-            if kml:
-                write_kml(kml, point_rows)
-        if feedback.isCanceled():
-            raise QgsProcessingException(self.tr("Canceled: nothing was written."))
-        outputs = {
-            self.SAMPLES: self.write_sink(parameters, self.SAMPLES, context, result.samples, feedback),
-            self.WATER_POINTS: self.write_sink(parameters, self.WATER_POINTS, context, positions, feedback),
-            self.WORKBOOK: str(workbook),
-            self.GPX: gpx or None,
-            self.KML: kml or None,
+        stages.next()
+        inputs = self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SOIL_LAYERS, self.ZONES,
+                                               self.STREAM, self.DEM], context)
+        files = {
+            "workbook": self.parameterAsFileOutput(parameters, self.WORKBOOK, context),
+            "gpx": self.parameterAsFileOutput(parameters, self.GPX, context),
+            "kml": self.parameterAsFileOutput(parameters, self.KML, context),
         }
-        record = make_record(
-            "ree_damage:depth_schedule",
-            inputs=self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SOIL_LAYERS, self.ZONES,
-                                                 self.STREAM, self.DEM], context),
-            parameters=result.parameters,
-            crs=str(points.crs.to_string()) if points.crs is not None else None,
-            sources=PARAM_SOURCES,
-            notes=warnings,
-            host=self.host_info(),
-        )
-        self.write_provenance(outputs.values(), record)
+        with self.core_errors():
+            written = plan.write(files, inputs=inputs, host=self.host_info())
+        step = stages.next()
+        outputs = {
+            self.SAMPLES: self.write_sink(parameters, self.SAMPLES, context, plan.schedule.samples, step),
+            self.WATER_POINTS: self.write_sink(parameters, self.WATER_POINTS, context, plan.water, step),
+            self.WORKBOOK: str(written["workbook"]),
+            self.GPX: str(written["gpx"]) if "gpx" in written else None,
+            self.KML: str(written["kml"]) if "kml" in written else None,
+        }
+        record = plan.provenance(inputs=inputs, host=self.host_info())
+        self.write_provenance([outputs[self.SAMPLES], outputs[self.WATER_POINTS]], record)
         return {key: value for key, value in outputs.items() if value is not None}

@@ -14,12 +14,13 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.common.provenance import make_record
-from ...core.lab.baseline import STATISTICS, baseline_from_controls, baseline_from_screening, combine
-from ...core.lab.censored import DEFAULT_RULE, RULES
-from ...core.standards.indicators import INDICATORS_BY_CODE
-from ..base import ReeAlgorithm
-from ..compat import NUMBER_DOUBLE, SOURCE_VECTOR, advanced
+from ....core.case.model import BaselineParams
+from ....core.case.steps import baseline_for, control_samples
+from ....core.lab.baseline import STATISTICS
+from ....core.lab.censored import DEFAULT_RULE, RULES
+from ...base import ReeAlgorithm
+from ...compat import NUMBER_DOUBLE, SOURCE_VECTOR, advanced
+from ..stages import Stages
 
 SCREENING = (None, "GB15618-2018", "GB36600-2018", "GB/T14848-2017")
 LAND_USES = (None, "paddy", "orchard", "other", "class1", "class2")
@@ -108,42 +109,38 @@ class Baseline(ReeAlgorithm):
         self.addParameter(out)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        lab = self.read_source(parameters, self.LAB_RESULTS, context, feedback)
+        stages = Stages(feedback, [self.tr("Reading the lab results"), self.tr("Computing the baseline"),
+                                   self.tr("Writing the baseline table")])
+        step = stages.next()
+        lab = self.read_source(parameters, self.LAB_RESULTS, context, step)
         standard = SCREENING[self.parameterAsEnum(parameters, self.SCREENING, context)]
         if lab is None and standard is None:
             raise QgsProcessingException(self.tr("Give lab results with control samples, a screening standard, or both."))
-        results = []
+        pattern = self.parameterAsString(parameters, self.CONTROL_PATTERN, context)
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise QgsProcessingException(self.tr("Bad control pattern: {0}").format(error)) from error
+        ph = self.parameterAsDouble(parameters, self.PH, context) if parameters.get(self.PH) not in (None, "") else None
+        params = BaselineParams(
+            control_pattern=pattern,
+            statistic=STATISTICS[self.parameterAsEnum(parameters, self.STATISTIC, context)],
+            substitution=list(RULES)[self.parameterAsEnum(parameters, self.SUBSTITUTION, context)],
+            allow_few=self.parameterAsBoolean(parameters, self.ALLOW_FEW, context),
+            screening=standard or "",
+            land_use=LAND_USES[self.parameterAsEnum(parameters, self.LAND_USE, context)] or "",
+            ph=ph if ph is not None else -1.0,
+        )
+        stages.next()
         with self.core_errors():
             if lab is not None:
-                pattern = self.parameterAsString(parameters, self.CONTROL_PATTERN, context)
-                try:
-                    selector = re.compile(pattern)
-                except re.error as error:
-                    raise QgsProcessingException(self.tr("Bad control pattern: {0}").format(error)) from error
-                controls = lab[lab["sample_id"].astype(str).str.contains(selector)]
-                feedback.pushInfo(self.tr("{0} control samples match {1}").format(len(controls), pattern))
-                results.append(baseline_from_controls(
-                    controls.drop(columns=["fid", "geometry"], errors="ignore"),
-                    statistic=STATISTICS[self.parameterAsEnum(parameters, self.STATISTIC, context)],
-                    substitution=list(RULES)[self.parameterAsEnum(parameters, self.SUBSTITUTION, context)],
-                    allow_few=self.parameterAsBoolean(parameters, self.ALLOW_FEW, context),
-                    units={code: indicator.unit for code, indicator in INDICATORS_BY_CODE.items()},
-                ))
-            if standard is not None:
-                ph = self.parameterAsDouble(parameters, self.PH, context) if parameters.get(self.PH) not in (None, "") else None
-                results.append(baseline_from_screening(
-                    standard, land_use=LAND_USES[self.parameterAsEnum(parameters, self.LAND_USE, context)], ph=ph,
-                ))
-            result = combine(*results) if len(results) > 1 else results[0]
+                feedback.pushInfo(self.tr("{0} control samples match {1}").format(
+                    len(control_samples(lab, pattern)), pattern))
+            result = baseline_for(lab, params)
         for warning in result.warnings:
             feedback.pushWarning(warning)
-        destination = self.write_sink(parameters, self.OUTPUT, context, result.table, feedback)
-        record = make_record(
-            "ree_damage:baseline",
-            inputs=self.input_paths(parameters, [self.LAB_RESULTS], context),
-            parameters=result.parameters,
-            notes=result.warnings,
-            host=self.host_info(),
-        )
+        step = stages.next()
+        destination = self.write_sink(parameters, self.OUTPUT, context, result.table, step)
+        record = result.provenance(inputs=self.input_paths(parameters, [self.LAB_RESULTS], context), host=self.host_info())
         self.write_provenance([destination], record)
         return {self.OUTPUT: destination}

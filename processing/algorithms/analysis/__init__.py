@@ -1,0 +1,1 @@
+"""Analysis: lab results, baseline, interpolation (provider group ``analysis``)."""

@@ -1,0 +1,1 @@
+"""Survey design: functional zones, sampling grid, depth schedule (provider group ``survey_design``)."""
