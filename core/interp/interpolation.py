@@ -288,6 +288,12 @@ class InterpolationResult:
         """
         return _write_result(self, Path(out_dir), prefix, inputs or {}, host)
 
+    def provenance(self, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> dict:
+        """The provenance record of the run's tables (each raster's record adds its surface's figures)."""
+        from ..common.provenance import result_record
+
+        return result_record("ree_damage:interpolate", self, crs=self.grid.crs, inputs=inputs, host=host)
+
 
 # --------------------------------------------------------------------------------------
 # points
@@ -952,14 +958,7 @@ def _write_result(result: InterpolationResult, out_dir: Path, prefix: str, input
     plots = [
         (out_dir / f"{prefix}{s.name}_variogram.png", s) for s in result.surfaces if s.variogram is not None
     ]
-    table_record = make_record(
-        "ree_damage:interpolate",
-        inputs=inputs,
-        parameters=base_params,
-        crs=result.grid.crs,
-        notes=result.warnings,
-        host=host,
-    )
+    table_record = result.provenance(inputs=inputs, host=host)
     finals = [out_dir / name for name in tables] + [p for p, _ in plots]
     with atomic_outputs(finals) as temps:
         for table, tmp in zip(tables.values(), temps):

@@ -116,6 +116,10 @@ def test_lab_baseline_and_interpolation(case, tmp_path):
         lab.table[(lab.table["depth_cm"] == 50) & ~lab.table["sample_id"].str.startswith("CTRL")])
     written = rasters.write(tmp_path / "rasters")
     assert sidecar_path(written["Cd_idw_prediction"]).is_file()
+    table_record = _record(written["method_comparison"])
+    expected = rasters.provenance()
+    for key in ("algorithm", "crs", "parameters", "notes"):
+        assert table_record[key] == expected[key]
 
 
 def test_to_cgcs2000_adds_lonlat(case, tmp_path):
