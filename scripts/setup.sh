@@ -53,6 +53,22 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import qgis.core" 2>/
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pip==25.1.1"
 fi
 
+# pyproj looks for PROJ's data (proj.db) in $PROJ_DATA, then under sys.prefix: the system
+# Python's prefix (/usr) has it in share/proj, the venv's prefix does not, so the system
+# pyproj seen through --system-site-packages warns "Valid PROJ data directory not found".
+# Link the system's data directory into the venv (QGIS's own process runs with prefix /usr).
+if [ ! -e "$VENV/share/proj/proj.db" ]; then
+  proj_data=$("$SYSTEM_PYTHON" -c "import pyproj.datadir; print(pyproj.datadir.get_data_dir())" 2>/dev/null || true)
+  if [ -n "$proj_data" ] && [ -e "$proj_data/proj.db" ]; then
+    say "linking PROJ's data directory $proj_data into $VENV/share/proj"
+    mkdir -p "$VENV/share"
+    rm -rf "$VENV/share/proj"
+    ln -s "$proj_data" "$VENV/share/proj"
+  else
+    say "PROJ's data directory (proj.db) was not found for $SYSTEM_PYTHON: pyproj will warn"
+  fi
+fi
+
 stamp="$VENV/.requirements.sha256"
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -93,6 +93,34 @@ COLUMNS = (
 )
 """Columns of the baseline table."""
 
+COUNT_COLUMNS = ("n", "n_censored")
+"""Whole-number columns: Python ints, empty (None) where the source has no count (a
+screening value), so a count is never written as 48.0."""
+
+FLOAT_COLUMNS = (
+    "baseline",
+    "normality_p",
+    "normality_p_log",
+    "mean",
+    "sd",
+    "median",
+    "min",
+    "max",
+    "tolerance_factor",
+    "coverage",
+    "confidence",
+)
+"""Statistics: float, NaN where empty. Every other column holds text (object)."""
+
+DTYPES = {c: (float if c in FLOAT_COLUMNS else object) for c in COLUMNS}
+"""The dtype schema of the baseline table: every table has it, whatever its source, so
+tables concatenate without guessing (pandas' all-NA concatenation rule)."""
+
+
+def _table(rows: list) -> pd.DataFrame:
+    """The baseline table of ``rows`` (dicts by :func:`_row`) with the :data:`DTYPES` schema."""
+    return pd.DataFrame(rows, columns=list(COLUMNS)).astype(DTYPES)
+
 
 @dataclass
 class BaselineResult:
@@ -447,7 +475,7 @@ def baseline_from_controls(
                 **res,
             )
         )
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table = _table(rows)
     parameters = {
         "source": "control samples",
         "statistic": dict(statistic) if isinstance(statistic, Mapping) else statistic,
@@ -520,7 +548,7 @@ def baseline_from_values(
                 note=item.get("note") or note,
             )
         )
-    return BaselineResult(pd.DataFrame(rows, columns=list(COLUMNS)), [], {"source": source})
+    return BaselineResult(_table(rows), [], {"source": source})
 
 
 def baseline_from_screening(
@@ -562,12 +590,12 @@ def baseline_from_screening(
         "level": level,
         "title": STANDARDS.get(sid, {}).get("title_zh"),
     }
-    return BaselineResult(pd.DataFrame(rows, columns=list(COLUMNS)), [f"{sid}: {VERIFICATION_NOTE}"], params)
+    return BaselineResult(_table(rows), [f"{sid}: {VERIFICATION_NOTE}"], params)
 
 
 def combine(*results: BaselineResult, prefer: str = "first") -> BaselineResult:
     """One table from several baselines: per indicator the first (or last) one that has it."""
-    frames = [r.table for r in results]
+    frames = [r.table.astype({c: t for c, t in DTYPES.items() if c in r.table.columns}) for r in results]
     if prefer == "last":
         frames = frames[::-1]
     table = (

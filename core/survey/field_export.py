@@ -99,10 +99,22 @@ def _headed(df: pd.DataFrame, columns: list, rename: Optional[dict] = None) -> p
     return out
 
 
+POINT_FLOAT_COLUMNS = ("bottom_m", "dist_source_m", "x", "y", "lon", "lat")
+"""Numeric point fields (m, degrees): float, NaN where empty (a control point has no
+source distance or bottom); every other point field of the sheet is text."""
+
+
+def _point_frame(layer) -> pd.DataFrame:
+    """The attributes of a point layer with the numeric fields as float, whatever the
+    reader made of an all-empty field (QGIS gives None, an object column)."""
+    frame = pd.DataFrame(layer.drop(columns="geometry", errors="ignore"))
+    return frame.astype({c: float for c in POINT_FLOAT_COLUMNS if c in frame.columns})
+
+
 def _points_table(points, control_points=None) -> pd.DataFrame:
-    frames = [pd.DataFrame(points.drop(columns="geometry", errors="ignore"))]
+    frames = [_point_frame(points)]
     if control_points is not None and len(control_points):
-        frames.append(pd.DataFrame(control_points.drop(columns="geometry", errors="ignore")))
+        frames.append(_point_frame(control_points))
     df = pd.concat(frames, ignore_index=True)
     if "lon" not in df.columns or "lat" not in df.columns:
         raise InputError("the points need lon/lat fields (run sampling_grid)", layer="points", column="lon")

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -107,6 +108,11 @@ PARAM_SOURCES = {
     "control_count": "[default] control points by the same grid rule unless a count is given; warn below 5 (DOMAIN.md baseline)",
 }
 """Where each default of :class:`SamplingParams` comes from (for the help text and provenance)."""
+
+_RASTERIZE_LOCK = threading.Lock()
+"""One rasterize at a time: rasterio silences a transient warning inside rasterize with
+warnings.catch_warnings, which swaps the process-wide filter list and is not thread-safe,
+so zones planned on two threads at once let a NotGeoreferencedWarning escape."""
 
 _RING_TYPES = ("pond", "pool", "ditch")
 _EPS = 1e-6
@@ -325,17 +331,18 @@ def _plan_zone(code: str, geom, x0: float, y0: float, s: float) -> _ZonePlan:
     r1 = max(r0 + 1, int(math.ceil((y0 - miny) / s)))
     nr, nc = r1 - r0, c1 - c0
     transform = Affine(s, 0.0, x0 + c0 * s, 0.0, -s, y0 - r0 * s)
-    centre = features.rasterize(
-        [(geom, 1)], out_shape=(nr, nc), transform=transform, fill=0, dtype="uint8"
-    ).astype(bool)
-    band = features.rasterize(
-        [(shapely.boundary(geom), 1)],
-        out_shape=(nr, nc),
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-        all_touched=True,
-    ).astype(bool)
+    with _RASTERIZE_LOCK:
+        centre = features.rasterize(
+            [(geom, 1)], out_shape=(nr, nc), transform=transform, fill=0, dtype="uint8"
+        ).astype(bool)
+        band = features.rasterize(
+            [(shapely.boundary(geom), 1)],
+            out_shape=(nr, nc),
+            transform=transform,
+            fill=0,
+            dtype="uint8",
+            all_touched=True,
+        ).astype(bool)
     band = ndimage.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))
     ir, ic = np.nonzero(centre & ~band)
     return _ZonePlan(code, geom, r0, c0, nr, nc, band, ir + r0, ic + c0)
@@ -440,6 +447,20 @@ def _cut_edge(geom, edge, x0: float, y0: float, s: float, r0: int, c0: int, nr: 
     return er, ec, parts, area, full
 
 
+def _shared_boundary_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Length (m) of the boundary each pair of polygons shares; 0 where they do not meet.
+
+    Only pairs whose boundaries meet are intersected: GEOS before 3.12 raises the
+    floating-point invalid flag (shapely's "invalid value encountered in intersection")
+    whenever an overlay result is empty, as for grid neighbours whose parts lie apart.
+    """
+    ba, bb = shapely.boundary(a), shapely.boundary(b)
+    length = np.zeros(len(ba))
+    meet = shapely.intersects(ba, bb)
+    length[meet] = shapely.length(shapely.intersection(ba[meet], bb[meet]))
+    return length
+
+
 def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingParams, is_canceled=None):
     """Merge small partial units into an edge-adjacent unit of the same zone (see module doc).
 
@@ -493,14 +514,7 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
         u, v, d = u[fits], v[fits], d[fits]
         if u.size == 0:
             break
-        shared = shapely.length(
-            split_map(
-                lambda a, b: shapely.intersection(shapely.boundary(a), shapely.boundary(b)),
-                geoms[u],
-                geoms[v],
-                min_size=500,
-            )
-        )
+        shared = split_map(_shared_boundary_length, geoms[u], geoms[v], min_size=500)
         edge = shared > 1e-6
         u, v, d, shared = u[edge], v[edge], d[edge], shared[edge]
         if u.size == 0:
@@ -888,8 +902,12 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
                 ring = shapely.boundary(shapely.buffer(s_geom[ss], params.edge_offset_m, quad_segs=16))
                 region = _polygon_parts(shapely.intersection(geoms[uu], band))
                 region = np.where(shapely.is_empty(region), geoms[uu], region)
-                on_ring = shapely.intersection(region, ring)
-                has = ~shapely.is_empty(on_ring)
+                # only units that meet the ring are intersected: GEOS < 3.12 raises the
+                # floating-point invalid flag on an empty intersection
+                has = shapely.intersects(region, ring)
+                on_ring = np.empty(uu.size, dtype=object)
+                on_ring[has] = shapely.intersection(region[has], ring[has])
+                has[has] = ~shapely.is_empty(on_ring[has])
                 pts = np.empty(uu.size, dtype=object)
                 pts[has] = _first_point(
                     shapely.shortest_line(on_ring[has], shapely.points(cx[uu[has]], cy[uu[has]]))
@@ -1105,7 +1123,8 @@ def _zones_input(zones, warnings):
     for code in ZONE_CODES:
         if code not in out:
             continue
-        if done is not None and shapely.area(shapely.intersection(out[code], done)) > 0.01:
+        # intersects first: GEOS < 3.12 raises a floating-point flag on an empty intersection
+        if done is not None and shapely.intersects(out[code], done) and shapely.area(shapely.intersection(out[code], done)) > 0.01:
             raise InputError(
                 f"zone {code} overlaps another zone by {shapely.area(shapely.intersection(out[code], done)):.2f} m2; "
                 "zones must not overlap (run functional_zones)",

@@ -58,7 +58,8 @@ def test_four_zones_do_not_overlap_and_stay_inside_the_boundary():
     for g in zones.geometry:
         assert shapely.area(shapely.difference(g, bnd)) < 1e-6
     for a, b in itertools.combinations(zones.geometry, 2):
-        assert shapely.area(shapely.intersection(a, b)) < 1e-6
+        # disjoint zones are checked by the predicate: GEOS < 3.12 flags an empty intersection
+        assert not shapely.intersects(a, b) or shapely.area(shapely.intersection(a, b)) < 1e-6
     assert np.allclose(zones["area_m2"], shapely.area(zones.geometry.values), atol=0.01)
     for col in ("name_zh", "name_en", "priority", "method", "sources", "n_sources"):
         assert col in zones.columns
