@@ -29,6 +29,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
+from .base import tr
 from .compat import SinkFlag, WkbType, make_field, raster_writer_succeeded
 
 
@@ -94,7 +95,7 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     feature id is kept in the column ``fid`` so errors can name the feature.
     """
     if source is None:
-        raise QgsProcessingException(f"Could not load source layer '{layer_name}'")
+        raise QgsProcessingException(tr("Could not load source layer '{0}'").format(layer_name))
     fields = source.fields()
     names = [f.name() for f in fields]
     wkbs, rows, fids = [], [], []
@@ -177,7 +178,7 @@ def wkb_type_for(gdf) -> object:
         return WkbType.NoGeometry
     bases = {k.replace("Multi", "") for k in kinds}
     if len(bases) > 1:
-        raise QgsProcessingException(f"cannot write mixed geometry types {sorted(kinds)} to one layer")
+        raise QgsProcessingException(tr("Cannot write mixed geometry types {0} to one layer").format(sorted(kinds)))
     base = bases.pop()
     multi = any(k.startswith("Multi") for k in kinds)
     return _WKB_BY_NAME[("Multi" if multi else "") + base]
@@ -223,7 +224,7 @@ def raster_path(layer, context=None, feedback=None) -> str:
     written to a temporary GeoTIFF first.
     """
     if layer is None:
-        raise QgsProcessingException("no raster layer given")
+        raise QgsProcessingException(tr("No raster layer given"))
     if layer.providerType() == "gdal":
         source = layer.source().split("|")[0]
         if Path(source).exists():
@@ -235,10 +236,10 @@ def raster_path(layer, context=None, feedback=None) -> str:
     pipe = QgsRasterPipe()
     provider = layer.dataProvider()
     if not pipe.set(provider.clone()):
-        raise QgsProcessingException(f"cannot read raster layer '{layer.name()}'")
+        raise QgsProcessingException(tr("Cannot read raster layer '{0}'").format(layer.name()))
     error = writer.writeRaster(pipe, provider.xSize(), provider.ySize(), provider.extent(), provider.crs())
     if not raster_writer_succeeded(error):
-        raise QgsProcessingException(f"cannot export raster layer '{layer.name()}' ({error})")
+        raise QgsProcessingException(tr("Cannot export raster layer '{0}' ({1})").format(layer.name(), error))
     return target
 
 

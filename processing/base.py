@@ -16,6 +16,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.common.errors import Canceled, ReeDamageError
+from .messages import message_text, push_warnings
 
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 TRANSLATION_CONTEXT = "ree_damage"
@@ -139,4 +140,9 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         except Canceled as exc:
             raise QgsProcessingException(self.tr("Canceled: nothing was written.")) from exc
         except ReeDamageError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+            raise QgsProcessingException(message_text(exc)) from exc
+
+    @staticmethod
+    def push_warnings(feedback, warnings) -> None:
+        """Core's warnings to the log, each in the user's language."""
+        push_warnings(feedback, warnings)

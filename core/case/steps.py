@@ -20,7 +20,14 @@ from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
 from ..geo.crs import GaussKrugerZone, lonlat_arrays, zone_for_extent
 from ..geo.reproject import reproject_layers
-from ..interp.interpolation import IDWParams, InterpolationResult, KrigingParams, interpolate
+from ..interp.interpolation import (
+    IDWParams,
+    InterpolationResult,
+    KrigingParams,
+    SampleTable,
+    Target,
+    interpolate,
+)
 from ..lab.baseline import (
     STATISTICS,
     BaselineResult,
@@ -368,8 +375,7 @@ def interpolate_samples(
     return interpolate(
         points.drop(columns="fid", errors="ignore"),
         list(params.fields),
-        cell_size=params.cell_size_m,
-        case_area=case_area,
+        Target(cell_size=params.cell_size_m, case_area=case_area),
         methods=list(params.methods),
         idw=IDWParams(power=params.idw_power, k=params.idw_neighbours or None),
         kriging=KrigingParams(
@@ -382,9 +388,11 @@ def interpolate_samples(
             anisotropy_angle=params.anisotropy_angle_deg,
         ),
         thresholds=baseline.drop(columns="fid", errors="ignore") if baseline is not None else None,
-        layer_field=params.layer_field or None,
-        id_field="sample_id" if "sample_id" in points.columns else None,
-        censored_rule=params.censored_rule,
+        samples=SampleTable(
+            layer_field=params.layer_field or None,
+            id_field="sample_id" if "sample_id" in points.columns else None,
+            censored_rule=params.censored_rule,
+        ),
         progress=progress,
         is_canceled=is_canceled,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .messages import Message, location_text
+
 
 class ReeDamageError(Exception):
     """Base class of every error this plugin raises on purpose."""
@@ -12,8 +14,9 @@ class InputError(ReeDamageError, ValueError):
 
     Parameters
     ----------
-    message : str
-        What is wrong, in words a technician understands.
+    message : str or Message
+        What is wrong, in words a technician understands (a
+        :class:`~ree_damage.core.common.messages.Message` is translated at the edge).
     layer : str, optional
         Name of the layer, table or file concerned.
     feature : object, optional
@@ -40,24 +43,31 @@ class InputError(ReeDamageError, ValueError):
         self.cell = cell
         super().__init__(str(self))
 
-    def where(self) -> str:
+    def location(self) -> dict:
+        """Where the error points, as :func:`ree_damage.core.common.messages.location_text` takes it."""
+        return {
+            "layer": self.layer,
+            "feature": self.feature,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+        }
+
+    def where(self, language: str = "en") -> str:
         """The location part of the message, e.g. ``layer 'holes', feature 7``."""
-        parts = []
-        if self.layer is not None:
-            parts.append(f"layer '{self.layer}'")
-        if self.feature is not None:
-            parts.append(f"feature {self.feature}")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column is not None:
-            parts.append(f"column '{self.column}'")
-        if self.cell is not None:
-            parts.append(f"cell (row {self.cell[0]}, col {self.cell[1]})")
-        return ", ".join(parts)
+        return location_text(self.location(), language)
+
+    def text(self, language: str = "en") -> str:
+        """The error in ``language`` (``"zh"`` or ``"en"``) when its message is a
+        :class:`~ree_damage.core.common.messages.Message`; a plain message stays English."""
+        if not isinstance(self.message, Message):
+            language = "en"  # an uncoded message stays in one language, its location too
+        message = self.message.text(language) if isinstance(self.message, Message) else str(self.message)
+        where = self.where(language)
+        return f"{message} [{where}]" if where else message
 
     def __str__(self) -> str:
-        where = self.where()
-        return f"{self.message} [{where}]" if where else self.message
+        return self.text("en")
 
 
 class Canceled(ReeDamageError):

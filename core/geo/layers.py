@@ -8,17 +8,31 @@ formatting are shared by the messages of the survey steps.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from ..common.errors import InputError
+from ..common.messages import Message, Template
 from .crs import GaussKrugerZone, epsg_crs
 
 POINT_TYPES = (0, 4)  # Point, MultiPoint
 LINE_TYPES = (1, 5)  # LineString, MultiLineString
 POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
 TYPE_WORDS = {POINT_TYPES: "points", LINE_TYPES: "lines", POLY_TYPES: "polygons"}
+_TYPE_WORDS_ZH = {POINT_TYPES: "点", LINE_TYPES: "线", POLY_TYPES: "面"}
+_TYPE_NAMES = {
+    0: Template("point", "点"),
+    1: Template("line", "线"),
+    2: Template("ring", "环"),
+    3: Template("polygon", "面"),
+    4: Template("multipoint", "多点"),
+    5: Template("multiline", "多线"),
+    6: Template("multipolygon", "多面"),
+    7: Template("collection", "几何集合"),
+}
 
 
 def ids_text(ids, limit: int = 10) -> str:
@@ -81,7 +95,16 @@ def keep_dimension(geom, allowed):
     return keep[0] if len(keep) == 1 else shapely.union_all(keep)
 
 
-def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: list, boundary=None):
+class PreparedLayer(NamedTuple):
+    """What :func:`prepare_layer` returns: the checked layer and what was done to it."""
+
+    frame: Any
+    """geopandas.GeoDataFrame or None: 2-D, valid geometries in the zone CRS, index unchanged."""
+    warnings: list
+    """Messages: reprojection, repairs, clipping."""
+
+
+def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None) -> PreparedLayer:
     """Check one input layer and bring it into the zone CRS.
 
     Parameters
@@ -94,15 +117,15 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
         Allowed shapely type-id groups, e.g. ``(POLY_TYPES,)``.
     zone : GaussKrugerZone
         Target CRS.
-    warnings : list of str
-        Receives repair and clipping notes.
     boundary : shapely geometry, optional
         Features wholly outside it are refused; partly outside ones are reported.
 
     Returns
     -------
-    geopandas.GeoDataFrame or None
-        2-D, valid geometries in the zone CRS, index unchanged.
+    PreparedLayer
+        ``(frame, warnings)``: the layer (None when ``gdf`` is None) with 2-D, valid
+        geometries in the zone CRS, index unchanged, and the reprojection, repair and
+        clipping notes (:class:`~ree_damage.core.common.messages.Message`).
 
     Raises
     ------
@@ -110,18 +133,17 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
         Empty layer, no CRS, missing or wrong geometry, unrepairable geometry, or
         features wholly outside the boundary; the message names the feature ids.
     """
+    warnings: list = []
     if gdf is None:
-        return None
+        return PreparedLayer(None, warnings)
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError("expected a layer (GeoDataFrame)", layer=layer)
+        raise InputError(Message("LAYER_NOT_A_LAYER"), layer=layer)
     if len(gdf) == 0:
-        raise InputError("the layer has no features; leave the input out if there are none", layer=layer)
+        raise InputError(Message("LAYER_EMPTY"), layer=layer)
     if gdf.crs is None:
-        raise InputError("the layer has no coordinate reference system", layer=layer)
+        raise InputError(Message("LAYER_NO_CRS"), layer=layer)
     if gdf.crs.is_geographic:
-        warnings.append(
-            f"{layer}: geographic CRS {gdf.crs.to_string()} reprojected to {zone.authid} for metric work"
-        )
+        warnings.append(Message("LAYER_REPROJECTED", layer=layer, crs=gdf.crs.to_string(), zone=zone.authid))
     if gdf.crs.to_epsg() != zone.epsg:
         gdf = gdf.to_crs(zone.epsg)
     gdf = gdf.copy()
@@ -131,7 +153,7 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
     if missing.any():
         bad = ids[missing]
         raise InputError(
-            f"{missing.sum()} feature(s) have no geometry: {ids_text(bad)}", layer=layer, feature=bad[0]
+            Message("LAYER_NO_GEOMETRY", n=int(missing.sum()), ids=ids_text(bad)), layer=layer, feature=bad[0]
         )
     extra = shapely.has_z(geoms)
     if shapely.geos_version >= (3, 12, 0) and hasattr(shapely, "has_m"):  # M exists from GEOS 3.12
@@ -143,20 +165,12 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
     wrong = ~np.isin(types, allowed_ids)
     if wrong.any():
         bad = ids[wrong]
-        expected = " or ".join(TYPE_WORDS[g] for g in allowed)
-        found = shapely.get_type_id(geoms[wrong][0])
-        names = {
-            0: "point",
-            1: "line",
-            2: "ring",
-            3: "polygon",
-            4: "multipoint",
-            5: "multiline",
-            6: "multipolygon",
-            7: "collection",
-        }
+        expected = Template(
+            " or ".join(TYPE_WORDS[g] for g in allowed), "或".join(_TYPE_WORDS_ZH[g] for g in allowed)
+        )
+        found = int(shapely.get_type_id(geoms[wrong][0]))
         raise InputError(
-            f"wrong geometry type ({names.get(int(found), found)}); expected {expected}: feature(s) {ids_text(bad)}",
+            Message("LAYER_WRONG_TYPE", found=_TYPE_NAMES.get(found, found), expected=expected, ids=ids_text(bad)),
             layer=layer,
             feature=bad[0],
         )
@@ -168,29 +182,26 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, warnings: lis
             fixed = keep_dimension(fixed, allowed_ids)
             if fixed is None or shapely.is_empty(fixed):
                 raise InputError(
-                    "invalid geometry that cannot be repaired (it collapses when made valid)",
+                    Message("LAYER_UNREPAIRABLE"),
                     layer=layer,
                     feature=ids[pos],
                 )
             geoms[pos] = fixed
             repaired_ids.append(ids[pos])
-        warnings.append(
-            f"{layer}: repaired {len(repaired_ids)} invalid geometr{'y' if len(repaired_ids) == 1 else 'ies'} (make_valid): feature(s) {ids_text(repaired_ids)}"
-        )
+        code = "LAYER_GEOMETRY_REPAIRED" if len(repaired_ids) == 1 else "LAYER_GEOMETRIES_REPAIRED"
+        warnings.append(Message(code, layer=layer, n=len(repaired_ids), ids=ids_text(repaired_ids)))
     if boundary is not None:
         shapely.prepare(boundary)
         outside = ~shapely.intersects(boundary, geoms)
         if outside.any():
             bad = ids[outside]
             raise InputError(
-                f"{outside.sum()} feature(s) lie wholly outside the case boundary (wrong layer or CRS?): {ids_text(bad)}",
+                Message("LAYER_OUTSIDE_CASE", n=int(outside.sum()), ids=ids_text(bad)),
                 layer=layer,
                 feature=bad[0],
             )
         partial = ~shapely.covered_by(geoms, boundary)
         if partial.any():
-            warnings.append(
-                f"{layer}: {partial.sum()} feature(s) reach beyond the case boundary; their zones are clipped to it: {ids_text(ids[partial])}"
-            )
+            warnings.append(Message("LAYER_CLIPPED", layer=layer, n=int(partial.sum()), ids=ids_text(ids[partial])))
     gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=epsg_crs(zone.epsg)))
-    return gdf
+    return PreparedLayer(gdf, warnings)

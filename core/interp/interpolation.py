@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
 from ..geo.raster_io import GridSpec, polygon_mask
 from ..lab.censored import DEFAULT_RULE, FLAG_MEASURED, check_rule, substitute
@@ -383,9 +384,7 @@ def prepare_points(
         n_cens = int((flags == "<").sum())
         z = substitute(raw, flags, censored_rule)
         if n_cens:
-            warnings.append(
-                f"{field}: {n_cens} value(s) below the detection limit replaced by {censored_rule}"
-            )
+            warnings.append(Message("INTERP_CENSORED_SUBSTITUTED", field=field, n=n_cens, rule=censored_rule))
     else:
         check_rule(censored_rule)
         z = raw
@@ -396,7 +395,7 @@ def prepare_points(
     keep = np.isfinite(z)
     if not keep.all():
         gone = [ids[i] for i in np.flatnonzero(~keep)]
-        warnings.append(f"{field}: {len(gone)} sample(s) without a value left out: {', '.join(gone[:20])}")
+        warnings.append(Message("INTERP_SAMPLES_WITHOUT_VALUE", field=field, n=len(gone), ids=", ".join(gone[:20])))
     xy, z, ids_k = xy[keep], z[keep], [ids[i] for i in np.flatnonzero(keep)]
     if log_transform:
         nonpos = np.flatnonzero(z <= 0)
@@ -410,7 +409,7 @@ def prepare_points(
             )
     xy, z, ids_k, merged = merge_duplicates(xy, z, ids_k)
     for group in merged:
-        warnings.append(f"{field}: samples at the same location merged (mean): {', '.join(group)}")
+        warnings.append(Message("INTERP_DUPLICATES_MERGED", field=field, ids=", ".join(group)))
     return PointSet(xy, z, ids_k, warnings, n_cens, int(keep.sum()))
 
 
@@ -650,29 +649,166 @@ def _thresholds(thresholds) -> dict:
     return {str(k): float(v) for k, v in dict(thresholds).items()}
 
 
+@dataclass
+class Target:
+    """Where :func:`interpolate` predicts: a grid, or one made from a cell size.
+
+    Attributes
+    ----------
+    grid : GridSpec, optional
+        The target grid; else made from ``case_area`` (or the points' extent, padded by
+        half a cell) and ``cell_size``.
+    cell_size : float, optional
+        Cell size, m, when no grid is given.
+    case_area : shapely geometry, GeoSeries or GeoDataFrame, optional
+        Cells whose centre lies outside are nodata (and not computed).
+
+    Examples
+    --------
+    >>> Target(cell_size=2.0).cell_size
+    2.0
+    """
+
+    grid: Optional[GridSpec] = None
+    cell_size: Optional[float] = None
+    case_area: Any = None
+
+
+@dataclass
+class SampleTable:
+    """How :func:`interpolate` reads the sample table.
+
+    Attributes
+    ----------
+    id_field : str, optional
+        Sample id column, used in messages and the cross-validation table.
+    layer_field : str, optional
+        Column of the depth layer: each layer is interpolated separately.
+    x_field, y_field : str, optional
+        Coordinate columns (m) of a plain DataFrame.
+    crs : str, optional
+        CRS of the points (taken from the GeoDataFrame or the grid otherwise).
+    censored_rule : str
+        Substitution of values flagged "<" (default DL/2); recorded.
+    units : mapping
+        Unit per field, for raster metadata (e.g. ``{"Cd": "mg/kg"}``).
+    """
+
+    id_field: Optional[str] = None
+    layer_field: Optional[str] = None
+    x_field: Optional[str] = None
+    y_field: Optional[str] = None
+    crs: Optional[str] = None
+    censored_rule: str = DEFAULT_RULE
+    units: Mapping = field(default_factory=dict)
+
+
+def _check_methods(methods: Sequence[str], fields: Sequence[str]) -> list:
+    methods = [m.lower() for m in methods]
+    for m in methods:
+        if m not in METHODS:
+            raise InputError(f"unknown interpolation method {m!r}; choose idw or ok", column="methods")
+    if not methods:
+        raise InputError("choose at least one interpolation method (idw or ok)")
+    if not fields:
+        raise InputError("choose at least one field to interpolate")
+    return methods
+
+
+def _target_grid(points, target: Target, samples: SampleTable, crs: Optional[str]) -> GridSpec:
+    """The grid to predict on, in ``crs``."""
+    grid = target.grid
+    if grid is not None:
+        return GridSpec(grid.transform, grid.width, grid.height, crs) if grid.crs is None and crs is not None else grid
+    cell_size = target.cell_size
+    if cell_size is None:
+        raise InputError("give a grid or a cell size (m)", column="cell_size")
+    if target.case_area is not None:
+        return GridSpec.from_geometry(target.case_area, cell_size, crs)
+    xy = _coordinates(points, samples.x_field, samples.y_field, "samples")
+    xy = xy[np.isfinite(xy).all(1)]
+    if len(xy) == 0:
+        raise InputError("the sample layer has no valid points", layer="samples")
+    lo, hi = xy.min(0), xy.max(0)
+    pad = cell_size / 2.0
+    return GridSpec.from_bounds((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad), cell_size, crs)
+
+
+def _depth_layers(points, layer_field: Optional[str]) -> list:
+    """The depth layers to interpolate apart ([None]: all samples together)."""
+    if layer_field is None:
+        return [None]
+    if layer_field not in points.columns:
+        raise InputError(f"depth layer field {layer_field!r} not found", layer="samples", column=layer_field)
+    return sorted(points[layer_field].dropna().unique().tolist(), key=str)
+
+
+def _surface(method: str, ps: PointSet, job: dict, grid, mask, idw: IDWParams, kriging: KrigingParams,
+             workers, progress, is_canceled):
+    """One surface by one method; the kriging notes (empty for IDW) and the variogram model name."""
+    fld, what, threshold = job["field"], job["what"], job["threshold"]
+    common = {
+        "field": fld,
+        "layer": job["layer"],
+        "method": method,
+        "censored_rule": job["censored_rule"],
+        "n_censored": ps.n_censored,
+        "n_input": ps.n_input,
+        "n_points": len(ps.z),
+    }
+    if method == "idw":
+        pred, cv = _run_idw(ps, grid, mask, idw, workers, progress, is_canceled)
+        params = {**common, **asdict(idw)}
+        surf = Surface(fld, job["layer"], method, job["unit"], pred, None, None, threshold, None, cv,
+                       len(ps.z), params, list(ps.warnings))
+        return surf, [], ""
+    pred, var, exceed, fit, model, cv, notes = _run_ok(
+        ps, grid, mask, kriging, threshold, workers, progress, is_canceled, what
+    )
+    kp = asdict(kriging)
+    kp["variogram"] = model.as_dict() if model is not None else None
+    params = {
+        **common,
+        **kp,
+        "back_transform": LOGNORMAL_BACKTRANSFORM if kriging.log_transform else None,
+        "exceedance_assumption": EXCEEDANCE_ASSUMPTION if exceed is not None else None,
+        "threshold": threshold,
+        "variance_scale": "ln" if kriging.log_transform else "linear",
+    }
+    surf = Surface(fld, job["layer"], method, job["unit"], pred, var, exceed, threshold, fit, cv,
+                   len(ps.z), params, list(ps.warnings) + notes)
+    return surf, notes, model.model if model is not None else "flat"
+
+
+def _comparison(rows: list) -> pd.DataFrame:
+    """The cross-validation summary per field, layer and method, with the best (lowest RMSE) marked."""
+    comparison = pd.DataFrame(rows)
+    if len(comparison):
+        key = comparison["layer"].astype(str)
+        best = comparison.groupby([comparison["field"], key])["rmse"].transform("min")
+        comparison["best"] = comparison["rmse"] == best
+    return comparison
+
+
 def interpolate(
     points,
     fields: Sequence[str],
+    target: Target,
     *,
-    grid: Optional[GridSpec] = None,
-    cell_size: Optional[float] = None,
-    case_area=None,
     methods: Sequence[str] = ("ok",),
     idw: Optional[IDWParams] = None,
     kriging: Optional[KrigingParams] = None,
+    samples: Optional[SampleTable] = None,
     thresholds=None,
-    layer_field: Optional[str] = None,
-    id_field: Optional[str] = None,
-    censored_rule: str = DEFAULT_RULE,
-    units: Optional[Mapping[str, str]] = None,
-    x_field: Optional[str] = None,
-    y_field: Optional[str] = None,
-    crs: Optional[str] = None,
     workers: Optional[int] = None,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
 ) -> InterpolationResult:
     """Interpolate several indicators (and depth layers) by IDW and/or ordinary kriging.
+
+    The steps: settle the grid and the mask, then per field and depth layer prepare the
+    points (censored values substituted, duplicates merged) and run each method with its
+    cross-validation; last, rank the methods.
 
     Parameters
     ----------
@@ -681,31 +817,18 @@ def interpolate(
         of :func:`ree_damage.core.lab.importer.import_lab_results`.
     fields : sequence of str
         Indicator fields to interpolate.
-    grid : GridSpec, optional
-        Target grid; else made from ``case_area`` (or the points' extent) and ``cell_size``.
-    cell_size : float, optional
-        Cell size (m) when no grid is given.
-    case_area : shapely geometry, GeoSeries or GeoDataFrame, optional
-        Cells whose centre lies outside are nodata (and not computed).
+    target : Target
+        The grid, or the cell size (m) and case area to make one.
     methods : sequence of {"idw", "ok"}
         Methods to run; with several, ``comparison`` ranks them by cross-validated RMSE.
     idw, kriging : IDWParams, KrigingParams, optional
         Method parameters (defaults documented on the classes).
+    samples : SampleTable, optional
+        Id, depth layer and coordinate columns, CRS, censored rule and units of the
+        sample table (defaults documented on the class).
     thresholds : mapping or DataFrame, optional
         Baseline per indicator (``{field: value}`` or the baseline table with columns
         ``indicator`` and ``baseline``) for the kriging exceedance probability.
-    layer_field : str, optional
-        Column of the depth layer: each layer is interpolated separately.
-    id_field : str, optional
-        Sample id column, used in messages and the cross-validation table.
-    censored_rule : str
-        Substitution of values flagged "<" (default DL/2); recorded.
-    units : mapping, optional
-        Unit per field, for raster metadata (e.g. ``{"Cd": "mg/kg"}``).
-    x_field, y_field : str, optional
-        Coordinate columns of a plain DataFrame.
-    crs : str, optional
-        CRS of the points (taken from the GeoDataFrame or the grid otherwise).
     workers : int, optional
         Threads for the grid computations.
     progress, is_canceled : callable, optional
@@ -715,46 +838,22 @@ def interpolate(
     -------
     InterpolationResult
     """
-    methods = [m.lower() for m in methods]
-    for m in methods:
-        if m not in METHODS:
-            raise InputError(f"unknown interpolation method {m!r}; choose idw or ok", column="methods")
-    if not methods:
-        raise InputError("choose at least one interpolation method (idw or ok)")
-    if not fields:
-        raise InputError("choose at least one field to interpolate")
+    methods = _check_methods(methods, fields)
     idw = idw or IDWParams()
     kriging = kriging or KrigingParams()
-    check_rule(censored_rule)
-    crs = crs or (grid.crs if grid is not None else None) or _crs_of(points)
+    samples = samples or SampleTable()
+    check_rule(samples.censored_rule)
+    crs = samples.crs or (target.grid.crs if target.grid is not None else None) or _crs_of(points)
     _check_projected(crs)
-    if grid is None:
-        if cell_size is None:
-            raise InputError("give a grid or a cell size (m)", column="cell_size")
-        if case_area is not None:
-            grid = GridSpec.from_geometry(case_area, cell_size, crs)
-        else:
-            xy = _coordinates(points, x_field, y_field, "samples")
-            xy = xy[np.isfinite(xy).all(1)]
-            if len(xy) == 0:
-                raise InputError("the sample layer has no valid points", layer="samples")
-            lo, hi = xy.min(0), xy.max(0)
-            pad = cell_size / 2.0
-            grid = GridSpec.from_bounds((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad), cell_size, crs)
-    elif grid.crs is None and crs is not None:
-        grid = GridSpec(grid.transform, grid.width, grid.height, crs)
+    grid = _target_grid(points, target, samples, crs)
     crs_note = _crs_note(grid.crs)
-    mask = polygon_mask(grid, case_area) if case_area is not None else None
+    mask = polygon_mask(grid, target.case_area) if target.case_area is not None else None
     if mask is not None and not mask.any():
         raise InputError("no cell centre of the grid lies inside the case area", layer="case area")
     thr = _thresholds(thresholds)
-    units = dict(units or {})
-    if layer_field is not None and layer_field not in points.columns:
-        raise InputError(f"depth layer field {layer_field!r} not found", layer="samples", column=layer_field)
-    layers = (
-        [None] if layer_field is None else sorted(points[layer_field].dropna().unique().tolist(), key=str)
-    )
-    jobs = [(f, lay) for f in fields for lay in layers]
+    units = dict(samples.units or {})
+    layer_field = samples.layer_field
+    jobs = [(f, lay) for f in fields for lay in _depth_layers(points, layer_field)]
     steps = Steps(progress, [len(methods)] * len(jobs))
     surfaces, rows, warnings = [], [], ([crs_note] if crs_note else [])
     for j, (fld, lay) in enumerate(jobs):
@@ -764,91 +863,32 @@ def interpolate(
         ps = prepare_points(
             sub,
             fld,
-            id_field=id_field,
-            censored_rule=censored_rule,
+            id_field=samples.id_field,
+            censored_rule=samples.censored_rule,
             log_transform=kriging.log_transform and "ok" in methods,
-            x_field=x_field,
-            y_field=y_field,
+            x_field=samples.x_field,
+            y_field=samples.y_field,
         )
         if len(ps.z) == 0:
             raise InputError(f"no sample has a value of {what}", layer="samples", column=fld)
         warnings.extend(ps.warnings)
         stage = Steps(steps.stage(j), [1] * len(methods))
-        threshold = thr.get(fld)
+        job = {"field": fld, "layer": lay, "what": what, "threshold": thr.get(fld), "unit": units.get(fld, ""),
+               "censored_rule": samples.censored_rule}
         for mi, method in enumerate(methods):
-            common = {
-                "field": fld,
-                "layer": lay,
-                "method": method,
-                "censored_rule": censored_rule,
-                "n_censored": ps.n_censored,
-                "n_input": ps.n_input,
-                "n_points": len(ps.z),
-            }
-            if method == "idw":
-                pred, cv = _run_idw(ps, grid, mask, idw, workers, stage.stage(mi), is_canceled)
-                params = {**common, **asdict(idw)}
-                surf = Surface(
-                    fld,
-                    lay,
-                    method,
-                    units.get(fld, ""),
-                    pred,
-                    None,
-                    None,
-                    threshold,
-                    None,
-                    cv,
-                    len(ps.z),
-                    params,
-                    list(ps.warnings),
-                )
-                vmodel = ""
-            else:
-                pred, var, exceed, fit, model, cv, notes = _run_ok(
-                    ps, grid, mask, kriging, threshold, workers, stage.stage(mi), is_canceled, what
-                )
-                kp = asdict(kriging)
-                kp["variogram"] = model.as_dict() if model is not None else None
-                params = {
-                    **common,
-                    **kp,
-                    "back_transform": LOGNORMAL_BACKTRANSFORM if kriging.log_transform else None,
-                    "exceedance_assumption": EXCEEDANCE_ASSUMPTION if exceed is not None else None,
-                    "threshold": threshold,
-                    "variance_scale": "ln" if kriging.log_transform else "linear",
-                }
-                surf = Surface(
-                    fld,
-                    lay,
-                    method,
-                    units.get(fld, ""),
-                    pred,
-                    var,
-                    exceed,
-                    threshold,
-                    fit,
-                    cv,
-                    len(ps.z),
-                    params,
-                    list(ps.warnings) + notes,
-                )
-                warnings.extend(f"{what}: {n}" for n in notes)
-                vmodel = model.model if model is not None else "flat"
+            surf, notes, vmodel = _surface(method, ps, job, grid, mask, idw, kriging, workers, stage.stage(mi),
+                                           is_canceled)
+            warnings.extend(f"{what}: {n}" for n in notes)
             surfaces.append(surf)
-            rows.append({"field": fld, "layer": lay, "method": method, **cv.summary(), "variogram": vmodel})
-    comparison = pd.DataFrame(rows)
-    if len(comparison):
-        key = comparison["layer"].astype(str)
-        best = comparison.groupby([comparison["field"], key])["rmse"].transform("min")
-        comparison["best"] = comparison["rmse"] == best
+            rows.append({"field": fld, "layer": lay, "method": method, **surf.cross_validation.summary(),
+                         "variogram": vmodel})
     parameters = {
         "fields": list(fields),
         "methods": methods,
         "idw": asdict(idw),
         "kriging": {k: v for k, v in asdict(kriging).items() if k != "variogram"},
         "given_variogram": kriging.variogram.as_dict() if kriging.variogram else None,
-        "censored_rule": censored_rule,
+        "censored_rule": samples.censored_rule,
         "layer_field": layer_field,
         "grid": {
             "transform": list(grid.transform)[:6],
@@ -862,7 +902,7 @@ def interpolate(
         "lognormal_back_transform": LOGNORMAL_BACKTRANSFORM,
         "duplicate_tolerance_m": DUPLICATE_TOLERANCE,
     }
-    return InterpolationResult(grid, mask, surfaces, comparison, warnings, parameters)
+    return InterpolationResult(grid, mask, surfaces, _comparison(rows), warnings, parameters)
 
 
 def _crs_of(points) -> Optional[str]:

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from .censored import DEFAULT_RULE, FLAG_BELOW, FLAG_MEASURED, check_rule, substitute
 
 STATISTICS = ("mean_2sd", "p90", "p95", "utl95_95", "max")
@@ -420,15 +421,13 @@ def baseline_from_controls(
             )
         note = []
         if n < warn_n:
-            warnings.append(f"{code}: only {n} control value(s) (fewer than {warn_n}); the baseline is weak")
+            warnings.append(Message("BASELINE_FEW_CONTROLS", code=code, n=n, warn_n=warn_n))
             note.append(f"n < {warn_n}")
         if n < min_n:
             note.append(f"n < {min_n}, computed on request")
         if n and n_cens == n:
             dl = float(np.nanmax(raw))
-            warnings.append(
-                f"{code}: every control value is below the detection limit; baseline = highest DL {dl:g}"
-            )
+            warnings.append(Message("BASELINE_ALL_CENSORED", code=code, dl=dl))
             res = {"baseline": dl, "method": "all censored: highest detection limit"}
             rows.append(
                 _row(
@@ -448,8 +447,7 @@ def baseline_from_controls(
             continue
         if n_cens * 2 > n:
             warnings.append(
-                f"{code}: {n_cens} of {n} control values below the detection limit; the statistic depends on the "
-                f"substitution rule ({substitution})"
+                Message("BASELINE_MOSTLY_CENSORED", code=code, n_censored=n_cens, n=n, rule=substitution)
             )
             note.append(f"{n_cens}/{n} censored")
         x = substitute(raw, flags, substitution)

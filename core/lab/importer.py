@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message, location_text
 from .censored import FLAG_BELOW, FLAG_MEASURED, NotANumber, parse_cell, parse_number
 
 # --------------------------------------------------------------------------------------
@@ -512,17 +513,29 @@ class Problem:
     """One finding about the sheet."""
 
     severity: str  # "error" or "warning"
-    message: str
+    message: str  # a Message (translated at the edge) or plain text
     row: Optional[int] = None
     column: Optional[str] = None
 
+    def location(self) -> dict:
+        return {"sheet_row": self.row, "column": self.column}
+
+    def text(self, language: str = "en") -> str:
+        """The finding with its sheet row and column, in ``language`` (``"zh"`` or ``"en"``)."""
+        if not isinstance(self.message, Message):
+            language = "en"  # an uncoded message stays in one language, its location too
+        body = self.message.text(language) if isinstance(self.message, Message) else str(self.message)
+        where = location_text(self.location(), language)
+        return f"{body} [{where}]" if where else body
+
+    def as_message(self):
+        """The finding as one :class:`Message` located at its row and column (plain text stays text)."""
+        if isinstance(self.message, Message):
+            return Message(self.message.code, at=self.location(), **self.message.params)
+        return str(self)
+
     def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"sheet row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        return f"{self.message} [{', '.join(where)}]" if where else self.message
+        return self.text("en")
 
 
 class LabSheetError(InputError):
@@ -674,6 +687,500 @@ def _cell_with_unit(cell):
     return cell, None
 
 
+def _error(message, row=None, column=None) -> Problem:
+    return Problem("error", message, row, column)
+
+
+def _warning(message_code: str, /, row=None, column=None, **params) -> Problem:
+    return Problem("warning", Message(message_code, **params), row, column)
+
+
+@dataclass
+class _Layout:
+    """Where things are in the sheet: the header row, the id column, the special rows
+    (units, detection limits) and the body rows (1-based sheet row numbers)."""
+
+    header_index: int  # 0-based row of the header
+    id_col: int
+    header: list
+    width: int
+    unit_row: Optional[tuple]  # (sheet row, cells)
+    dl_row: Optional[tuple]
+    body: list  # [(sheet row, cells)]
+    notes: list
+
+    @property
+    def header_row(self) -> int:
+        """The header's sheet row number (1-based)."""
+        return self.header_index + 1
+
+    @property
+    def id_header(self) -> str:
+        return str(self.header[self.id_col])
+
+
+def _sheet_layout(rows: list, id_column: Optional[str], name: str) -> _Layout:
+    """Find the header and the id column, and sort the rows below into units, detection
+    limits, reference values (left out, noted) and body."""
+    h, id_col = _find_header(rows, id_column)
+    if h < 0:
+        what = f"column {id_column!r}" if id_column else "sample id column (样品编号 / sample id)"
+        raise InputError(f"no {what} found in the first 40 rows; name it with id_column", layer=name)
+    width = max(len(r) for r in rows)
+    header = list(rows[h]) + [None] * (width - len(rows[h]))
+    data_rows = [(i + 1, list(r) + [None] * (width - len(r))) for i, r in enumerate(rows) if i > h]
+    unit_row, dl_row = None, None
+    body, notes = [], []
+    for number, row in data_rows:
+        key = _compact(row[id_col]) if not _is_empty(row[id_col]) else ""
+        if key in [_compact(w) for w in _UNIT_ROWS]:
+            unit_row = (number, row)
+        elif key in [_compact(w) for w in _DL_ROWS]:
+            dl_row = (number, row)
+        elif key in [_compact(w) for w in _STANDARD_ROWS]:
+            notes.append(Message("LAB_REFERENCE_ROW", row=number, label=row[id_col]))
+        else:
+            body.append((number, row))
+    if unit_row is None and body:  # an unlabelled units row right below the header
+        number, row = body[0]
+        cells = [row[j] for j in range(width) if j != id_col and not _is_empty(row[j])]
+        as_units = [normalise_unit(c) is not None for c in cells if isinstance(c, str)]
+        if cells and sum(as_units) >= max(1, len(cells) // 2) and all(isinstance(c, str) for c in cells):
+            if _is_empty(row[id_col]):
+                unit_row = (number, row)
+                body = body[1:]
+    return _Layout(h, id_col, header, width, unit_row, dl_row, body, notes)
+
+
+def _indicator_columns(layout: _Layout, medium: str, columns, units):
+    """The indicator columns: code, unit in the sheet and the factor to the catalogue's
+    unit; and the problems found (and notes on columns left out)."""
+    h, header, body, unit_row = layout.header_index, layout.header, layout.body, layout.unit_row
+    aliases = _alias_table()
+    given = {_compact(k): v for k, v in (columns or {}).items()}
+    unit_over = {_compact(k): v for k, v in (units or {}).items()}
+    cols: list = []
+    problems: list = []
+    notes: list = []
+    seen_codes: dict = {}
+    for j in range(layout.width):
+        if j == layout.id_col:
+            continue
+        head = header[j]
+        has_data = any(not _is_empty(row[j]) for _, row in body)
+        if _is_empty(head):
+            if has_data:
+                problems.append(_error("column has values but no header", row=h + 1, column=f"#{j + 1}"))
+            continue
+        head_text = str(head).strip()
+        nm, head_unit = split_header(head_text)
+        ckey = _compact(head_text)
+        nkey = _compact(nm)
+        if ckey in given or nkey in given:
+            code, recognised = given.get(ckey, given.get(nkey)), True
+        elif match_indicator(nm, aliases) is not None:
+            code, recognised = match_indicator(nm, aliases), True
+        elif nkey in [_compact(m) for m in METADATA_HEADERS] or ckey in [
+            _compact(m) for m in METADATA_HEADERS
+        ]:
+            notes.append(Message("LAB_METADATA_COLUMN", header=head_text))
+            continue
+        else:
+            code, recognised = (
+                re.sub(r"[^0-9A-Za-z_]+", "_", unicodedata.normalize("NFKC", nm)).strip("_"),
+                False,
+            )
+            if not code:
+                code = f"col{j + 1}"
+        row_unit = None
+        if unit_row is not None and not _is_empty(unit_row[1][j]):
+            row_unit = normalise_unit(unit_row[1][j])
+            if row_unit is None:
+                problems.append(
+                    _error(f"unit {unit_row[1][j]!r} is not understood", row=unit_row[0], column=head_text)
+                )
+                continue
+        override = unit_over.get(_compact(code)) or unit_over.get(ckey) or unit_over.get(nkey)
+        if override is not None and normalise_unit(override) is None:
+            problems.append(_error(f"unit {override!r} given for {code} is not understood", column=head_text))
+            continue
+        sheet_unit = head_unit or row_unit or (normalise_unit(override) if override else None)
+        if head_unit and row_unit and head_unit != row_unit:
+            if unit_factor(row_unit, head_unit) == 1.0:
+                problems.append(
+                    _warning(
+                        "LAB_UNITS_SAME_QUANTITY",
+                        row=unit_row[0],
+                        column=head_text,
+                        head_unit=display_unit(head_unit),
+                        row_unit=display_unit(row_unit),
+                    )
+                )
+            else:
+                problems.append(
+                    _error(
+                        f"conflicting units: header says {display_unit(head_unit)}, units row says "
+                        f"{display_unit(row_unit)}",
+                        row=unit_row[0],
+                        column=head_text,
+                    )
+                )
+                continue
+        if not recognised:
+            if sheet_unit is None:
+                if has_data:
+                    problems.append(_warning("LAB_COLUMN_LEFT_OUT", row=h + 1, column=head_text, header=head_text))
+                continue
+            problems.append(
+                _warning(
+                    "LAB_COLUMN_NOT_IN_CATALOGUE",
+                    row=h + 1,
+                    column=head_text,
+                    header=head_text,
+                    code=code,
+                    unit=display_unit(sheet_unit),
+                )
+            )
+        target = _catalogue_unit(code, medium) if recognised else None
+        if code == "pH":
+            sheet_unit = sheet_unit or "dimensionless"
+        if sheet_unit is None:
+            if target == "dimensionless":
+                sheet_unit = target
+            else:
+                problems.append(
+                    _error(
+                        f"no unit for {code}: give it in the header (e.g. '{nm} (mg/kg)'), a units row "
+                        f"or the units parameter",
+                        row=h + 1,
+                        column=head_text,
+                    )
+                )
+                continue
+        factor = 1.0
+        unit = sheet_unit
+        if target is not None and target != sheet_unit:
+            f = unit_factor(sheet_unit, target)
+            if f is None:
+                problems.append(
+                    _error(
+                        f"unit {display_unit(sheet_unit)} does not fit {code} in {medium} "
+                        f"(expected {display_unit(target)})",
+                        row=h + 1,
+                        column=head_text,
+                    )
+                )
+                continue
+            factor, unit = f, target
+            problems.append(
+                _warning(
+                    "LAB_UNITS_CONVERTED",
+                    row=h + 1,
+                    column=head_text,
+                    code=code,
+                    unit=display_unit(sheet_unit),
+                    target=display_unit(target),
+                    factor=f,
+                )
+            )
+        if code in seen_codes:
+            problems.append(
+                _error(
+                    f"indicator {code} appears twice (also column '{seen_codes[code]}')",
+                    row=h + 1,
+                    column=head_text,
+                )
+            )
+            continue
+        seen_codes[code] = head_text
+        cols.append(_Column(j, head_text, code, recognised, sheet_unit, unit, factor))
+    if not cols and not any(p.severity == "error" for p in problems):
+        problems.append(_error("no indicator column recognised; name them with the columns parameter", row=h + 1))
+    sheet_units = {c.unit_sheet for c in cols if c.unit_sheet not in (None, "dimensionless")}
+    fractions = {u for u in sheet_units if UNITS[u][0] == "mass fraction"}
+    if len(fractions) > 1:
+        problems.append(
+            _warning("LAB_MIXED_SHEET_UNITS", units=", ".join(sorted(display_unit(u) for u in fractions)))
+        )
+    return cols, problems, notes
+
+
+def _detection_limits(layout: _Layout, cols: list, detection_limits):
+    """Detection limit per indicator code (in the sheet's unit, None when unknown), from
+    the detection-limit row or the parameter; and the problems found."""
+    dl_row = layout.dl_row
+    dls, problems = {}, []
+    for c in cols:
+        dl = None
+        if dl_row is not None and not _is_empty(dl_row[1][c.index]):
+            try:
+                cell, cell_unit = _cell_with_unit(dl_row[1][c.index])
+                dl = parse_number(cell) if isinstance(cell, str) else float(cell)
+                if cell_unit is not None and cell_unit != c.unit_sheet:
+                    f = unit_factor(cell_unit, c.unit_sheet)
+                    if f is None:
+                        problems.append(
+                            _error(
+                                f"detection limit in {display_unit(cell_unit)} does not fit the column's "
+                                f"{display_unit(c.unit_sheet)}",
+                                row=dl_row[0],
+                                column=c.header,
+                            )
+                        )
+                        continue
+                    dl *= f
+            except (NotANumber, ValueError):
+                problems.append(
+                    _error(f"detection limit {dl_row[1][c.index]!r} is not a number", row=dl_row[0], column=c.header)
+                )
+                continue
+        if dl is None and detection_limits:
+            v = detection_limits.get(c.code, detection_limits.get(c.header))
+            dl = float(v) if v is not None else None
+        dls[c.code] = dl
+    return dls, problems
+
+
+def _sample_rows(layout: _Layout, cols: list):
+    """The body rows with a sample id, as ``(sheet row, normalised id, id as written,
+    cells)``; and the problems (results without an id, an id twice)."""
+    id_rows, records, problems = {}, [], []
+    id_col, column = layout.id_col, layout.id_header
+    for number, row in layout.body:
+        values_present = any(not _is_empty(row[c.index]) for c in cols)
+        rid = normalise_id(row[id_col])
+        if not rid:
+            if values_present:
+                problems.append(_error("row has results but no sample id", row=number, column=column))
+            continue
+        if rid in id_rows:
+            problems.append(
+                _error(
+                    f"sample id {row[id_col]!r} appears twice (also sheet row {id_rows[rid]})",
+                    row=number,
+                    column=column,
+                )
+            )
+            continue
+        id_rows[rid] = number
+        cell = row[id_col]
+        raw_id = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
+        records.append((number, rid, raw_id, row))
+    return records, problems
+
+
+def _cell_values(records: list, cols: list, dls: dict):
+    """One long row per sample and indicator: the value in the catalogue's unit, its
+    flag and detection limit; and the problems found in the cells."""
+    long_rows, problems = [], []
+    for number, rid, raw_id, row in records:
+        for c in cols:
+            cell = row[c.index]
+            text, cell_unit = _cell_with_unit(cell)
+            try:
+                parsed = parse_cell(text, dls.get(c.code))
+            except NotANumber:
+                problems.append(
+                    _error(
+                        f"{cell!r} is not a number, a censored value (<DL, ND, 未检出) or empty",
+                        row=number,
+                        column=c.header,
+                    )
+                )
+                continue
+            factor = c.factor
+            if cell_unit is not None and cell_unit != c.unit_sheet:
+                f = unit_factor(cell_unit, c.unit_sheet)
+                if f is None:
+                    problems.append(
+                        _error(
+                            f"mixed units: the cell says {display_unit(cell_unit)}, the column "
+                            f"{display_unit(c.unit_sheet)}",
+                            row=number,
+                            column=c.header,
+                        )
+                    )
+                    continue
+                problems.append(
+                    _warning(
+                        "LAB_CELL_UNIT_CONVERTED",
+                        row=number,
+                        column=c.header,
+                        cell_unit=display_unit(cell_unit),
+                        column_unit=display_unit(c.unit_sheet),
+                    )
+                )
+                factor = c.factor * f
+            value = parsed.value * factor
+            dl = parsed.detection_limit * factor
+            if parsed.flag == FLAG_MEASURED and np.isfinite(value) and value < 0:
+                dim = UNITS.get(c.unit_sheet, ("", 1))[0]
+                if dim not in _NEGATIVE_OK:
+                    problems.append(_error(f"negative value {cell!r}", row=number, column=c.header))
+                    continue
+            if parsed.flag == FLAG_BELOW and not np.isfinite(dl):
+                problems.append(_warning("LAB_CENSORED_WITHOUT_DL", row=number, column=c.header, cell=repr(cell)))
+            if c.code == "pH" and parsed.flag == FLAG_MEASURED and np.isfinite(value) and not 0 <= value <= 14:
+                problems.append(_error(f"pH {value:g} is outside 0-14", row=number, column=c.header))
+                continue
+            long_rows.append(
+                {
+                    "sample_id": raw_id,
+                    "_key": rid,
+                    "indicator": c.code,
+                    "value": value,
+                    "flag": parsed.flag,
+                    "detection_limit": dl,
+                    "unit": display_unit(c.unit),
+                    "sheet_row": number,
+                    "sheet_column": c.header,
+                    "raw": "" if cell is None else str(cell),
+                }
+            )
+    return long_rows, problems
+
+
+@dataclass
+class _Match:
+    """The sheet's samples against the sample layer."""
+
+    sample_keys: Optional[list]  # normalised id per sample feature (None: no sample layer)
+    unmatched: pd.DataFrame  # sheet rows whose id is not a sample
+    missing: list  # sample ids without a lab row
+
+
+def _match_samples(samples, sample_id_field: str, records: list, layout: _Layout, unknown_ids: str):
+    """Match the sheet's ids to the sample layer; and the problems (ids missing or twice
+    in the layer, sheet ids not in it: errors, or warnings with ``unknown_ids="warn"``)."""
+    unmatched = pd.DataFrame(columns=["sheet_row", "sample_id"])
+    if samples is None:
+        return _Match(None, unmatched, []), []
+    if sample_id_field not in samples.columns:
+        raise InputError(f"sample id field {sample_id_field!r} not found", layer="samples", column=sample_id_field)
+    problems = []
+    sample_keys = [normalise_id(v) for v in samples[sample_id_field]]
+    first_seen: dict = {}
+    for i, k in enumerate(sample_keys):
+        if not k:
+            problems.append(_error(f"sample without an id (layer 'samples', feature {i + 1})", column=sample_id_field))
+        elif k in first_seen:
+            problems.append(
+                _error(
+                    f"sample id {samples[sample_id_field].iloc[i]!r} appears twice in the sample layer "
+                    f"(features {first_seen[k] + 1} and {i + 1})",
+                    column=sample_id_field,
+                )
+            )
+        else:
+            first_seen[k] = i
+    known = set(sample_keys)
+    bad = [(number, raw_id) for number, rid, raw_id, _ in records if rid not in known]
+    if bad:
+        unmatched = pd.DataFrame(bad, columns=["sheet_row", "sample_id"])
+        for number, raw_id in bad:
+            if unknown_ids == "error":
+                problems.append(
+                    _error(f"sample id {raw_id!r} is not in the sample layer", row=number, column=layout.id_header)
+                )
+            else:
+                problems.append(
+                    _warning("LAB_UNKNOWN_SAMPLE_LEFT_OUT", row=number, column=layout.id_header, sample_id=repr(raw_id))
+                )
+    lab_keys = {rid for _, rid, _, _ in records}
+    missing = [str(samples[sample_id_field].iloc[i]) for i, k in enumerate(sample_keys) if k and k not in lab_keys]
+    return _Match(sample_keys, unmatched, missing), problems
+
+
+_LONG_COLUMNS = [
+    "sample_id",
+    "_key",
+    "indicator",
+    "value",
+    "flag",
+    "detection_limit",
+    "unit",
+    "sheet_row",
+    "sheet_column",
+    "raw",
+]
+
+
+def _wide_table(long: pd.DataFrame, codes: list, samples, sample_id_field: str, match: _Match, records: list):
+    """One row per sample (the sample layer's, or the sheet's in order), ``<code>`` and
+    ``<code>_flag`` per indicator."""
+    wide_val = long.pivot(index="_key", columns="indicator", values="value") if len(long) else pd.DataFrame()
+    wide_flag = long.pivot(index="_key", columns="indicator", values="flag") if len(long) else pd.DataFrame()
+    if samples is not None:
+        table = samples.copy()
+        keys = pd.Index(match.sample_keys)
+        for code in codes:
+            if code in table.columns or f"{code}_flag" in table.columns:
+                raise InputError(
+                    f"the sample layer already has a field {code!r}; rename it first",
+                    layer="samples",
+                    column=code,
+                )
+            v = wide_val[code].reindex(keys).to_numpy(float) if code in wide_val else np.full(len(keys), np.nan)
+            f = (
+                wide_flag[code].reindex(keys).fillna(FLAG_MEASURED).to_numpy(object)
+                if code in wide_flag
+                else np.full(len(keys), FLAG_MEASURED, dtype=object)
+            )
+            table[code] = v
+            table[f"{code}_flag"] = f
+        return table
+    order = [rid for _, rid, _, _ in records]
+    raw_ids = {rid: raw for _, rid, raw, _ in records}
+    table = pd.DataFrame({sample_id_field: [raw_ids[r] for r in order]})
+    for code in codes:
+        table[code] = wide_val[code].reindex(order).to_numpy(float) if code in wide_val else np.nan
+        table[f"{code}_flag"] = (
+            wide_flag[code].reindex(order).fillna(FLAG_MEASURED).to_numpy(object)
+            if code in wide_flag
+            else FLAG_MEASURED
+        )
+    return table
+
+
+_INDICATOR_COLUMNS = [
+    "code",
+    "name_zh",
+    "name_en",
+    "column",
+    "unit",
+    "unit_in_sheet",
+    "factor",
+    "recognised",
+    "n_values",
+    "n_censored",
+    "n_missing",
+]
+
+
+def _indicator_table(long: pd.DataFrame, cols: list) -> pd.DataFrame:
+    """One row per indicator column: names, units, factor and the value counts."""
+    rows = []
+    for c in cols:
+        sub = long[long["indicator"] == c.code]
+        zh, en = _names(c.code)
+        rows.append(
+            {
+                "code": c.code,
+                "name_zh": zh,
+                "name_en": en,
+                "column": c.header,
+                "unit": display_unit(c.unit),
+                "unit_in_sheet": display_unit(c.unit_sheet),
+                "factor": c.factor,
+                "recognised": c.recognised,
+                "n_values": int(((sub["flag"] == FLAG_MEASURED) & sub["value"].notna()).sum()),
+                "n_censored": int((sub["flag"] != FLAG_MEASURED).sum()),
+                "n_missing": int(((sub["flag"] == FLAG_MEASURED) & sub["value"].isna()).sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)
+
+
 def import_lab_results(
     sheet_path,
     samples=None,
@@ -688,6 +1195,11 @@ def import_lab_results(
     unknown_ids: str = "error",
 ) -> LabResults:
     """Read a lab sheet and join it to the sample points by sample id.
+
+    The steps: find the header, the id column and the special rows; recognise the
+    indicator columns and their units; read the detection limits, the sample rows and
+    every cell; match the ids to the sample layer. Every problem of the sheet is
+    collected before anything is refused, so one run lists them all.
 
     Parameters
     ----------
@@ -730,441 +1242,33 @@ def import_lab_results(
     if unknown_ids not in ("error", "warn"):
         raise InputError("unknown_ids must be 'error' or 'warn'", column="unknown_ids")
     name = Path(sheet_path).name
-    rows = read_cells(sheet_path, sheet)
-    problems: list = []
-    notes: list = []
-
-    def err(msg, row=None, column=None):
-        problems.append(Problem("error", msg, row, column))
-
-    def warn(msg, row=None, column=None):
-        problems.append(Problem("warning", msg, row, column))
-
-    h, id_col = _find_header(rows, id_column)
-    if h < 0:
-        what = f"column {id_column!r}" if id_column else "sample id column (样品编号 / sample id)"
-        raise InputError(f"no {what} found in the first 40 rows; name it with id_column", layer=name)
-    header = rows[h]
-    width = max(len(r) for r in rows)
-    header = list(header) + [None] * (width - len(header))
-    data_rows = [(i + 1, list(r) + [None] * (width - len(r))) for i, r in enumerate(rows) if i > h]
-
-    # special rows: units, detection limits, standard values
-    unit_row, dl_row = None, None
-    body = []
-    for number, row in data_rows:
-        key = _compact(row[id_col]) if not _is_empty(row[id_col]) else ""
-        if key in [_compact(w) for w in _UNIT_ROWS]:
-            unit_row = (number, row)
-        elif key in [_compact(w) for w in _DL_ROWS]:
-            dl_row = (number, row)
-        elif key in [_compact(w) for w in _STANDARD_ROWS]:
-            notes.append(f"sheet row {number} ({row[id_col]}) holds reference values and was left out")
-        else:
-            body.append((number, row))
-    if unit_row is None and body:
-        number, row = body[0]
-        cells = [row[j] for j in range(width) if j != id_col and not _is_empty(row[j])]
-        as_units = [normalise_unit(c) is not None for c in cells if isinstance(c, str)]
-        if cells and sum(as_units) >= max(1, len(cells) // 2) and all(isinstance(c, str) for c in cells):
-            if _is_empty(row[id_col]):
-                unit_row = (number, row)
-                body = body[1:]
-
-    # columns
-    aliases = _alias_table()
-    given = {_compact(k): v for k, v in (columns or {}).items()}
-    unit_over = {_compact(k): v for k, v in (units or {}).items()}
-    cols: list[_Column] = []
-    seen_codes: dict = {}
-    for j in range(width):
-        if j == id_col:
-            continue
-        head = header[j]
-        has_data = any(not _is_empty(row[j]) for _, row in body)
-        if _is_empty(head):
-            if has_data:
-                err("column has values but no header", row=h + 1, column=f"#{j + 1}")
-            continue
-        head_text = str(head).strip()
-        nm, head_unit = split_header(head_text)
-        ckey = _compact(head_text)
-        nkey = _compact(nm)
-        if ckey in given or nkey in given:
-            code, recognised = given.get(ckey, given.get(nkey)), True
-        elif match_indicator(nm, aliases) is not None:
-            code, recognised = match_indicator(nm, aliases), True
-        elif nkey in [_compact(m) for m in METADATA_HEADERS] or ckey in [
-            _compact(m) for m in METADATA_HEADERS
-        ]:
-            notes.append(f"column '{head_text}' is not an indicator and was left out")
-            continue
-        else:
-            code, recognised = (
-                re.sub(r"[^0-9A-Za-z_]+", "_", unicodedata.normalize("NFKC", nm)).strip("_"),
-                False,
-            )
-            if not code:
-                code = f"col{j + 1}"
-        row_unit = None
-        if unit_row is not None and not _is_empty(unit_row[1][j]):
-            row_unit = normalise_unit(unit_row[1][j])
-            if row_unit is None:
-                err(f"unit {unit_row[1][j]!r} is not understood", row=unit_row[0], column=head_text)
-                continue
-        override = unit_over.get(_compact(code)) or unit_over.get(ckey) or unit_over.get(nkey)
-        if override is not None and normalise_unit(override) is None:
-            err(f"unit {override!r} given for {code} is not understood", column=head_text)
-            continue
-        sheet_unit = head_unit or row_unit or (normalise_unit(override) if override else None)
-        if head_unit and row_unit and head_unit != row_unit:
-            f = unit_factor(row_unit, head_unit)
-            if f == 1.0:
-                warn(
-                    f"mixed units: header says {display_unit(head_unit)}, units row says {display_unit(row_unit)} "
-                    f"(the same quantity)",
-                    row=unit_row[0],
-                    column=head_text,
-                )
-            else:
-                err(
-                    f"conflicting units: header says {display_unit(head_unit)}, units row says "
-                    f"{display_unit(row_unit)}",
-                    row=unit_row[0],
-                    column=head_text,
-                )
-                continue
-        if not recognised:
-            if sheet_unit is None:
-                if has_data:
-                    warn(
-                        f"column '{head_text}' is neither a known indicator nor has a unit: left out",
-                        row=h + 1,
-                        column=head_text,
-                    )
-                continue
-            warn(
-                f"'{head_text}' is not in the indicator catalogue: kept as '{code}' in "
-                f"{display_unit(sheet_unit)}",
-                row=h + 1,
-                column=head_text,
-            )
-        target = _catalogue_unit(code, medium) if recognised else None
-        if code == "pH":
-            sheet_unit = sheet_unit or "dimensionless"
-        if sheet_unit is None:
-            if target == "dimensionless":
-                sheet_unit = target
-            else:
-                err(
-                    f"no unit for {code}: give it in the header (e.g. '{nm} (mg/kg)'), a units row "
-                    f"or the units parameter",
-                    row=h + 1,
-                    column=head_text,
-                )
-                continue
-        factor = 1.0
-        unit = sheet_unit
-        if target is not None and target != sheet_unit:
-            f = unit_factor(sheet_unit, target)
-            if f is None:
-                err(
-                    f"unit {display_unit(sheet_unit)} does not fit {code} in {medium} "
-                    f"(expected {display_unit(target)})",
-                    row=h + 1,
-                    column=head_text,
-                )
-                continue
-            factor, unit = f, target
-            warn(
-                f"{code} converted from {display_unit(sheet_unit)} to {display_unit(target)} (x{f:g})",
-                row=h + 1,
-                column=head_text,
-            )
-        if code in seen_codes:
-            err(
-                f"indicator {code} appears twice (also column '{seen_codes[code]}')",
-                row=h + 1,
-                column=head_text,
-            )
-            continue
-        seen_codes[code] = head_text
-        cols.append(_Column(j, head_text, code, recognised, sheet_unit, unit, factor))
-    if not cols and not any(p.severity == "error" for p in problems):
-        err("no indicator column recognised; name them with the columns parameter", row=h + 1)
-
-    sheet_units = {c.unit_sheet for c in cols if c.unit_sheet not in (None, "dimensionless")}
-    fractions = {u for u in sheet_units if UNITS[u][0] == "mass fraction"}
-    if len(fractions) > 1:
-        warn(
-            f"mixed units in the sheet ({', '.join(sorted(display_unit(u) for u in fractions))}); each column "
-            f"is converted to its indicator's unit"
-        )
-
-    # detection limits per column (in the sheet's unit)
-    dls = {}
-    for c in cols:
-        dl = None
-        if dl_row is not None and not _is_empty(dl_row[1][c.index]):
-            try:
-                cell, cell_unit = _cell_with_unit(dl_row[1][c.index])
-                dl = parse_number(cell) if isinstance(cell, str) else float(cell)
-                if cell_unit is not None and cell_unit != c.unit_sheet:
-                    f = unit_factor(cell_unit, c.unit_sheet)
-                    if f is None:
-                        err(
-                            f"detection limit in {display_unit(cell_unit)} does not fit the column's "
-                            f"{display_unit(c.unit_sheet)}",
-                            row=dl_row[0],
-                            column=c.header,
-                        )
-                        continue
-                    dl *= f
-            except (NotANumber, ValueError):
-                err(f"detection limit {dl_row[1][c.index]!r} is not a number", row=dl_row[0], column=c.header)
-                continue
-        if dl is None and detection_limits:
-            v = detection_limits.get(c.code, detection_limits.get(c.header))
-            dl = float(v) if v is not None else None
-        dls[c.code] = dl
-
-    # ids
-    ids, id_rows = [], {}
-    records = []
-    for number, row in body:
-        values_present = any(not _is_empty(row[c.index]) for c in cols)
-        rid = normalise_id(row[id_col])
-        if not rid:
-            if values_present:
-                err("row has results but no sample id", row=number, column=str(header[id_col]))
-            continue
-        if rid in id_rows:
-            err(
-                f"sample id {row[id_col]!r} appears twice (also sheet row {id_rows[rid]})",
-                row=number,
-                column=str(header[id_col]),
-            )
-            continue
-        id_rows[rid] = number
-        ids.append(rid)
-        cell = row[id_col]
-        raw_id = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
-        records.append((number, rid, raw_id, row))
-
-    # cells
-    long_rows = []
-    for number, rid, raw_id, row in records:
-        for c in cols:
-            cell = row[c.index]
-            text, cell_unit = _cell_with_unit(cell)
-            try:
-                parsed = parse_cell(text, dls.get(c.code))
-            except NotANumber:
-                err(
-                    f"{cell!r} is not a number, a censored value (<DL, ND, 未检出) or empty",
-                    row=number,
-                    column=c.header,
-                )
-                continue
-            factor = c.factor
-            if cell_unit is not None and cell_unit != c.unit_sheet:
-                f = unit_factor(cell_unit, c.unit_sheet)
-                if f is None:
-                    err(
-                        f"mixed units: the cell says {display_unit(cell_unit)}, the column "
-                        f"{display_unit(c.unit_sheet)}",
-                        row=number,
-                        column=c.header,
-                    )
-                    continue
-                warn(
-                    f"mixed units: the cell says {display_unit(cell_unit)}, the column "
-                    f"{display_unit(c.unit_sheet)}; converted",
-                    row=number,
-                    column=c.header,
-                )
-                factor = c.factor * f
-            value = parsed.value * factor
-            dl = parsed.detection_limit * factor
-            if parsed.flag == FLAG_MEASURED and np.isfinite(value) and value < 0:
-                dim = UNITS.get(c.unit_sheet, ("", 1))[0]
-                if dim not in _NEGATIVE_OK:
-                    err(f"negative value {cell!r}", row=number, column=c.header)
-                    continue
-            if parsed.flag == FLAG_BELOW and not np.isfinite(dl):
-                warn(
-                    f"{cell!r}: below the detection limit, which is not given (no detection-limit row): "
-                    f"kept as censored without a value",
-                    row=number,
-                    column=c.header,
-                )
-            if (
-                c.code == "pH"
-                and parsed.flag == FLAG_MEASURED
-                and np.isfinite(value)
-                and not 0 <= value <= 14
-            ):
-                err(f"pH {value:g} is outside 0-14", row=number, column=c.header)
-                continue
-            long_rows.append(
-                {
-                    "sample_id": raw_id,
-                    "_key": rid,
-                    "indicator": c.code,
-                    "value": value,
-                    "flag": parsed.flag,
-                    "detection_limit": dl,
-                    "unit": display_unit(c.unit),
-                    "sheet_row": number,
-                    "sheet_column": c.header,
-                    "raw": "" if cell is None else str(cell),
-                }
-            )
-
-    # join
-    unmatched = pd.DataFrame(columns=["sheet_row", "sample_id"])
-    missing: list = []
-    table = None
-    if samples is not None:
-        if sample_id_field not in samples.columns:
-            raise InputError(
-                f"sample id field {sample_id_field!r} not found", layer="samples", column=sample_id_field
-            )
-        sample_keys = [normalise_id(v) for v in samples[sample_id_field]]
-        first_seen: dict = {}
-        for i, k in enumerate(sample_keys):
-            if not k:
-                err(f"sample without an id (layer 'samples', feature {i + 1})", column=sample_id_field)
-            elif k in first_seen:
-                err(
-                    f"sample id {samples[sample_id_field].iloc[i]!r} appears twice in the sample layer "
-                    f"(features {first_seen[k] + 1} and {i + 1})",
-                    column=sample_id_field,
-                )
-            else:
-                first_seen[k] = i
-        known = set(sample_keys)
-        bad = [(number, raw_id) for number, rid, raw_id, _ in records if rid not in known]
-        if bad:
-            unmatched = pd.DataFrame(bad, columns=["sheet_row", "sample_id"])
-            for number, raw_id in bad:
-                msg = f"sample id {raw_id!r} is not in the sample layer"
-                if unknown_ids == "error":
-                    err(msg, row=number, column=str(header[id_col]))
-                else:
-                    warn(msg + ": row left out", row=number, column=str(header[id_col]))
-        lab_keys = {rid for _, rid, _, _ in records}
-        missing = [
-            str(samples[sample_id_field].iloc[i])
-            for i, k in enumerate(sample_keys)
-            if k and k not in lab_keys
-        ]
-
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
+    layout = _sheet_layout(read_cells(sheet_path, sheet), id_column, name)
+    cols, problems, column_notes = _indicator_columns(layout, medium, columns, units)
+    dls, found = _detection_limits(layout, cols, detection_limits)
+    problems += found
+    records, found = _sample_rows(layout, cols)
+    problems += found
+    long_rows, found = _cell_values(records, cols, dls)
+    problems += found
+    match, found = _match_samples(samples, sample_id_field, records, layout, unknown_ids)
+    problems += found
+    if any(p.severity == "error" for p in problems):
         raise LabSheetError(problems, name)
 
-    long = pd.DataFrame(
-        long_rows,
-        columns=[
-            "sample_id",
-            "_key",
-            "indicator",
-            "value",
-            "flag",
-            "detection_limit",
-            "unit",
-            "sheet_row",
-            "sheet_column",
-            "raw",
-        ],
-    )
-    if samples is not None and len(unmatched):
-        long = long[long["_key"].isin(set(sample_keys))]
-    codes = [c.code for c in cols]
-    wide_val = long.pivot(index="_key", columns="indicator", values="value") if len(long) else pd.DataFrame()
-    wide_flag = long.pivot(index="_key", columns="indicator", values="flag") if len(long) else pd.DataFrame()
-    if samples is not None:
-        table = samples.copy()
-        keys = pd.Index(sample_keys)
-        for code in codes:
-            if code in table.columns or f"{code}_flag" in table.columns:
-                raise InputError(
-                    f"the sample layer already has a field {code!r}; rename it first",
-                    layer="samples",
-                    column=code,
-                )
-            v = (
-                wide_val[code].reindex(keys).to_numpy(float)
-                if code in wide_val
-                else np.full(len(keys), np.nan)
-            )
-            f = (
-                wide_flag[code].reindex(keys).fillna(FLAG_MEASURED).to_numpy(object)
-                if code in wide_flag
-                else np.full(len(keys), FLAG_MEASURED, dtype=object)
-            )
-            table[code] = v
-            table[f"{code}_flag"] = f
-    else:
-        order = [rid for _, rid, _, _ in records]
-        raw_ids = {rid: raw for _, rid, raw, _ in records}
-        table = pd.DataFrame({sample_id_field: [raw_ids[r] for r in order]})
-        for code in codes:
-            table[code] = wide_val[code].reindex(order).to_numpy(float) if code in wide_val else np.nan
-            table[f"{code}_flag"] = (
-                wide_flag[code].reindex(order).fillna(FLAG_MEASURED).to_numpy(object)
-                if code in wide_flag
-                else FLAG_MEASURED
-            )
-
-    ind_rows = []
-    for c in cols:
-        sub = long[long["indicator"] == c.code]
-        zh, en = _names(c.code)
-        ind_rows.append(
-            {
-                "code": c.code,
-                "name_zh": zh,
-                "name_en": en,
-                "column": c.header,
-                "unit": display_unit(c.unit),
-                "unit_in_sheet": display_unit(c.unit_sheet),
-                "factor": c.factor,
-                "recognised": c.recognised,
-                "n_values": int(((sub["flag"] == FLAG_MEASURED) & sub["value"].notna()).sum()),
-                "n_censored": int((sub["flag"] != FLAG_MEASURED).sum()),
-                "n_missing": int(((sub["flag"] == FLAG_MEASURED) & sub["value"].isna()).sum()),
-            }
-        )
-    indicators = pd.DataFrame(
-        ind_rows,
-        columns=[
-            "code",
-            "name_zh",
-            "name_en",
-            "column",
-            "unit",
-            "unit_in_sheet",
-            "factor",
-            "recognised",
-            "n_values",
-            "n_censored",
-            "n_missing",
-        ],
-    )
-    warnings = [str(p) for p in problems if p.severity == "warning"] + notes
-    if missing:
-        warnings.append(
-            f"{len(missing)} sample(s) have no lab result: {', '.join(missing[:30])}"
-            + (" ..." if len(missing) > 30 else "")
-        )
+    long = pd.DataFrame(long_rows, columns=_LONG_COLUMNS)
+    if samples is not None and len(match.unmatched):
+        long = long[long["_key"].isin(set(match.sample_keys))]
+    table = _wide_table(long, [c.code for c in cols], samples, sample_id_field, match, records)
+    warnings = [p.as_message() for p in problems if p.severity == "warning"] + layout.notes + column_notes
+    if match.missing:
+        ids = ", ".join(match.missing[:30]) + (" ..." if len(match.missing) > 30 else "")
+        warnings.append(Message("LAB_SAMPLES_WITHOUT_RESULT", n=len(match.missing), ids=ids))
     parameters = {
         "sheet": sheet,
-        "header_row": h + 1,
-        "units_row": unit_row[0] if unit_row else None,
-        "detection_limit_row": dl_row[0] if dl_row else None,
-        "id_column": str(header[id_col]),
+        "header_row": layout.header_row,
+        "units_row": layout.unit_row[0] if layout.unit_row else None,
+        "detection_limit_row": layout.dl_row[0] if layout.dl_row else None,
+        "id_column": layout.id_header,
         "medium": medium,
         "columns": dict(columns or {}),
         "units": dict(units or {}),
@@ -1176,9 +1280,9 @@ def import_lab_results(
     return LabResults(
         table,
         long.drop(columns="_key").reset_index(drop=True),
-        indicators,
-        unmatched,
-        missing,
+        _indicator_table(long, cols),
+        match.unmatched,
+        match.missing,
         warnings,
         parameters,
     )

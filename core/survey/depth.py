@@ -55,10 +55,12 @@ import pandas as pd
 import shapely
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import dms_array, lonlat_arrays
 from ..geo.dem import dem_grid
 from ..geo.layers import LINE_TYPES, prepare_layer
+from ..geo.raster_io import burn
 from ..standards.indicators import GROUPS, indicators_for
 from .zones import ZoneParams
 
@@ -283,8 +285,9 @@ def _check_layers(layers, where: str, feature=None) -> list:
     return out
 
 
-def _layers_per_point(point_ids, points, layers, params, warnings):
-    """Per point: list of (top_cm, bottom_cm, name) from table, field or parameter."""
+def _layers_per_point(point_ids, points, layers, params):
+    """Per point: list of (top_cm, bottom_cm, name) from table, field or parameter; and warnings."""
+    warnings: list = []
     site = None
     by_point = {}
     if layers is not None:
@@ -315,9 +318,7 @@ def _layers_per_point(point_ids, points, layers, params, warnings):
                 by_point[key] = _check_layers(rows, "layers", feature=key)
         unknown = sorted(set(by_point) - set(point_ids))
         if unknown:
-            warnings.append(
-                f"soil layer table names {len(unknown)} unknown point(s): {', '.join(unknown[:10])}"
-            )
+            warnings.append(Message("DEPTH_UNKNOWN_LAYER_POINTS", n=len(unknown), ids=", ".join(unknown[:10])))
     field_layers = points["layers"].to_numpy() if "layers" in points.columns else None
     default = _check_layers(list(params.layers), "parameter layers") if params.layers else None
     out = []
@@ -332,7 +333,7 @@ def _layers_per_point(point_ids, points, layers, params, warnings):
             out.append(default)
         else:
             out.append([])
-    return out
+    return out, warnings
 
 
 def _water_tables(point_ids, points, water_table, params):
@@ -571,17 +572,13 @@ def depth_schedule(
         raise InputError("bottom depth must be >= 0 m", layer="points", feature=bad, column="bottom_m")
     no_src = np.isnan(bottom)
     if no_src.any():
-        warnings.append(
-            f"{no_src.sum()} point(s) serve no pond, pool, ditch or hole (flow-through or no source): "
-            "their deepest sample goes more than 3 m below the ground surface"
-        )
+        warnings.append(Message("DEPTH_NO_SOURCE", n=int(no_src.sum())))
         bottom = np.where(no_src, 0.0, bottom)
     wt = _water_tables(point_ids, pts, water_table, params)
-    per_point_layers = _layers_per_point(point_ids, pts, layers, params, warnings)
+    per_point_layers, notes = _layers_per_point(point_ids, pts, layers, params)
+    warnings += notes
     if not any(per_point_layers):
-        warnings.append(
-            "no soil layers given: the layer rule (D4) is not applicable; give layers from the boreholes when known"
-        )
+        warnings.append(Message("DEPTH_NO_LAYERS"))
     steps.stage(0)(1.0)
 
     # one schedule per distinct (bottom, water table, layers) combination, then copied
@@ -641,8 +638,9 @@ def depth_schedule(
     too_deep = deep[deep > params.deep_warning_m]
     if len(too_deep):
         warnings.append(
-            f"{len(too_deep)} point(s) need samples deeper than {params.deep_warning_m:g} m (down to {too_deep.max():.1f} m): "
-            "plan a drilling rig"
+            Message(
+                "DEPTH_DRILLING_RIG", n=len(too_deep), limit_m=params.deep_warning_m, deepest_m=too_deep.max()
+            )
         )
     profiles = pd.DataFrame(
         {
@@ -853,30 +851,31 @@ _ROLE_NAMES = {
 }
 
 
-def _routing_grid(dem, zone_crs, bounds, warnings):
-    """The DEM on the grid functional_zones routes flow on (its default cell limits)."""
+def _routing_grid(dem, zone_crs, bounds):
+    """The DEM on the grid functional_zones routes flow on (its default cell limits): the
+    ``(z, transform, cell size)`` of :func:`dem_grid` and its warnings."""
     defaults = ZoneParams()
-    return dem_grid(
+    warnings: list = []
+    grid = dem_grid(
         dem, zone_crs, bounds, warnings, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
     )
+    return grid, warnings
 
 
-def _azimuth_from_dem(dem, zone_crs, geom, warnings) -> Optional[float]:
-    from rasterio import features
+def _azimuth_from_dem(dem, zone_crs, geom):
+    """The downslope azimuth (degrees from north) over ``geom`` on the DEM, or None; and warnings."""
 
-    z, transform, res = _routing_grid(dem, zone_crs, shapely.bounds(geom), warnings)
-    mask = features.rasterize(
-        [(geom, 1)], out_shape=z.shape, transform=transform, fill=0, dtype="uint8"
-    ).astype(bool)
+    (z, transform, res), warnings = _routing_grid(dem, zone_crs, shapely.bounds(geom))
+    mask = burn([(geom, 1)], z.shape, transform).astype(bool)
     gy, gx = np.gradient(z, res)  # gy along rows (southward), gx eastward
     ok = mask & np.isfinite(gx) & np.isfinite(gy)
     if not ok.any():
-        return None
+        return None, warnings
     # downslope vector = -gradient; rows grow southward, so north component = +gy
     east, north = -np.nanmean(gx[ok]), np.nanmean(gy[ok])
     if math.hypot(east, north) < 1e-9:
-        return None
-    return math.degrees(math.atan2(east, north)) % 360.0
+        return None, warnings
+    return math.degrees(math.atan2(east, north)) % 360.0, warnings
 
 
 def water_positions(
@@ -924,11 +923,13 @@ def water_positions(
     az_note = "given"
     if az is None and dem is not None:
         focus = shapely.union_all([geoms[z] for z in ("INJ", "SETL") if z in geoms] or [case])
-        az = _azimuth_from_dem(dem, zone_crs, focus, warnings)
+        az, notes = _azimuth_from_dem(dem, zone_crs, focus)
+        warnings += notes
         az_note = "mean downslope direction of the DEM over INJ/SETL"
     line = None
     if stream is not None:
-        st = prepare_layer(stream, "stream", (LINE_TYPES,), zone_crs, warnings)
+        st, notes = prepare_layer(stream, "stream", (LINE_TYPES,), zone_crs)
+        warnings += notes
         merged = shapely.line_merge(shapely.union_all(np.asarray(st.geometry.array)))
         parts = shapely.get_parts(merged)
         line = parts[int(np.argmin(shapely.distance(parts, case)))]
@@ -940,9 +941,7 @@ def water_positions(
         az = math.degrees(math.atan2(q.x - c.x, q.y - c.y)) % 360.0
         az_note = "toward the nearest point of the receiving stream"
     if az is None:
-        warnings.append(
-            "groundwater flow direction unknown (no gw_azimuth_deg, DEM or stream): no monitoring wells placed"
-        )
+        warnings.append(Message("DEPTH_NO_GW_DIRECTION"))
     else:
         ux, uy = math.sin(math.radians(az)), math.cos(math.radians(az))
         for code in ("INJ", "SETL"):
@@ -982,20 +981,20 @@ def water_positions(
 
     # surface water and sediment
     if line is None:
-        warnings.append("no receiving stream given: surface-water and sediment sections not placed")
+        warnings.append(Message("DEPTH_NO_STREAM"))
     else:
         if dem is not None and p.stream_reversed is False:
             try:
 
                 a, b = shapely.get_point(line, 0), shapely.get_point(line, -1)
-                z, transform, _ = _routing_grid(dem, zone_crs, shapely.bounds(line), [])
+                (z, transform, _), _ = _routing_grid(dem, zone_crs, shapely.bounds(line))
                 inv = ~transform
                 (ca, ra), (cb, rb) = inv * (a.x, a.y), inv * (b.x, b.y)
                 za = z[min(int(ra), z.shape[0] - 1), min(int(ca), z.shape[1] - 1)]
                 zb = z[min(int(rb), z.shape[0] - 1), min(int(cb), z.shape[1] - 1)]
                 if np.isfinite(za) and np.isfinite(zb) and za < zb:
                     line = shapely.reverse(line)
-                    warnings.append("stream digitised upstream: its direction was reversed after the DEM")
+                    warnings.append(Message("DEPTH_STREAM_REVERSED"))
             except InputError:
                 pass
         target = shapely.union_all([geoms[z] for z in ("COLL", "SETL") if z in geoms] or [case])
@@ -1008,9 +1007,7 @@ def water_positions(
         for role, offset in stations:
             s = s0 + offset
             if s < 0 or s > length:
-                warnings.append(
-                    f"stream section {role} at {offset:+g} m lies beyond the mapped stream; placed at its end"
-                )
+                warnings.append(Message("DEPTH_SECTION_BEYOND_STREAM", role=role, offset_m=offset))
             pt = shapely.line_interpolate_point(line, min(max(s, 0.0), length))
             note = f"{offset:+g} m along the stream from where the leachate reaches it"
             rows.append(("surface_water", role, "", pt.x, pt.y, offset, note))

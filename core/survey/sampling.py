@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -69,6 +68,7 @@ from ..common.parallel import SharedWork, default_workers, gc_paused, run_togeth
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
 from ..geo.layers import POINT_TYPES, POLY_TYPES, prepare_layer
+from ..geo.raster_io import burn
 from .zones import SOURCE_NAMES, SOURCE_ZONE, ZONE_CODES
 
 MAX_UNIT_AREA_M2 = 1600.0
@@ -108,11 +108,6 @@ PARAM_SOURCES = {
     "control_count": "[default] control points by the same grid rule unless a count is given; warn below 5 (DOMAIN.md baseline)",
 }
 """Where each default of :class:`SamplingParams` comes from (for the help text and provenance)."""
-
-_RASTERIZE_LOCK = threading.Lock()
-"""One rasterize at a time: rasterio silences a transient warning inside rasterize with
-warnings.catch_warnings, which swaps the process-wide filter list and is not thread-safe,
-so zones planned on two threads at once let a NotGeoreferencedWarning escape."""
 
 _RING_TYPES = ("pond", "pool", "ditch")
 _EPS = 1e-6
@@ -321,7 +316,6 @@ class _ZonePlan:
 def _plan_zone(code: str, geom, x0: float, y0: float, s: float) -> _ZonePlan:
     """Rasterise one zone on the global grid (origin ``x0, y0``, cell ``s`` m)."""
     from affine import Affine
-    from rasterio import features
     from scipy import ndimage
 
     minx, miny, maxx, maxy = shapely.bounds(geom)
@@ -331,18 +325,8 @@ def _plan_zone(code: str, geom, x0: float, y0: float, s: float) -> _ZonePlan:
     r1 = max(r0 + 1, int(math.ceil((y0 - miny) / s)))
     nr, nc = r1 - r0, c1 - c0
     transform = Affine(s, 0.0, x0 + c0 * s, 0.0, -s, y0 - r0 * s)
-    with _RASTERIZE_LOCK:
-        centre = features.rasterize(
-            [(geom, 1)], out_shape=(nr, nc), transform=transform, fill=0, dtype="uint8"
-        ).astype(bool)
-        band = features.rasterize(
-            [(shapely.boundary(geom), 1)],
-            out_shape=(nr, nc),
-            transform=transform,
-            fill=0,
-            dtype="uint8",
-            all_touched=True,
-        ).astype(bool)
+    centre = burn([(geom, 1)], (nr, nc), transform).astype(bool)
+    band = burn([(shapely.boundary(geom), 1)], (nr, nc), transform, all_touched=True).astype(bool)
     band = ndimage.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))
     ir, ic = np.nonzero(centre & ~band)
     return _ZonePlan(code, geom, r0, c0, nr, nc, band, ir + r0, ic + c0)
@@ -1102,7 +1086,8 @@ def _zones_input(zones, warnings):
             "the zones layer needs a 'zone' field (PREP, INJ, COLL, SETL)", layer="zones", column="zone"
         )
     zone = _zone_crs_of(zones, "zones", warnings)
-    gdf = prepare_layer(zones, "zones", (POLY_TYPES,), zone, warnings)
+    gdf, notes = prepare_layer(zones, "zones", (POLY_TYPES,), zone)
+    warnings += notes
     codes = gdf["zone"].astype(str).str.strip().str.upper().to_numpy()
     bad = ~pd.Series(codes, dtype=object).isin(ZONE_CODES).to_numpy()
     if bad.any():
@@ -1148,7 +1133,8 @@ def _sources_input(sources, zone, warnings):
             layer="sources",
             column="source_type",
         )
-    gdf = prepare_layer(sources, "sources", ((0, 4), (1, 5), POLY_TYPES), zone, warnings)
+    gdf, notes = prepare_layer(sources, "sources", ((0, 4), (1, 5), POLY_TYPES), zone)
+    warnings += notes
     # normalised once per distinct value (a handful), not once per source
     codes, uniques = pd.factorize(gdf["source_type"].to_numpy(dtype=object), use_na_sentinel=False)
     norm = np.array([str(u).strip().lower() for u in uniques], dtype=object)
@@ -1458,7 +1444,8 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
     candidates, starting from the candidate nearest the area's centroid) and no units
     are returned.
     """
-    gdf = prepare_layer(control_area, "control_area", (POLY_TYPES,), zone, warnings)
+    gdf, notes = prepare_layer(control_area, "control_area", (POLY_TYPES,), zone)
+    warnings += notes
     geom = shapely.union_all(np.asarray(gdf.geometry.array))
     if params.control_count is None:
         units = build_units({"CTRL": geom}, params, math.inf, warnings)
@@ -1598,7 +1585,8 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
 
     def edge_points():
         if boundary is not None:
-            bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, unit_warnings)
+            bnd, notes = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone)
+            unit_warnings.extend(notes)
             case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
         else:
             case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))

@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import GaussKrugerZone, to_zone, zone_for_extent
 from ..geo.dem import dem_grid
@@ -62,6 +63,7 @@ from ..geo.layers import (
     polygonal_part,
     prepare_layer,
 )
+from ..geo.raster_io import burn
 
 ZONE_CODES = ("PREP", "INJ", "COLL", "SETL")
 """The four functional areas, in the order of the seed (and of sample ids)."""
@@ -108,7 +110,6 @@ PARAM_SOURCES = {
 _LAYER_ZONE = {"holes": "INJ", "pools": "PREP", "ditches": "COLL", "ponds": "SETL"}
 
 
-
 @dataclass(frozen=True)
 class ZoneParams:
     """Parameters of :func:`functional_zones` (distances in m, depths in m below ground).
@@ -136,7 +137,6 @@ class ZoneParams:
     dem_max_cells: int = 500_000
     dem_min_cell_m: float = 1.0
     quad_segs: int = 8
-
 
 
 @dataclass
@@ -247,27 +247,18 @@ class ZonesResult:
 # --------------------------------------------------------------------------- input checks
 
 
-
-
-
-
-
-
-
-
-
-
 def _depths(
     gdf,
     layer: str,
     field_name: Optional[str],
     default: Optional[float],
     max_depth: float,
-    warnings: list,
     required: bool,
 ):
-    """Bottom depth (m below ground) per feature from a field, or a default."""
+    """Bottom depth (m below ground) per feature from a field, or a default; and the
+    warnings about defaults used."""
     ids = gdf.index.to_numpy()
+    warnings: list = []
     if field_name and field_name in gdf.columns:
         values = pd.to_numeric(gdf[field_name], errors="coerce").to_numpy(dtype=float)
         raw = gdf[field_name].to_numpy()
@@ -300,10 +291,16 @@ def _depths(
                     column=field_name,
                 )
             warnings.append(
-                f"{layer}: depth missing for {missing.sum()} feature(s), default {default:g} m used: {ids_text(ids[missing])}"
+                Message(
+                    "ZONES_DEPTH_DEFAULTED",
+                    layer=layer,
+                    n=int(missing.sum()),
+                    default=default,
+                    ids=ids_text(ids[missing]),
+                )
             )
             values[missing] = default
-        return values
+        return values, warnings
     if required and default is None:
         raise InputError(
             f"the depth field '{field_name}' is missing; it is needed for the depth rule (hole bottom + 3 m)",
@@ -311,67 +308,48 @@ def _depths(
             column=field_name,
         )
     if field_name and required:
-        warnings.append(
-            f"{layer}: no field '{field_name}', default depth {default:g} m used for every feature"
-        )
-    return np.full(len(gdf), float(default))
+        warnings.append(Message("ZONES_DEPTH_FIELD_MISSING", layer=layer, field=field_name, default=default))
+    return np.full(len(gdf), float(default)), warnings
 
 
 # --------------------------------------------------------------------------- DEM and D8
 
 
-
-
-
-
-
-
-def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_canceled):
-    """The flow-through polygon and flow-cell sources from the DEM (None if not possible)."""
+def _flow_through(dem, zone, boundary, inj, targets, params, is_canceled):
+    """The flow routing, flow-through polygon and flow-cell sources from the DEM (None
+    when the DEM does not cover the case), and the warnings."""
     from rasterio import features
 
+    warnings: list = []
     z, transform, res = dem_grid(
         dem, zone, boundary.bounds, warnings, max_cells=params.dem_max_cells, min_cell_m=params.dem_min_cell_m
     )
     shape = z.shape
-    inside = features.rasterize(
-        [(boundary, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8"
-    ).astype(bool)
+    inside = burn([(boundary, 1)], shape, transform).astype(bool)
     valid_in = np.isfinite(z) & inside
     if not valid_in.any():
-        warnings.append("DEM does not cover the case area: flow-through part of COLL not mapped")
-        return None
+        warnings.append(Message("ZONES_DEM_OUTSIDE"))
+        return None, warnings
     coverage = valid_in.sum() / max(inside.sum(), 1)
     if coverage < 0.99:
-        warnings.append(f"DEM covers {coverage:.0%} of the case area; no flow is routed over the gap")
+        warnings.append(Message("ZONES_DEM_PARTIAL", coverage=coverage))
     check_canceled(is_canceled)
     receivers, _ = fill_and_route(z, res)
     check_canceled(is_canceled)
-    start = features.rasterize(
-        [(inj, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8"
-    ).astype(bool)
+    start = burn([(inj, 1)], shape, transform).astype(bool)
     if not start.any():
-        start = features.rasterize(
-            [(inj, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8", all_touched=True
-        ).astype(bool)
+        start = burn([(inj, 1)], shape, transform, all_touched=True).astype(bool)
     start &= np.isfinite(z)
     stop = ~inside
     if targets is not None and not shapely.is_empty(targets):
-        stop |= features.rasterize(
-            [(targets, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8", all_touched=True
-        ).astype(bool)
+        stop |= burn([(targets, 1)], shape, transform, all_touched=True).astype(bool)
     counts, n_stop, n_out = trace_downslope(receivers, start.ravel(), stop.ravel(), is_canceled)
     acc = counts.reshape(shape).astype(np.int32)
     acc[~inside] = 0
     path = (acc > 0) & ~start
-    method = (
-        f"D8 (O'Callaghan & Mark 1984) on the depression-filled DEM (minimax/spanning-tree fill, "
-        f"flats drained to the spill point), {res:.2f} m cells, traced from {int(start.sum())} INJ cells"
-    )
+    method = Message("ZONES_FLOW_METHOD", cell_m=res, n_cells=int(start.sum()))
     if not path.any():
-        warnings.append(
-            "DEM: the leachate path from INJ does not leave the injection zone inside the case boundary"
-        )
+        warnings.append(Message("ZONES_FLOW_STAYS_IN_INJ"))
         poly = shapely.MultiPolygon()
     else:
         shapes = [
@@ -384,9 +362,7 @@ def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_cancel
             poly = shapely.buffer(poly, params.flow_buffer_m, quad_segs=params.quad_segs)
         poly = polygonal_part(shapely.intersection(poly, boundary))
     if n_out:
-        warnings.append(
-            f"DEM: {n_out} leachate path(s) leave the case boundary or the DEM without reaching a ditch or pond"
-        )
+        warnings.append(Message("ZONES_FLOW_LEAVES_CASE", n=n_out))
     paths = gpd.GeoDataFrame(
         {
             "area_m2": [round(float(shapely.area(poly)), 2)],
@@ -406,7 +382,7 @@ def _flow_through(dem, zone, boundary, inj, targets, params, warnings, is_cancel
         crs=zone.epsg,
     )
     flow = FlowRouting(acc, transform, zone.authid, float(res), method, paths, n_stop, n_out)
-    return flow, poly, cells
+    return (flow, poly, cells), warnings
 
 
 # --------------------------------------------------------------------------- the zones
@@ -427,6 +403,216 @@ def _clean(geom, min_area=0.01):
     return shapely.MultiPolygon(list(parts)) if parts.size else shapely.MultiPolygon()
 
 
+@dataclass
+class _SourceLayers:
+    """The checked source layers of a case, in the zone CRS, with the warnings so far."""
+
+    case: Any
+    boundary: Any
+    layers: dict
+    warnings: list
+
+
+@dataclass
+class _Bands:
+    """The zones drawn from each kind of source, before the flow path and the priority."""
+
+    raw: dict
+    methods: dict
+    bands: dict  # layer -> (feature ids, band geometries)
+    sources: list  # source frames
+    warnings: list
+
+
+def _zone_crs(boundary, zone: Optional[GaussKrugerZone]) -> GaussKrugerZone:
+    """The output CRS: the one given, else the CGCS2000 zone of the boundary's centre."""
+    if boundary is None:
+        raise InputError("the case boundary is required", layer="boundary")
+    if isinstance(boundary, gpd.GeoDataFrame) and len(boundary) and boundary.crs is not None and zone is None:
+        zone = zone_for_extent(tuple(boundary.total_bounds), boundary.crs)
+    if zone is None:
+        _, zone = to_zone(boundary, layer="boundary")  # raises the right InputError
+    return zone
+
+
+def _case_area(boundary, zone: GaussKrugerZone):
+    """The checked boundary layer and the dissolved case polygon (prepared), with warnings."""
+    bnd, warnings = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone)
+    case = polygonal_part(shapely.union_all(np.asarray(bnd.geometry.array)))
+    return bnd, case, warnings
+
+
+def _source_layers(boundary, holes, pools, ditches, ponds, zone: GaussKrugerZone) -> _SourceLayers:
+    """Check the boundary and every source layer (features wholly outside the case refused)."""
+    bnd, case, warnings = _case_area(boundary, zone)
+    if shapely.area(case) <= 0:
+        raise InputError("the case boundary has no area", layer="boundary")
+    shapely.prepare(case)
+    layers = {}
+    for name, gdf, allowed in (
+        ("holes", holes, (POINT_TYPES,)),
+        ("pools", pools, (POLY_TYPES, POINT_TYPES)),
+        ("ditches", ditches, (LINE_TYPES,)),
+        ("ponds", ponds, (POLY_TYPES,)),
+    ):
+        layers[name], notes = prepare_layer(gdf, name, allowed, zone, case)
+        warnings += notes
+    if all(v is None for v in layers.values()):
+        raise InputError("no source layer given: at least one of holes, pools, ditches or ponds is needed")
+    return _SourceLayers(case, bnd, layers, warnings)
+
+
+def _draw_bands(inputs: _SourceLayers, params: ZoneParams, zone: GaussKrugerZone) -> _Bands:
+    """INJ from the hole field, PREP, COLL and SETL from bands around pools, ditches and
+    ponds, each clipped to the case; the sources with their bottom depths."""
+    q = params.quad_segs
+    layers = inputs.layers
+    drawn = _Bands({code: shapely.MultiPolygon() for code in ZONE_CODES}, dict.fromkeys(ZONE_CODES, ""), {}, [], [])
+    raw, methods = drawn.raw, drawn.methods
+
+    def depths(gdf, name, field_name, default, required):
+        values, notes = _depths(gdf, name, field_name, default, params.max_depth_m, required)
+        drawn.warnings.extend(notes)
+        return values
+
+    def add(name, source_type, gdf, band, depth):
+        drawn.bands[name] = (gdf.index.to_numpy(), band)
+        drawn.sources.append(_sources(gdf, source_type, name, depth, zone))
+
+    if layers["holes"] is not None:
+        gdf = layers["holes"]
+        depth = depths(gdf, "holes", params.hole_depth_field, params.default_hole_depth_m, True)
+        gdf = gdf.assign(_depth=depth).explode(index_parts=False)
+        pts = np.asarray(gdf.geometry.array)
+        close = params.hole_gap_m / 2.0
+        # union of single buffers (cascaded): a MultiPoint buffer is 30x slower on 10^4 holes
+        hole_band = shapely.buffer(pts, params.hole_buffer_m, quad_segs=q)
+        grown = _union(shapely.buffer(pts, params.hole_buffer_m + close, quad_segs=q)) if close > 0 else None
+        # closing: grow by hole_buffer + gap/2, shrink by gap/2 less 0.1 m, which keeps every
+        # 5 m hole disc inside despite the chords of the polygonal buffers (< 0.08 m)
+        shrink = max(close - 0.1, 0.0)
+        raw["INJ"] = shapely.buffer(grown, -shrink, quad_segs=q) if close > 0 else _union(hole_band)
+        methods["INJ"] = (
+            f"holes buffered {params.hole_buffer_m:g} m, closed over gaps < {params.hole_gap_m:g} m"
+        )
+        add("holes", "hole", gdf, hole_band, gdf["_depth"].to_numpy())
+    if layers["pools"] is not None:
+        gdf = layers["pools"]
+        depth = depths(gdf, "pools", params.pool_depth_field, params.pool_depth_m, False)
+        geoms = np.asarray(gdf.geometry.array)
+        is_pt = np.isin(shapely.get_type_id(geoms), POINT_TYPES)
+        dist = np.where(is_pt, params.pool_point_radius_m, params.pool_buffer_m)
+        band = shapely.buffer(geoms, dist, quad_segs=q)
+        raw["PREP"] = _union(band)
+        methods["PREP"] = (
+            f"pools + {params.pool_buffer_m:g} m band (pool points: {params.pool_point_radius_m:g} m disc)"
+        )
+        add("pools", "pool", gdf, band, depth)
+    if layers["ditches"] is not None:
+        gdf = layers["ditches"]
+        depth = depths(gdf, "ditches", params.ditch_depth_field, params.ditch_depth_m, False)
+        band = shapely.buffer(np.asarray(gdf.geometry.array), params.ditch_buffer_m, quad_segs=q)
+        raw["COLL"] = _union(band)
+        methods["COLL"] = f"ditches/pipes + {params.ditch_buffer_m:g} m band"
+        add("ditches", "ditch", gdf, band, depth)
+    if layers["ponds"] is not None:
+        gdf = layers["ponds"]
+        depth = depths(gdf, "ponds", params.pond_depth_field, params.pond_depth_m, False)
+        band = shapely.buffer(np.asarray(gdf.geometry.array), params.pond_buffer_m, quad_segs=q)
+        raw["SETL"] = _union(band)
+        methods["SETL"] = f"ponds + {params.pond_buffer_m:g} m band"
+        add("ponds", "pond", gdf, band, depth)
+    for code in ZONE_CODES:
+        raw[code] = _clean(shapely.intersection(raw[code], inputs.case))
+    return drawn
+
+
+def _add_flow_through(drawn: _Bands, dem, case, params: ZoneParams, zone: GaussKrugerZone, is_canceled):
+    """Route the leachate from INJ on the DEM and add its path to COLL (in place).
+
+    Returns the flow routing and the flow cells (None without a usable DEM), and warnings.
+    """
+    raw, methods = drawn.raw, drawn.methods
+    if dem is None:
+        return None, None, [Message("ZONES_NO_DEM")]
+    if shapely.is_empty(raw["INJ"]):
+        return None, None, [Message("ZONES_DEM_NO_HOLES")]
+    targets = _union([raw["COLL"], raw["SETL"]])
+    routed, warnings = _flow_through(dem, zone, case, raw["INJ"], targets, params, is_canceled)
+    if routed is None:
+        return None, None, warnings
+    flow, flow_poly, flow_cells = routed
+    if not shapely.is_empty(flow_poly):
+        raw["COLL"] = _clean(_union([raw["COLL"], flow_poly]))
+        methods["COLL"] = "; ".join(m for m in (methods["COLL"], "flow-through: " + flow.method) if m)
+    return flow, flow_cells, warnings
+
+
+def _by_priority(raw: dict, priority) -> dict:
+    """Each zone less the zones of higher priority (a point belongs to one zone)."""
+    final = {}
+    taken = shapely.MultiPolygon()
+    for code in priority:
+        final[code] = _clean(shapely.difference(raw[code], taken)) if not shapely.is_empty(taken) else raw[code]
+        taken = _union([taken, final[code]])
+    return final
+
+
+def _zone_rows(final: dict, drawn: _Bands, flow, params: ZoneParams) -> list:
+    """One row per non-empty zone: names, area, priority, method and the sources that made it."""
+    rows = []
+    for code in ZONE_CODES:
+        geom = final[code]
+        if shapely.is_empty(geom):
+            continue
+        made_by = []
+        n_src = 0
+        shapely.prepare(geom)
+        for layer, (ids, band) in drawn.bands.items():
+            if _LAYER_ZONE[layer] != code:
+                continue
+            hit = shapely.intersects(geom, band) & ~shapely.touches(geom, band)
+            if hit.any():
+                made_by.append(f"{layer}:{compact_ids(ids[hit])}")
+                n_src += int(np.unique(ids[hit].astype(str)).size)
+        if code == "COLL" and flow is not None and not shapely.is_empty(flow.paths.geometry.iloc[0]):
+            if shapely.intersects(geom, flow.paths.geometry.iloc[0]):
+                made_by.append("dem:flow-through")
+        rows.append(
+            {
+                "zone": code,
+                "name_zh": ZONE_NAMES[code][0],
+                "name_en": ZONE_NAMES[code][1],
+                "area_m2": round(float(shapely.area(geom)), 2),
+                "priority": params.priority.index(code) + 1,
+                "method": drawn.methods[code],
+                "n_sources": n_src,
+                "sources": "; ".join(made_by),
+                "geometry": geom,
+            }
+        )
+    return rows
+
+
+def _flow_sources(flow_cells, coll, zone: GaussKrugerZone):
+    """The flow cells inside the final COLL as sources (type ``flow``, bottom 0 m)."""
+    shapely.prepare(coll)
+    inside = shapely.contains(coll, np.asarray(flow_cells.geometry.array))
+    fc = flow_cells[inside]
+    return gpd.GeoDataFrame(
+        {
+            "source_type": "flow",
+            "source_layer": "dem",
+            "source_id": fc["source_id"].to_numpy(),
+            "zone": "COLL",
+            "bottom_m": 0.0,
+            "weight": fc["weight"].to_numpy(),
+        },
+        geometry=np.asarray(fc.geometry.array),
+        crs=zone.epsg,
+    )
+
+
 def functional_zones(
     boundary,
     holes=None,
@@ -441,6 +627,10 @@ def functional_zones(
     is_canceled=None,
 ) -> ZonesResult:
     """Zone a case into PREP, INJ, COLL (incl. flow-through) and SETL.
+
+    The steps: check the layers (:func:`prepare_layer`), draw each zone from its sources,
+    add the leachate path from the DEM to COLL, settle overlaps by priority, and list the
+    zones and the sources the sampling grid moves points toward.
 
     Parameters
     ----------
@@ -477,195 +667,33 @@ def functional_zones(
     """
     params = params or ZoneParams()
     _check_params(params)
-    warnings: list = []
     steps = Steps(progress, [1, 1, 6, 1])
-    if boundary is None:
-        raise InputError("the case boundary is required", layer="boundary")
-    if isinstance(boundary, gpd.GeoDataFrame) and len(boundary) and boundary.crs is not None and zone is None:
-        zone = zone_for_extent(tuple(boundary.total_bounds), boundary.crs)
-    if zone is None:
-        _, zone = to_zone(boundary, layer="boundary")  # raises the right InputError
-    bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, warnings)
-    case = polygonal_part(shapely.union_all(np.asarray(bnd.geometry.array)))
-    if shapely.area(case) <= 0:
-        raise InputError("the case boundary has no area", layer="boundary")
-    shapely.prepare(case)
-    layers = {
-        "holes": prepare_layer(holes, "holes", (POINT_TYPES,), zone, warnings, case),
-        "pools": prepare_layer(pools, "pools", (POLY_TYPES, POINT_TYPES), zone, warnings, case),
-        "ditches": prepare_layer(ditches, "ditches", (LINE_TYPES,), zone, warnings, case),
-        "ponds": prepare_layer(ponds, "ponds", (POLY_TYPES,), zone, warnings, case),
-    }
-    if all(v is None for v in layers.values()):
-        raise InputError("no source layer given: at least one of holes, pools, ditches or ponds is needed")
+    zone = _zone_crs(boundary, zone)
+    inputs = _source_layers(boundary, holes, pools, ditches, ponds, zone)
+    case = inputs.case
     steps.stage(0)(1.0)
     check_canceled(is_canceled)
 
-    q = params.quad_segs
-    src_frames = []
-    bands = {}  # layer -> (ids, band geometries)
-    raw = {code: shapely.MultiPolygon() for code in ZONE_CODES}
-    methods = {code: "" for code in ZONE_CODES}
-
-    if layers["holes"] is not None:
-        gdf = layers["holes"]
-        depth = _depths(
-            gdf,
-            "holes",
-            params.hole_depth_field,
-            params.default_hole_depth_m,
-            params.max_depth_m,
-            warnings,
-            True,
-        )
-        gdf = gdf.assign(_depth=depth).explode(index_parts=False)
-        pts = np.asarray(gdf.geometry.array)
-        close = params.hole_gap_m / 2.0
-        # union of single buffers (cascaded): a MultiPoint buffer is 30x slower on 10^4 holes
-        hole_band = shapely.buffer(pts, params.hole_buffer_m, quad_segs=q)
-        grown = _union(shapely.buffer(pts, params.hole_buffer_m + close, quad_segs=q)) if close > 0 else None
-        # closing: grow by hole_buffer + gap/2, shrink by gap/2 less 0.1 m, which keeps every
-        # 5 m hole disc inside despite the chords of the polygonal buffers (< 0.08 m)
-        shrink = max(close - 0.1, 0.0)
-        raw["INJ"] = shapely.buffer(grown, -shrink, quad_segs=q) if close > 0 else _union(hole_band)
-        methods["INJ"] = (
-            f"holes buffered {params.hole_buffer_m:g} m, closed over gaps < {params.hole_gap_m:g} m"
-        )
-        bands["holes"] = (gdf.index.to_numpy(), hole_band)
-        src_frames.append(_sources(gdf, "hole", "holes", gdf["_depth"].to_numpy(), zone))
-    if layers["pools"] is not None:
-        gdf = layers["pools"]
-        depth = _depths(
-            gdf, "pools", params.pool_depth_field, params.pool_depth_m, params.max_depth_m, warnings, False
-        )
-        geoms = np.asarray(gdf.geometry.array)
-        is_pt = np.isin(shapely.get_type_id(geoms), POINT_TYPES)
-        dist = np.where(is_pt, params.pool_point_radius_m, params.pool_buffer_m)
-        band = shapely.buffer(geoms, dist, quad_segs=q)
-        raw["PREP"] = _union(band)
-        methods["PREP"] = (
-            f"pools + {params.pool_buffer_m:g} m band (pool points: {params.pool_point_radius_m:g} m disc)"
-        )
-        bands["pools"] = (gdf.index.to_numpy(), band)
-        src_frames.append(_sources(gdf, "pool", "pools", depth, zone))
-    if layers["ditches"] is not None:
-        gdf = layers["ditches"]
-        depth = _depths(
-            gdf,
-            "ditches",
-            params.ditch_depth_field,
-            params.ditch_depth_m,
-            params.max_depth_m,
-            warnings,
-            False,
-        )
-        band = shapely.buffer(np.asarray(gdf.geometry.array), params.ditch_buffer_m, quad_segs=q)
-        raw["COLL"] = _union(band)
-        methods["COLL"] = f"ditches/pipes + {params.ditch_buffer_m:g} m band"
-        bands["ditches"] = (gdf.index.to_numpy(), band)
-        src_frames.append(_sources(gdf, "ditch", "ditches", depth, zone))
-    if layers["ponds"] is not None:
-        gdf = layers["ponds"]
-        depth = _depths(
-            gdf, "ponds", params.pond_depth_field, params.pond_depth_m, params.max_depth_m, warnings, False
-        )
-        band = shapely.buffer(np.asarray(gdf.geometry.array), params.pond_buffer_m, quad_segs=q)
-        raw["SETL"] = _union(band)
-        methods["SETL"] = f"ponds + {params.pond_buffer_m:g} m band"
-        bands["ponds"] = (gdf.index.to_numpy(), band)
-        src_frames.append(_sources(gdf, "pond", "ponds", depth, zone))
-    for code in ZONE_CODES:
-        raw[code] = _clean(shapely.intersection(raw[code], case))
+    drawn = _draw_bands(inputs, params, zone)
     steps.stage(1)(1.0)
     check_canceled(is_canceled)
 
-    flow = None
-    flow_cells = None
-    if dem is not None:
-        if shapely.is_empty(raw["INJ"]):
-            warnings.append(
-                "DEM given but no injection holes: the flow-through path starts from INJ, so it is not mapped"
-            )
-        else:
-            targets = _union([raw["COLL"], raw["SETL"]])
-            routed = _flow_through(dem, zone, case, raw["INJ"], targets, params, warnings, is_canceled)
-            if routed is not None:
-                flow, flow_poly, flow_cells = routed
-                if not shapely.is_empty(flow_poly):
-                    raw["COLL"] = _clean(_union([raw["COLL"], flow_poly]))
-                    methods["COLL"] = "; ".join(
-                        m for m in (methods["COLL"], "flow-through: " + flow.method) if m
-                    )
-    else:
-        warnings.append("no DEM: COLL holds the ditch/pipe bands only; the flow-through area is not mapped")
+    flow, flow_cells, flow_warnings = _add_flow_through(drawn, dem, case, params, zone, is_canceled)
     steps.stage(2)(1.0)
     check_canceled(is_canceled)
 
-    # priority: higher zones are cut out of lower ones
-    final = {}
-    taken = shapely.MultiPolygon()
-    for code in params.priority:
-        final[code] = (
-            _clean(shapely.difference(raw[code], taken)) if not shapely.is_empty(taken) else raw[code]
-        )
-        taken = _union([taken, final[code]])
-    rows = []
-    for code in ZONE_CODES:
-        geom = final[code]
-        if shapely.is_empty(geom):
-            continue
-        made_by = []
-        n_src = 0
-        shapely.prepare(geom)
-        for layer, (ids, band) in bands.items():
-            if _LAYER_ZONE[layer] != code:
-                continue
-            hit = shapely.intersects(geom, band) & ~shapely.touches(geom, band)
-            if hit.any():
-                made_by.append(f"{layer}:{compact_ids(ids[hit])}")
-                n_src += int(np.unique(ids[hit].astype(str)).size)
-        if code == "COLL" and flow is not None and not shapely.is_empty(flow.paths.geometry.iloc[0]):
-            if shapely.intersects(geom, flow.paths.geometry.iloc[0]):
-                made_by.append("dem:flow-through")
-        rows.append(
-            {
-                "zone": code,
-                "name_zh": ZONE_NAMES[code][0],
-                "name_en": ZONE_NAMES[code][1],
-                "area_m2": round(float(shapely.area(geom)), 2),
-                "priority": params.priority.index(code) + 1,
-                "method": methods[code],
-                "n_sources": n_src,
-                "sources": "; ".join(made_by),
-                "geometry": geom,
-            }
-        )
-    for code in ZONE_CODES:
-        if shapely.is_empty(final[code]) and not shapely.is_empty(raw[code]):
-            warnings.append(
-                f"{code}: wholly covered by higher-priority zones ({' > '.join(params.priority)})"
-            )
+    final = _by_priority(drawn.raw, params.priority)
+    rows = _zone_rows(final, drawn, flow, params)
+    covered = [
+        Message("ZONES_ZONE_COVERED", zone=code, priority=" > ".join(params.priority))
+        for code in ZONE_CODES
+        if shapely.is_empty(final[code]) and not shapely.is_empty(drawn.raw[code])
+    ]
     zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=zone.epsg) if rows else _empty_zones(zone)
-
+    source_frames = list(drawn.sources)
     if flow_cells is not None and len(flow_cells) and "COLL" in final and not shapely.is_empty(final["COLL"]):
-        shapely.prepare(final["COLL"])
-        inside = shapely.contains(final["COLL"], np.asarray(flow_cells.geometry.array))
-        fc = flow_cells[inside]
-        src_frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "source_type": "flow",
-                    "source_layer": "dem",
-                    "source_id": fc["source_id"].to_numpy(),
-                    "zone": "COLL",
-                    "bottom_m": 0.0,
-                    "weight": fc["weight"].to_numpy(),
-                },
-                geometry=np.asarray(fc.geometry.array),
-                crs=zone.epsg,
-            )
-        )
-    sources = pd.concat(src_frames, ignore_index=True) if src_frames else _empty_sources(zone)
+        source_frames.append(_flow_sources(flow_cells, final["COLL"], zone))
+    sources = pd.concat(source_frames, ignore_index=True) if source_frames else _empty_sources(zone)
     sources = gpd.GeoDataFrame(sources, geometry="geometry", crs=zone.epsg)
     bnd_out = gpd.GeoDataFrame(
         {"case_area_m2": [round(float(shapely.area(case)), 2)]}, geometry=[case], crs=zone.epsg
@@ -674,6 +702,7 @@ def functional_zones(
     parameters = asdict(params)
     parameters["priority"] = list(params.priority)
     parameters["zone_crs"] = zone.authid
+    warnings = inputs.warnings + drawn.warnings + flow_warnings + covered
     return ZonesResult(zones, sources, bnd_out, flow, zone, warnings, parameters)
 
 
@@ -714,8 +743,7 @@ def collect_sources(
     warnings: list = []
     case = None
     if boundary is not None:
-        bnd = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone, warnings)
-        case = polygonal_part(shapely.union_all(np.asarray(bnd.geometry.array)))
+        _, case, warnings = _case_area(boundary, zone)
     spec = (
         ("holes", holes, (POINT_TYPES,), "hole", params.hole_depth_field, params.default_hole_depth_m, True),
         (
@@ -732,10 +760,12 @@ def collect_sources(
     )
     frames = []
     for name, gdf, allowed, stype, field_name, default, required in spec:
-        g = prepare_layer(gdf, name, allowed, zone, warnings, case)
+        g, notes = prepare_layer(gdf, name, allowed, zone, case)
+        warnings += notes
         if g is None:
             continue
-        depth = _depths(g, name, field_name, default, params.max_depth_m, warnings, required)
+        depth, notes = _depths(g, name, field_name, default, params.max_depth_m, required)
+        warnings += notes
         g = g.assign(_depth=depth).explode(index_parts=False)
         frames.append(_sources(g, stype, name, g["_depth"].to_numpy(), zone))
     sources = pd.concat(frames, ignore_index=True) if frames else _empty_sources(zone)

@@ -40,6 +40,26 @@
       <translation>缺少依赖库：{0}。请见菜单中的“关于与依赖库…”。</translation>
     </message>
     <message>
+      <source>No raster layer given</source>
+      <translation>未提供栅格图层</translation>
+    </message>
+    <message>
+      <source>Could not load source layer '{0}'</source>
+      <translation>无法加载源图层“{0}”</translation>
+    </message>
+    <message>
+      <source>Cannot write mixed geometry types {0} to one layer</source>
+      <translation>无法将混合几何类型 {0} 写入同一图层</translation>
+    </message>
+    <message>
+      <source>Cannot read raster layer '{0}'</source>
+      <translation>无法读取栅格图层“{0}”</translation>
+    </message>
+    <message>
+      <source>Cannot export raster layer '{0}' ({1})</source>
+      <translation>无法导出栅格图层“{0}”（{1}）</translation>
+    </message>
+    <message>
       <source>Baseline</source>
       <translation>基线确定</translation>
     </message>
@@ -516,6 +536,10 @@
       <translation>自动（最优拟合）</translation>
     </message>
     <message>
+      <source>{0} {1}: RMSE {2}, ME {3}, MSSE {4}</source>
+      <translation>{0} {1}：均方根误差 RMSE {2}，平均误差 ME {3}，标准化均方误差 MSSE {4}</translation>
+    </message>
+    <message>
       <source>Canceled: nothing was written.</source>
       <translation>已取消：未写入任何文件。</translation>
     </message>
@@ -630,6 +654,10 @@
     <message>
       <source>Writing the samples and water positions</source>
       <translation>写出样品和水体点位</translation>
+    </message>
+    <message>
+      <source>{0} FAIL: {1} ({2})</source>
+      <translation>{0} 不符合：{1}（{2}）</translation>
     </message>
     <message>
       <source>Functional zones</source>
@@ -810,6 +838,10 @@
     <message>
       <source>Writing the units, points and compliance table</source>
       <translation>写出采样单元、点位和合规表</translation>
+    </message>
+    <message>
+      <source>{0} {1}: {2}</source>
+      <translation>{0} {1}：{2}</translation>
     </message>
     <message>
       <source>Injection holes</source>

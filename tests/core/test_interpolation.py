@@ -22,6 +22,8 @@ from ree_damage.core.interp.interpolation import (
     EXCEEDANCE_ASSUMPTION,
     IDWParams,
     KrigingParams,
+    SampleTable,
+    Target,
     exceedance_probability,
     interpolate,
     merge_duplicates,
@@ -348,12 +350,10 @@ def test_interpolate_compares_methods_and_writes_outputs(tmp_path):
     res = interpolate(
         gdf,
         ["Cd"],
-        cell_size=10.0,
-        case_area=area,
+        Target(cell_size=10.0, case_area=area),
         methods=("idw", "ok"),
         thresholds=pd.DataFrame({"indicator": ["Cd"], "baseline": [2.5]}),
-        id_field="sample_id",
-        units={"Cd": "mg/kg"},
+        samples=SampleTable(id_field="sample_id", units={"Cd": "mg/kg"}),
     )
     assert set(res.comparison["method"]) == {"idw", "ok"}
     assert res.comparison["best"].sum() == 1
@@ -386,7 +386,7 @@ def test_interpolate_compares_methods_and_writes_outputs(tmp_path):
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     xy, z = _points(30, seed=13)
-    res = interpolate(_gdf(xy, Cd=z), ["Cd"], cell_size=25.0, methods=("ok",))
+    res = interpolate(_gdf(xy, Cd=z), ["Cd"], Target(cell_size=25.0), methods=("ok",))
     import ree_damage.core.geo.raster_io as rio
 
     def boom(*a, **k):
@@ -406,9 +406,9 @@ def test_batch_over_fields_and_layers_with_progress_and_cancel():
     res = interpolate(
         gdf,
         ["Cd", "Pb"],
-        cell_size=25.0,
+        Target(cell_size=25.0),
         methods=("idw", "ok"),
-        layer_field="depth_layer",
+        samples=SampleTable(layer_field="depth_layer"),
         progress=seen.append,
     )
     assert len(res.surfaces) == 8
@@ -423,14 +423,14 @@ def test_batch_over_fields_and_layers_with_progress_and_cancel():
         return len(calls) > 3
 
     with pytest.raises(Canceled):
-        interpolate(gdf, ["Cd", "Pb"], cell_size=25.0, methods=("ok",), is_canceled=cancel_after_first_field)
+        interpolate(gdf, ["Cd", "Pb"], Target(cell_size=25.0), methods=("ok",), is_canceled=cancel_after_first_field)
 
 
 def test_kriging_refuses_fewer_than_ten_points_and_names_idw():
     xy, z = _points(9, seed=15)
     with pytest.raises(InputError, match="IDW"):
-        interpolate(_gdf(xy, Cd=z), ["Cd"], cell_size=50.0, methods=("ok",))
-    res = interpolate(_gdf(xy, Cd=z), ["Cd"], cell_size=50.0, methods=("idw",))
+        interpolate(_gdf(xy, Cd=z), ["Cd"], Target(cell_size=50.0), methods=("ok",))
+    res = interpolate(_gdf(xy, Cd=z), ["Cd"], Target(cell_size=50.0), methods=("idw",))
     assert np.isfinite(res.surfaces[0].prediction).all()
 
 
@@ -440,7 +440,8 @@ def test_duplicate_locations_are_merged_with_a_warning():
     z = np.append(z, z[3] + 1.0)
     ids = [f"S{i}" for i in range(21)]
     res = interpolate(
-        _gdf(xy, Cd=z, sample_id=ids), ["Cd"], cell_size=50.0, methods=("idw",), id_field="sample_id"
+        _gdf(xy, Cd=z, sample_id=ids), ["Cd"], Target(cell_size=50.0), methods=("idw",),
+        samples=SampleTable(id_field="sample_id"),
     )
     assert any("S3" in w and "S20" in w and "merged" in w for w in res.warnings)
     assert res.surfaces[0].n_points == 20
@@ -451,7 +452,7 @@ def test_duplicate_locations_are_merged_with_a_warning():
 def test_all_equal_values_give_a_flat_raster():
     xy, _ = _points(30, seed=17)
     res = interpolate(
-        _gdf(xy, Cd=np.full(30, 0.25)), ["Cd"], cell_size=25.0, methods=("idw", "ok"), thresholds={"Cd": 0.3}
+        _gdf(xy, Cd=np.full(30, 0.25)), ["Cd"], Target(cell_size=25.0), methods=("idw", "ok"), thresholds={"Cd": 0.3}
     )
     for s in res.surfaces:
         assert_allclose(s.prediction, 0.25, rtol=1e-6)
@@ -468,7 +469,7 @@ def test_lognormal_back_transform_and_exceedance():
     res = interpolate(
         _gdf(xy, Cd=c),
         ["Cd"],
-        grid=grid,
+        Target(grid),
         methods=("ok",),
         kriging=KrigingParams(log_transform=True, variogram=model, k=12),
         thresholds={"Cd": 8.0},
@@ -487,7 +488,7 @@ def test_lognormal_back_transform_and_exceedance():
         interpolate(
             _gdf(xy, Cd=np.where(np.arange(200) == 5, 0.0, c)),
             ["Cd"],
-            grid=grid,
+            Target(grid),
             kriging=KrigingParams(log_transform=True),
         )
 
@@ -502,7 +503,7 @@ def test_trend_removal_runs_and_follows_the_trend():
     xy = rng.uniform(0, 500, (150, 2)) + [X0, Y0]
     z = 0.01 * (xy[:, 0] - X0) + rng.normal(0, 0.05, 150)
     res = interpolate(
-        _gdf(xy, Cd=z), ["Cd"], grid=_grid(50.0), methods=("ok",), kriging=KrigingParams(trend="linear")
+        _gdf(xy, Cd=z), ["Cd"], Target(_grid(50.0)), methods=("ok",), kriging=KrigingParams(trend="linear")
     )
     s = res.surfaces[0]
     expected = 0.01 * (res.grid.x_centres() - X0)
@@ -518,13 +519,13 @@ def test_geographic_points_are_refused():
         {"Cd": [1.0] * 12}, geometry=[Point(114 + i * 1e-3, 25) for i in range(12)], crs=4490
     )
     with pytest.raises(InputError, match="geographic"):
-        interpolate(gdf, ["Cd"], cell_size=10.0, methods=("idw",))
+        interpolate(gdf, ["Cd"], Target(cell_size=10.0), methods=("idw",))
 
 
 def test_idw_params_reach_the_surface():
     xy, z = _points(40, seed=20)
     res = interpolate(
-        _gdf(xy, Cd=z), ["Cd"], grid=_grid(50.0), methods=("idw",), idw=IDWParams(power=3.0, k=None)
+        _gdf(xy, Cd=z), ["Cd"], Target(_grid(50.0)), methods=("idw",), idw=IDWParams(power=3.0, k=None)
     )
     ref = _brute_idw(xy, z, _cells(res.grid), 3.0).reshape(res.grid.shape)
     assert_allclose(res.surfaces[0].prediction, ref, rtol=1e-6)

@@ -137,8 +137,7 @@ class Baseline(ReeAlgorithm):
                 feedback.pushInfo(self.tr("{0} control samples match {1}").format(
                     len(control_samples(lab, pattern)), pattern))
             result = baseline_for(lab, params)
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         step = stages.next()
         destination = self.write_sink(parameters, self.OUTPUT, context, result.table, step)
         record = result.provenance(inputs=self.input_paths(parameters, [self.LAB_RESULTS], context), host=self.host_info())

@@ -17,6 +17,7 @@ from ....core.case.steps import import_lab
 from ....core.lab.importer import LabSheetError, detection_limits_from_workbook, parse_limits
 from ...base import ReeAlgorithm
 from ...compat import FILE_BEHAVIOR_FILE, SOURCE_VECTOR, SOURCE_VECTOR_POINT, advanced
+from ...messages import message_text
 from ..stages import Stages
 
 MEDIA = ("soil", "sediment", "groundwater", "surface_water")
@@ -129,10 +130,9 @@ class ImportLabResults(ReeAlgorithm):
                 )
             except LabSheetError as error:
                 for problem in getattr(error, "problems", []):
-                    feedback.reportError(str(problem), False)
+                    feedback.reportError(message_text(problem), False)
                 raise
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         if result.missing_samples:
             feedback.pushWarning(self.tr("Planned samples without lab results: {0}").format(
                 ", ".join(result.missing_samples[:20])))

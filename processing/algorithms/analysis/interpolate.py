@@ -203,10 +203,10 @@ class Interpolate(ReeAlgorithm):
                 inputs=self.input_paths(parameters, [self.INPUT, self.CASE_AREA, self.BASELINE], context),
                 host=self.host_info(),
             )
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         for row in result.comparison.itertuples():
-            feedback.pushInfo(f"{row.field} {row.method}: RMSE {row.rmse:.4g}, ME {row.me:.4g}, MSSE {row.msse:.3g}")
+            feedback.pushInfo(self.tr("{0} {1}: RMSE {2}, ME {3}, MSSE {4}").format(
+                row.field, row.method, f"{row.rmse:.4g}", f"{row.me:.4g}", f"{row.msse:.3g}"))
         rasters = sorted(str(p) for p in written.values() if str(p).endswith(".tif"))
         for path in rasters:
             context.addLayerToLoadOnCompletion(

@@ -21,6 +21,7 @@ from ...compat import (
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
 )
+from ...messages import user_language
 from ..stages import Stages
 
 
@@ -139,11 +140,12 @@ class DepthSchedule(ReeAlgorithm):
                 points, control_points=control, soil_layers=table, zones=zones, stream=stream, dem=dem,
                 params=DepthParams(water_table_m=water_table), progress=progress, is_canceled=is_canceled,
             )
-        for warning in plan.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, plan.warnings)
         compliance = plan.schedule.compliance
+        zh = user_language() == "zh"
         for row in compliance[compliance["status"] == "FAIL"].itertuples():
-            feedback.reportError(f"{row.rule_id} FAIL: {row.rule_en} ({row.failed_ids})", False)
+            feedback.reportError(self.tr("{0} FAIL: {1} ({2})").format(
+                row.rule_id, row.rule_zh if zh else row.rule_en, row.failed_ids), False)
 
         stages.next()
         inputs = self.input_paths(parameters, [self.POINTS, self.CONTROL_POINTS, self.SOIL_LAYERS, self.ZONES,

@@ -16,6 +16,7 @@ from ...compat import (
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from ...messages import message_text
 from ..stages import Stages
 from .works import MinedWorksInputs
 
@@ -110,10 +111,9 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
         progress, is_canceled = self.callbacks(step)
         with self.core_errors():
             result = functional_zones(boundary, *works, dem, params=params, progress=progress, is_canceled=is_canceled)
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         if result.flow is not None:
-            feedback.pushInfo(result.flow.method)
+            feedback.pushInfo(message_text(result.flow.method))
         step = stages.next()
         outputs = {
             self.OUTPUT: self.write_sink(parameters, self.OUTPUT, context, result.zones, step),

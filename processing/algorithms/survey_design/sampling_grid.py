@@ -20,6 +20,7 @@ from ...compat import (
     SOURCE_VECTOR_POLYGON,
     advanced,
 )
+from ...messages import user_language
 from ..stages import Stages
 from .works import MinedWorksInputs
 
@@ -136,12 +137,12 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
                 zones, works, flow_cells=flow_cells, boundary=boundary, control_area=control_area,
                 zone_params=zone_params, params=params, progress=progress, is_canceled=is_canceled,
             )
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         stages.next()
         compliance = result.compliance
+        zh = user_language() == "zh"
         for row in compliance.itertuples():
-            feedback.pushInfo(f"{row.rule_id} {row.status}: {row.rule_en}")
+            feedback.pushInfo(self.tr("{0} {1}: {2}").format(row.rule_id, row.status, row.rule_zh if zh else row.rule_en))
         step = stages.next()
         outputs = {
             self.UNITS: self.write_sink(parameters, self.UNITS, context, result.units, step),

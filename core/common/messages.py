@@ -1,0 +1,348 @@
+"""Messages from core with a code, parameters, and an English and a Chinese template.
+
+Core never knows the user's language. A warning or an error text it produces is a
+:class:`Message`: a ``str`` whose value is the English text (so logs, provenance notes
+and tests read it as before), carrying its ``code`` and ``params``. The edge (the
+Processing algorithms, the CLI) renders it in the user's language with
+:meth:`Message.text`. Every code has both templates with the same placeholders
+(``tests/core/test_messages.py`` checks it).
+
+Templates use :meth:`str.format` fields; numbers are formatted by the template
+(``{coverage:.0%}``), lists of ids arrive as text. A location (layer, feature, sheet
+row, column, cell) is given apart, as ``at``, and rendered in the same language:
+
+>>> m = Message("LAB_UNITS_CONVERTED", code="Cd", unit="µg/kg", target="mg/kg", factor=0.001,
+...             at={"sheet_row": 3, "column": "Cd (µg/kg)"})
+>>> str(m)
+"Cd converted from µg/kg to mg/kg (x0.001) [sheet row 3, column 'Cd (µg/kg)']"
+>>> m.text("zh")
+'Cd 已由 µg/kg 换算为 mg/kg（×0.001） [表格第 3 行，列“Cd (µg/kg)”]'
+>>> m.code
+'LAB_UNITS_CONVERTED'
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+LANGUAGES = ("en", "zh")
+"""Languages every template is written in; English is the text of ``str()``."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """The English and the Chinese text of one message code."""
+
+    en: str
+    zh: str
+
+    def get(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+def placeholders(text: str) -> set:
+    """The names of the :meth:`str.format` fields of a template.
+
+    >>> sorted(placeholders("{layer}: {n:d} feature(s) {ids}"))
+    ['ids', 'layer', 'n']
+    """
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# Where a message points, in the order it is written. Values are inserted as given.
+LOCATION = {
+    "layer": Template("layer '{}'", "图层“{}”"),
+    "feature": Template("feature {}", "要素 {}"),
+    "sheet_row": Template("sheet row {}", "表格第 {} 行"),
+    "row": Template("row {}", "第 {} 行"),
+    "column": Template("column '{}'", "列“{}”"),
+    "cell": Template("cell (row {}, col {})", "像元（行 {}，列 {}）"),
+}
+_SEPARATOR = {"en": ", ", "zh": "，"}
+
+
+def location_text(at: Optional[Mapping], language: str = "en") -> str:
+    """``layer 'holes', feature 7`` (or its Chinese) from ``{"layer": "holes", "feature": 7}``.
+
+    >>> location_text({"layer": "holes", "feature": 7})
+    "layer 'holes', feature 7"
+    >>> location_text({"cell": (2, 5)}, "zh")
+    '像元（行 2，列 5）'
+    """
+    parts = []
+    for key, template in LOCATION.items():
+        value = (at or {}).get(key)
+        if value is None:
+            continue
+        values = tuple(value) if key == "cell" else (value,)
+        parts.append(template.get(language).format(*values))
+    return _SEPARATOR.get(language, ", ").join(parts)
+
+
+# Sources cited by the messages, named once.
+GB_T_39791 = "GB/T 39791"
+
+MESSAGES: dict = {
+    # ------------------------------------------------------------------ layers (core/geo)
+    "LAYER_REPROJECTED": Template(
+        "{layer}: geographic CRS {crs} reprojected to {zone} for metric work",
+        "{layer}：地理坐标系 {crs} 已投影到 {zone}，以便按米计算",
+    ),
+    "LAYER_GEOMETRY_REPAIRED": Template(
+        "{layer}: repaired 1 invalid geometry (make_valid): feature(s) {ids}",
+        "{layer}：已修复 1 个无效几何（make_valid）：要素 {ids}",
+    ),
+    "LAYER_GEOMETRIES_REPAIRED": Template(
+        "{layer}: repaired {n} invalid geometries (make_valid): feature(s) {ids}",
+        "{layer}：已修复 {n} 个无效几何（make_valid）：要素 {ids}",
+    ),
+    "LAYER_NOT_A_LAYER": Template("expected a layer (GeoDataFrame)", "应为图层（GeoDataFrame）"),
+    "LAYER_EMPTY": Template(
+        "the layer has no features; leave the input out if there are none",
+        "图层没有要素；若确实没有，请不要提供该输入",
+    ),
+    "LAYER_NO_CRS": Template("the layer has no coordinate reference system", "图层没有坐标参照系"),
+    "LAYER_NO_GEOMETRY": Template("{n} feature(s) have no geometry: {ids}", "{n} 个要素没有几何：{ids}"),
+    "LAYER_WRONG_TYPE": Template(
+        "wrong geometry type ({found}); expected {expected}: feature(s) {ids}",
+        "几何类型错误（{found}）；应为{expected}：要素 {ids}",
+    ),
+    "LAYER_UNREPAIRABLE": Template(
+        "invalid geometry that cannot be repaired (it collapses when made valid)",
+        "无效几何无法修复（修复后退化）",
+    ),
+    "LAYER_OUTSIDE_CASE": Template(
+        "{n} feature(s) lie wholly outside the case boundary (wrong layer or CRS?): {ids}",
+        "{n} 个要素完全位于案涉范围边界之外（图层或坐标系有误？）：{ids}",
+    ),
+    "LAYER_CLIPPED": Template(
+        "{layer}: {n} feature(s) reach beyond the case boundary; their zones are clipped to it: {ids}",
+        "{layer}：{n} 个要素超出案涉范围边界，其分区按边界裁剪：{ids}",
+    ),
+    # ------------------------------------------------------------------ functional zones
+    "ZONES_DEPTH_DEFAULTED": Template(
+        "{layer}: depth missing for {n} feature(s), default {default:g} m used: {ids}",
+        "{layer}：{n} 个要素缺少深度，采用默认值 {default:g} m：{ids}",
+    ),
+    "ZONES_DEPTH_FIELD_MISSING": Template(
+        "{layer}: no field '{field}', default depth {default:g} m used for every feature",
+        "{layer}：无字段“{field}”，所有要素采用默认深度 {default:g} m",
+    ),
+    "ZONES_DEM_OUTSIDE": Template(
+        "DEM does not cover the case area: flow-through part of COLL not mapped",
+        "DEM 未覆盖案涉区域：未划定浸出液收集区中的流经部分",
+    ),
+    "ZONES_DEM_PARTIAL": Template(
+        "DEM covers {coverage:.0%} of the case area; no flow is routed over the gap",
+        "DEM 覆盖案涉区域的 {coverage:.0%}；缺失部分不做汇流追踪",
+    ),
+    "ZONES_FLOW_METHOD": Template(
+        "D8 (O'Callaghan & Mark 1984) on the depression-filled DEM (minimax/spanning-tree fill, "
+        "flats drained to the spill point), {cell_m:.2f} m cells, traced from {n_cells} INJ cells",
+        "D8 流向法（O'Callaghan & Mark 1984），基于填洼后的 DEM（极小极大/生成树填洼，"
+        "平地排向溢出点），像元 {cell_m:.2f} m，自 {n_cells} 个注孔区像元追踪",
+    ),
+    "ZONES_FLOW_STAYS_IN_INJ": Template(
+        "DEM: the leachate path from INJ does not leave the injection zone inside the case boundary",
+        "DEM：在案涉范围内，自注孔区出发的浸出液路径未离开注孔区",
+    ),
+    "ZONES_FLOW_LEAVES_CASE": Template(
+        "DEM: {n} leachate path(s) leave the case boundary or the DEM without reaching a ditch or pond",
+        "DEM：{n} 条浸出液路径未到达沟渠或沉淀池即离开案涉范围或 DEM",
+    ),
+    "ZONES_DEM_NO_HOLES": Template(
+        "DEM given but no injection holes: the flow-through path starts from INJ, so it is not mapped",
+        "提供了 DEM 但无注液孔：流经路径自注孔区起算，因此未划定",
+    ),
+    "ZONES_NO_DEM": Template(
+        "no DEM: COLL holds the ditch/pipe bands only; the flow-through area is not mapped",
+        "无 DEM：浸出液收集区仅含沟渠/管道缓冲带，未划定流经区域",
+    ),
+    "ZONES_ZONE_COVERED": Template(
+        "{zone}: wholly covered by higher-priority zones ({priority})",
+        "{zone}：被优先级更高的分区完全覆盖（{priority}）",
+    ),
+    # ------------------------------------------------------------------ depth schedule
+    "DEPTH_UNKNOWN_LAYER_POINTS": Template(
+        "soil layer table names {n} unknown point(s): {ids}",
+        "土层表中有 {n} 个未知点位：{ids}",
+    ),
+    "DEPTH_NO_SOURCE": Template(
+        "{n} point(s) serve no pond, pool, ditch or hole (flow-through or no source): "
+        "their deepest sample goes more than 3 m below the ground surface",
+        "{n} 个点位不对应池体、沟渠或注液孔（流经区或无污染源）：最深样品取至地表以下 3 m 以上",
+    ),
+    "DEPTH_NO_LAYERS": Template(
+        "no soil layers given: the layer rule (D4) is not applicable; give layers from the boreholes when known",
+        "未提供土层：分层规则（D4）不适用；已知钻孔分层时请提供",
+    ),
+    "DEPTH_DRILLING_RIG": Template(
+        "{n} point(s) need samples deeper than {limit_m:g} m (down to {deepest_m:.1f} m): plan a drilling rig",
+        "{n} 个点位需采集深于 {limit_m:g} m 的样品（最深 {deepest_m:.1f} m）：请安排钻机",
+    ),
+    "DEPTH_NO_GW_DIRECTION": Template(
+        "groundwater flow direction unknown (no gw_azimuth_deg, DEM or stream): no monitoring wells placed",
+        "地下水流向未知（无 gw_azimuth_deg、DEM 或河流）：未布设监测井",
+    ),
+    "DEPTH_NO_STREAM": Template(
+        "no receiving stream given: surface-water and sediment sections not placed",
+        "未提供受纳水体：未布设地表水和底泥断面",
+    ),
+    "DEPTH_STREAM_REVERSED": Template(
+        "stream digitised upstream: its direction was reversed after the DEM",
+        "河流按上游方向数字化：已依据 DEM 反转其方向",
+    ),
+    "DEPTH_SECTION_BEYOND_STREAM": Template(
+        "stream section {role} at {offset_m:+g} m lies beyond the mapped stream; placed at its end",
+        "河流断面 {role}（{offset_m:+g} m）超出已绘河段，置于其端点",
+    ),
+    # ------------------------------------------------------------------ lab import
+    "LAB_UNITS_SAME_QUANTITY": Template(
+        "mixed units: header says {head_unit}, units row says {row_unit} (the same quantity)",
+        "单位不一致：表头为 {head_unit}，单位行为 {row_unit}（量值相同）",
+    ),
+    "LAB_COLUMN_LEFT_OUT": Template(
+        "column '{header}' is neither a known indicator nor has a unit: left out",
+        "列“{header}”既不是已知指标也没有单位：未导入",
+    ),
+    "LAB_COLUMN_NOT_IN_CATALOGUE": Template(
+        "'{header}' is not in the indicator catalogue: kept as '{code}' in {unit}",
+        "“{header}”不在指标目录中：以“{code}”保留，单位 {unit}",
+    ),
+    "LAB_UNITS_CONVERTED": Template(
+        "{code} converted from {unit} to {target} (x{factor:g})",
+        "{code} 已由 {unit} 换算为 {target}（×{factor:g}）",
+    ),
+    "LAB_MIXED_SHEET_UNITS": Template(
+        "mixed units in the sheet ({units}); each column is converted to its indicator's unit",
+        "表格中单位不一（{units}）；各列换算为其指标的单位",
+    ),
+    "LAB_CELL_UNIT_CONVERTED": Template(
+        "mixed units: the cell says {cell_unit}, the column {column_unit}; converted",
+        "单位不一致：单元格为 {cell_unit}，该列为 {column_unit}；已换算",
+    ),
+    "LAB_CENSORED_WITHOUT_DL": Template(
+        "{cell}: below the detection limit, which is not given (no detection-limit row): kept as censored without a value",
+        "{cell}：低于检出限，但未给出检出限（无检出限行）：作为未检出保留，无数值",
+    ),
+    "LAB_UNKNOWN_SAMPLE_LEFT_OUT": Template(
+        "sample id {sample_id} is not in the sample layer: row left out",
+        "样品编号 {sample_id} 不在样品图层中：该行未导入",
+    ),
+    "LAB_REFERENCE_ROW": Template(
+        "sheet row {row} ({label}) holds reference values and was left out",
+        "表格第 {row} 行（{label}）为参考值，未导入",
+    ),
+    "LAB_METADATA_COLUMN": Template(
+        "column '{header}' is not an indicator and was left out",
+        "列“{header}”不是指标，未导入",
+    ),
+    "LAB_SAMPLES_WITHOUT_RESULT": Template(
+        "{n} sample(s) have no lab result: {ids}",
+        "{n} 个样品没有检测结果：{ids}",
+    ),
+    # ------------------------------------------------------------------ baseline
+    "BASELINE_FEW_CONTROLS": Template(
+        "{code}: only {n} control value(s) (fewer than {warn_n}); the baseline is weak ("
+        + GB_T_39791
+        + ": baseline from a control area of the same soil and land use; warning below {warn_n} [default])",
+        "{code}：对照值仅 {n} 个（少于 {warn_n} 个），基线代表性不足（"
+        + GB_T_39791
+        + "：基线取自土壤与土地利用相同的对照区；少于 {warn_n} 个即提示〔默认值〕）",
+    ),
+    "BASELINE_ALL_CENSORED": Template(
+        "{code}: every control value is below the detection limit; baseline = highest DL {dl:g}",
+        "{code}：全部对照值低于检出限；基线取最高检出限 {dl:g}",
+    ),
+    "BASELINE_MOSTLY_CENSORED": Template(
+        "{code}: {n_censored} of {n} control values below the detection limit; the statistic depends on the "
+        "substitution rule ({rule})",
+        "{code}：{n} 个对照值中 {n_censored} 个低于检出限；统计量取决于替代规则（{rule}）",
+    ),
+    # ------------------------------------------------------------------ interpolation
+    "INTERP_CENSORED_SUBSTITUTED": Template(
+        "{field}: {n} value(s) below the detection limit replaced by {rule}",
+        "{field}：{n} 个低于检出限的值以 {rule} 替代",
+    ),
+    "INTERP_SAMPLES_WITHOUT_VALUE": Template(
+        "{field}: {n} sample(s) without a value left out: {ids}",
+        "{field}：{n} 个无数值的样品未参与插值：{ids}",
+    ),
+    "INTERP_DUPLICATES_MERGED": Template(
+        "{field}: samples at the same location merged (mean): {ids}",
+        "{field}：同一位置的样品已合并（取均值）：{ids}",
+    ),
+}
+"""Message code -> :class:`Template`."""
+
+
+class Message(str):
+    """A message from core: its English text, with ``code``, ``params`` and ``at`` kept.
+
+    Parameters
+    ----------
+    code : str
+        A key of :data:`MESSAGES`.
+    at : mapping, optional
+        Where the message points: keys of :data:`LOCATION` (``layer``, ``feature``,
+        ``sheet_row``, ``row``, ``column``, ``cell``).
+    **params
+        The template's fields.
+    """
+
+    code: str
+    params: dict
+    at: dict
+
+    def __new__(cls, code: str, /, *, at: Optional[Mapping] = None, **params):
+        if code not in MESSAGES:
+            raise KeyError(f"unknown message code {code!r}")
+        at = {k: v for k, v in (at or {}).items() if v is not None}
+        self = super().__new__(cls, _render(code, params, at, "en"))
+        self.code = code
+        self.params = dict(params)
+        self.at = at
+        return self
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language`` (``"zh"`` or ``"en"``; any other gives English)."""
+        return _render(self.code, self.params, self.at, language)
+
+    def bilingual(self) -> str:
+        """``"<Chinese> / <English>"``, the form of the sampling rules (``RULE_*``)."""
+        return f"{self.text('zh')} / {self.text('en')}"
+
+    def __reduce__(self):  # pickles (process pools) as code and parameters
+        return (_restore, (self.code, self.params, self.at))
+
+
+def _restore(code: str, params: dict, at: dict) -> Message:
+    return Message(code, at=at, **params)
+
+
+def _render(code: str, params: Mapping, at: Mapping, language: str) -> str:
+    # a parameter that is itself a Template (a term, e.g. a geometry type) speaks the same language
+    words = {k: v.get(language) if isinstance(v, Template) else v for k, v in params.items()}
+    body = MESSAGES[code].get(language).format(**words)
+    where = location_text(at, language)
+    return f"{body} [{where}]" if where else body
+
+
+def language_of(locale_name: Optional[str]) -> str:
+    """The message language for a locale name: ``"zh"`` for any Chinese locale, else ``"en"``.
+
+    >>> language_of("zh_CN"), language_of("zh-Hans"), language_of("en_US"), language_of(None)
+    ('zh', 'zh', 'en', 'en')
+    """
+    return "zh" if str(locale_name or "").lower().startswith("zh") else "en"
+
+
+def localize(text, language: str = "en") -> str:
+    """``text`` in ``language`` if it is a :class:`Message` (or an error carrying one), else as it is."""
+    if isinstance(text, Message):
+        return text.text(language)
+    localized = None if isinstance(text, str) else getattr(text, "text", None)
+    return localized(language) if callable(localized) else str(text)
