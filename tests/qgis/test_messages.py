@@ -47,7 +47,7 @@ def vectors(tmp_path_factory):
 
 
 def _zones_without_dem(vectors, tmp_path):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     feedback = Recorder()
     processing.run(FunctionalZones(), {
@@ -72,7 +72,7 @@ def test_an_english_qgis_gets_them_in_english(qgis_app, provider, locale, vector
 
 
 def test_a_coded_core_error_is_raised_in_the_user_language(qgis_app, locale):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     locale("zh_CN")
     with pytest.raises(QgsProcessingException, match="未提供受纳水体.*图层“stream”"):
