@@ -24,17 +24,15 @@ Used by :mod:`ree_damage.core.interp.idw` and :mod:`ree_damage.core.interp.krigi
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..common.parallel import default_workers
+from ..common.parallel import blas_single_thread, default_workers, map_ordered
 from ..common.progress import CancelFn, ProgressFn, check_canceled
 
 #: tie guard: k-th and (k+1)-th squared distances closer than this (relative; float32
@@ -50,55 +48,6 @@ _SORT_ROW_NS = (34.0, 54.0, 92.0)
 #: certification margin: kc is chosen so that the kc-th distance from a tile centre
 #: exceeds the k-th one by about this many tile half-diagonals
 _MARGIN = 2.0
-
-
-@contextlib.contextmanager
-def blas_single_thread():
-    """Run the block with OpenBLAS on one thread (restored afterwards).
-
-    Our own threads run numpy on separate bands; OpenBLAS's threads, woken by a small
-    matrix product, then spin and take the cores from them. threadpoolctl does this
-    properly; it is not a dependency, so this finds an OpenBLAS already loaded by numpy
-    (Linux: /proc/self/maps) and calls ``openblas_set_num_threads``. Elsewhere, or with
-    another BLAS, it does nothing.
-    """
-    lib = _openblas()
-    if lib is None:
-        yield
-        return
-    before = lib.openblas_get_num_threads()
-    lib.openblas_set_num_threads(1)
-    try:
-        yield
-    finally:
-        lib.openblas_set_num_threads(before)
-
-
-_OPENBLAS: list = []
-
-
-def _openblas():
-    if _OPENBLAS:
-        return _OPENBLAS[0]
-    found = None
-    try:
-        import ctypes
-
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {line.split()[-1] for line in maps if "blas" in line or "lapack" in line}
-        for path in sorted(paths):
-            try:
-                lib = ctypes.CDLL(path)
-                lib.openblas_get_num_threads.restype = ctypes.c_int
-                lib.openblas_set_num_threads.argtypes = [ctypes.c_int]
-                found = lib
-                break
-            except (OSError, AttributeError):
-                continue
-    except OSError:  # not Linux
-        found = None
-    _OPENBLAS.append(found)
-    return found
 
 
 @dataclass
@@ -500,38 +449,21 @@ class LatticeKNN:
 
     def _pass(self, chunks, kc, work, workers, progress, is_canceled, share) -> list:
         total = max(1, len(chunks))
-        results = []
 
         def task(chunk):
             check_canceled(is_canceled)
             return work(self.band(*chunk, kc=kc))
 
+        def done_one(done):
+            if progress is not None:
+                progress(share * done / total)
+            check_canceled(is_canceled)
+
         if workers == 1 or len(chunks) < 2:
-            for done, chunk in enumerate(chunks, 1):
-                results.append(task(chunk))
-                if progress is not None:
-                    progress(share * done / total)
-            return [r for r in results if r is not None]
-        with blas_single_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = []
-            ahead = 2 * workers  # bounded number of bands in flight (memory)
-            for chunk in chunks[:ahead]:
-                futures.append(pool.submit(task, chunk))
-            nxt = len(futures)
-            try:
-                for done in range(len(chunks)):
-                    results.append(futures[done].result())
-                    futures[done] = None
-                    if nxt < len(chunks):
-                        futures.append(pool.submit(task, chunks[nxt]))
-                        nxt += 1
-                    if progress is not None:
-                        progress(share * (done + 1) / total)
-                    check_canceled(is_canceled)
-            finally:
-                for f in futures:
-                    if f is not None:
-                        f.cancel()
+            results = map_ordered(task, chunks, workers=1, on_result=done_one)
+        else:
+            with blas_single_thread():
+                results = map_ordered(task, chunks, workers=workers, on_result=done_one)
         return [r for r in results if r is not None]
 
     def buffer(self, name: str, shape, dtype) -> np.ndarray:

@@ -155,7 +155,7 @@ def anisotropy_transform(xy, center=(0.0, 0.0), scaling: float = 1.0, angle: flo
 
 def apply_matrix(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """``xy @ m.T`` for a 2 x 2 matrix, elementwise (no BLAS call: see
-    :func:`ree_damage.core.interp.neighbours.blas_single_thread`)."""
+    :func:`ree_damage.core.common.parallel.blas_single_thread`)."""
     out = np.empty_like(xy)
     out[..., 0] = m[0, 0] * xy[..., 0] + m[0, 1] * xy[..., 1]
     out[..., 1] = m[1, 0] * xy[..., 0] + m[1, 1] * xy[..., 1]

@@ -64,7 +64,7 @@ import shapely
 
 from ..common import kernels
 from ..common.errors import InputError
-from ..common.parallel import SharedWork, default_workers, gc_paused, run_together, split_map
+from ..common.parallel import collector_paused, default_workers
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
 from ..geo.layers import POINT_TYPES, POLY_TYPES, prepare_layer
@@ -252,20 +252,18 @@ def _polygon_parts(geoms):
     return geoms
 
 
-def _zone_crs_of(gdf, layer: str, warnings: list) -> GaussKrugerZone:
+def _zone_crs_of(gdf, layer: str) -> tuple:
+    """The CGCS2000 Gauss-Kruger zone of the layer's CRS, or of its extent: (zone, warnings)."""
     if gdf.crs is None:
         raise InputError("the layer has no coordinate reference system", layer=layer)
     epsg = gdf.crs.to_epsg()
     if epsg is not None:
         try:
-            return zone_from_epsg(epsg)
+            return zone_from_epsg(epsg), []
         except InputError:
             pass
     zone = zone_for_extent(tuple(gdf.total_bounds), gdf.crs)
-    warnings.append(
-        f"{layer}: CRS {gdf.crs.to_string()} is not a CGCS2000 Gauss-Kruger zone; reprojected to {zone.authid}"
-    )
-    return zone
+    return zone, [f"{layer}: CRS {gdf.crs.to_string()} is not a CGCS2000 Gauss-Kruger zone; reprojected to {zone.authid}"]
 
 
 def _check_params(params: SamplingParams) -> None:
@@ -407,9 +405,7 @@ def _cut_edge(geom, edge, x0: float, y0: float, s: float, r0: int, c0: int, nr: 
         if bad.any():
             fast[bad] = shapely.intersection(geom, shapely.box(minx - s, sy[bad] - s, maxx + s, sy[bad]))
         strips[strip_rows] = fast
-        parts[cut] = _polygon_parts(
-            split_map(shapely.intersection, boxes[cut], strips[er[cut]], min_size=500)
-        )
+        parts[cut] = _polygon_parts(shapely.intersection(boxes[cut], strips[er[cut]]))
     keep = whole | cut
     er, ec, ex, ey, boxes, parts = er[keep], ec[keep], ex[keep], ey[keep], boxes[keep], parts[keep]
     area = np.full(parts.size, s * s)
@@ -498,7 +494,7 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
         u, v, d = u[fits], v[fits], d[fits]
         if u.size == 0:
             break
-        shared = split_map(_shared_boundary_length, geoms[u], geoms[v], min_size=500)
+        shared = _shared_boundary_length(geoms[u], geoms[v])
         edge = shared > 1e-6
         u, v, d, shared = u[edge], v[edge], d[edge], shared[edge]
         if u.size == 0:
@@ -555,10 +551,9 @@ def build_units(
     zone_geoms: dict,
     params: SamplingParams,
     case_area_m2: float,
-    warnings: list,
     origin=None,
     is_canceled=None,
-):
+) -> tuple:
     """Sampling units of every zone, in id order.
 
     Parameters
@@ -567,30 +562,33 @@ def build_units(
         Zone code -> polygonal geometry in the zone CRS.
     params : SamplingParams
     case_area_m2 : float
-        Case area for the small-case rule.
-    warnings : list
-        Receives notes on dropped slivers and splits.
+        Case area for the small-case rule, m2.
     origin : tuple, optional
-        Grid north-west corner; default from the extent of all zones.
+        Grid north-west corner (x, y), m in the zone CRS; default from the extent of all zones.
+    is_canceled : callable, optional
 
     Returns
     -------
-    dict of numpy arrays
+    units : dict of numpy arrays
         ``zone, row, col, sub, geometry, area_m2, is_box, n_cells``, sorted by zone
         order, row, col, sub; plus ``origin`` (x0, y0) and ``zone_runs``.
+    warnings : list of str
+        Notes on dropped slivers and split units.
     """
     plans, origin = _plan_units(zone_geoms, params, origin)
     inner = _interior_units(plans, origin, float(params.cell_size_m))
-    edge = _edge_units(plans, origin, params, warnings, is_canceled)
-    units, _ = _combine_units(plans, inner, edge)
-    return _small_case(units, case_area_m2, warnings)
+    edge, warnings = _edge_units(plans, origin, params, is_canceled)
+    units = _combine_units(plans, inner, edge)
+    units, split_notes = _small_case(units, case_area_m2)
+    return units, warnings + split_notes
 
 
-def _edge_units(plans: list, origin: tuple, params: SamplingParams, warnings: list, is_canceled=None) -> dict:
+def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=None) -> tuple:
     """The units of the cells in the zones' boundary bands: cut, merged, slivers dropped.
 
-    Zone order, then row and column; ``warnings`` receives the sliver notes.
+    Returns the units (zone order, then row and column) and the sliver notes.
     """
+    warnings = []
     s = float(params.cell_size_m)
     x0, y0 = origin
     parts = []
@@ -648,14 +646,10 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, warnings: li
     stops = np.cumsum([p["zone"].size for p in parts]).tolist()
     units["zone_runs"] = [(p.code, stop - q["zone"].size, stop) for p, q, stop in zip(plans, parts, stops)]
     units["origin"] = (x0, y0)
-    return units
+    return units, warnings
 
 
 _UNIT_FIELDS = ("zone", "row", "col", "sub", "geometry", "area_m2", "is_box", "n_cells")
-
-
-_LOCATE_CHUNK = 16384
-"""Points per shared task of lon/lat, DMS and geometry (8 tasks for 10^5 points)."""
 
 
 def _final_runs(codes: list, *groups: list) -> list:
@@ -668,9 +662,8 @@ def _final_runs(codes: list, *groups: list) -> list:
     return [(code, stop - n, stop) for (code, n), stop in zip(counts.items(), stops)]
 
 
-def _combine_units(plans: list, inner: dict, edge: dict):
-    """All units in id order (zone order, row, column), and where each interior and each
-    edge unit went: ``(units, (pos_inner, pos_edge))``.
+def _combine_units(plans: list, inner: dict, edge: dict) -> dict:
+    """All units in id order (zone order, row, column).
 
     Both groups are in that order already, so they are merged, not sorted: each edge
     unit's place among the interior units is a binary search on one integer key.
@@ -695,7 +688,7 @@ def _combine_units(plans: list, inner: dict, edge: dict):
     units = {k: _interleave(inner[k], edge[k], *placed) for k in _UNIT_FIELDS}
     units["zone_runs"] = _final_runs([p.code for p in plans], inner["zone_runs"], edge["zone_runs"])
     units["origin"] = inner["origin"]
-    return units, placed
+    return units
 
 
 def _interleave(a, b, pos_a, pos_b) -> np.ndarray:
@@ -713,14 +706,17 @@ def _scatter(parts) -> np.ndarray:
     return out
 
 
-def _small_case(units: dict, case_area_m2: float, warnings: list) -> dict:
-    """A case under 5000 m2 with fewer than 3 units: the largest split until there are 3."""
+def _small_case(units: dict, case_area_m2: float) -> tuple:
+    """A case under 5000 m2 with fewer than 3 units: the largest split until there are 3.
+
+    Returns the units and a note per split."""
     if case_area_m2 < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
         origin = units["origin"]
-        units = _split_to_minimum({k: units[k] for k in _UNIT_FIELDS}, warnings)
+        units, warnings = _split_to_minimum({k: units[k] for k in _UNIT_FIELDS})
         units["zone_runs"] = _runs_of(units["zone"])
         units["origin"] = origin
-    return units
+        return units, warnings
+    return units, []
 
 
 def _filled(n: int, value) -> np.ndarray:
@@ -751,7 +747,8 @@ def _zone_runs(units) -> list:
     return _runs_of(units["zone"]) if runs is None else runs
 
 
-def _split_to_minimum(units: dict, warnings: list) -> dict:
+def _split_to_minimum(units: dict) -> tuple:
+    warnings = []
     units = {k: list(v) for k, v in units.items()}
     for _ in range(SMALL_CASE_MIN_POINTS * 4):
         if len(units["zone"]) >= SMALL_CASE_MIN_POINTS:
@@ -778,9 +775,8 @@ def _split_to_minimum(units: dict, warnings: list) -> dict:
         warnings.append(
             f"case under {SMALL_CASE_AREA_M2:g} m2: a unit was split in two so that there are at least {SMALL_CASE_MIN_POINTS} points"
         )
-    return {
-        k: np.array(v, dtype=object) if k in ("zone", "geometry") else np.array(v) for k, v in units.items()
-    }
+    units = {k: np.array(v, dtype=object) if k in ("zone", "geometry") else np.array(v) for k, v in units.items()}
+    return units, warnings
 
 
 # --------------------------------------------------------------------------- placement
@@ -801,12 +797,6 @@ class _SourceArrays:
     is_ring: np.ndarray
     x: np.ndarray
     y: np.ndarray
-
-
-def _sources_and_arrays(sources, zone, warnings):
-    """The checked sources frame (:func:`_sources_input`) and its :class:`_SourceArrays`."""
-    src = _sources_input(sources, zone, warnings)
-    return src, _source_arrays(src)
 
 
 def _source_arrays(sources) -> _SourceArrays:
@@ -1076,7 +1066,8 @@ def _point_sources_in_units(todo, psrc, sx, sy, x0, y0, s, units, is_box, geoms)
 # --------------------------------------------------------------------------- inputs
 
 
-def _zones_input(zones, warnings):
+def _zones_input(zones) -> tuple:
+    """Zone code -> dissolved geometry in the zone CRS, the zone CRS, and warnings."""
     if zones is None or not isinstance(zones, gpd.GeoDataFrame):
         raise InputError("expected the zones layer (GeoDataFrame)", layer="zones")
     if len(zones) == 0:
@@ -1085,7 +1076,7 @@ def _zones_input(zones, warnings):
         raise InputError(
             "the zones layer needs a 'zone' field (PREP, INJ, COLL, SETL)", layer="zones", column="zone"
         )
-    zone = _zone_crs_of(zones, "zones", warnings)
+    zone, warnings = _zone_crs_of(zones, "zones")
     gdf, notes = prepare_layer(zones, "zones", (POLY_TYPES,), zone)
     warnings += notes
     codes = gdf["zone"].astype(str).str.strip().str.upper().to_numpy()
@@ -1116,17 +1107,19 @@ def _zones_input(zones, warnings):
                 layer="zones",
             )
         done = out[code] if done is None else shapely.union(done, out[code])
-    return out, zone
+    return out, zone, warnings
 
 
-def _sources_input(sources, zone, warnings):
+def _sources_input(sources, zone) -> tuple:
+    """The checked sources frame (fields normalised, zone CRS) and warnings."""
     cols = ["source_type", "source_layer", "source_id", "zone", "bottom_m", "weight"]
     if sources is None or len(sources) == 0:
-        return gpd.GeoDataFrame(
+        empty = gpd.GeoDataFrame(
             {c: pd.Series(dtype=float if c in ("bottom_m", "weight") else object) for c in cols},
             geometry=gpd.GeoSeries([], crs=epsg_crs(zone.epsg)),
             crs=epsg_crs(zone.epsg),
         )
+        return empty, []
     if "source_type" not in sources.columns:
         raise InputError(
             "the sources layer needs a 'source_type' field (hole, pool, ditch, pond, flow)",
@@ -1134,7 +1127,7 @@ def _sources_input(sources, zone, warnings):
             column="source_type",
         )
     gdf, notes = prepare_layer(sources, "sources", ((0, 4), (1, 5), POLY_TYPES), zone)
-    warnings += notes
+    warnings: list = list(notes)
     # normalised once per distinct value (a handful), not once per source
     codes, uniques = pd.factorize(gdf["source_type"].to_numpy(dtype=object), use_na_sentinel=False)
     norm = np.array([str(u).strip().lower() for u in uniques], dtype=object)
@@ -1167,7 +1160,7 @@ def _sources_input(sources, zone, warnings):
         geometry=np.asarray(gdf.geometry.array),
         crs=epsg_crs(zone.epsg),
     )
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True), warnings
 
 
 # --------------------------------------------------------------------------- outputs
@@ -1221,45 +1214,6 @@ def _reason_texts(reason_idx, type_idx, type_names, params):
     return np.array(REASON_CODES, dtype=object)[reason_idx], table_zh[combo], table_en[combo]
 
 
-def _digits_matrix(head: np.ndarray, first: int, count: int, width: int, dtype, tail=()) -> np.ndarray:
-    """Rows ``head + zero-padded number (first, first+1, ...) + tail`` as a code matrix."""
-    out = np.empty((count, head.size + width + len(tail)), dtype=dtype)
-    out[:, : head.size] = head
-    k = np.arange(first, first + count, dtype=np.int64)
-    for j in range(width):
-        out[:, head.size + width - 1 - j] = ord("0") + (k // 10**j) % 10
-    for j, ch in enumerate(tail):
-        out[:, head.size + width + j] = ord(ch)
-    return out
-
-
-def _numbered(prefix: str, count: int, width: int, first: int = 1) -> np.ndarray:
-    """``prefix-001`` ... as a numpy string array, built without a per-element loop."""
-    head = np.array([ord(ch) for ch in prefix + "-"], dtype=np.uint32)
-    out = _digits_matrix(head, first, count, width, np.uint32)
-    return np.ascontiguousarray(out).view(f"<U{head.size + width}").ravel()
-
-
-def _lines_to_objects(block: np.ndarray, encoding: str) -> list:
-    """Python strings from a byte matrix whose rows end in a newline (one decode, one split).
-
-    Making 10^5 ``str`` objects this way is about twice as fast as viewing a code-point
-    matrix as a numpy string array and converting that to objects.
-    """
-    return block.tobytes().decode(encoding).split("\n")[:-1]
-
-
-def _numbered_objects(prefix: str, count: int, width: int, first: int = 1) -> list:
-    """``prefix-001`` ... as Python strings; the same text as :func:`_numbered`."""
-    try:
-        head = np.frombuffer((prefix + "-").encode("latin-1"), dtype=np.uint8)
-    except UnicodeEncodeError:
-        return _numbered(prefix, count, width, first).tolist()
-    if b"\n" in head.tobytes():
-        return _numbered(prefix, count, width, first).tolist()
-    return _lines_to_objects(_digits_matrix(head, first, count, width, np.uint8, "\n"), "latin-1")
-
-
 def _ids(zones, runs=None):
     """``<zone>-<nnn>`` numbered within each zone, in array order (at least 3 digits).
 
@@ -1281,7 +1235,7 @@ def _ids_of_runs(runs: list, n: int) -> np.ndarray:
             continue
         width = max(3, len(str(totals[code])))
         first = done.get(code, 0) + 1
-        out[a:b] = _numbered_objects(code, b - a, width, first)
+        out[a:b] = [f"{code}-{k:0{width}d}" for k in range(first, first + (b - a))]
         done[code] = first - 1 + (b - a)
     return out
 
@@ -1337,7 +1291,7 @@ def _lonlat(px, py, zone: GaussKrugerZone):
 def _located(px, py, zone: GaussKrugerZone) -> dict:
     """Where the points are: CGCS2000 ``lon``, ``lat`` (degrees, 8 places), their DMS
     texts ``lon_dms``, ``lat_dms`` (from the values written) and ``geometry``."""
-    lonlat = split_map(lambda x, y: _lonlat(x, y, zone), px, py)
+    lonlat = _lonlat(px, py, zone)
     lon, lat = lonlat[:, 0].copy(), lonlat[:, 1].copy()
     return {
         "lon": lon,
@@ -1435,7 +1389,7 @@ def _empty_outputs(zone):
 # --------------------------------------------------------------------------- control points
 
 
-def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, warnings: list):
+def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams) -> tuple:
     """Control (reference) units and points in the control area, zone ``CTRL``.
 
     By default the control area gets the same grid rule (one point per unit, at the unit
@@ -1443,12 +1397,18 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
     points are spread evenly instead (farthest-point sampling over a fine grid of
     candidates, starting from the candidate nearest the area's centroid) and no units
     are returned.
+
+    Returns
+    -------
+    units, points : geopandas.GeoDataFrame
+    warnings : list of str
     """
     gdf, notes = prepare_layer(control_area, "control_area", (POLY_TYPES,), zone)
-    warnings += notes
+    warnings: list = list(notes)
     geom = shapely.union_all(np.asarray(gdf.geometry.array))
     if params.control_count is None:
-        units = build_units({"CTRL": geom}, params, math.inf, warnings)
+        units, unit_notes = build_units({"CTRL": geom}, params, math.inf)
+        warnings += unit_notes
         geoms = units["geometry"]
         c = shapely.centroid(geoms)
         ok = shapely.contains(geoms, c)
@@ -1493,7 +1453,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
             "n_cells": np.zeros(n, dtype=np.int64),
         }
         reason = np.full(n, _R["control_count"], dtype=np.int8)
-    empty_src = _sources_input(None, zone, warnings)
+    empty_src, _ = _sources_input(None, zone)
     u, p = _frames(units, px, py, np.full(px.size, -1, dtype=np.int64), reason, empty_src, zone, params)
     if params.control_count is not None:
         u = u.iloc[0:0]
@@ -1501,7 +1461,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams, 
         warnings.append(
             f"only {len(p)} control point(s): a baseline from fewer than 5 control samples is weak (DOMAIN.md)"
         )
-    return u, p
+    return u, p, warnings
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1544,93 +1504,64 @@ def sampling_grid(
     InputError
         A cell larger than 40 m (rule quoted), bad or overlapping zones, bad sources.
     """
-    with gc_paused():
+    with collector_paused():
         return _sampling_grid(
             zones, sources, boundary, control_area, params or SamplingParams(), progress, is_canceled
         )
 
 
-def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_canceled) -> SamplingResult:
-    _check_params(params)
-    warnings: list = []
-    steps = Steps(progress, [1, 4, 3, 2])
-    zone_geoms, zone = _zones_input(zones, warnings)
-    source_warnings: list = []
-    unit_warnings: list = []
-    # the sources are checked (on the pool) while the zones are rasterised here; a
-    # sources error is raised first (argument order), whatever finished first
-    (src, arrays), (plans, origin) = run_together(
-        lambda: _sources_and_arrays(sources, zone, source_warnings),
-        lambda: _plan_units(zone_geoms, params, params.origin),
-        here=1,
+def _case_area(boundary, zone_geoms: dict, zone: GaussKrugerZone) -> tuple:
+    """Area (m2) the small-case rule is judged on: the boundary's, else the zones'; warnings."""
+    if boundary is None:
+        return float(sum(shapely.area(g) for g in zone_geoms.values())), []
+    bnd, warnings = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone)
+    return float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array)))), list(warnings)
+
+
+def _far_from_source_note(points_gdf, arrays: _SourceArrays, source_index) -> list:
+    """A warning naming the pond/pool/ditch points that their unit keeps beyond 2 m
+    (``source_index``: each point's row in the sources, -1 for none)."""
+    far = np.append(arrays.is_ring, False)[source_index] & (
+        points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6
     )
-    warnings += source_warnings
+    if not far.any():
+        return []
+    return [
+        f"{far.sum()} pond/pool/ditch point(s) stand more than {NEAR_SOURCE_MAX_M:g} m from their source "
+        f"(their unit does not come closer; bands wider than 2 m?): {', '.join(points_gdf['point_id'][far].tolist()[:10])}"
+    ]
+
+
+def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_canceled) -> SamplingResult:
+    """The steps of :func:`sampling_grid`, one after the other."""
+    _check_params(params)
+    steps = Steps(progress, [1, 4, 3, 2])
+    # 1. inputs: zones and sources checked and in the zone CRS, the case area
+    zone_geoms, zone, warnings = _zones_input(zones)
+    src, notes = _sources_input(sources, zone)
+    warnings += notes
+    arrays = _source_arrays(src)
     check_canceled(is_canceled)
-
-    shared = SharedWork()  # the interior points' lon/lat, DMS and geometries, in chunks
-
-    def interior_points():
-        # the whole cells away from the zone boundaries are final as soon as the zones
-        # are rasterised: their boxes and points are made on the pool while the boundary
-        # cells are cut, merged and placed here; both threads then share the rest
-        try:
-            inner = _interior_units(plans, origin, float(params.cell_size_m))
-            px, py, sidx, reason = _place(inner, arrays, params, is_canceled)
-            for a in range(0, px.size, _LOCATE_CHUNK):
-                shared.add(lambda a=a: _located(px[a : a + _LOCATE_CHUNK], py[a : a + _LOCATE_CHUNK], zone))
-        finally:
-            shared.close()
-        shared.work()
-        return inner, {"x": px, "y": py, "source": sidx, "reason": reason}
-
-    def edge_points():
-        if boundary is not None:
-            bnd, notes = prepare_layer(boundary, "boundary", (POLY_TYPES,), zone)
-            unit_warnings.extend(notes)
-            case_area = float(shapely.area(shapely.union_all(np.asarray(bnd.geometry.array))))
-        else:
-            case_area = float(sum(shapely.area(g) for g in zone_geoms.values()))
-        check_canceled(is_canceled)
-        edge = _edge_units(plans, origin, params, unit_warnings, is_canceled)
-        edge_values = _point_values(edge, arrays, params, zone, is_canceled)
-        # the ids need only the count per zone: made here while the pool is still busy
-        inner_runs = [(p.code, 0, p.inner_rows.size) for p in plans]
-        runs = _final_runs([p.code for p in plans], inner_runs, edge["zone_runs"])
-        ids = _ids_of_runs(runs, runs[-1][2])
-        shared.work()
-        return case_area, edge, edge_values, ids
-
-    (inner, inner_placed), (case_area, edge, edge_values, ids) = run_together(interior_points, edge_points, here=1)
-    located = shared.results()
-    warnings += unit_warnings
+    case_area, notes = _case_area(boundary, zone_geoms, zone)
+    warnings += notes
+    check_canceled(is_canceled)
+    # 2. units: the grid cut on each zone, edge cells merged, slivers dropped
+    units, notes = build_units(zone_geoms, params, case_area, params.origin, is_canceled)
+    warnings += notes
     steps.stage(0)(1.0)
-    units, (pos_inner, pos_edge) = _combine_units(plans, inner, edge)
+    # 3. one point per unit, toward its source; lon/lat and DMS
+    values = _point_values(units, arrays, params, zone, is_canceled)
     steps.stage(1)(1.0)
-    if case_area < SMALL_CASE_AREA_M2 and units["zone"].size < SMALL_CASE_MIN_POINTS:
-        units = _small_case(units, case_area, warnings)  # a few units: placed again, whole
-        values = _point_values(units, arrays, params, zone, is_canceled)
-        ids = _ids(units["zone"], _zone_runs(units))
-    else:
-        # each array straight to its place in id order: the interior in chunks, then the edge
-        chunks = [pos_inner[a : a + _LOCATE_CHUNK] for a in range(0, pos_inner.size, _LOCATE_CHUNK)]
-        values = {
-            k: _interleave(inner_placed[k], edge_values[k], pos_inner, pos_edge)
-            if k in inner_placed
-            else _scatter([*((part[k], at) for part, at in zip(located, chunks)), (edge_values[k], pos_edge)])
-            for k in edge_values
-        }
+    # 4. the output frames
+    ids = _ids(units["zone"], _zone_runs(units))
     units_gdf = _units_frame(units, ids, zone, params)
     steps.stage(2)(1.0)
-    sidx = values["source"]
     points_gdf = _points_frame(units, ids, values, src, arrays, zone, params)
-    far = np.append(arrays.is_ring, False)[sidx] & (points_gdf["dist_source_m"].to_numpy() > NEAR_SOURCE_MAX_M + 1e-6)
-    if far.any():
-        warnings.append(
-            f"{far.sum()} pond/pool/ditch point(s) stand more than {NEAR_SOURCE_MAX_M:g} m from their source "
-            f"(their unit does not come closer; bands wider than 2 m?): {', '.join(points_gdf['point_id'][far].tolist()[:10])}"
-        )
+    warnings += _far_from_source_note(points_gdf, arrays, values["source"])
+    # 5. control points
     if control_area is not None:
-        cu, cp = control_points(control_area, zone, params, warnings)
+        cu, cp, notes = control_points(control_area, zone, params)
+        warnings += notes
     else:
         cu, cp = _empty_outputs(zone)
         warnings.append("no control area given: no control (reference) points for the baseline")

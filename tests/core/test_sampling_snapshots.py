@@ -371,7 +371,7 @@ def test_the_snapshot_diff_names_column_rows_and_values(tmp_path):
 
 def test_fast_text_builders_match_the_reference(text_path):
     from ree_damage.core.geo.crs import dms_array, to_dms
-    from ree_damage.core.survey.sampling import _ids, _numbered
+    from ree_damage.core.survey.sampling import _ids
 
     rng = np.random.default_rng(7)
     values = np.r_[
@@ -388,4 +388,4 @@ def test_fast_text_builders_match_the_reference(text_path):
     zones = np.array(["INJ"] * 1005 + ["PREP"] * 3 + ["INJ"] * 2, dtype=object)
     ids = _ids(zones)
     assert ids[0] == "INJ-0001" and ids[-1] == "INJ-1007" and ids[1005] == "PREP-001"
-    assert _numbered("COLL", 12, 3).tolist() == [f"COLL-{i:03d}" for i in range(1, 13)]
+    assert _ids(np.array(["COLL"] * 12, dtype=object)).tolist() == [f"COLL-{i:03d}" for i in range(1, 13)]
