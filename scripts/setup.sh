@@ -93,6 +93,14 @@ fi
 mkdir -p .pkg
 [ -e .pkg/ree_damage ] || ln -s .. .pkg/ree_damage
 
+# Compiled kernels (numba, core/common/kernels.py): compiled once here into numba's disk
+# cache (about 30 s), so that no first run waits for a compiler.
+if ! (cd .pkg && "../$VENV/bin/python" -c 'import sys; from ree_damage.core.common import kernels as k; sys.exit(0 if not k.enabled() or k.cache_present() else 1)'); then
+  say "compiling the numba kernels into numba's cache (once, about 30 s)"
+  (cd .pkg && "../$VENV/bin/python" -c 'import sys; from ree_damage.core.common import kernels as k; sys.exit(0 if k.warm_up() else print("numba kernels not compiled:", k.load_error()))') \
+    || say "the numpy path will serve (see above)"
+fi
+
 # Translations: .ts files are kept in git, .qm files are built here.
 for ts in resources/i18n/*.ts; do
   [ -e "$ts" ] || continue

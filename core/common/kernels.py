@@ -16,26 +16,48 @@ implementations run, and the tests check both against the same oracles (scipy's
 cKDTree, brute force, PyKrige). Cells a kernel cannot certify (near ties, too few
 candidates, a matrix that is not positive definite) are left to those implementations.
 
-Kernels are compiled on first use and cached on disk (numba's ``cache=True``; where
-the package folder is read-only numba falls back to its user cache folder).
+Loading (nobody waits for a compiler):
+
+* Importing this module does not import numba (0.4 s): numba is imported, and the
+  kernels compiled or loaded from numba's on-disk cache (``cache=True``; 0.2-0.3 s),
+  on a background thread the first time a step asks for a kernel (:func:`usable`).
+* ``make setup`` and ``scripts/install_plugin.py`` compile them once (:func:`warm_up`),
+  so the cache is there before the first run. With the cache there, a step waits for
+  the load (under a second) and runs the compiled kernels.
+* Without the cache (a plugin zip installed in QGIS, a new numba), compiling takes
+  about 25 s: steps run the numpy path meanwhile, and the kernels serve the steps that
+  start after the compiler has finished, and every later session.
+* ``REE_DAMAGE_NUMBA=always`` (the tests) waits for the kernels whatever it takes;
+  ``0`` never uses them; ``auto`` (the default) as above, with a cost model choosing
+  per run where both paths apply.
+
+The two paths agree within float rounding (IDW to float32 precision, kriging to about
+1e-6 relative; nearest points and DMS text exactly), not bit for bit: which path ran is
+recorded per run (:func:`ran`, in the provenance of interpolation outputs), so a result
+can be recomputed the same way (``REE_DAMAGE_NUMBA=0`` or ``always``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import importlib.util
 import math
 import os
+import sys
 import threading
 
 import numpy as np
 
-try:  # numba is optional; a numba built for another numpy fails here too
-    import numba
-    from numba import njit, prange
+#: numba installed (found without importing it; an import that fails later, e.g. a
+#: numba built for another numpy, turns the kernels off: see :func:`usable`)
+AVAILABLE = importlib.util.find_spec("numba") is not None
 
-    AVAILABLE = True
-except Exception:  # noqa: BLE001 - any import failure means "not available"
-    numba = None
-    AVAILABLE = False
+#: a step that finds the cache waits at most this long (s) for the kernels to load
+#: (measured: numba import 0.4 s + cache load 0.2-0.3 s)
+CACHED_LOAD_WAIT_S = 20.0
+
+prange = range  # numba.prange once numba is loaded (read by numba when it compiles)
 
 #: relative gap below which the k-th and (k+1)-th squared distances count as a tie
 #: (the cell then gets an exact k-d tree query, so ties fall as scipy breaks them)
@@ -97,15 +119,33 @@ def lattice_tiling(
     return best[1], best[2], best[0]
 
 
+_THREAD = threading.local()
+
+
 def _setting() -> str:
+    override = getattr(_THREAD, "setting", None)
+    if override is not None:
+        return override
     return os.environ.get("REE_DAMAGE_NUMBA", "auto").strip().lower()
 
 
+@contextlib.contextmanager
+def path(setting: str):
+    """Use ``setting`` (``0``, ``auto``, ``always``) for ``REE_DAMAGE_NUMBA`` on this
+    thread only, for the block (two algorithms on two threads may want two paths)."""
+    before = getattr(_THREAD, "setting", None)
+    _THREAD.setting = str(setting).strip().lower()
+    try:
+        yield
+    finally:
+        _THREAD.setting = before
+
+
 def enabled() -> bool:
-    """True when the compiled kernels may be used: numba importable and
-    ``REE_DAMAGE_NUMBA`` not ``0`` (``auto``, the default, lets a cost model choose
-    per run; ``always`` uses them whenever they apply, as the tests do)."""
-    return AVAILABLE and _setting() not in ("0", "off", "no", "false")
+    """True when the compiled kernels may be used: numba installed (and not found
+    broken) and ``REE_DAMAGE_NUMBA`` not ``0`` (``auto``, the default, lets a cost model
+    choose per run; ``always`` uses them whenever they apply, as the tests do)."""
+    return AVAILABLE and _LOAD["state"] != "failed" and _setting() not in ("0", "off", "no", "false")
 
 
 def forced() -> bool:
@@ -114,8 +154,10 @@ def forced() -> bool:
 
 
 def set_threads(workers: int) -> None:
-    """Threads of numba's parallel loops (at most what numba started with)."""
-    if AVAILABLE:
+    """Threads of numba's parallel loops on this thread (thread-local in numba), at
+    most what numba started with; called just before a kernel runs (loads them)."""
+    if _ensure_loaded():
+        numba = sys.modules["numba"]
         numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
 
 
@@ -607,61 +649,226 @@ def dms_lines(total, hemi, scale: int, decimals: int) -> np.ndarray:
     return buf
 
 
+# --------------------------------------------------------------------------- loading
+
 _LAUNCH = threading.Lock()
-
-
-def _one_at_a_time(kernel):
-    """The kernel behind a process-wide lock: numba's "workqueue" threading layer (the
-    fallback where neither OpenMP nor TBB is available) must not run two parallel
-    regions at once, and QGIS may run two algorithms on two threads."""
-
-    def launch(*args):
-        with _LAUNCH:
-            return kernel(*args)
-
-    launch.__wrapped__ = kernel
-    return launch
-
-
-if AVAILABLE:
-    idw_lattice = _one_at_a_time(
-        njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_idw_lattice_py)
-    )
-    _cov = njit(cache=True, inline="always")(_cov)
-    _tile_candidates = njit(cache=True, inline="always")(_tile_candidates)
-    _select = njit(cache=True, inline="always")(_select)
-    ok_lattice = _one_at_a_time(
-        njit(parallel=True, cache=True, nogil=True, fastmath={"reassoc", "contract"})(_ok_lattice_py)
-    )
-    nearest = _one_at_a_time(njit(parallel=True, cache=True, nogil=True)(_nearest_py))
+_LOCK = threading.Lock()
+_READY = threading.Event()
+_LOAD: dict = {"state": "cold", "error": None, "kernels": {}}
+#: the Python functions numba compiles: name -> (function, njit options, parallel region)
+_SOURCES = {
+    "idw_lattice": ("_idw_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}, True),
+    "ok_lattice": ("_ok_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}, True),
+    "nearest": ("_nearest_py", {"parallel": True}, True),
     # serial loops (no parallel region, so no launch lock): text for 10^5 points in ~1 ms
-    dms_lengths = njit(cache=True, nogil=True)(_dms_lengths_py)
-    dms_write = njit(cache=True, nogil=True)(_dms_write_py)
-else:  # pragma: no cover - only without numba
-    idw_lattice = None
-    ok_lattice = None
-    nearest = None
-    dms_lengths = None
-    dms_write = None
+    "dms_lengths": ("_dms_lengths_py", {}, False),
+    "dms_write": ("_dms_write_py", {}, False),
+}
+_INLINED = ("_cov", "_tile_candidates", "_select")
 
 
-def warm_up() -> None:
-    """Load (or compile) the kernels and start numba's threads now, not on first use.
+def _compile_all() -> dict:
+    """Import numba, jit every kernel, and call each once on tiny inputs (loads it from
+    the disk cache, or compiles and caches it)."""
+    import numba
 
-    The first call of a kernel in a session loads it from numba's disk cache (0.2-0.3 s
-    here; several seconds the very first time, when it is compiled).
+    module = sys.modules[__name__]
+    module.prange = numba.prange
+    for name in _INLINED:  # the helpers the kernels call, inlined into them
+        setattr(module, name, numba.njit(cache=True, inline="always")(getattr(module, name)))
+    compiled = {}
+    for name, (source, options, _) in _SOURCES.items():
+        compiled[name] = numba.njit(cache=True, nogil=True, **options)(getattr(module, source))
+    _tiny_calls(compiled)
+    return compiled
+
+
+def _load() -> None:
+    try:
+        kernels = _compile_all()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available": numpy serves
+        _LOAD.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+    else:
+        _LOAD.update(state="ready", kernels=kernels)
+    finally:
+        _READY.set()
+
+
+def start_loading(background: bool = True) -> None:
+    """Start loading the kernels (once per process), on a background thread."""
+    with _LOCK:
+        if _LOAD["state"] != "cold":
+            return
+        _LOAD["state"] = "loading"
+    if background:
+        threading.Thread(target=_load, name="ree_damage_numba_load", daemon=True).start()
+    else:
+        _load()
+
+
+def cache_present() -> bool:
+    """True when numba's disk cache holds every kernel for this source and Python
+    (index files newer than this module; numba checks the rest when it loads them)."""
+    source = os.path.abspath(__file__)
+    try:
+        stamp = os.path.getmtime(source)
+    except OSError:
+        return False
+    module = __name__.rsplit(".", 1)[-1]
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    here = globals()
+    names = [
+        f"{module}.{fn}-{here[fn].__code__.co_firstlineno}.{tag}.nbi"
+        for fn in [src for src, _, _ in _SOURCES.values()]
+    ]
+    roots = [os.path.join(os.path.dirname(source), "__pycache__")]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        roots = [os.environ["NUMBA_CACHE_DIR"]]
+    else:
+        roots.append(os.path.join(os.path.expanduser("~"), ".cache", "numba"))
+    for name in names:
+        found = [
+            f
+            for root in roots
+            for f in glob.glob(os.path.join(glob.escape(root), "**", name), recursive=True)
+            + glob.glob(os.path.join(glob.escape(root), name))
+        ]
+        if not any(os.path.getmtime(f) >= stamp for f in found):
+            return False
+    return True
+
+
+def usable() -> bool:
+    """Whether a step starting now may run the compiled kernels; starts loading them.
+
+    ``always``: waits for them (compiling if it must). ``auto``: waits only if the disk
+    cache has them (under a second), else the numpy path serves and they compile in the
+    background for the steps that come later. False when numba is off or broken.
     """
     if not enabled():
-        return
-    # a 2 x 2 lattice, one tile, three points: the argument types of the real calls
+        return False
+    if _LOAD["state"] == "ready":
+        return True
+    start_loading()
+    if forced() or cache_present():
+        _READY.wait(None if forced() else CACHED_LOAD_WAIT_S)
+    return _LOAD["state"] == "ready"
+
+
+def wait_until_loaded(timeout: float | None = None) -> bool:
+    """Block until the background load has finished (tests, scripts); True if ready."""
+    if _LOAD["state"] == "cold":
+        return False
+    _READY.wait(timeout)
+    return _LOAD["state"] == "ready"
+
+
+def load_error() -> str | None:
+    """Why the kernels could not be loaded (None if they could or were not tried)."""
+    return _LOAD["error"]
+
+
+def _ensure_loaded() -> bool:
+    """Load the kernels on this thread, or wait for the loading thread; True if ready."""
+    if _LOAD["state"] == "cold":
+        start_loading(background=False)
+    if _LOAD["state"] == "loading":
+        _READY.wait()
+    return _LOAD["state"] == "ready"
+
+
+def _kernel(name: str):
+    if not _ensure_loaded():
+        raise RuntimeError(f"compiled kernels unavailable: {_LOAD['error']}")
+    _log_use(name)
+    return _LOAD["kernels"][name]
+
+
+def _log_use(name: str) -> None:
+    used = getattr(_THREAD, "used", None)
+    if used is not None:
+        used.add(name)
+
+
+@contextlib.contextmanager
+def recording():
+    """Record which compiled kernels run on this thread inside the block: yields the set
+    of their names (empty: the numpy path ran throughout)."""
+    before = getattr(_THREAD, "used", None)
+    used: set = set()
+    _THREAD.used = used
+    try:
+        yield used
+    finally:
+        _THREAD.used = before
+        if before is not None:
+            before |= used
+
+
+def _launch(name: str, *args):
+    """A kernel with a parallel region, behind a process-wide lock: numba's "workqueue"
+    threading layer (the fallback where neither OpenMP nor TBB is available) must not
+    run two parallel regions at once, and QGIS may run two algorithms on two threads."""
+    kernel = _kernel(name)
+    with _LAUNCH:
+        return kernel(*args)
+
+
+def idw_lattice(*args):
+    """The compiled :func:`_idw_lattice_py`."""
+    return _launch("idw_lattice", *args)
+
+
+def ok_lattice(*args):
+    """The compiled :func:`_ok_lattice_py`."""
+    return _launch("ok_lattice", *args)
+
+
+def nearest(*args):
+    """The compiled :func:`_nearest_py`."""
+    return _launch("nearest", *args)
+
+
+def dms_lengths(*args):
+    """The compiled :func:`_dms_lengths_py` (serial: no lock)."""
+    return _kernel("dms_lengths")(*args)
+
+
+def dms_write(*args):
+    """The compiled :func:`_dms_write_py` (serial: no lock)."""
+    return _kernel("dms_write")(*args)
+
+
+def _tiny_calls(compiled: dict) -> None:
+    """Each kernel once on tiny inputs of the real argument types (compiles or loads)."""
+    # a 2 x 2 lattice, one tile, three points
     lattice = (np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), (2, 2), 2, 1)
     tile = (np.zeros(1, dtype=np.int64), np.array([[0, 1, 2]], dtype=np.int64), np.array([np.inf]))
     points = (np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.ones(3), 2)
     mask = np.ones((2, 2), dtype=bool)
     grids = [np.full((2, 2), np.nan, dtype=np.float32) for _ in range(3)]
     failed = np.zeros((2, 2), dtype=bool)
-    idw_lattice(*lattice, *tile, *points, 2.0, np.inf, 1, mask, grids[0], failed)
-    ok_lattice(*lattice, *tile, *points, 0, 1.0, 10.0, 1.0, mask, *grids, failed)
-    dms_lines(np.array([123456789]), np.array([69], dtype=np.uint8), 100, 2)
-    nearest_points(points[0], points[1], points[0], points[1])
+    compiled["idw_lattice"](*lattice, *tile, *points, 2.0, np.inf, 1, mask, grids[0], failed)
+    compiled["ok_lattice"](*lattice, *tile, *points, 0, 1.0, 10.0, 1.0, mask, *grids, failed)
+    total = np.array([123456789], dtype=np.int64)
+    lengths = np.empty(1, dtype=np.int64)
+    compiled["dms_lengths"](total, np.int64(360000), np.int64(12), lengths)
+    offsets = np.array([0, lengths[0]], dtype=np.int64)
+    buf = np.empty(int(lengths[0]), dtype=np.uint8)
+    compiled["dms_write"](total, np.array([69], dtype=np.uint8), np.int64(100), np.int64(2), offsets, buf)
+    xy = np.array([0.0, 1.0, 0.0])
+    start = np.array([0, 3], dtype=np.int64)
+    order = np.arange(3, dtype=np.int64)
+    out = np.empty(3, dtype=np.int64)
+    tie = np.zeros(3, dtype=np.bool_)
+    compiled["nearest"](0.0, 0.0, 10.0, 1, 1, start, order, xy, points[1], xy, points[1], out, tie)
 
+
+def warm_up() -> bool:
+    """Load (or compile) the kernels now and wait for them: ``make setup`` and the
+    plugin installer call it so that the first run finds numba's disk cache filled.
+
+    Returns True when the kernels are ready (False: numba off, missing or broken; see
+    :func:`load_error`).
+    """
+    return enabled() and _ensure_loaded()

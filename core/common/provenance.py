@@ -63,9 +63,14 @@ def library_versions() -> dict:
             versions[name] = None
     # the compiled kernels (IDW, kriging, nearest hole) run only with numba and when
     # not switched off: say which, so that a result can be recomputed the same way
+    from importlib import metadata
+
     from . import kernels
 
-    versions["numba"] = kernels.numba.__version__ if kernels.AVAILABLE else None
+    try:
+        versions["numba"] = metadata.version("numba") if kernels.AVAILABLE else None
+    except metadata.PackageNotFoundError:
+        versions["numba"] = None
     versions["compiled_kernels"] = "off" if not kernels.enabled() else ("always" if kernels.forced() else "auto")
     return versions
 

@@ -44,6 +44,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..common import kernels
 from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
@@ -757,14 +758,16 @@ def _surface(method: str, ps: PointSet, job: dict, grid, mask, idw: IDWParams, k
         "n_points": len(ps.z),
     }
     if method == "idw":
-        pred, cv = _run_idw(ps, grid, mask, idw, workers, progress, is_canceled)
-        params = {**common, **asdict(idw)}
+        with kernels.recording() as ran:  # which path ran decides the last bits
+            pred, cv = _run_idw(ps, grid, mask, idw, workers, progress, is_canceled)
+        params = {**common, **asdict(idw), "compiled_kernels": sorted(ran)}
         surf = Surface(fld, job["layer"], method, job["unit"], pred, None, None, threshold, None, cv,
                        len(ps.z), params, list(ps.warnings))
         return surf, [], ""
-    pred, var, exceed, fit, model, cv, notes = _run_ok(
-        ps, grid, mask, kriging, threshold, workers, progress, is_canceled, what
-    )
+    with kernels.recording() as ran:
+        pred, var, exceed, fit, model, cv, notes = _run_ok(
+            ps, grid, mask, kriging, threshold, workers, progress, is_canceled, what
+        )
     kp = asdict(kriging)
     kp["variogram"] = model.as_dict() if model is not None else None
     params = {
@@ -774,6 +777,7 @@ def _surface(method: str, ps: PointSet, job: dict, grid, mask, idw: IDWParams, k
         "exceedance_assumption": EXCEEDANCE_ASSUMPTION if exceed is not None else None,
         "threshold": threshold,
         "variance_scale": "ln" if kriging.log_transform else "linear",
+        "compiled_kernels": sorted(ran),
     }
     surf = Surface(fld, job["layer"], method, job["unit"], pred, var, exceed, threshold, fit, cv,
                    len(ps.z), params, list(ps.warnings) + notes)

@@ -919,7 +919,7 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
                 from scipy.spatial import cKDTree
 
                 sxy = np.column_stack([sx[near_set], sy[near_set]])
-                if kernels.enabled():
+                if kernels.usable():
                     # buckets searched in rings (compiled): a third of the k-d tree's
                     # time here; ties and far queries go to the tree, as before
                     k = kernels.nearest_points(sxy[:, 0], sxy[:, 1], cx[todo], cy[todo], default_workers())

@@ -1,4 +1,5 @@
-"""core.concurrency: results in order, the same as serial, errors raised, collector restored."""
+"""core.common.parallel: results in order, errors raised, no deadlock, and no process-wide
+switch (garbage collector, BLAS threads) left changed, even by overlapping callers."""
 
 import gc
 import os
@@ -10,69 +11,75 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import shapely
+import threadpoolctl
 
-from ree_damage.core.common.parallel import SharedWork, default_workers, gc_paused, run_together, split_map
-
-
-def test_run_together_keeps_order_and_uses_another_thread():
-    names = run_together(
-        lambda: threading.current_thread().name,
-        lambda: threading.current_thread().name,
-        lambda: 3,
-        workers=2,
-    )
-    assert names[0] == threading.current_thread().name
-    assert names[1].startswith("ree_damage")
-    assert names[2] == 3
+from ree_damage.core.common.parallel import (
+    SharedSwitch,
+    blas_single_thread,
+    blas_threads,
+    collector_paused,
+    default_workers,
+    map_ordered,
+)
 
 
-def test_run_together_serial_with_one_worker():
-    here = threading.current_thread().name
-    assert run_together(lambda: threading.current_thread().name, lambda: threading.current_thread().name, workers=1) == [
-        here,
-        here,
-    ]
+def test_map_ordered_keeps_order_and_uses_the_pool():
+    def slow_name(i):
+        time.sleep(0.02 * (5 - i))  # the first items finish last
+        return i, threading.current_thread().name
+
+    out = map_ordered(slow_name, range(5), workers=2)
+    assert [i for i, _ in out] == [0, 1, 2, 3, 4]
+    assert all(name.startswith("ree_damage_pool") for _, name in out)
 
 
-def test_run_together_raises_the_first_error_in_argument_order_after_all_finished():
-    done = []
-
-    def slow():
-        time.sleep(0.05)
-        done.append("slow")
-        raise KeyError("second")
-
-    def bad():
-        raise ValueError("first")
-
-    # "bad" fails at once on the pool; the local call fails later: still "bad" is raised
-    with pytest.raises(ValueError, match="first"):
-        run_together(bad, slow, here=1, workers=2)
-    assert done == ["slow"]
-    done.clear()
-    with pytest.raises(ValueError, match="first"):
-        run_together(bad, slow, here=0, workers=2)
-    assert done == ["slow"]  # waited for the pool call before raising
-
-
-def test_here_chooses_the_call_made_on_the_calling_thread():
+def test_map_ordered_serial_with_one_worker_and_progress_in_order():
     me = threading.current_thread().name
-    names = run_together(
-        lambda: threading.current_thread().name, lambda: threading.current_thread().name, here=1, workers=2
-    )
-    assert names[1] == me and names[0] != me
+    done = []
+    out = map_ordered(lambda i: (i * i, threading.current_thread().name), range(4), workers=1, on_result=done.append)
+    assert out == [(0, me), (1, me), (4, me), (9, me)]
+    assert done == [1, 2, 3, 4]
+
+
+def test_map_ordered_raises_the_first_error_in_item_order():
+    def work(i):
+        if i == 1:
+            time.sleep(0.1)  # fails later in time than item 3
+            raise ValueError("item 1")
+        if i == 3:
+            raise KeyError("item 3")
+        return i
+
+    with pytest.raises(ValueError, match="item 1"):
+        map_ordered(work, range(6), workers=2)
+
+
+def test_map_ordered_stops_when_on_result_raises():
+    started = []
+
+    def work(i):
+        started.append(i)
+        time.sleep(0.01)
+        return i
+
+    def cancel(done):
+        if done == 2:
+            raise RuntimeError("canceled")
+
+    with pytest.raises(RuntimeError, match="canceled"):
+        map_ordered(work, range(40), workers=2, on_result=cancel)
+    assert len(started) < 40  # at most 2 x workers ahead of the last result
 
 
 _NESTED = """
 from concurrent.futures import ThreadPoolExecutor
-from ree_damage.core.common.parallel import run_together
+from ree_damage.core.common.parallel import map_ordered
 
-def inner():
-    return run_together(lambda: 1, lambda: 2, lambda: 3, workers=4)
+def inner(_):
+    return map_ordered(lambda i: i + 1, range(3), workers=4)
 
 def outer():
-    return run_together(inner, inner, inner, inner, workers=4)
+    return map_ordered(inner, range(4), workers=4)
 
 with ThreadPoolExecutor(max_workers=8) as callers:
     results = list(callers.map(lambda _: outer(), range(8)))
@@ -82,9 +89,9 @@ print("ok")
 
 
 def test_nested_calls_from_pool_threads_cannot_deadlock():
-    """Many concurrent callers whose pool tasks call run_together again: the inner
-    calls run serially on the pool thread, so the run finishes (in a child process,
-    so that a deadlock fails the test instead of hanging it)."""
+    """Many concurrent callers whose pool tasks call map_ordered again: the inner calls
+    run serially on the pool thread, so the run finishes (in a child process, so that a
+    deadlock fails the test instead of hanging it)."""
     import ree_damage
 
     env = dict(os.environ, PYTHONPATH=str(Path(ree_damage.__path__[0]).parent))
@@ -92,100 +99,140 @@ def test_nested_calls_from_pool_threads_cannot_deadlock():
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
-def test_split_map_equals_serial_for_geometries_and_numbers():
-    rng = np.random.default_rng(3)
-    x, y = rng.uniform(0, 1000, 50_001), rng.uniform(0, 1000, 50_001)
-    serial = shapely.box(x, y, x + 40, y + 40)
-    parallel = split_map(lambda a, b: shapely.box(a, b, a + 40, b + 40), x, y, min_size=1000, workers=3)
-    assert parallel.dtype == object and parallel.size == serial.size
-    assert shapely.equals_exact(parallel, serial, tolerance=0).all()
-    pairs = split_map(lambda a, b: np.column_stack([a, b]), x, y, min_size=1000, workers=2)
-    np.testing.assert_array_equal(pairs, np.column_stack([x, y]))
-
-
 def test_default_workers_from_environment(monkeypatch):
     monkeypatch.setenv("REE_DAMAGE_THREADS", "1")
     assert default_workers() == 1
-    monkeypatch.setenv("REE_DAMAGE_THREADS", "junk")
+    monkeypatch.delenv("REE_DAMAGE_THREADS")
     assert 1 <= default_workers() <= 4
 
 
-def test_gc_paused_restores_the_collector():
+def test_shared_switch_is_restored_by_the_last_leaver_whatever_the_order():
+    """Hand-worked: state 'user'; A enters (saves 'user', sets 'ours'); B enters (no
+    change); A leaves first: still 'ours' (B runs on); B leaves: back to 'user'."""
+    state = ["user"]
+    log = []
+
+    def save():
+        log.append("save")
+        return state[0]
+
+    def apply():
+        state[0] = "ours"
+
+    def restore(saved):
+        log.append(f"restore {saved}")
+        state[0] = saved
+
+    switch = SharedSwitch(save, apply, restore)
+    a, b = switch.__enter__(), switch.__enter__()
+    assert state == ["ours"] and switch.holders == 2
+    a.__exit__(None, None, None)
+    assert state == ["ours"] and switch.holders == 1
+    b.__exit__(None, None, None)
+    assert state == ["user"] and switch.holders == 0
+    assert log == ["save", "restore user"]
+    with pytest.raises(KeyError):
+        with switch:
+            raise KeyError("x")
+    assert state == ["user"] and switch.holders == 0
+
+
+def test_collector_paused_keeps_a_disabled_collector_disabled():
     assert gc.isenabled()
-    with gc_paused():
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with gc_paused():
+        with collector_paused():
             pass
-        assert not gc.isenabled()  # it was off before: left off
+        assert not gc.isenabled()  # the caller's choice stays
     finally:
         gc.enable()
 
 
-def test_shared_work_runs_each_task_once_on_both_threads_with_results_in_order():
-    shared = SharedWork()
-    ran = []  # (task, thread) pairs
-    lock = threading.Lock()
-
-    def task(i):
-        def run():
-            time.sleep(0.002)  # long enough for the other thread to take tasks too
-            with lock:
-                ran.append((i, threading.current_thread().name))
-            return i * i
-
-        return run
-
-    def adder():
-        try:
-            for i in range(40):
-                shared.add(task(i))
-        finally:
-            shared.close()
-        shared.work()
-        return "adder"
-
-    def helper():
-        shared.work()  # may start before any task is added: it waits for them
-        return "helper"
-
-    assert run_together(adder, helper, workers=2) == ["adder", "helper"]
-    assert shared.results() == [i * i for i in range(40)]
-    assert sorted(i for i, _ in ran) == list(range(40))  # every task once
-    assert len({name for _, name in ran}) == 2  # both threads worked
-    with pytest.raises(RuntimeError):
-        shared.add(lambda: 0)
+def test_blas_single_thread_sets_and_restores():
+    before = blas_threads()
+    if not before:
+        pytest.skip("no BLAS library known to threadpoolctl is loaded")
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        with blas_single_thread():
+            assert all(n == 1 for _, n in blas_threads())
+            with blas_single_thread():
+                pass
+            assert all(n == 1 for _, n in blas_threads())
+        assert all(n == 2 for _, n in blas_threads())
+    assert blas_threads() == before
 
 
-def test_shared_work_raises_the_first_error_in_task_order_and_never_hangs():
-    shared = SharedWork()
+def _process_state():
+    import numba
 
-    def boom(msg):
-        def run():
-            raise ValueError(msg)
+    return {
+        "gc": gc.isenabled(),
+        "gc_threshold": gc.get_threshold(),
+        "thread_pools": {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()},
+        "numba_threads": numba.get_num_threads(),
+        "switch_holders": (collector_paused().holders, blas_single_thread().holders),
+    }
 
-        return run
 
-    def adder():
-        try:
-            shared.add(lambda: 1)
-            shared.add(boom("second"))
-            shared.add(boom("third"))
-            raise KeyError("the adder fails after adding")
-        finally:
-            shared.close()
+@pytest.mark.parametrize("collector", ["enabled", "disabled"])
+def test_two_algorithms_at_once_leave_the_process_as_it_was(monkeypatch, collector):
+    """An IDW (numpy path: banded search on the pool under the BLAS switch), a second
+    IDW (compiled kernel, numba threads) and a sampling grid (collector paused), started
+    together on three threads, overlapping in every order; the collector (enabled, or
+    disabled by the user), the BLAS and numba thread counts are what they were."""
+    pytest.importorskip("numba")
+    import geopandas as gpd
+    import shapely
 
-    def helper():
-        shared.work()
-        return "helper"
+    from ree_damage.core.common import kernels
+    from ree_damage.core.geo.raster_io import GridSpec
+    from ree_damage.core.interp.idw import idw_grid
+    from ree_damage.core.survey.sampling import sampling_grid
 
-    with pytest.raises(KeyError):
-        run_together(adder, helper, workers=2)
-    with pytest.raises(ValueError, match="second"):
-        shared.results()
-    # serial: the same, one thread does everything in argument order
-    serial = SharedWork()
-    out = run_together(lambda: [serial.add(lambda: 7), serial.close(), serial.work()], serial.work, workers=1)
-    assert out[1] is None and serial.results() == [7]
+    rng = np.random.default_rng(5)
+    xy, z = rng.uniform(0, 2000, (3000, 2)), rng.normal(size=3000)
+    grid = GridSpec.from_bounds((0, 0, 2000, 2000), 2.0, "EPSG:4547")
+    zones = gpd.GeoDataFrame(
+        {"zone": ["INJ"]}, geometry=[shapely.Point(500000, 2800000).buffer(2500)], crs=4547
+    )
+    if collector == "disabled":
+        gc.disable()
+    try:
+        before = _process_state()
+        results, errors = {}, []
+
+        def run(name, call):
+            try:
+                results[name] = call()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append((name, exc))
+
+        def idw(setting):
+            with kernels.path(setting):
+                return idw_grid(xy, z, grid, k=12, workers=2)
+
+        calls = {
+            "idw numpy": lambda: idw("0"),
+            "idw compiled": lambda: idw("always"),
+            "sampling": lambda: sampling_grid(zones),
+        }
+        threads = [threading.Thread(target=run, args=item) for item in calls.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(240)
+        assert not errors, errors
+        assert set(results) == set(calls)
+        assert np.allclose(results["idw numpy"], results["idw compiled"], rtol=1e-5, atol=1e-6, equal_nan=True)
+        after = _process_state()
+        # a library loaded on the way (numba's OpenMP layer) is new, not changed
+        after["thread_pools"] = {k: v for k, v in after["thread_pools"].items() if k in before["thread_pools"]}
+        assert after == before
+    finally:
+        gc.enable()
