@@ -97,8 +97,8 @@ mkdir -p .pkg
 # cache (about 30 s), so that no first run waits for a compiler.
 if ! (cd .pkg && "../$VENV/bin/python" -c 'import sys; from ree_damage.core.common import kernels as k; sys.exit(0 if not k.enabled() or k.cache_present() else 1)'); then
   say "compiling the numba kernels into numba's cache (once, about 30 s)"
-  (cd .pkg && "../$VENV/bin/python" -c 'import sys; from ree_damage.core.common import kernels as k; sys.exit(0 if k.warm_up() else print("numba kernels not compiled:", k.load_error()))') \
-    || say "the numpy path will serve (see above)"
+  (cd .pkg && "../$VENV/bin/python" -c 'from ree_damage.core.common import kernels as k; k.warm_up() or print(f"[setup] numba kernels not compiled ({k.load_error()}): the numpy path will serve")') \
+    || say "numba kernels not compiled: the numpy path will serve"
 fi
 
 # Translations: .ts files are kept in git, .qm files are built here.

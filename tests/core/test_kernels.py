@@ -101,3 +101,92 @@ def test_kernels_from_several_threads_at_once(monkeypatch):
     for t in threads:
         t.join(60)
     assert all(o is not None and np.array_equal(o, ref, equal_nan=True) for o in out)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_core_does_not_import_numba(tmp_path):
+    """Loading core (and so the provider) leaves numba unimported (0.4 s): it comes with
+    the first kernel a step asks for."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import ree_damage
+
+    code = (
+        "import sys\n"
+        "import ree_damage.core.interp.interpolation, ree_damage.core.survey.sampling, "
+        "ree_damage.core.geo.crs, ree_damage.core.common.provenance as p\n"
+        "p.library_versions()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {"PYTHONPATH": str(Path(ree_damage.__path__[0]).parent), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+@pytest.fixture
+def fresh_loader(monkeypatch):
+    """The kernels' loader as in a new process whose numba cache is empty, with a fake
+    compiler that takes 0.5 s (a real one takes 10-25 s) and returns the real kernels."""
+    import threading
+    import time
+
+    assert kernels.warm_up()  # the real kernels, to hand out
+    real = dict(kernels._LOAD["kernels"])
+    release = threading.Event()
+
+    def slow_compile():
+        release.wait(10)
+        time.sleep(0.1)
+        return real
+
+    monkeypatch.setattr(kernels, "_LOAD", {"state": "cold", "error": None, "kernels": {}})
+    monkeypatch.setattr(kernels, "_READY", threading.Event())
+    monkeypatch.setattr(kernels, "_compile_all", slow_compile)
+    monkeypatch.setattr(kernels, "cache_present", lambda: False)
+    monkeypatch.delenv("REE_DAMAGE_NUMBA", raising=False)
+    yield release
+
+
+def test_without_cache_the_numpy_path_serves_while_the_kernels_compile(fresh_loader):
+    """auto, no cache: the first step does not wait, runs the numpy path and records no
+    kernel; the compile runs in the background; steps after it run the kernels."""
+    from ree_damage.core.geo.raster_io import GridSpec
+    from ree_damage.core.interp.idw import idw_grid
+
+    rng = np.random.default_rng(4)
+    xy, z = rng.uniform(0, 500, (200, 2)), rng.normal(size=200)
+    grid = GridSpec.from_bounds((0, 0, 500, 500), 1.0, "EPSG:4547")  # few points, many cells: compiled wins
+    with kernels.recording() as first:
+        a = idw_grid(xy, z, grid, k=12)
+    assert first == set() and kernels._LOAD["state"] == "loading"
+    fresh_loader.set()  # the compiler finishes
+    assert kernels.wait_until_loaded(10)
+    with kernels.recording() as second:
+        b = idw_grid(xy, z, grid, k=12)
+    assert second == {"idw_lattice"}
+    np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)  # float32 surfaces, two paths
+
+
+def test_forced_waits_for_the_compiler(fresh_loader):
+    import threading
+
+    threading.Timer(0.3, fresh_loader.set).start()
+    with kernels.path("always"):
+        assert kernels.usable()  # waited for the (fake) compiler
+    with kernels.path("0"):
+        assert not kernels.usable()
+
+
+def test_a_broken_numba_leaves_the_numpy_path(monkeypatch, fresh_loader):
+    def broken():
+        raise ImportError("numba built for another numpy")
+
+    monkeypatch.setattr(kernels, "_compile_all", broken)
+    kernels.start_loading()
+    assert not kernels.wait_until_loaded(10)
+    assert not kernels.enabled() and not kernels.usable()
+    assert "another numpy" in kernels.load_error()
