@@ -1628,46 +1628,70 @@ def check_sampling(
         One row per rule: ``rule_id, rule_zh, rule_en, source, applies_to, passed,
         failed, status`` (PASS/FAIL/N/A), ``failed_ids``.
     """
-    rows = []
-    u_ids = units["unit_id"].to_numpy()
-    areas = shapely.area(np.asarray(units.geometry.array, dtype=object))
-    rows.append(
-        _rule_row(
-            "S1",
-            "采样单元面积不大于1600 m²",
-            f"sampling unit at most 1600 m2 (cell {cell_size_m:g} m)",
-            "[seed] appendix table 1(1)",
-            len(units),
-            u_ids[areas > MAX_UNIT_AREA_M2 + 1e-6],
-        )
+    unit_ids = units["unit_id"].to_numpy()
+    unit_geoms = np.asarray(units.geometry.array, dtype=object)
+    point_unit = _unit_of_points(unit_ids, points["unit_id"].to_numpy())
+    return pd.DataFrame(
+        [
+            _check_unit_area(unit_ids, unit_geoms, cell_size_m),
+            _check_one_point_per_unit(units, points, point_unit, zones),
+            _check_small_case(points, case_area_m2),
+            _check_near_source(points, unit_geoms, point_unit, sources),
+            _check_point_ids(points, unit_ids),
+        ]
     )
+
+
+@dataclass
+class _PointUnits:
+    """Which unit each point belongs to: ``index`` (row of the units, -1 for none) and
+    ``without_one`` (unit ids that do not have exactly one point)."""
+
+    index: np.ndarray
+    without_one: list
+
+
+def _unit_of_points(unit_ids, point_unit_ids) -> _PointUnits:
+    if pd.Index(unit_ids).is_unique and point_unit_ids.size == unit_ids.size and bool((point_unit_ids == unit_ids).all()):
+        return _PointUnits(np.arange(unit_ids.size), [])  # points listed in unit order: one each
+    # one factorisation of unit ids and the points' unit ids together
+    codes, uniq = pd.factorize(np.concatenate([unit_ids, point_unit_ids]))
+    u_code, p_code = codes[: unit_ids.size], codes[unit_ids.size :]
+    unit_of_code = np.full(uniq.size, -1, dtype=np.int64)
+    unit_of_code[u_code[::-1]] = np.arange(unit_ids.size)[::-1]  # first unit with that id
+    n_points = np.bincount(p_code, minlength=uniq.size)
+    return _PointUnits(unit_of_code[p_code], unit_ids[n_points[u_code] != 1].tolist())
+
+
+def _check_unit_area(unit_ids, unit_geoms, cell_size_m: float) -> dict:
+    """S1: every unit at most 1600 m2."""
+    areas = shapely.area(unit_geoms)
+    return _rule_row(
+        "S1",
+        "采样单元面积不大于1600 m²",
+        f"sampling unit at most 1600 m2 (cell {cell_size_m:g} m)",
+        "[seed] appendix table 1(1)",
+        len(unit_ids),
+        unit_ids[areas > MAX_UNIT_AREA_M2 + 1e-6],
+    )
+
+
+def _check_one_point_per_unit(units, points, point_unit: _PointUnits, zones) -> dict:
+    """S2: one point per unit, inside its unit (1e-6 m tolerance) and its zone."""
     ugeo = np.asarray(units.geometry.array, dtype=object)
     uzone = units["zone"].to_numpy()
-    p_unit = points["unit_id"].to_numpy()
     p_ids = points["point_id"].to_numpy()
-    ids_unique = pd.Index(u_ids).is_unique
-    if ids_unique and p_unit.size == u_ids.size and bool((p_unit == u_ids).all()):
-        p_unit_idx = np.arange(u_ids.size)  # points listed in unit order: one each
-        no_point = []
-    else:  # one factorisation of unit ids and the points' unit ids together
-        codes, uniq = pd.factorize(np.concatenate([u_ids, p_unit]))
-        u_code, p_code = codes[: u_ids.size], codes[u_ids.size :]
-        unit_of_code = np.full(uniq.size, -1, dtype=np.int64)
-        unit_of_code[u_code[::-1]] = np.arange(u_ids.size)[::-1]  # first unit with that id
-        n_points = np.bincount(p_code, minlength=uniq.size)
-        no_point = u_ids[n_points[u_code] != 1].tolist()
-        p_unit_idx = unit_of_code[p_code]
-    known = p_unit_idx >= 0
+    known = point_unit.index >= 0
     pgeo = np.asarray(points.geometry.array, dtype=object)
     px, py = shapely.get_x(pgeo), shapely.get_y(pgeo)
     bad = p_ids[~known].tolist()
     if known.any():
-        g = ugeo[p_unit_idx[known]]
+        g = ugeo[point_unit.index[known]]
         inside = shapely.intersects(g, pgeo[known])
         if not inside.all():  # points on a unit edge may sit 1e-12 m outside: tolerate 1e-6 m
             rest = np.flatnonzero(~inside)
             inside[rest] = shapely.distance(g[rest], pgeo[known][rest]) <= 1e-6
-        same_zone = uzone[p_unit_idx[known]] == points["zone"].to_numpy()[known]
+        same_zone = uzone[point_unit.index[known]] == points["zone"].to_numpy()[known]
         bad += p_ids[known][~inside | ~same_zone].tolist()
     if zones is not None:
         for code, geom in zones.items():
@@ -1679,27 +1703,32 @@ def check_sampling(
                     rest = mine[~ok]
                     ok[~ok] = shapely.distance(geom, pgeo[rest]) <= 1e-6
                 bad += p_ids[mine][~ok].tolist()
-    rows.append(
-        _rule_row(
-            "S2",
-            "每个采样单元一个点位，点位位于其单元及功能区内",
-            "one point per unit, inside its unit and zone",
-            "[seed] appendix table 1(1)",
-            len(units),
-            sorted(set(bad) | set(no_point)),
-        )
+    return _rule_row(
+        "S2",
+        "每个采样单元一个点位，点位位于其单元及功能区内",
+        "one point per unit, inside its unit and zone",
+        "[seed] appendix table 1(1)",
+        len(units),
+        sorted(set(bad) | set(point_unit.without_one)),
     )
+
+
+def _check_small_case(points, case_area_m2: float) -> dict:
+    """S3: a case under 5000 m2 has at least 3 points."""
     small = case_area_m2 < SMALL_CASE_AREA_M2
-    rows.append(
-        _rule_row(
-            "S3",
-            "案涉面积小于5000 m²的案件，布点不少于3个",
-            f"case under 5000 m2 (here {case_area_m2:.0f} m2) has at least 3 points",
-            "[seed] appendix table 1(1)",
-            1 if small else 0,
-            ["case"] if small and len(points) < SMALL_CASE_MIN_POINTS else [],
-        )
+    return _rule_row(
+        "S3",
+        "案涉面积小于5000 m²的案件，布点不少于3个",
+        f"case under 5000 m2 (here {case_area_m2:.0f} m2) has at least 3 points",
+        "[seed] appendix table 1(1)",
+        1 if small else 0,
+        ["case"] if small and len(points) < SMALL_CASE_MIN_POINTS else [],
     )
+
+
+def _check_near_source(points, unit_geoms, point_unit: _PointUnits, sources) -> dict:
+    """S4: pond, pool and ditch points within 2 m of their source (measured from the
+    geometries when the sources are given, where the unit comes within 2 m)."""
     ring = (
         points["source_type"].isin(_RING_TYPES).to_numpy()
         if "source_type" in points
@@ -1711,6 +1740,7 @@ def check_sampling(
         else np.full(len(points), np.nan)
     )
     if sources is not None and ring.any():
+        pgeo = np.asarray(points.geometry.array, dtype=object)
         key = sources["source_layer"].astype(str) + "\x00" + sources["source_id"].astype(str)
         lookup = pd.Series(np.asarray(sources.geometry.array, dtype=object), index=key.to_numpy())
         lookup = lookup[~lookup.index.duplicated()]
@@ -1724,9 +1754,8 @@ def check_sampling(
             src_geom = lookup.loc[pkey[found]].to_numpy()
             d[found] = shapely.distance(pgeo[ring][found], src_geom)
             # 原则上 (in principle): the rule binds where the unit comes within 2 m of the source
-            unit_geom = (
-                ugeo[p_unit_idx[ring][found]] if np.all(p_unit_idx[ring][found] >= 0) else pgeo[ring][found]
-            )
+            in_units = point_unit.index[ring][found]
+            unit_geom = unit_geoms[in_units] if np.all(in_units >= 0) else pgeo[ring][found]
             reach[found] = shapely.distance(unit_geom, src_geom)
         dist = dist.copy()
         dist[ring] = d
@@ -1734,18 +1763,21 @@ def check_sampling(
         bound[ring] = reach <= NEAR_SOURCE_MAX_M + 1e-6
         ring = bound
     far = ring & ~(dist <= NEAR_SOURCE_MAX_M + 1e-6)
-    rows.append(
-        _rule_row(
-            "S4",
-            "池体及沟渠采样点距池体或沟渠不超过2 m",
-            "pond, pool and ditch points within 2 m of them",
-            "[seed] appendix table 1(2)",
-            int(ring.sum()),
-            points["point_id"].to_numpy()[far],
-        )
+    return _rule_row(
+        "S4",
+        "池体及沟渠采样点距池体或沟渠不超过2 m",
+        "pond, pool and ditch points within 2 m of them",
+        "[seed] appendix table 1(2)",
+        int(ring.sum()),
+        points["point_id"].to_numpy()[far],
     )
+
+
+def _check_point_ids(points, unit_ids) -> dict:
+    """S5: point ids unique and of the form <zone>-<nnn>."""
     ids = points["point_id"].astype(str)
-    if ids_unique and p_ids.size == u_ids.size and bool((p_ids == u_ids).all()):
+    p_ids = points["point_id"].to_numpy()
+    if pd.Index(unit_ids).is_unique and p_ids.size == unit_ids.size and bool((p_ids == unit_ids).all()):
         dup = []  # the point ids are the (unique) unit ids
     else:
         dup = ids[ids.duplicated(keep=False)].unique().tolist()
@@ -1754,17 +1786,14 @@ def check_sampling(
         pattern = pd.Series(True, index=ids.index)
     else:
         pattern = ids.str.fullmatch(id_re)
-    rows.append(
-        _rule_row(
-            "S5",
-            "点位编号唯一，格式为<功能区>-<序号>",
-            "point ids unique, as <zone>-<nnn>",
-            "DESIGN.md data model",
-            len(points),
-            sorted(set(dup) | set(ids[~pattern].tolist())),
-        )
+    return _rule_row(
+        "S5",
+        "点位编号唯一，格式为<功能区>-<序号>",
+        "point ids unique, as <zone>-<nnn>",
+        "DESIGN.md data model",
+        len(points),
+        sorted(set(dup) | set(ids[~pattern].tolist())),
     )
-    return pd.DataFrame(rows)
 
 
 __all__ = [
