@@ -18,15 +18,19 @@ candidates, a matrix that is not positive definite) are left to those implementa
 
 Loading (nobody waits for a compiler):
 
-* Importing this module does not import numba (0.4 s): numba is imported, and the
-  kernels compiled or loaded from numba's on-disk cache (``cache=True``; 0.2-0.3 s),
-  on a background thread the first time a step asks for a kernel (:func:`usable`).
+* Importing this module does not import numba (0.4 s). A step asks for the kernels it
+  needs (:func:`usable`); only then is numba imported and those kernels loaded from
+  numba's on-disk cache (``cache=True``; 0.1-0.3 s each), on a loader thread, the
+  others following in the background.
 * ``make setup`` and ``scripts/install_plugin.py`` compile them once (:func:`warm_up`),
   so the cache is there before the first run. With the cache there, a step waits for
-  the load (under a second) and runs the compiled kernels.
-* Without the cache (a plugin zip installed in QGIS, a new numba), compiling takes
-  about 25 s: steps run the numpy path meanwhile, and the kernels serve the steps that
-  start after the compiler has finished, and every later session.
+  its kernels to load (under a second) and runs them.
+* Without the cache (a plugin zip installed in QGIS, a new numba), compiling takes 20 s
+  (0.1-13 s per kernel): the step runs the numpy path and a separate Python process
+  (:func:`spawn_compiler`) fills the cache, so that a one-shot ``qgis_process`` run that
+  ends first does not lose the work; later steps load the kernels once it has finished.
+  Where no Python interpreter is found (``sys.executable`` is QGIS itself and no
+  ``pythonX.Y`` is on the PATH), a thread of this process compiles instead.
 * ``REE_DAMAGE_NUMBA=always`` (the tests) waits for the kernels whatever it takes;
   ``0`` never uses them; ``auto`` (the default) as above, with a cost model choosing
   per run where both paths apply.
@@ -44,8 +48,12 @@ import glob
 import importlib.util
 import math
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
+import time
 
 import numpy as np
 
@@ -155,9 +163,10 @@ def forced() -> bool:
 
 def set_threads(workers: int) -> None:
     """Threads of numba's parallel loops on this thread (thread-local in numba), at
-    most what numba started with; called just before a kernel runs (loads them)."""
-    if _ensure_loaded():
-        numba = sys.modules["numba"]
+    most what numba started with; called just before a kernel runs."""
+    if enabled():
+        import numba
+
         numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
 
 
@@ -652,63 +661,101 @@ def dms_lines(total, hemi, scale: int, decimals: int) -> np.ndarray:
 # --------------------------------------------------------------------------- loading
 
 _LAUNCH = threading.Lock()
-_LOCK = threading.Lock()
-_READY = threading.Event()
-_LOAD: dict = {"state": "cold", "error": None, "kernels": {}}
-#: the Python functions numba compiles: name -> (function, njit options, parallel region)
+_COND = threading.Condition()
+#: state: cold (nothing tried), loading (the loader thread runs), done (every kernel
+#: compiled or loaded), failed (numba unusable: the numpy path serves)
+_LOAD: dict = {"state": "cold", "error": None, "kernels": {}, "wanted": [], "spawned": False}
+#: the Python functions numba compiles, cheapest to compile first (measured here, empty
+#: cache: 0.1, 0.3, 2.3, 4.3 and 12.9 s), so that a short process that ends while the
+#: compiler runs still leaves some in the cache: name -> (function, njit options)
 _SOURCES = {
-    "idw_lattice": ("_idw_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}, True),
-    "ok_lattice": ("_ok_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}, True),
-    "nearest": ("_nearest_py", {"parallel": True}, True),
     # serial loops (no parallel region, so no launch lock): text for 10^5 points in ~1 ms
-    "dms_lengths": ("_dms_lengths_py", {}, False),
-    "dms_write": ("_dms_write_py", {}, False),
+    "dms_lengths": ("_dms_lengths_py", {}),
+    "dms_write": ("_dms_write_py", {}),
+    "nearest": ("_nearest_py", {"parallel": True}),
+    "idw_lattice": ("_idw_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}),
+    "ok_lattice": ("_ok_lattice_py", {"parallel": True, "fastmath": {"reassoc", "contract"}}),
 }
 _INLINED = ("_cov", "_tile_candidates", "_select")
+#: the kernels each step asks for together
+DMS = ("dms_lengths", "dms_write")
 
 
-def _compile_all() -> dict:
-    """Import numba, jit every kernel, and call each once on tiny inputs (loads it from
-    the disk cache, or compiles and caches it)."""
+def _prepare_numba():
+    """Import numba and make the kernels' helpers compilable (once)."""
     import numba
 
     module = sys.modules[__name__]
-    module.prange = numba.prange
-    for name in _INLINED:  # the helpers the kernels call, inlined into them
-        setattr(module, name, numba.njit(cache=True, inline="always")(getattr(module, name)))
-    compiled = {}
-    for name, (source, options, _) in _SOURCES.items():
-        compiled[name] = numba.njit(cache=True, nogil=True, **options)(getattr(module, source))
-    _tiny_calls(compiled)
-    return compiled
+    if module.prange is not numba.prange:
+        module.prange = numba.prange
+        for name in _INLINED:  # the helpers the kernels call, inlined into them
+            setattr(module, name, numba.njit(cache=True, inline="always")(getattr(module, name)))
+    return numba
 
 
-def _load() -> None:
+def _compile_one(name: str):
+    """jit one kernel and call it on tiny inputs: loads it from numba's disk cache, or
+    compiles it and writes the cache."""
+    numba = _prepare_numba()
+    source, options = _SOURCES[name]
+    kernel = numba.njit(cache=True, nogil=True, **options)(globals()[source])
+    _tiny_call(name, kernel)
+    return kernel
+
+
+def _next_to_compile():
+    with _COND:
+        for name in [*_LOAD["wanted"], *_SOURCES]:
+            if name not in _LOAD["kernels"]:
+                return name
+        return None
+
+
+def _loader() -> None:
+    """The loading thread: every kernel, those a step waits for first."""
     try:
-        kernels = _compile_all()
+        while True:
+            name = _next_to_compile()
+            if name is None:
+                break
+            kernel = _compile_one(name)
+            with _COND:
+                _LOAD["kernels"][name] = kernel
+                _COND.notify_all()
+        state, error = "done", None
     except Exception as exc:  # noqa: BLE001 - any failure means "not available": numpy serves
-        _LOAD.update(state="failed", error=f"{type(exc).__name__}: {exc}")
-    else:
-        _LOAD.update(state="ready", kernels=kernels)
-    finally:
-        _READY.set()
+        state, error = "failed", f"{type(exc).__name__}: {exc}"
+    with _COND:
+        _LOAD.update(state=state, error=error)
+        _COND.notify_all()
 
 
-def start_loading(background: bool = True) -> None:
-    """Start loading the kernels (once per process), on a background thread."""
-    with _LOCK:
+def start_loading(*names: str) -> None:
+    """Start the loading thread (once per process); ``names`` are compiled first."""
+    with _COND:
+        for name in names:
+            if name not in _LOAD["wanted"]:
+                _LOAD["wanted"].append(name)
         if _LOAD["state"] != "cold":
             return
         _LOAD["state"] = "loading"
-    if background:
-        threading.Thread(target=_load, name="ree_damage_numba_load", daemon=True).start()
-    else:
-        _load()
+    threading.Thread(target=_loader, name="ree_damage_numba_load", daemon=True).start()
 
 
-def cache_present() -> bool:
-    """True when numba's disk cache holds every kernel for this source and Python
-    (index files newer than this module; numba checks the rest when it loads them)."""
+def _wait_for(names, timeout=None) -> bool:
+    """Wait until ``names`` are loaded (True) or the loader has stopped or timed out."""
+    with _COND:
+        _COND.wait_for(
+            lambda: all(n in _LOAD["kernels"] for n in names) or _LOAD["state"] in ("done", "failed"),
+            timeout,
+        )
+        return all(n in _LOAD["kernels"] for n in names)
+
+
+def cache_present(*names: str) -> bool:
+    """True when numba's disk cache holds the kernels ``names`` (default: all) for this
+    source and Python (index files newer than this module; numba checks the rest when
+    it loads them)."""
     source = os.path.abspath(__file__)
     try:
         stamp = os.path.getmtime(source)
@@ -717,50 +764,124 @@ def cache_present() -> bool:
     module = __name__.rsplit(".", 1)[-1]
     tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
     here = globals()
-    names = [
-        f"{module}.{fn}-{here[fn].__code__.co_firstlineno}.{tag}.nbi"
-        for fn in [src for src, _, _ in _SOURCES.values()]
-    ]
     roots = [os.path.join(os.path.dirname(source), "__pycache__")]
     if os.environ.get("NUMBA_CACHE_DIR"):
         roots = [os.environ["NUMBA_CACHE_DIR"]]
     else:
         roots.append(os.path.join(os.path.expanduser("~"), ".cache", "numba"))
-    for name in names:
+    for name in names or tuple(_SOURCES):
+        fn = _SOURCES[name][0]
+        index = f"{module}.{fn}-{here[fn].__code__.co_firstlineno}.{tag}.nbi"
         found = [
             f
             for root in roots
-            for f in glob.glob(os.path.join(glob.escape(root), "**", name), recursive=True)
-            + glob.glob(os.path.join(glob.escape(root), name))
+            for f in glob.glob(os.path.join(glob.escape(root), "**", index), recursive=True)
         ]
         if not any(os.path.getmtime(f) >= stamp for f in found):
             return False
     return True
 
 
-def usable() -> bool:
-    """Whether a step starting now may run the compiled kernels; starts loading them.
+def usable(*names: str) -> bool:
+    """Whether a step starting now may run the kernels ``names``; starts loading them.
 
     ``always``: waits for them (compiling if it must). ``auto``: waits only if the disk
-    cache has them (under a second), else the numpy path serves and they compile in the
-    background for the steps that come later. False when numba is off or broken.
+    cache has them (under a second); else the numpy path serves while a compiler fills
+    the cache for the steps that come later: a separate Python process that outlives a
+    one-shot ``qgis_process`` run (:func:`spawn_compiler`), or, where no Python
+    interpreter is found, a thread of this process. False when numba is off or broken.
     """
     if not enabled():
         return False
-    if _LOAD["state"] == "ready":
+    names = names or tuple(_SOURCES)
+    if all(n in _LOAD["kernels"] for n in names):
         return True
-    start_loading()
-    if forced() or cache_present():
-        _READY.wait(None if forced() else CACHED_LOAD_WAIT_S)
-    return _LOAD["state"] == "ready"
+    if forced():
+        start_loading(*names)
+        return _wait_for(names)
+    if cache_present(*names):
+        start_loading(*names)
+        return _wait_for(names, CACHED_LOAD_WAIT_S)
+    with _COND:
+        first = _LOAD["state"] == "cold" and not _LOAD["spawned"]
+        if first:
+            _LOAD["spawned"] = True
+    if first and not spawn_compiler():
+        start_loading(*names)
+    return False
+
+
+def _python_executable():
+    """A Python interpreter of this version: ``sys.executable`` where it is one (inside
+    QGIS it is the QGIS program), else ``pythonX.Y`` on the PATH, else None."""
+    exe = sys.executable or ""
+    if os.path.basename(exe).lower().startswith("python"):
+        return exe
+    return shutil.which(f"python{sys.version_info[0]}.{sys.version_info[1]}")
+
+
+def _compiler_lock() -> str:
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return os.path.join(tempfile.gettempdir(), f"ree_damage_numba_compile_{user}.lock")
+
+
+#: a compiler process older than this (s) is taken for dead
+COMPILER_STALE_S = 600.0
+_CHILD = """import importlib, os, sys
+try:
+    importlib.import_module(sys.argv[1]).warm_up()
+finally:
+    try:
+        os.remove(sys.argv[2])
+    except OSError:
+        pass
+"""
+
+
+def spawn_compiler() -> bool:
+    """Start a detached Python process that compiles the kernels into numba's disk cache
+    (the same source, the same ``sys.path``) and exits; True if one runs (started now,
+    or by another process less than :data:`COMPILER_STALE_S` ago)."""
+    exe = _python_executable()
+    if exe is None:
+        return False
+    lock = _compiler_lock()
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            if time.time() - os.path.getmtime(lock) < COMPILER_STALE_S:
+                return True
+            os.remove(lock)
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except OSError:
+            return False
+    except OSError:
+        return False
+    os.close(fd)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    try:
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [exe, "-c", _CHILD, __name__, lock],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+        )
+    except OSError:
+        os.remove(lock)
+        return False
+    return True
 
 
 def wait_until_loaded(timeout: float | None = None) -> bool:
-    """Block until the background load has finished (tests, scripts); True if ready."""
+    """Block until every kernel is loaded (tests, scripts); False if not started,
+    failed or timed out."""
     if _LOAD["state"] == "cold":
         return False
-    _READY.wait(timeout)
-    return _LOAD["state"] == "ready"
+    return _wait_for(tuple(_SOURCES), timeout)
 
 
 def load_error() -> str | None:
@@ -768,20 +889,15 @@ def load_error() -> str | None:
     return _LOAD["error"]
 
 
-def _ensure_loaded() -> bool:
-    """Load the kernels on this thread, or wait for the loading thread; True if ready."""
-    if _LOAD["state"] == "cold":
-        start_loading(background=False)
-    if _LOAD["state"] == "loading":
-        _READY.wait()
-    return _LOAD["state"] == "ready"
-
-
 def _kernel(name: str):
-    if not _ensure_loaded():
-        raise RuntimeError(f"compiled kernels unavailable: {_LOAD['error']}")
+    kernel = _LOAD["kernels"].get(name)
+    if kernel is None:
+        start_loading(name)
+        if not _wait_for((name,)):
+            raise RuntimeError(f"compiled kernel {name} unavailable: {_LOAD['error']}")
+        kernel = _LOAD["kernels"][name]
     _log_use(name)
-    return _LOAD["kernels"][name]
+    return kernel
 
 
 def _log_use(name: str) -> None:
@@ -839,8 +955,8 @@ def dms_write(*args):
     return _kernel("dms_write")(*args)
 
 
-def _tiny_calls(compiled: dict) -> None:
-    """Each kernel once on tiny inputs of the real argument types (compiles or loads)."""
+def _tiny_call(name: str, kernel) -> None:
+    """The kernel once on tiny inputs of the real argument types (compiles or loads)."""
     # a 2 x 2 lattice, one tile, three points
     lattice = (np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), (2, 2), 2, 1)
     tile = (np.zeros(1, dtype=np.int64), np.array([[0, 1, 2]], dtype=np.int64), np.array([np.inf]))
@@ -848,20 +964,20 @@ def _tiny_calls(compiled: dict) -> None:
     mask = np.ones((2, 2), dtype=bool)
     grids = [np.full((2, 2), np.nan, dtype=np.float32) for _ in range(3)]
     failed = np.zeros((2, 2), dtype=bool)
-    compiled["idw_lattice"](*lattice, *tile, *points, 2.0, np.inf, 1, mask, grids[0], failed)
-    compiled["ok_lattice"](*lattice, *tile, *points, 0, 1.0, 10.0, 1.0, mask, *grids, failed)
     total = np.array([123456789], dtype=np.int64)
-    lengths = np.empty(1, dtype=np.int64)
-    compiled["dms_lengths"](total, np.int64(360000), np.int64(12), lengths)
-    offsets = np.array([0, lengths[0]], dtype=np.int64)
-    buf = np.empty(int(lengths[0]), dtype=np.uint8)
-    compiled["dms_write"](total, np.array([69], dtype=np.uint8), np.int64(100), np.int64(2), offsets, buf)
-    xy = np.array([0.0, 1.0, 0.0])
-    start = np.array([0, 3], dtype=np.int64)
-    order = np.arange(3, dtype=np.int64)
-    out = np.empty(3, dtype=np.int64)
-    tie = np.zeros(3, dtype=np.bool_)
-    compiled["nearest"](0.0, 0.0, 10.0, 1, 1, start, order, xy, points[1], xy, points[1], out, tie)
+    if name == "idw_lattice":
+        kernel(*lattice, *tile, *points, 2.0, np.inf, 1, mask, grids[0], failed)
+    elif name == "ok_lattice":
+        kernel(*lattice, *tile, *points, 0, 1.0, 10.0, 1.0, mask, *grids, failed)
+    elif name == "dms_lengths":
+        kernel(total, np.int64(360000), np.int64(12), np.empty(1, dtype=np.int64))
+    elif name == "dms_write":
+        offsets = np.array([0, 15], dtype=np.int64)
+        kernel(total, np.array([69], dtype=np.uint8), np.int64(100), np.int64(2), offsets, np.empty(15, np.uint8))
+    else:  # nearest: one bucket of three points
+        xy, out, tie = np.array([0.0, 1.0, 0.0]), np.empty(3, dtype=np.int64), np.zeros(3, dtype=np.bool_)
+        start, order = np.array([0, 3], dtype=np.int64), np.arange(3, dtype=np.int64)
+        kernel(0.0, 0.0, 10.0, 1, 1, start, order, xy, points[1], xy, points[1], out, tie)
 
 
 def warm_up() -> bool:
@@ -871,4 +987,7 @@ def warm_up() -> bool:
     Returns True when the kernels are ready (False: numba off, missing or broken; see
     :func:`load_error`).
     """
-    return enabled() and _ensure_loaded()
+    if not enabled():
+        return False
+    start_loading()
+    return _wait_for(tuple(_SOURCES))

@@ -276,7 +276,7 @@ def dms_array(values, positive: str = "E", negative: str = "W", decimals: int = 
     scale = 10**decimals
     from ..common import kernels
 
-    if (kernels.forced() or v.size >= 10_000) and np.isfinite(v).all() and kernels.usable():
+    if (kernels.forced() or v.size >= 10_000) and np.isfinite(v).all() and kernels.usable(*kernels.DMS):
         # the compiled loop writes the same lines (a tenth of the numpy passes' time); for
         # a few values numpy is as quick, and spares a first compilation of the loop
         total = np.round(np.abs(v) * 3600 * scale).astype(np.int64)

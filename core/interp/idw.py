@@ -202,7 +202,7 @@ def idw_grid(
     tiny = max(1e30 ** (-2.0 / power), 1e-37)
     search = LatticeKNN(xy, k, origin, u, v, grid.shape, memory_mb=memory_mb, tiny=tiny)
     compiled = False
-    if kernels.usable():
+    if kernels.usable("idw_lattice"):
         # the compiled pass costs about the same per candidate at any count: it wins
         # with few points (big tiles, wide margins), numpy's sorts with many
         step = max(float(np.hypot(*u)), float(np.hypot(*v)))

@@ -389,7 +389,7 @@ class LocalKriging:
         origin = self._adjust(origin[None])[0]
         u = apply_matrix(self.matrix, u)
         v = apply_matrix(self.matrix, v)
-        if kernels.usable():
+        if kernels.usable("ok_lattice"):
             search, (pred, var, mu), rows, cols = self._predict_grid_compiled(
                 origin, u, v, grid.shape, mask, workers, progress, is_canceled
             )

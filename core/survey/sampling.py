@@ -919,9 +919,10 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
                 from scipy.spatial import cKDTree
 
                 sxy = np.column_stack([sx[near_set], sy[near_set]])
-                if kernels.usable():
+                if (kernels.forced() or todo.size >= 10_000) and kernels.usable("nearest"):
                     # buckets searched in rings (compiled): a third of the k-d tree's
-                    # time here; ties and far queries go to the tree, as before
+                    # time here; ties and far queries go to the tree, as before. Below
+                    # 10^4 units the tree takes milliseconds: not worth loading numba
                     k = kernels.nearest_points(sxy[:, 0], sxy[:, 1], cx[todo], cy[todo], default_workers())
                     left = np.flatnonzero(k < 0)
                 else:

@@ -138,22 +138,23 @@ def fresh_loader(monkeypatch):
     real = dict(kernels._LOAD["kernels"])
     release = threading.Event()
 
-    def slow_compile():
+    def slow_compile(name):
         release.wait(10)
-        time.sleep(0.1)
-        return real
+        time.sleep(0.05)
+        return real[name]
 
-    monkeypatch.setattr(kernels, "_LOAD", {"state": "cold", "error": None, "kernels": {}})
-    monkeypatch.setattr(kernels, "_READY", threading.Event())
-    monkeypatch.setattr(kernels, "_compile_all", slow_compile)
-    monkeypatch.setattr(kernels, "cache_present", lambda: False)
+    monkeypatch.setattr(kernels, "_LOAD", {"state": "cold", "error": None, "kernels": {}, "wanted": [], "spawned": False})
+    monkeypatch.setattr(kernels, "_compile_one", slow_compile)
+    monkeypatch.setattr(kernels, "cache_present", lambda *names: False)
+    monkeypatch.setattr(kernels, "spawn_compiler", lambda: False)  # no Python found: a thread compiles
     monkeypatch.delenv("REE_DAMAGE_NUMBA", raising=False)
     yield release
 
 
 def test_without_cache_the_numpy_path_serves_while_the_kernels_compile(fresh_loader):
-    """auto, no cache: the first step does not wait, runs the numpy path and records no
-    kernel; the compile runs in the background; steps after it run the kernels."""
+    """auto, no cache, no Python interpreter to compile in: the first step does not
+    wait, runs the numpy path and records no kernel; a thread compiles; steps after it
+    run the kernels."""
     from ree_damage.core.geo.raster_io import GridSpec
     from ree_damage.core.interp.idw import idw_grid
 
@@ -162,9 +163,10 @@ def test_without_cache_the_numpy_path_serves_while_the_kernels_compile(fresh_loa
     grid = GridSpec.from_bounds((0, 0, 500, 500), 1.0, "EPSG:4547")  # few points, many cells: compiled wins
     with kernels.recording() as first:
         a = idw_grid(xy, z, grid, k=12)
-    assert first == set() and kernels._LOAD["state"] == "loading"
+    assert first == set() and kernels._LOAD["state"] == "loading" and kernels._LOAD["wanted"] == ["idw_lattice"]
     fresh_loader.set()  # the compiler finishes
     assert kernels.wait_until_loaded(10)
+    assert list(kernels._LOAD["kernels"])[0] == "idw_lattice"  # the kernel a step asked for first
     with kernels.recording() as second:
         b = idw_grid(xy, z, grid, k=12)
     assert second == {"idw_lattice"}
@@ -182,11 +184,40 @@ def test_forced_waits_for_the_compiler(fresh_loader):
 
 
 def test_a_broken_numba_leaves_the_numpy_path(monkeypatch, fresh_loader):
-    def broken():
+    def broken(name):
         raise ImportError("numba built for another numpy")
 
-    monkeypatch.setattr(kernels, "_compile_all", broken)
+    monkeypatch.setattr(kernels, "_compile_one", broken)
     kernels.start_loading()
     assert not kernels.wait_until_loaded(10)
     assert not kernels.enabled() and not kernels.usable()
     assert "another numpy" in kernels.load_error()
+
+
+def test_without_cache_a_separate_process_compiles(monkeypatch, fresh_loader):
+    """auto, no cache: a compiler process is started once (it outlives a one-shot
+    qgis_process run); this process compiles nothing and the numpy path serves until
+    the cache is there, then the kernels load from it."""
+    spawned = []
+    monkeypatch.setattr(kernels, "spawn_compiler", lambda: spawned.append(1) or True)
+    assert not kernels.usable("idw_lattice") and not kernels.usable("ok_lattice")
+    assert spawned == [1] and kernels._LOAD["state"] == "cold"
+    monkeypatch.setattr(kernels, "cache_present", lambda *names: True)  # the compiler has finished
+    fresh_loader.set()
+    assert kernels.usable("idw_lattice")
+
+
+def test_the_compiler_process_fills_the_cache_and_removes_its_lock(tmp_path, monkeypatch):
+    """The real detached compiler, on an empty numba cache (compiles: 10-25 s)."""
+    import time
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.setattr(kernels, "_compiler_lock", lambda: str(tmp_path / "compile.lock"))
+    assert not kernels.cache_present()
+    assert kernels.spawn_compiler()
+    assert kernels.spawn_compiler()  # one compiler at a time: the lock says it runs
+    deadline = time.monotonic() + 240
+    while (tmp_path / "compile.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not (tmp_path / "compile.lock").exists()
+    assert kernels.cache_present()
