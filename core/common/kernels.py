@@ -664,6 +664,7 @@ _LAUNCH = threading.Lock()
 _COND = threading.Condition()
 #: state: cold (nothing tried), loading (the loader thread runs), done (every kernel
 #: compiled or loaded), failed (numba unusable: the numpy path serves)
+_COMPILERS: list = []  # detached compiler processes started by this process
 _LOAD: dict = {"state": "cold", "error": None, "kernels": {}, "wanted": [], "spawned": False}
 #: the Python functions numba compiles, cheapest to compile first (measured here, empty
 #: cache: 0.1, 0.3, 2.3, 4.3 and 12.9 s), so that a short process that ends while the
@@ -860,8 +861,11 @@ def spawn_compiler() -> bool:
         return False
     os.close(fd)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    # finished compilers are reaped here; a running one stays referenced, so that its
+    # Popen is never collected while the child runs (a ResourceWarning, and no reaping)
+    _COMPILERS[:] = [c for c in _COMPILERS if c.poll() is None]
     try:
-        subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        compiler = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [exe, "-c", _CHILD, __name__, lock],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -873,6 +877,7 @@ def spawn_compiler() -> bool:
     except OSError:
         os.remove(lock)
         return False
+    _COMPILERS.append(compiler)
     return True
 
 
