@@ -7,6 +7,7 @@ Every conversion between the two happens here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 from pathlib import Path
@@ -27,10 +28,26 @@ from qgis.core import (
     QgsRasterPipe,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, QVariant
 
 from .base import tr
 from .compat import SinkFlag, WkbType, make_field, raster_writer_succeeded
+
+
+# ----------------------------------------------------------------------- cancel
+class ProcessingCanceled(QgsProcessingException):
+    """The user canceled the run: raised instead of returning a partial result, so that
+    Processing reports the run as failed and nothing half-done reaches a file."""
+
+
+def canceled_error() -> ProcessingCanceled:
+    """The cancellation error, its message translated (context ``ree_damage``)."""
+    return ProcessingCanceled(QCoreApplication.translate("ree_damage", "Canceled: nothing was written."))
+
+
+def _check_canceled(feedback) -> None:
+    if feedback is not None and feedback.isCanceled():
+        raise canceled_error()
 
 
 # ------------------------------------------------------------------------------ CRS
@@ -92,7 +109,8 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
 
     Selections ("selected features only") are honoured by Processing before the source
     reaches here. The CRS is kept; core reprojects into the CGCS2000 zone. The QGIS
-    feature id is kept in the column ``fid`` so errors can name the feature.
+    feature id is kept in the column ``fid`` so errors can name the feature. A cancel
+    during the read raises :class:`ProcessingCanceled` (never a truncated frame).
     """
     if source is None:
         raise QgsProcessingException(tr("Could not load source layer '{0}'").format(layer_name))
@@ -100,13 +118,14 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     names = [f.name() for f in fields]
     wkbs, rows, fids = [], [], []
     features = source.getFeatures(request or QgsFeatureRequest())
-    for feature in features:
-        if feedback is not None and feedback.isCanceled():
-            break
+    for count, feature in enumerate(features):
+        if count % 1000 == 0:
+            _check_canceled(feedback)
         geometry = feature.geometry()
         wkbs.append(bytes(geometry.asWkb()) if not geometry.isNull() else None)
         rows.append([_to_python(v) for v in feature.attributes()])
         fids.append(feature.id())
+    _check_canceled(feedback)
     geometries = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
     frame = pd.DataFrame(rows, columns=names)
     if "fid" in frame.columns:
@@ -187,33 +206,232 @@ def wkb_type_for(gdf) -> object:
 def gdf_to_sink(algorithm, parameters, key, context, gdf, feedback=None):
     """Write a GeoDataFrame (or plain DataFrame) to the feature sink parameter ``key``.
 
-    Returns the destination id to put in the algorithm's results.
+    Returns the destination id to put in the algorithm's results. QGIS makes the sink
+    (so it decides the file, layer name, CRS, field types and whether the layer is loaded
+    when the run completes); when that is a new single-layer GeoPackage, the features are
+    then written into it by GDAL in one call (see :func:`direct_gpkg_layer`), else they go
+    through the sink in batches. A cancel or an error while writing removes what this
+    call wrote and raises (:class:`ProcessingCanceled` for a cancel).
     """
     is_spatial = isinstance(gdf, gpd.GeoDataFrame)
     attributes = gdf.drop(columns=gdf.geometry.name) if is_spatial else gdf
     fields = qgs_fields_for(attributes)
     wkb_type = wkb_type_for(gdf) if is_spatial else WkbType.NoGeometry
     crs = crs_from_core(gdf.crs) if is_spatial and gdf.crs is not None else QgsCoordinateReferenceSystem()
+    _check_canceled(feedback)
     sink, dest_id = algorithm.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, key))
+    try:
+        direct = gpkg_ready_frame(gdf, wkb_type) if is_spatial else None
+        if direct is not None:
+            del sink  # close the empty layer QGIS made, so GDAL can take the file
+            sink = None
+            target = direct_gpkg_layer(dest_id)
+            if target is None:  # not a file of its own: the sink after all
+                sink, dest_id = algorithm.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
+                if sink is None:
+                    raise QgsProcessingException(algorithm.invalidSinkError(parameters, key))
+            else:
+                _check_canceled(feedback)
+                write_gpkg_direct(direct, *target)
+                _check_canceled(feedback)
+                return dest_id
+        _add_features(algorithm, parameters, key, sink, fields, gdf, attributes, wkb_type, feedback)
+        del sink  # flush and close here, inside the try: a failed close is a failed write
+        sink = None
+        _check_canceled(feedback)
+    except BaseException:
+        sink = None  # noqa: F841 - closes the sink before its file is removed
+        remove_destination(dest_id)
+        raise
+    return dest_id
+
+
+_SINK_BATCH = 10_000
+
+
+def _add_features(algorithm, parameters, key, sink, fields, gdf, attributes, wkb_type, feedback) -> None:
+    """Features into a QGIS sink, column values converted once per column, in batches."""
+    is_spatial = isinstance(gdf, gpd.GeoDataFrame)
     wkbs = shapely.to_wkb(gdf.geometry.values, include_srid=False) if is_spatial else None
     promote = is_spatial and QgsWkbTypes.isMultiType(wkb_type)
-    values = attributes.to_numpy(dtype=object)
-    for index, row in enumerate(values):
-        feature = QgsFeature(fields)
-        feature.setAttributes([_from_python(v) for v in row])
-        if is_spatial and wkbs[index] is not None:
-            geometry = QgsGeometry()
-            geometry.fromWkb(wkbs[index])
-            if promote:
-                geometry.convertToMultiType()
-            feature.setGeometry(geometry)
-        if not sink.addFeature(feature, SinkFlag.FastInsert):
+    columns = [sink_values(attributes[name]) for name in attributes.columns]
+    rows = list(zip(*columns)) if columns else [()] * len(attributes)
+    for start in range(0, len(rows), _SINK_BATCH):
+        _check_canceled(feedback)
+        batch = []
+        for index in range(start, min(start + _SINK_BATCH, len(rows))):
+            feature = QgsFeature(fields)
+            feature.setAttributes(list(rows[index]))
+            if is_spatial and wkbs[index] is not None:
+                geometry = QgsGeometry()
+                geometry.fromWkb(wkbs[index])
+                if promote:
+                    geometry.convertToMultiType()
+                feature.setGeometry(geometry)
+            batch.append(feature)
+        if not sink.addFeatures(batch, SinkFlag.FastInsert):
             raise QgsProcessingException(algorithm.writeFeatureError(sink, parameters, key))
-        if feedback is not None and index % 5000 == 0 and feedback.isCanceled():
-            break
-    return dest_id
+
+
+def sink_values(series: pd.Series) -> list:
+    """The values of a column as QgsFeature.setAttributes takes them (NULL as None).
+
+    The same conversion as value by value (``_from_python``), made once per column for
+    the numeric types: 0.25 M values per second become 10 M.
+    """
+    values = series.to_numpy()
+    if values.dtype.kind in "iub":
+        return values.tolist()  # Python int / bool
+    if values.dtype.kind == "f":
+        out = values.tolist()
+        for index in np.flatnonzero(np.isnan(values)).tolist():
+            out[index] = None
+        return out
+    out = values.tolist() if values.dtype == object else list(values)
+    for index, value in enumerate(out):
+        if value.__class__ is not str:
+            out[index] = _from_python(value)
+    return out
+
+
+# ------------------------------------------------------------- direct GeoPackage
+_GPKG_KIND_DTYPES = {"int64": "Int64", "double": "float64", "bool": "boolean"}
+
+
+def gpkg_ready_frame(gdf, wkb_type):
+    """``gdf`` as GDAL must get it to write what the QGIS sink would, or None when
+    some column could come out different (then the sink is used).
+
+    Every column gets the type :func:`field_kind` gives the sink (an integer column
+    with gaps is a nullable Int64, not text); geometries are promoted to multi when the
+    layer type is. Not taken: no features, a column named ``fid`` (the GeoPackage key),
+    dates and times, text columns holding other values, Z or M coordinates, empty
+    geometries (the sink writes them as NULL).
+    """
+    if len(gdf) == 0 or gdf.crs is None:
+        return None
+    geometry_name = gdf.geometry.name
+    columns = {}
+    for name in gdf.columns:
+        if name == geometry_name:
+            continue
+        if str(name).lower() == "fid":
+            return None
+        series = gdf[name]
+        kind = field_kind(series)
+        if kind == "string":
+            if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+                return None
+            columns[str(name)] = series.astype(object).where(series.notna(), None)
+        elif kind in _GPKG_KIND_DTYPES:
+            wanted = _GPKG_KIND_DTYPES[kind]
+            if kind == "int64" and pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+                columns[str(name)] = series.astype("int64")
+            elif kind == "bool" and series.dtype == bool:
+                columns[str(name)] = series
+            else:
+                columns[str(name)] = series.astype(wanted) if kind != "double" else pd.to_numeric(series)
+        else:
+            return None
+    geometries = gdf.geometry.values
+    present = ~shapely.is_missing(np.asarray(geometries))
+    if shapely.has_z(np.asarray(geometries)[present]).any() or shapely.is_empty(np.asarray(geometries)).any():
+        return None
+    if QgsWkbTypes.isMultiType(wkb_type):
+        geometries = _promoted_to_multi(np.asarray(geometries))
+    frame = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geometries, crs=gdf.crs), index=range(len(gdf)))
+    return frame
+
+
+def _promoted_to_multi(geometries: np.ndarray) -> np.ndarray:
+    """Single-part geometries as one-part multi geometries (what convertToMultiType does)."""
+    out = geometries.copy()
+    for single, make in (
+        (shapely.GeometryType.POINT, shapely.multipoints),
+        (shapely.GeometryType.LINESTRING, shapely.multilinestrings),
+        (shapely.GeometryType.POLYGON, shapely.multipolygons),
+    ):
+        index = np.flatnonzero(shapely.get_type_id(geometries) == single)
+        if len(index):
+            out[index] = make(geometries[index], indices=np.arange(len(index)))
+    return out
+
+
+def direct_gpkg_layer(dest_id: str):
+    """``(path, layer, info)`` when the sink destination is a GeoPackage file that holds
+    only the (still empty) layer QGIS just made, else None.
+
+    A layer added to an existing multi-layer GeoPackage keeps going through the sink:
+    the direct write replaces the whole file.
+    """
+    import pyogrio
+
+    text = str(dest_id)
+    path_text, _, options = text.partition("|")
+    if not path_text.lower().endswith(".gpkg") or ":" in path_text[2:] or (options and not options.startswith("layername=")):
+        return None
+    path = Path(path_text)
+    if not path.is_file():
+        return None
+    layers = pyogrio.list_layers(path)
+    if len(layers) != 1:
+        return None
+    layer = str(layers[0][0])
+    if options and options[len("layername="):] != layer:
+        return None
+    info = pyogrio.read_info(path, layer=layer)
+    if info["features"] != 0:
+        return None
+    return path, layer, info
+
+
+def write_gpkg_direct(frame, path: Path, layer: str, info: dict) -> None:
+    """Replace the GeoPackage ``path`` by one holding ``frame`` as ``layer``, atomically,
+    with the geometry column, key and geometry type of the layer QGIS made there."""
+    import pyogrio
+
+    from ..core.common.atomic import atomic_path
+
+    options = {"GEOMETRY_NAME": info.get("geometry_name") or "geom", "FID": info.get("fid_column") or "fid"}
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(
+            frame, tmp, layer=layer, driver="GPKG", geometry_type=info["geometry_type"],
+            promote_to_multi=False, layer_options=options,
+        )
+
+
+# ------------------------------------------------------------------ cleanup
+def destination_file(dest_id) -> Path | None:
+    """The file behind a sink destination id, None for memory or database outputs."""
+    if not dest_id:
+        return None
+    text = str(dest_id).split("|")[0]
+    if text.startswith(("memory:", "ogr:", "postgres:", "spatialite:")) or "://" in text:
+        return None
+    return Path(text)
+
+
+def remove_destination(dest_id) -> None:
+    """Remove the file a sink destination wrote, with SQLite's and our sidecars.
+
+    A layer of a multi-layer GeoPackage is not removed (the file holds other layers).
+    """
+    path = destination_file(dest_id)
+    if path is None or not path.is_file():
+        return
+    if "|layername=" in str(dest_id) and path.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        with contextlib.suppress(Exception):
+            if len(pyogrio.list_layers(path)) > 1:
+                return
+    from ..core.common.provenance import sidecar_path
+
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal"), sidecar_path(path)):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
 
 
 # ----------------------------------------------------------------- rasters

@@ -4,11 +4,20 @@ Subclasses follow QGIS's ScriptTemplate skeleton: constant parameter ids, lower-
 untranslated ``name()``/``groupId()``, ``tr()`` on literals only, ``createInstance()``.
 This base turns QgsProcessingFeedback into core's ``progress``/``is_canceled``
 callables and core's errors into QgsProcessingException.
+
+How a run finishes: every subclass's ``processAlgorithm`` is wrapped (``__init_subclass__``)
+so that a run that raises, or that was canceled, removes every file it wrote through
+:meth:`ReeAlgorithm.write_sink`, :meth:`ReeAlgorithm.track_output` and
+:meth:`ReeAlgorithm.write_provenance`, and a canceled run raises the cancellation
+(QgsProcessingException "Canceled: nothing was written.") instead of returning a partial
+result. QGIS's own 3.22 algorithms mostly stop early and return what they have; ours say
+they were canceled and leave nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 
 from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException
@@ -32,11 +41,36 @@ def plugin_icon(name: str = "ree_damage.svg") -> QIcon:
     return QIcon(str(ICON_DIR / name))
 
 
+def _finishing(process_algorithm):
+    """``processAlgorithm`` that leaves no file behind when it fails or is canceled."""
+
+    @functools.wraps(process_algorithm)
+    def run(self, parameters, context, feedback):
+        self._run_outputs = []
+        self._run_feedback = feedback
+        try:
+            results = process_algorithm(self, parameters, context, feedback)
+            self.check_canceled(feedback)
+            return results
+        except BaseException:
+            self.discard_outputs()
+            raise
+
+    run.finishing = True
+    return run
+
+
 class ReeAlgorithm(QgsProcessingAlgorithm):
     """Common behaviour of the plugin's Processing algorithms."""
 
     #: Chinese name, shown beside the (translated) display name in the help.
     ZH_NAME = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("processAlgorithm")
+        if own is not None and not getattr(own, "finishing", False):
+            cls.processAlgorithm = _finishing(own)
 
     def tr(self, text: str) -> str:
         return tr(text)
@@ -79,6 +113,28 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         return progress, feedback.isCanceled
 
     @staticmethod
+    def check_canceled(feedback) -> None:
+        """Raise the cancellation (QgsProcessingException) if the user canceled."""
+        from .adapter import canceled_error
+
+        if feedback is not None and feedback.isCanceled():
+            raise canceled_error()
+
+    def track_output(self, destination) -> None:
+        """Note a file this run wrote (outside :meth:`write_sink`), to remove it if the run
+        fails or is canceled."""
+        if destination:
+            self._run_outputs = [*getattr(self, "_run_outputs", []), str(destination)]
+
+    def discard_outputs(self) -> None:
+        """Remove every file this run wrote, with its provenance (a failed or canceled run)."""
+        from .adapter import remove_destination
+
+        outputs, self._run_outputs = getattr(self, "_run_outputs", []), []
+        for destination in reversed(outputs):
+            remove_destination(destination)
+
+    @staticmethod
     def host_info() -> dict:
         """Facts about the host application for provenance records."""
         return {"qgis": Qgis.QGIS_VERSION}
@@ -93,6 +149,7 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
             if required:
                 raise QgsProcessingException(self.invalidSourceError(parameters, key))
             return None
+        self.check_canceled(feedback)
         return source_to_gdf(source, self._layer_label(parameters, key, context), feedback=feedback)
 
     def _layer_label(self, parameters, key, context) -> str:
@@ -121,12 +178,20 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
 
         if frame is None or parameters.get(key) is None:
             return None
-        return gdf_to_sink(self, parameters, key, context, frame, feedback)
+        self.check_canceled(feedback)
+        destination = gdf_to_sink(self, parameters, key, context, frame, feedback)
+        self.track_output(destination)
+        return destination
 
     def write_provenance(self, destinations, record) -> None:
-        """Write ``record`` beside every output that is a file (memory outputs have none)."""
+        """Write ``record`` beside every output that is a file (memory outputs have none).
+
+        Nothing is written for a canceled run (its outputs are removed instead).
+        """
         from ..core.common.provenance import write_sidecar
 
+        destinations = list(destinations)
+        self.check_canceled(getattr(self, "_run_feedback", None))
         for destination in destinations:
             path = Path(str(destination).split("|")[0]) if destination else None
             if path is not None and path.is_file():
@@ -138,7 +203,9 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         try:
             yield
         except Canceled as exc:
-            raise QgsProcessingException(self.tr("Canceled: nothing was written.")) from exc
+            from .adapter import canceled_error
+
+            raise canceled_error() from exc
         except ReeDamageError as exc:
             raise QgsProcessingException(message_text(exc)) from exc
 
