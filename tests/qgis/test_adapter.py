@@ -92,3 +92,113 @@ def test_file_layer_in_another_crs(qgis_processing, tmp_path, memory_points):
     assert frame.crs.to_epsg() == 3857
     back = frame.to_crs(4326)
     assert back.geometry.x.tolist() == pytest.approx([115.0, 115.001, 115.002], abs=1e-9)
+
+
+# ------------------------------------------------- direct GeoPackage == the QGIS sink
+class FrameOut(QgsProcessingAlgorithm):
+    """Writes the frame in ``FrameOut.frame`` to the sink OUTPUT."""
+
+    frame = None
+
+    def name(self):
+        return "frame_out"
+
+    def displayName(self):  # noqa: N802
+        return "frame out"
+
+    def createInstance(self):  # noqa: N802
+        return FrameOut()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "output"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        return {"OUTPUT": gdf_to_sink(self, parameters, "OUTPUT", context, FrameOut.frame, feedback)}
+
+
+def _layer_content(path):
+    """Everything a user sees of a layer: fields and their types, CRS, geometry type and
+    column, key column, and every feature's attributes and geometry."""
+    import pyogrio
+
+    layer = QgsVectorLayer(path, "out", "ogr")
+    assert layer.isValid(), path
+    info = pyogrio.read_info(path.split("|")[0])
+    fields = [(f.name(), f.typeName(), f.type(), f.subType()) for f in layer.fields()]
+    features = [(f.attributes(), f.geometry().asWkt(6)) for f in layer.getFeatures()]
+    return {"fields": fields, "crs": layer.crs().authid(), "wkb": layer.wkbType(), "features": features,
+            "geometry_name": info["geometry_name"], "fid": info["fid_column"], "layers": pyogrio.list_layers(
+                path.split("|")[0]).tolist()}
+
+
+def _both_ways(frame, folder, monkeypatch):
+    from ree_damage.processing import adapter
+
+    FrameOut.frame = frame
+    (folder / "direct").mkdir()
+    (folder / "sink").mkdir()
+    direct = processing.run(FrameOut(), {"OUTPUT": str(folder / "direct" / "out.gpkg")})["OUTPUT"]
+    with monkeypatch.context() as patch:
+        patch.setattr(adapter, "gpkg_ready_frame", lambda *args: None)
+        sink = processing.run(FrameOut(), {"OUTPUT": str(folder / "sink" / "out.gpkg")})["OUTPUT"]
+    return _layer_content(direct), _layer_content(sink)
+
+
+def test_direct_geopackage_is_what_the_sink_writes(qgis_processing, tmp_path, monkeypatch):
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from ree_damage.processing import adapter
+
+    square = shapely.box(0, 0, 40, 40)
+    frame = gpd.GeoDataFrame(
+        {
+            "unit_id": ["INJ-001", None, "INJ-003"],
+            "n": np.array([1, 2, 3], dtype=np.int64),
+            "n_gaps": [1, None, 3],  # object column of integers with a gap: an integer field
+            "area_m2": [1600.0, np.nan, 12.5],
+            "partial": [False, True, False],
+            "reason_zh": ["注孔", "池边", ""],
+        },
+        geometry=[square, shapely.MultiPolygon([shapely.box(40, 0, 80, 40), shapely.box(90, 0, 95, 5)]),
+                  shapely.box(0, 40, 40, 80)],
+        crs="EPSG:4547",
+    )
+    assert adapter.gpkg_ready_frame(frame, adapter.wkb_type_for(frame)) is not None  # the direct path is taken
+    direct, sink = _both_ways(frame, tmp_path, monkeypatch)
+    assert direct == sink
+    assert direct["crs"] == "EPSG:4547" and len(direct["features"]) == 3
+    assert [name for name, *_ in direct["fields"]] == ["fid", "unit_id", "n", "n_gaps", "area_m2", "partial", "reason_zh"]
+    assert direct["features"][1][0][1] is None or str(direct["features"][1][0][1]) == "NULL"  # the gap is NULL
+
+
+def test_direct_geopackage_of_the_sampling_grid_is_what_the_sink_writes(qgis_processing, tmp_path, monkeypatch):
+    """The real outputs: units (polygons, promoted to multi where one is) and points."""
+    from ree_damage.processing import adapter
+    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+    from ree_damage.sample_case import generate_sample_case
+
+    gpkg = generate_sample_case(tmp_path / "case", include=("vectors",))["vectors"]
+    zones = processing.run(_zones_algorithm(), {
+        "BOUNDARY": f"{gpkg}|layername=case_boundary", "HOLES": f"{gpkg}|layername=injection_holes",
+        "PONDS": f"{gpkg}|layername=settling_ponds", "OUTPUT": str(tmp_path / "zones.gpkg"), "FLOW_CELLS": None,
+    })["OUTPUT"]
+    parameters = {"ZONES": zones, "HOLES": f"{gpkg}|layername=injection_holes"}
+    for way in ("direct", "sink"):
+        (tmp_path / way).mkdir()
+    direct = processing.run(SamplingGrid(), {**parameters, "UNITS": str(tmp_path / "direct" / "units.gpkg"),
+                                             "POINTS": str(tmp_path / "direct" / "points.gpkg")})
+    with monkeypatch.context() as patch:
+        patch.setattr(adapter, "gpkg_ready_frame", lambda *args: None)
+        sink = processing.run(SamplingGrid(), {**parameters, "UNITS": str(tmp_path / "sink" / "units.gpkg"),
+                                               "POINTS": str(tmp_path / "sink" / "points.gpkg")})
+    for key in ("UNITS", "POINTS"):
+        assert _layer_content(direct[key]) == _layer_content(sink[key]), key
+    assert len(_layer_content(direct["POINTS"])["features"]) > 10
+
+
+def _zones_algorithm():
+    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+
+    return FunctionalZones()
