@@ -27,6 +27,13 @@ libraries included: what the machine must hold), with the increase over the leve
 warm-up beside it. Child processes keep one contender's memory out of the other's figure.
 This is a benchmark, not a test: it prints a table and the goal check (>= 5x faster
 than the QGIS chain on the large case, peak under 1 GB) and always exits 0.
+
+End to end (``benchmarks/e2e.py``), on the large case: ``ree_damage:sampling_grid`` (zones
+and holes read from GeoPackages, units and points written to GeoPackages) against the
+same chain writing its units (clip) and points (centroids) to GeoPackages, the grid
+between them a temporary output; cold (each algorithm a new ``qgis_process.bin run``: the
+chain is three processes) and warm (repeats in one QGIS session, ``processing.run``).
+``--no-core`` / ``--no-e2e`` / ``--no-cold`` / ``--no-warm`` leave parts out.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import time
 from pathlib import Path
 
 from bench_idw import ensure_package  # noqa: E402  (the shared benchmark harness; run as a script)
+from e2e import compare_e2e, print_e2e  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 X0, Y0 = 500000.0, 2800000.0
@@ -222,6 +230,62 @@ def worker_qgis(area: float, repeat: int) -> dict:
     return result
 
 
+# --------------------------------------------------------------------------- end to end
+
+
+def write_case_files(area: float, folder: Path) -> dict:
+    """The case as GeoPackages a user would have: zones (one INJ polygon) and holes."""
+    ensure_package()
+    import geopandas as gpd
+    import shapely
+
+    folder.mkdir(parents=True, exist_ok=True)
+    poly = shapely.Polygon(case_polygon_coords(area))
+    holes = case_holes(poly, area)
+    zones_path, holes_path = folder / "zones.gpkg", folder / "holes.gpkg"
+    gpd.GeoDataFrame({"zone": ["INJ"]}, geometry=[poly], crs=EPSG).to_file(zones_path, layer="zones")
+    gpd.GeoDataFrame({"hole_depth_m": [10.0] * len(holes)}, geometry=holes, crs=EPSG).to_file(holes_path, layer="holes")
+    minx, miny, maxx, maxy = poly.bounds
+    return {"zones": str(zones_path), "holes": str(holes_path), "extent": f"{minx},{maxx},{miny},{maxy} [EPSG:{EPSG}]"}
+
+
+def end_to_end(area: float, rounds: int, repeat: int, cold: bool, warm: bool, core_line: str) -> dict:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_sampling_e2e_"))
+    try:
+        case = write_case_files(area, folder / "input")
+        ours = "ree_damage:sampling_grid"
+        chain = "QGIS creategrid+clip+centroids"
+        contenders = {
+            ours: [("ree_damage:sampling_grid", {
+                "ZONES": case["zones"], "HOLES": case["holes"],
+                "UNITS": "{out}/units.gpkg", "POINTS": "{out}/points.gpkg",
+            })],
+            chain: [
+                ("native:creategrid", {"TYPE": 2, "EXTENT": case["extent"], "HSPACING": 40, "VSPACING": 40,
+                                       "HOVERLAY": 0, "VOVERLAY": 0, "CRS": f"EPSG:{EPSG}",
+                                       "OUTPUT": "TEMPORARY_OUTPUT"}),
+                ("native:clip", {"INPUT": "@0", "OVERLAY": case["zones"], "OUTPUT": "{out}/units.gpkg"}),
+                ("native:centroids", {"INPUT": "@1", "ALL_PARTS": False, "OUTPUT": "{out}/points.gpkg"}),
+            ],
+        }
+        print(f"\nend to end, {area / 1e6:g} km2, units and points written to GeoPackage:", flush=True)
+        results = compare_e2e(contenders, folder / "runs", rounds, repeat, cold=cold, warm=warm)
+        print_e2e(f"sampling grid end to end, {area / 1e6:g} km2 (seconds; ratio = QGIS chain / ours)",
+                  results, ours, core_line)
+        for key, field in (("cold", "seconds"), ("warm", "best_s")):
+            mine, theirs = results[ours].get(key, {}), results[chain].get(key, {})
+            if field in mine and field in theirs:
+                ratio = theirs[field] / mine[field]
+                print(f"goal end to end ({key}): >= 5x the QGIS chain -> {ratio:.1f}x "
+                      f"({'met' if ratio >= 5 else 'NOT met'})")
+        return results
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -271,6 +335,12 @@ def main(argv=None) -> int:
         "--rounds", type=int, default=3, help="child processes per contender, taking turns (default 3)"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--no-core", action="store_true", help="leave out the core-function table")
+    parser.add_argument("--no-e2e", action="store_true", help="leave out the end-to-end table")
+    parser.add_argument("--no-cold", action="store_true", help="end to end: no qgis_process (cold) runs")
+    parser.add_argument("--no-warm", action="store_true", help="end to end: no warm runs")
+    parser.add_argument("--e2e-rounds", type=int, default=2, help="end to end: cold rounds (default 2)")
+    parser.add_argument("--e2e-repeat", type=int, default=2, help="end to end: warm repeats (default 2)")
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -282,6 +352,23 @@ def main(argv=None) -> int:
         return 0
 
     areas = [2e6, 20e6] if args.quick else [2e6, 200e6]
+    results = [] if args.no_core else core_table(args, areas)
+    core_line = ""
+    for r in results:
+        if r["area_m2"] == max(areas) and r["contender"] == "ree_damage sampling_grid":
+            core_line = (f"core only (sampling_grid() on GeoDataFrames in memory, table above): {r['best_s']:.2f} s, "
+                         f"{r['qgis_over_this']:.1f}x the chain into memory layers")
+    if not args.no_e2e:
+        e2e = end_to_end(max(areas), args.e2e_rounds, args.e2e_repeat, not args.no_cold, not args.no_warm, core_line)
+        results.append({"end_to_end": e2e})
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def core_table(args, areas) -> list:
+    """The core functions against the chain into memory layers, child processes (see above)."""
     contenders = [
         ("ree_damage sampling_grid", "ours"),
         ("ree_damage (no sources)", "ours-nosrc"),
@@ -334,10 +421,7 @@ def main(argv=None) -> int:
             f"{with_check:.1f}x counting the rule check); peak under 1 GB -> {b['peak_mb']:.0f} MB "
             f"({'met' if b['peak_mb'] < 1024 else 'NOT met'})"
         )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2))
-    return 0
+    return results
 
 
 if __name__ == "__main__":
