@@ -20,6 +20,15 @@ the raster). Ratios are contender / ours. Run:
 
     .venv/bin/python benchmarks/bench_idw.py            # full sizes (minutes)
     .venv/bin/python benchmarks/bench_idw.py --quick    # small sizes, for development
+
+End to end (``benchmarks/e2e.py``): ``ree_damage:interpolate`` (IDW, k = 12, power 2, 1 m
+cells over the points' extent; it reads the points from a GeoPackage and writes the
+GeoTIFF, its leave-one-out cross-validation table and provenance) against
+``qgis:idwinterpolation`` (global IDW, QGIS's interpolation plugin) and
+``gdal:gridinversedistancenearestneighbor`` (gdal_grid invdistnn, 12 points, the radius
+of the k-NN benchmark above, 1 km extent, Float32 GeoTIFF), each cold (a new
+``qgis_process.bin run``) and warm (repeats in one QGIS session). ``--no-core`` /
+``--no-e2e`` / ``--no-cold`` / ``--no-warm`` leave parts out.
 """
 
 from __future__ import annotations
@@ -285,17 +294,75 @@ def compare(a: Path, b: Path):
         return f"({type(exc).__name__})"
 
 
+def end_to_end(n: int, cells: int, rounds: int, repeat: int, cold: bool, warm: bool, core_line: str) -> dict:
+    """ree_damage:interpolate (IDW) against QGIS's and GDAL's IDW, as qgis_process runs them."""
+    import geopandas as gpd
+    import numpy as np
+    from e2e import compare_e2e, print_e2e
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_idw_e2e_"))
+    try:
+        npy = make_points(n, tmp)
+        data = np.load(npy)
+        points = tmp / "points.gpkg"
+        gpd.GeoDataFrame({"z": data[:, 2]}, geometry=gpd.points_from_xy(data[:, 0], data[:, 1]), crs=CRS).to_file(
+            points, layer="points"
+        )
+        radius = 1.01 * knn_radius(npy, cells)
+        extent = f"-txe {X0} {X0 + SIZE} -tye {Y0 + SIZE} {Y0} -outsize {cells} {cells}"
+        ours = "ree_damage:interpolate IDW"
+        contenders = {
+            ours: [("ree_damage:interpolate", {
+                "INPUT": str(points), "FIELDS": "z", "METHODS": 0, "CELL_SIZE": SIZE / cells,
+                "IDW_POWER": POWER, "IDW_NEIGHBOURS": K, "OUTPUT_FOLDER": "{out}/ours",
+            })],
+            "gdal:gridinversedistancenearestneighbor": [("gdal:gridinversedistancenearestneighbor", {
+                "INPUT": str(points), "Z_FIELD": "z", "POWER": POWER, "SMOOTHING": 0, "RADIUS": round(radius, 3),
+                "MAX_POINTS": K, "MIN_POINTS": 1, "NODATA": -9999, "EXTRA": extent, "DATA_TYPE": 5,
+                "OUTPUT": "{out}/gdal.tif",
+            })],
+            "qgis:idwinterpolation (global)": [("qgis:idwinterpolation", {
+                "INTERPOLATION_DATA": f"{points}::~::0::~::1::~::0", "DISTANCE_COEFFICIENT": POWER,
+                "EXTENT": f"{X0},{X0 + SIZE},{Y0},{Y0 + SIZE} [{CRS}]", "PIXEL_SIZE": SIZE / cells,
+                "OUTPUT": "{out}/qgis.tif",
+            })],
+        }
+        print(f"\nend to end, {n} points onto {cells} x {cells} cells:", flush=True)
+        results = compare_e2e(contenders, tmp / "runs", rounds, repeat, cold=cold, warm=warm)
+        print_e2e(f"IDW end to end, {n} points, {cells} x {cells} cells (seconds; ratio = peer / ours)",
+                  results, ours, core_line)
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes for development")
     ap.add_argument("--cap", type=float, default=180.0, help="time cap per contender (s)")
     ap.add_argument("--only", default="", help="comma-separated contenders to run")
     ap.add_argument("--child", nargs=4, metavar=("NAME", "NPY", "CELLS", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--no-core", action="store_true", help="leave out the core-function table")
+    ap.add_argument("--no-e2e", action="store_true", help="leave out the end-to-end table")
+    ap.add_argument("--no-cold", action="store_true", help="end to end: no qgis_process (cold) runs")
+    ap.add_argument("--no-warm", action="store_true", help="end to end: no warm runs")
+    ap.add_argument("--e2e-rounds", type=int, default=2, help="end to end: cold rounds (default 2)")
+    ap.add_argument("--e2e-repeat", type=int, default=2, help="end to end: warm repeats (default 2)")
     args = ap.parse_args()
     if args.child:
         name, npy, cells, out = args.child
         CHILDREN[name](npy, int(cells), out)
         return
+    core = {} if args.no_core else core_table(args)
+    if not args.no_e2e:
+        n, cells = (1000, 250) if args.quick else (1000, 1000)
+        seconds = core.get((n, cells))
+        line = f"core only (idw_grid + GeoTIFF, table above, same points and cells): {seconds:.2f} s" if seconds else ""
+        end_to_end(n, cells, args.e2e_rounds, args.e2e_repeat, not args.no_cold, not args.no_warm, line)
+
+
+def core_table(args) -> dict:
+    """The core table above; returns {(points, cells): our seconds}."""
     points = (1000, 5000) if args.quick else (1000, 20000)
     grids = (250, 500) if args.quick else (1000, 2000)
     cap = min(args.cap, 60.0) if args.quick else args.cap
@@ -383,6 +450,11 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        (r["points"], int(r["cells"].split("x")[0])): float(r["time_s"])
+        for r in rows
+        if r["contender"] == "ours" and r["time_s"] not in ("n/f", "error")
+    }
 
 
 if __name__ == "__main__":

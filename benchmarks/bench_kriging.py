@@ -19,6 +19,15 @@ does not grow with points x cells (goal: within 2 GB).
 
     .venv/bin/python benchmarks/bench_kriging.py            # full sizes (minutes)
     .venv/bin/python benchmarks/bench_kriging.py --quick    # small sizes, for development
+
+End to end (``benchmarks/e2e.py``): ``ree_damage:interpolate`` (ordinary kriging,
+spherical, k = 16, 2 m cells over the points' extent; it reads the points from a
+GeoPackage, fits the variogram, kriges, cross-validates and writes the GeoTIFFs, the
+variogram plot and tables with provenance), cold (a new ``qgis_process.bin run``) and warm
+(repeats in one QGIS session). There is no QGIS peer on this machine: QGIS has no kriging
+of its own, and its GRASS (v.krige) and SAGA providers need GRASS and SAGA, which Debian's
+``qgis`` package does not install (neither is here); PyKrige stays the peer, at core level
+(table above). ``--no-core`` / ``--no-e2e`` / ``--no-cold`` / ``--no-warm`` leave parts out.
 """
 
 from __future__ import annotations
@@ -120,12 +129,48 @@ def child_pykrige(npy: str, cells: int, k: int, ours_out: str, backend: str) -> 
     report(seconds=t2 - t0, fit_seconds=t1 - t0, max_rel_diff=diff)
 
 
+def end_to_end(n: int, cells: int, rounds: int, repeat: int, cold: bool, warm: bool, core_line: str) -> dict:
+    """ree_damage:interpolate (kriging) as qgis_process runs it; no QGIS peer (see above)."""
+    import geopandas as gpd
+    import numpy as np
+    from e2e import compare_e2e, print_e2e
+
+    ensure_package()
+    from ree_damage.core.interp.variogram import MODELS  # the algorithm's MODEL choices after "Automatic"
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_kriging_e2e_"))
+    try:
+        data = np.load(make_points(n, tmp))
+        points = tmp / "points.gpkg"
+        gpd.GeoDataFrame({"z": data[:, 2]}, geometry=gpd.points_from_xy(data[:, 0], data[:, 1]), crs=CRS).to_file(
+            points, layer="points"
+        )
+        ours = "ree_damage:interpolate kriging"
+        contenders = {ours: [("ree_damage:interpolate", {
+            "INPUT": str(points), "FIELDS": "z", "METHODS": 1, "CELL_SIZE": SIZE / cells,
+            "KRIGING_NEIGHBOURS": 16, "MODEL": 1 + MODELS.index(MODEL), "OUTPUT_FOLDER": "{out}/ours",
+        })]}
+        print(f"\nend to end, {n} points onto {cells} x {cells} cells (no QGIS peer: see the docstring):", flush=True)
+        results = compare_e2e(contenders, tmp / "runs", rounds, repeat, cold=cold, warm=warm)
+        print_e2e(f"Ordinary kriging end to end, {n} points, {cells} x {cells} cells, k = 16 (seconds)",
+                  results, ours, core_line)
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes for development")
     ap.add_argument("--cap", type=float, default=600.0, help="time cap per contender (s)")
     ap.add_argument("--only", default="", help="comma-separated contenders to run")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--no-core", action="store_true", help="leave out the core-function table")
+    ap.add_argument("--no-e2e", action="store_true", help="leave out the end-to-end table")
+    ap.add_argument("--no-cold", action="store_true", help="end to end: no qgis_process (cold) runs")
+    ap.add_argument("--no-warm", action="store_true", help="end to end: no warm runs")
+    ap.add_argument("--e2e-rounds", type=int, default=2, help="end to end: cold rounds (default 2)")
+    ap.add_argument("--e2e-repeat", type=int, default=2, help="end to end: warm repeats (default 2)")
     args = ap.parse_args()
     if args.child:
         name, npy, cells, k, out, extra = args.child
@@ -134,6 +179,17 @@ def main() -> None:
         else:
             child_pykrige(npy, int(cells), int(k), out, extra)
         return
+    core = {} if args.no_core else core_table(args)
+    if not args.no_e2e:
+        n, cells = 500, (200 if args.quick else 500)
+        seconds = core.get((n, 16))
+        line = (f"core only (variogram fit + LocalKriging.predict_grid, table above): {seconds:.2f} s; "
+                f"PyKrige 'C' at core level: {core.get(('pykrige', n, 16), float('nan')):.2f} s") if seconds else ""
+        end_to_end(n, cells, args.e2e_rounds, args.e2e_repeat, not args.no_cold, not args.no_warm, line)
+
+
+def core_table(args) -> dict:
+    """The core table above; returns {(points, k): our seconds, ('pykrige', points, k): PyKrige C}."""
     points = (500, 2000) if args.quick else (500, 5000)
     ks = (16,) if args.quick else (16, 32)
     cells = 200 if args.quick else 500
@@ -239,6 +295,15 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    found = {}
+    for r in rows:
+        if r["time_s"] in ("n/f", "error", ""):
+            continue
+        if r["contender"] == "ours":
+            found[(r["points"], r["k"])] = float(r["time_s"])
+        elif r["contender"] == "pykrige_C":
+            found[("pykrige", r["points"], r["k"])] = float(r["time_s"])
+    return found
 
 
 if __name__ == "__main__":

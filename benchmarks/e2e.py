@@ -170,11 +170,14 @@ def _warm_child(spec_path: str) -> None:
             outputs.append(results.get("OUTPUT") or next(iter(results.values()), None))
         seconds = time.perf_counter() - start_time
         outputs.clear()
+        files.append(sum(1 for p in target.rglob("*") if p.is_file()))
         return seconds
 
+    files = []
     first = once(0)
     times = [once(i + 1) for i in range(max(spec["repeat"], 1))]
-    print("BENCH " + json.dumps({"first_s": first, "times_s": times, "best_s": min(times)}), flush=True)
+    print("BENCH " + json.dumps({"first_s": first, "times_s": times, "best_s": min(times), "files": files[-1]}),
+          flush=True)
 
 
 def keep_best(kept: dict | None, new: dict) -> dict:
@@ -216,7 +219,8 @@ def compare_e2e(contenders: dict, folder: Path, rounds: int, repeat: int, cold: 
         for name, job in contenders.items():
             got = warm_runs(job, folder / "warm" / _safe(name), repeat)
             results[name]["warm"] = got
-            shown = f"best {got['best_s']:.2f} s, first {got['first_s']:.2f} s" if "best_s" in got else got["error"]
+            shown = (f"best {got['best_s']:.2f} s, first {got['first_s']:.2f} s, {got['files']} files written"
+                     if "best_s" in got else got["error"])
             print(f"  warm {name:<40} {shown}", flush=True)
             shutil.rmtree(folder / "warm", ignore_errors=True)
     return results
