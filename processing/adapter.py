@@ -45,7 +45,8 @@ def canceled_error() -> ProcessingCanceled:
     return ProcessingCanceled(QCoreApplication.translate("ree_damage", "Canceled: nothing was written."))
 
 
-def _check_canceled(feedback) -> None:
+def raise_if_canceled(feedback) -> None:
+    """Raise :func:`canceled_error` if ``feedback`` (any QgsFeedback, or None) was canceled."""
     if feedback is not None and feedback.isCanceled():
         raise canceled_error()
 
@@ -120,12 +121,12 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     features = source.getFeatures(request or QgsFeatureRequest())
     for count, feature in enumerate(features):
         if count % 1000 == 0:
-            _check_canceled(feedback)
+            raise_if_canceled(feedback)
         geometry = feature.geometry()
         wkbs.append(bytes(geometry.asWkb()) if not geometry.isNull() else None)
         rows.append([_to_python(v) for v in feature.attributes()])
         fids.append(feature.id())
-    _check_canceled(feedback)
+    raise_if_canceled(feedback)
     geometries = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
     frame = pd.DataFrame(rows, columns=names)
     if "fid" in frame.columns:
@@ -218,7 +219,7 @@ def gdf_to_sink(algorithm, parameters, key, context, gdf, feedback=None):
     fields = qgs_fields_for(attributes)
     wkb_type = wkb_type_for(gdf) if is_spatial else WkbType.NoGeometry
     crs = crs_from_core(gdf.crs) if is_spatial and gdf.crs is not None else QgsCoordinateReferenceSystem()
-    _check_canceled(feedback)
+    raise_if_canceled(feedback)
     sink, dest_id = algorithm.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, key))
@@ -233,14 +234,14 @@ def gdf_to_sink(algorithm, parameters, key, context, gdf, feedback=None):
                 if sink is None:
                     raise QgsProcessingException(algorithm.invalidSinkError(parameters, key))
             else:
-                _check_canceled(feedback)
+                raise_if_canceled(feedback)
                 write_gpkg_direct(direct, *target)
-                _check_canceled(feedback)
+                raise_if_canceled(feedback)
                 return dest_id
         _add_features(algorithm, parameters, key, sink, fields, gdf, attributes, wkb_type, feedback)
         del sink  # flush and close here, inside the try: a failed close is a failed write
         sink = None
-        _check_canceled(feedback)
+        raise_if_canceled(feedback)
     except BaseException:
         sink = None  # noqa: F841 - closes the sink before its file is removed
         remove_destination(dest_id)
@@ -259,7 +260,7 @@ def _add_features(algorithm, parameters, key, sink, fields, gdf, attributes, wkb
     columns = [sink_values(attributes[name]) for name in attributes.columns]
     rows = list(zip(*columns)) if columns else [()] * len(attributes)
     for start in range(0, len(rows), _SINK_BATCH):
-        _check_canceled(feedback)
+        raise_if_canceled(feedback)
         batch = []
         for index in range(start, min(start + _SINK_BATCH, len(rows))):
             feature = QgsFeature(fields)

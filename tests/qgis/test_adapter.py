@@ -124,7 +124,7 @@ def _layer_content(path):
     layer = QgsVectorLayer(path, "out", "ogr")
     assert layer.isValid(), path
     info = pyogrio.read_info(path.split("|")[0])
-    fields = [(f.name(), f.typeName(), f.type(), f.subType()) for f in layer.fields()]
+    fields = [(f.name(), f.typeName(), f.type(), f.subType(), f.length(), f.precision()) for f in layer.fields()]
     features = [(f.attributes(), f.geometry().asWkt(6)) for f in layer.getFeatures()]
     return {"fields": fields, "crs": layer.crs().authid(), "wkb": layer.wkbType(), "features": features,
             "geometry_name": info["geometry_name"], "fid": info["fid_column"], "layers": pyogrio.list_layers(
@@ -176,7 +176,7 @@ def test_direct_geopackage_is_what_the_sink_writes(qgis_processing, tmp_path, mo
 def test_direct_geopackage_of_the_sampling_grid_is_what_the_sink_writes(qgis_processing, tmp_path, monkeypatch):
     """The real outputs: units (polygons, promoted to multi where one is) and points."""
     from ree_damage.processing import adapter
-    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+    from ree_damage.processing.algorithms.survey_design.sampling_grid import SamplingGrid
     from ree_damage.sample_case import generate_sample_case
 
     gpkg = generate_sample_case(tmp_path / "case", include=("vectors",))["vectors"]
@@ -199,6 +199,6 @@ def test_direct_geopackage_of_the_sampling_grid_is_what_the_sink_writes(qgis_pro
 
 
 def _zones_algorithm():
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     return FunctionalZones()

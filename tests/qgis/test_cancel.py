@@ -22,32 +22,56 @@ from ree_damage.sample_case import generate_sample_case
 
 
 def _in_phase(frame, phase: str) -> bool:
-    """Is the caller (any frame up the stack) in ``phase`` of a run?"""
+    """Is the caller (any frame up the stack) reading a layer or writing one?"""
+    name = {"read": "source_to_gdf", "write": "gdf_to_sink"}[phase]
     while frame is not None:
-        code = frame.f_code
-        if phase == "read" and code.co_name == "source_to_gdf":
-            return True
-        if phase == "write" and code.co_name == "gdf_to_sink":
-            return True
-        if phase == "compute" and "/core/" in code.co_filename.replace("\\", "/"):  # ree_damage/core/...
+        if frame.f_code.co_name == name:
             return True
         frame = frame.f_back
     return False
 
 
-class CancelDuring(QgsProcessingFeedback):
-    """Cancels at the ``after``-th cancel check made in ``phase`` (read, compute, write)."""
+@pytest.fixture()
+def cancel_during(monkeypatch):
+    """``cancel_during(phase, after)``: a feedback the user cancels at the ``after``-th
+    cancel check made while reading a layer, computing (core's ``is_canceled``) or writing
+    a layer. The algorithms hand stage feedbacks (QgsProcessingMultiStepFeedback) down;
+    canceling this parent cancels them, as the Cancel button does."""
+    from ree_damage.processing import adapter
 
-    def __init__(self, phase: str, after: int = 1):
-        super().__init__()
-        self.phase, self.after, self.checks = phase, after, 0
+    def make(phase: str, after: int = 1):
+        feedback = QgsProcessingFeedback()
+        feedback.phase, feedback.checks = phase, 0
 
-    def isCanceled(self):  # noqa: N802 - QGIS API
-        if not super().isCanceled() and _in_phase(sys._getframe(1), self.phase):
-            self.checks += 1
-            if self.checks >= self.after:
-                self.cancel()
-        return super().isCanceled()
+        def hit():
+            feedback.checks += 1
+            if feedback.checks >= after:
+                feedback.cancel()
+
+        check = adapter.raise_if_canceled
+
+        def checked_in_adapter(inner):
+            if phase in ("read", "write") and _in_phase(sys._getframe(1), phase):
+                hit()
+            check(inner)
+
+        callbacks = ReeAlgorithm.callbacks
+
+        def callbacks_checked_in_core(inner):
+            progress, is_canceled = callbacks(inner)
+
+            def checked():
+                if phase == "compute":
+                    hit()
+                return is_canceled()
+
+            return progress, checked
+
+        monkeypatch.setattr(adapter, "raise_if_canceled", checked_in_adapter)
+        monkeypatch.setattr(ReeAlgorithm, "callbacks", staticmethod(callbacks_checked_in_core))
+        return feedback
+
+    return make
 
 
 def _left_in(folder: Path) -> list:
@@ -73,7 +97,7 @@ def case(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def zones(case, tmp_path_factory, qgis_app):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     out = tmp_path_factory.mktemp("zones")
     return processing.run(FunctionalZones(), {
@@ -88,10 +112,10 @@ CASES = [("read", 1), ("read", 3), ("compute", 1), ("compute", 2), ("write", 1),
 
 
 @pytest.mark.parametrize(("phase", "after"), CASES)
-def test_sampling_grid_canceled_writes_nothing(case, zones, tmp_path, qgis_processing, phase, after):
-    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+def test_sampling_grid_canceled_writes_nothing(case, zones, tmp_path, qgis_processing, cancel_during, phase, after):
+    from ree_damage.processing.algorithms.survey_design.sampling_grid import SamplingGrid
 
-    feedback = CancelDuring(phase, after)
+    feedback = cancel_during(phase, after)
     parameters = {
         "ZONES": zones, "HOLES": case["injection_holes"], "BOUNDARY": case["case_boundary"],
         "CONTROL_AREA": case["control_area"],
@@ -102,12 +126,12 @@ def test_sampling_grid_canceled_writes_nothing(case, zones, tmp_path, qgis_proce
     _assert_canceled(lambda: processing.run(SamplingGrid(), parameters, feedback=feedback), feedback, tmp_path)
 
 
-def test_sampling_grid_not_canceled_writes_everything(case, zones, tmp_path, qgis_processing):
+def test_sampling_grid_not_canceled_writes_everything(case, zones, tmp_path, qgis_processing, cancel_during):
     """The same run without a cancel: the outputs and their provenance are there (so the
     tests above can fail)."""
-    from ree_damage.processing.algorithms.sampling_grid import SamplingGrid
+    from ree_damage.processing.algorithms.survey_design.sampling_grid import SamplingGrid
 
-    feedback = CancelDuring("write", after=10**9)
+    feedback = cancel_during("write", after=10**9)
     processing.run(SamplingGrid(), {
         "ZONES": zones, "HOLES": case["injection_holes"], "UNITS": str(tmp_path / "units.gpkg"),
         "POINTS": str(tmp_path / "points.gpkg"),
@@ -118,10 +142,10 @@ def test_sampling_grid_not_canceled_writes_everything(case, zones, tmp_path, qgi
 
 
 @pytest.mark.parametrize(("phase", "after"), [("read", 1), ("compute", 1), ("write", 1), ("write", 4)])
-def test_functional_zones_canceled_writes_nothing(case, tmp_path, qgis_processing, phase, after):
-    from ree_damage.processing.algorithms.functional_zones import FunctionalZones
+def test_functional_zones_canceled_writes_nothing(case, tmp_path, qgis_processing, cancel_during, phase, after):
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
-    feedback = CancelDuring(phase, after)
+    feedback = cancel_during(phase, after)
     parameters = {
         "BOUNDARY": case["case_boundary"], "HOLES": case["injection_holes"], "POOLS": case["prep_pools"],
         "DITCHES": case["collection_ditches"], "PONDS": case["settling_ponds"],
@@ -163,11 +187,11 @@ def _many_points(count: int) -> QgsVectorLayer:
     return layer
 
 
-def test_cancel_in_the_middle_of_a_sink_leaves_no_half_written_geopackage(qgis_processing, tmp_path):
+def test_cancel_in_the_middle_of_a_sink_leaves_no_half_written_geopackage(qgis_processing, tmp_path, cancel_during):
     """25,000 features through the QGIS sink (the frame has an ``fid`` column, so not the
     direct GeoPackage path): canceled after the first batch of 10,000 was added."""
     layer = _many_points(25_000)
-    feedback = CancelDuring("write", after=3)  # before the sink, batch 1, batch 2
+    feedback = cancel_during("write", after=3)  # before the sink, batch 1, batch 2
     _assert_canceled(
         lambda: processing.run(SinkOnly(), {"INPUT": layer, "OUTPUT": str(tmp_path / "out.gpkg")}, feedback=feedback),
         feedback,
