@@ -28,7 +28,7 @@ from qgis.core import (
     QgsRasterPipe,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, QVariant
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from .base import tr
 from .compat import SinkFlag, WkbType, make_field, raster_writer_succeeded
@@ -41,8 +41,8 @@ class ProcessingCanceled(QgsProcessingException):
 
 
 def canceled_error() -> ProcessingCanceled:
-    """The cancellation error, its message translated (context ``ree_damage``)."""
-    return ProcessingCanceled(QCoreApplication.translate("ree_damage", "Canceled: nothing was written."))
+    """The cancellation error, its message in the user's language."""
+    return ProcessingCanceled(tr("Canceled: nothing was written."))
 
 
 def raise_if_canceled(feedback) -> None:

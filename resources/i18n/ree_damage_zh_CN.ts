@@ -40,6 +40,10 @@
       <translation>缺少依赖库：{0}。请见菜单中的“关于与依赖库…”。</translation>
     </message>
     <message>
+      <source>Canceled: nothing was written.</source>
+      <translation>已取消：未写入任何文件。</translation>
+    </message>
+    <message>
       <source>No raster layer given</source>
       <translation>未提供栅格图层</translation>
     </message>
@@ -538,10 +542,6 @@
     <message>
       <source>{0} {1}: RMSE {2}, ME {3}, MSSE {4}</source>
       <translation>{0} {1}：均方根误差 RMSE {2}，平均误差 ME {3}，标准化均方误差 MSSE {4}</translation>
-    </message>
-    <message>
-      <source>Canceled: nothing was written.</source>
-      <translation>已取消：未写入任何文件。</translation>
     </message>
     <message>
       <source>Depth schedule and field exports</source>
