@@ -342,7 +342,12 @@ def gpkg_ready_frame(gdf, wkb_type):
         return None
     if QgsWkbTypes.isMultiType(wkb_type):
         geometries = _promoted_to_multi(np.asarray(geometries))
-    frame = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geometries, crs=gdf.crs), index=range(len(gdf)))
+    # by position: the frame's own index (a filtered subset, e.g. the flow cells) must not
+    # be aligned against the new 0..n-1 index, which would turn every value into NULL
+    columns = {name: series.reset_index(drop=True) for name, series in columns.items()}
+    frame = gpd.GeoDataFrame(
+        columns, geometry=gpd.GeoSeries(np.asarray(geometries), crs=gdf.crs), index=range(len(gdf))
+    )
     return frame
 
 

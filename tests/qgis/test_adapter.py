@@ -173,6 +173,26 @@ def test_direct_geopackage_is_what_the_sink_writes(qgis_processing, tmp_path, mo
     assert direct["features"][1][0][1] is None or str(direct["features"][1][0][1]) == "NULL"  # the gap is NULL
 
 
+def test_direct_geopackage_keeps_values_of_a_frame_with_its_own_index(qgis_processing, tmp_path, monkeypatch):
+    """A filtered frame (index 5, 7, 9: e.g. the flow cells taken out of all sources) keeps
+    its values on the direct path: they are written by position, not aligned by index."""
+    import geopandas as gpd
+    import shapely
+
+    from ree_damage.processing import adapter
+
+    frame = gpd.GeoDataFrame(
+        {"source_id": ["r1c1", "r1c2", "r2c2"], "weight": [2.0, 3.0, 1.0]},
+        geometry=shapely.points([(0, 0), (2, 0), (2, 2)]),
+        index=[5, 7, 9],
+        crs="EPSG:4547",
+    )
+    assert adapter.gpkg_ready_frame(frame, adapter.wkb_type_for(frame)) is not None
+    direct, sink = _both_ways(frame, tmp_path, monkeypatch)
+    assert direct == sink
+    assert [feature[0][1:] for feature in direct["features"]] == [["r1c1", 2.0], ["r1c2", 3.0], ["r2c2", 1.0]]
+
+
 def test_direct_geopackage_of_the_sampling_grid_is_what_the_sink_writes(qgis_processing, tmp_path, monkeypatch):
     """The real outputs: units (polygons, promoted to multi where one is) and points."""
     from ree_damage.processing import adapter
