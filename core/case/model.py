@@ -158,7 +158,7 @@ _CASE_PARAM_SOURCES = {
         "unknown_ids": "[default] a sheet row naming no sample stops the import (a typing error or a missing point)",
     },
     "baseline": {
-        "statistic": "DOMAIN.md default: mean + 2 SD of control samples (normality test, log fallback)",
+        "statistic": "[default] mean + 2 SD of control samples (normality test, log fallback; GB/T 39791 control-area baseline)",
         "substitution": "[default] DL/2 for values below the detection limit (recorded)",
         "control_pattern": "[default] control points are named CTRL-nnn by the sampling grid",
     },
@@ -168,8 +168,8 @@ _CASE_PARAM_SOURCES = {
         "kriging_neighbours": "[default] 16 nearest points per cell of the local kriging system",
         "censored_rule": "[default] DL/2 for values below the detection limit (recorded)",
     },
-    "damage": {"threshold": "DOMAIN.md default: damage confirmed where C exceeds B by more than 20 %"},
-    "valuation": {"discount_rate": "DOMAIN.md default: 3 % (2-5 % sensitivity)"},
+    "damage": {"threshold": "[default] damage confirmed where C exceeds the baseline B by more than 20 % (GB/T 39791 baseline comparison)"},
+    "valuation": {"discount_rate": "[default] 3 % (2-5 % sensitivity), habitat equivalency analysis (guideline 10.2)"},
 }
 
 

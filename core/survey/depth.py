@@ -117,12 +117,12 @@ RULES = {
     "D9": (
         "样品编号唯一，格式为<点位>-<顶深cm>",
         "sample ids unique, as <point>-<top depth in cm>",
-        "DESIGN.md data model",
+        "[default] sample-id scheme of the plugin (traceable ids for the chain of custody)",
     ),
     "D10": (
         "每个样品分析基础理化、稀土元素、浸矿剂残留、重金属指标",
         "every sample analysed for basic properties, REE, leaching-agent residues, heavy metals",
-        "DOMAIN.md survey rules",
+        "[seed] GB 26451 indicator groups (guideline appendix)",
     ),
 }
 """Rule id -> (Chinese, English, source) of the depth compliance table."""
@@ -137,7 +137,7 @@ PARAM_SOURCES = {
     "core_length_m": "[default] 0.2 m core per deeper sample (HJ 25.2 practice)",
     "water_table_tol_m": "[default] 'near the water table' = the sample comes within 0.5 m of it",
     "saturated_margin_m": "[default] 'in the saturated zone' = the sample top at least 0.5 m below the water table",
-    "indicator_groups": "[seed] GB 26451 groups; members per DOMAIN.md [default] list",
+    "indicator_groups": "[seed] GB 26451 groups; members an editable [default] list (the indicator catalogue)",
     "upstream_m": "[default] HJ/T 91 practice: control section 500 m upstream of where leachate reaches the stream",
     "downstream_m": "[default] HJ/T 91 practice: sections 500 m (control) and 1500 m (attenuation) downstream",
     "well_offset_m": "[default] HJ 164: monitoring well 20 m down-gradient of INJ and of SETL",

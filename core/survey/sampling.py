@@ -105,7 +105,7 @@ PARAM_SOURCES = {
     "edge_offset_m": "[default] 1 m outside the pond/pool/ditch edge: on the bank, inside the 2 m rule [seed item 1(2)]",
     "inset_m": "[default] points drawn toward an outside source stop 2.5 m inside their unit (>= 5 m apart, beyond GPS error)",
     "small_case": "[seed] a case under 5000 m2 gets at least 3 points (appendix table, item 1(1))",
-    "control_count": "[default] control points by the same grid rule unless a count is given; warn below 5 (DOMAIN.md baseline)",
+    "control_count": "[default] control points by the same grid rule unless a count is given; warn below 5 (a baseline from a control area, GB/T 39791)",
 }
 """Where each default of :class:`SamplingParams` comes from (for the help text and provenance)."""
 
@@ -1460,7 +1460,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams) 
         u = u.iloc[0:0]
     if len(p) < 5:
         warnings.append(
-            f"only {len(p)} control point(s): a baseline from fewer than 5 control samples is weak (DOMAIN.md)"
+            f"only {len(p)} control point(s): a baseline from fewer than 5 control samples is weak (control-area baseline, GB/T 39791; 5 is a default)"
         )
     return u, p, warnings
 
@@ -1791,7 +1791,7 @@ def _check_point_ids(points, unit_ids) -> dict:
         "S5",
         "点位编号唯一，格式为<功能区>-<序号>",
         "point ids unique, as <zone>-<nnn>",
-        "DESIGN.md data model",
+        "[default] sample-id scheme of the plugin (traceable ids for the chain of custody)",
         len(points),
         sorted(set(dup) | set(ids[~pattern].tolist())),
     )
