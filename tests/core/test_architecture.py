@@ -23,6 +23,7 @@ CORE_ALLOWED = {
     "survey": {"common", "geo", "standards"},
     "lab": {"common", "geo", "standards"},
     "interp": {"common", "geo", "standards", "lab"},
+    "damage": {"common", "geo", "standards", "survey", "lab", "interp"},
     "case": {"common", "geo", "standards", "survey", "lab", "interp"},
 }
 # Top-level packages of the plugin and what they may import.

@@ -1,0 +1,1 @@
+"""Damage: confirmation per sample, damaged areas and soil volumes (issue 11)."""
