@@ -338,7 +338,8 @@ SUMMARY_COLUMNS = (
 """Columns of :attr:`PointDamage.summary`. ``n`` = decidable samples (N), ``n_above`` = N0."""
 
 
-def _baseline_rows(baseline) -> dict:
+def baseline_rows(baseline) -> dict:
+    """indicator -> {baseline, unit, direction, source} from a baseline table or mapping."""
     table = getattr(baseline, "table", baseline)
     if isinstance(table, Mapping):
         return {str(k): {"baseline": float(v), "unit": "", "direction": None, "source": "given"} for k, v in table.items()}
@@ -436,7 +437,7 @@ def confirm_samples(
     if id_field not in samples.columns:
         raise InputError(f"sample id field {id_field!r} not found", layer="samples", column=id_field)
     table = add_ree_totals(samples) if ree_totals else samples
-    base = _baseline_rows(baseline)
+    base = baseline_rows(baseline)
     warnings = []
     if indicators is None:
         indicators = [c for c in base if c in table.columns]

@@ -543,4 +543,4 @@ def _polygonize_gdal(v, transform, min_cells, area) -> Patches:
 def _first_cell_x(polygon, top_y) -> float:
     """x of the westernmost vertex on the polygon's top edge."""
     xy = np.asarray(polygon.exterior.coords)
-    return float(xy[np.isclose(xy[:, 1], top_y), 0].min())
+    return float(xy[np.abs(xy[:, 1] - top_y) < 1e-6, 0].min())
