@@ -225,7 +225,7 @@ def main() -> None:
         print(f"\n{args.size} x {args.size} cells, {results.get('ours', (0, 0, {}))[2].get('patches')} patches")
         print(f"{'contender':18s} {'seconds':>8s} {'peak MB':>8s} {'ratio':>6s}")
         ours = results.get("ours", (float('nan'),))[0]
-        for name, (s, mb, rep) in results.items():
+        for name, (s, mb, _rep) in results.items():
             print(f"{name:18s} {s:8.3f} {mb:8.0f} {s / ours:6.2f}")
         if "ours" in results:
             print("ours split:", {k: round(v, 3) for k, v in results["ours"][2].items() if k in ("polygonize", "write", "zones")})
