@@ -1,19 +1,23 @@
 """Benchmark: polygonise a 4000 x 4000 exceedance raster (about 8,000 patches) and give the
-damaged area per functional zone.
+damaged area per functional zone; and the whole damage_extent step (read, compute, write).
 
 Contenders, each in its own subprocess (peak memory = getrusage(RUSAGE_CHILDREN).ru_maxrss
 of a fresh intermediate process that runs only that contender):
 
-* ours        ree_damage.core.damage.polygonize (compiled tracer, numba) on the raster read
-              with rasterio, the patches written to a GeoPackage (pyogrio), and the area per
-              zone from the damaged cells by zone (zones rasterised by cell centre); timed
-              after the kernel is loaded (polygonize.warm_up, once a session)
+* ours        ree_damage.core.damage.polygonize (GDAL's polygonize in process, polygons to
+              shapely by WKB) on the raster read with rasterio, the patches written to a
+              GeoPackage (pyogrio), and the area per zone from the damaged cells by zone
+              (zones rasterised by cell centre)
 * gdal_polygonize   /usr/bin/gdal_polygonize.py RASTER -mask RASTER -f GPKG OUT (the value-1
               patches only, the same features as ours); the whole process, as a user runs it;
               polygons only, no area per zone (so the comparison favours it)
-* gdal_inproc osgeo.gdal.Polygonize into a GPKG layer, in process (no interpreter start)
 * rasterio_shapely  rasterio.features.shapes + shapely.geometry.shape, the GeoPackage written
               by pyogrio, the area per zone by shapely intersection with the zones
+* extent      the whole step: ree_damage.core.damage.extent.damage_extent on a float
+              prediction GeoTIFF of the same patches and its P(exceed) GeoTIFF (read by
+              blocks, a 1 m2 minimum mapping unit, damage-degree GeoTIFF written, polygons
+              per zone, union, areas at 50/80/95 %) and its polygons written to a
+              GeoPackage; with --size 8000 only this one runs (the bounded-memory check)
 
 Ratios are contender / ours, measured in the same run. Run:
 
@@ -117,11 +121,10 @@ def child_ours(raster: str, out: str) -> None:
     import rasterio
     from rasterio.features import rasterize
 
-    from ree_damage.core.damage.polygonize import polygonize, warm_up
+    from ree_damage.core.damage.polygonize import polygonize
 
     size = rasterio.open(raster).width
     zones = zones_of(size)
-    warm_up()
     t0 = time.perf_counter()
     with rasterio.open(raster) as src:
         v = src.read(1)
@@ -139,6 +142,47 @@ def child_ours(raster: str, out: str) -> None:
     t3 = time.perf_counter()
     report(seconds=t3 - t0, polygonize=t1 - t0, write=t2 - t1, zones=t3 - t2, patches=len(patches),
            area_by_zone=dict(zip(["none"] + list(zones["zone"]), area.tolist())))
+
+
+def make_prediction(size: int, path: Path) -> None:
+    """float32 Cd prediction (mg/kg): 0.1 outside the patches of make_raster, 0.5 inside; and
+    beside it ``Cd_exceedance.tif``, P(Cd > baseline): 0.1 outside, 0.97 inside."""
+    import numpy as np
+    import rasterio
+
+    exceed = path.with_name("exceed.tif")
+    with rasterio.open(exceed) as src:
+        profile = src.profile
+        v = src.read(1)
+    profile.update(dtype="float32", nodata=np.nan, predictor=3)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.where(v != 0, np.float32(0.5), np.float32(0.1)), 1)
+    with rasterio.open(path.with_name("Cd_exceedance.tif"), "w", **profile) as dst:
+        dst.write(np.where(v != 0, np.float32(0.97), np.float32(0.1)), 1)
+
+
+def child_extent(raster: str, out: str) -> None:
+    ensure_package()
+    import pyogrio  # noqa: F401
+    import rasterio
+
+    from ree_damage.core.damage.extent import SurfaceInput, damage_extent
+    from ree_damage.core.damage.points import DepthLayer
+
+    size = rasterio.open(raster).width
+    zones = zones_of(size)
+    t0 = time.perf_counter()
+    result = damage_extent(
+        [SurfaceInput("Cd", DepthLayer("0-50", 0.0, 0.5), raster, Path(raster).with_name("Cd_exceedance.tif"))],
+        {"Cd": 0.2}, zones, min_area_m2=1.0, degree_dir=Path(out).parent / "degree",
+    )
+    t1 = time.perf_counter()
+    result.polygons.to_file(out, driver="GPKG", layer="damaged_areas", engine="pyogrio")
+    result.union.to_file(out, driver="GPKG", layer="damaged_union", engine="pyogrio")
+    t2 = time.perf_counter()
+    areas = result.areas[result.areas.indicator == "Cd"].set_index("zone")["area_m2"]
+    report(seconds=t2 - t0, compute=t1 - t0, write=t2 - t1, patches=int(len(result.polygons)),
+           area_by_zone={str(k): float(v) for k, v in areas.items()})
 
 
 def child_gdal_inproc(raster: str, out: str) -> None:
@@ -196,7 +240,8 @@ def main() -> None:
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.child:
-        {"ours": child_ours, "gdal_inproc": child_gdal_inproc, "rasterio_shapely": child_rasterio_shapely}[
+        {"ours": child_ours, "gdal_inproc": child_gdal_inproc, "rasterio_shapely": child_rasterio_shapely,
+         "extent": child_extent}[
             args.child
         ](args.raster, args.out)
         return
@@ -204,6 +249,8 @@ def main() -> None:
         tmp = Path(tmp)
         raster = tmp / "exceed.tif"
         make_raster(args.size, raster)
+        prediction = tmp / "Cd_prediction.tif"
+        make_prediction(args.size, prediction)
         me = [sys.executable, str(Path(__file__).resolve())]
         runs = {
             "ours": me + ["--child", "ours", "--raster", str(raster), "--out", str(tmp / "ours.gpkg")],
@@ -211,9 +258,10 @@ def main() -> None:
                                 "-q", "-f", "GPKG", str(tmp / "gdal.gpkg"), "patches", "DN"],
             "gdal_inproc": me + ["--child", "gdal_inproc", "--raster", str(raster), "--out", str(tmp / "gi.gpkg")],
             "rasterio_shapely": me + ["--child", "rasterio_shapely", "--raster", str(raster), "--out", str(tmp / "rs.gpkg")],
+            "extent": me + ["--child", "extent", "--raster", str(prediction), "--out", str(tmp / "extent.gpkg")],
         }
         if args.size > 4000:
-            runs = {"ours": runs["ours"]}
+            runs = {"extent": runs["extent"]}
         results = {}
         for name, cmd in runs.items():
             res = measure(cmd)
@@ -222,14 +270,18 @@ def main() -> None:
                 continue
             seconds = res["report"].get("seconds", res["wall"])
             results[name] = (seconds, res["maxrss_kb"] / 1024.0, res["report"])
-        print(f"\n{args.size} x {args.size} cells, {results.get('ours', (0, 0, {}))[2].get('patches')} patches")
+        first = results.get("ours", results.get("extent", (0, 0, {})))
+        print(f"\n{args.size} x {args.size} cells, {first[2].get('patches')} patches")
         print(f"{'contender':18s} {'seconds':>8s} {'peak MB':>8s} {'ratio':>6s}")
-        ours = results.get("ours", (float('nan'),))[0]
+        ours = results.get("ours", results.get("extent", (float("nan"),)))[0]
         for name, (s, mb, _rep) in results.items():
             print(f"{name:18s} {s:8.3f} {mb:8.0f} {s / ours:6.2f}")
         if "ours" in results:
             print("ours split:", {k: round(v, 3) for k, v in results["ours"][2].items() if k in ("polygonize", "write", "zones")})
             print("ours area by zone (m2):", results["ours"][2].get("area_by_zone"))
+        if "extent" in results:
+            print("extent split:", {k: round(v, 3) for k, v in results["extent"][2].items() if k in ("compute", "write")})
+            print("extent area by zone (m2):", results["extent"][2].get("area_by_zone"))
         if "rasterio_shapely" in results:
             print("rasterio_shapely area by zone (m2):", results["rasterio_shapely"][2].get("area_by_zone"))
 

@@ -21,9 +21,10 @@ of indicators exceeding there (field ``indicators``), and areas and volumes of c
 *any* indicator exceeds (indicator ``"ANY"``), so overlaps are not counted twice.
 
 Memory is bounded by blocks of rows: the float rasters are read and the degree rasters
-written ``block_rows`` rows at a time; what is held for the whole grid is one byte per
-cell for the damaged mask, one for the zone and one for the probability level, plus the
-union codes (1-8 bytes per cell by the number of indicators) and the polygons.
+written ``block_rows`` rows at a time; what is held for the whole grid of a depth layer is
+one byte per cell for each of the zone index, the damaged mask, the probability level and
+a scratch raster, the union codes (1-8 bytes per cell by the number of indicators) and the
+polygons (measured: 8000 x 8000 cells in the README's figures).
 
 A raster whose CRS differs from the zones' is refused (its cells would have to be
 resampled, changing both the values and the areas; reproject it in ``interpolate``'s
@@ -50,10 +51,17 @@ from .polygonize import cell_area, polygonize, sieve
 DEFAULT_PROBABILITIES = (0.5, 0.8, 0.95)
 """**[default]** levels of P(exceed) at which areas and volumes are given (a range)."""
 
+GDAL_CACHE_BYTES = 64 * 2**20
+"""GDAL block cache while the rasters are read and written (bytes)."""
+
 NO_ZONE = "(no zone)"
 """Zone label of damaged cells outside every functional zone."""
 
 AREA_COLUMNS = ["method", "depth_layer", "indicator", "zone", "cells", "area_m2", "thickness_m", "volume_m3"]
+"""Columns of the per-indicator polygons and of :attr:`ExtentResult.areas` (before the levels)."""
+
+UNION_COLUMNS = ["method", "depth_layer", "indicators", "n_indicators", "cells", "area_m2", "thickness_m", "volume_m3"]
+"""Columns of the union polygons."""
 
 
 @dataclass(frozen=True)
@@ -252,11 +260,16 @@ def damage_extent(
 
     threshold_rule = rule_text()
     pending = []  # degree rasters written to temporary files, renamed when all succeeded
+    import rasterio
+
     try:
-        result = _run(
-            groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, block_rows,
-            degree_dir, pending, progress, is_canceled, len(surfaces),
-        )
+        # GDAL's block cache (default 5 % of RAM) would keep every block read or written;
+        # the rows are visited once, so a small cache keeps the memory bounded
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES):
+            result = _run(
+                groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, block_rows,
+                degree_dir, pending, progress, is_canceled, len(surfaces),
+            )
     except BaseException:
         for tmp, _, _ in pending:
             Path(tmp).unlink(missing_ok=True)
@@ -280,12 +293,13 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
     n_total = max(1, n_surfaces)
     done = 0
     for (method, layer), members in groups.items():
-        grid = None
-        zone_arr = None
-        code_arr = None
         if len(members) > 64:
             raise InputError(f"{len(members)} indicators in layer {layer.name}: at most 64 at once")
         dtype = np.uint8 if len(members) <= 8 else np.uint16 if len(members) <= 16 else np.uint32 if len(members) <= 32 else np.uint64
+        grid = None
+        # held for the whole grid, one byte per cell each (the union codes 1-8 bytes):
+        # zone index, union codes, damaged mask, probability level, one scratch raster
+        zone_arr = code_arr = exceed = level = scratch = None
         for bit, s in enumerate(members):
             check_canceled(is_canceled)
             info = base[s.indicator]
@@ -304,6 +318,8 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                     grid = g
                     zone_arr = np.empty(g.shape, np.uint8)
                     code_arr = np.zeros(g.shape, dtype)
+                    exceed = np.empty(g.shape, np.uint8)
+                    scratch = np.empty(g.shape, np.uint8)
                     for w in _windows(g.shape[0], g.shape[1], block_rows):
                         zone_arr[w.row_off : w.row_off + w.height] = _zone_block(
                             zgeoms, zids, g.transform, w, (w.height, w.width)
@@ -314,8 +330,8 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                         f"{layer.name} ({method}): interpolate them on one grid",
                         layer=str(s.prediction),
                     )
-                exceed = np.zeros(g.shape, np.uint8)
-                level = np.zeros(g.shape, np.uint8) if s.exceedance is not None else None
+                if s.exceedance is not None and level is None:
+                    level = np.empty(g.shape, np.uint8)
                 psrc = rasterio.open(s.exceedance) if s.exceedance is not None else None
                 try:
                     if psrc is not None:
@@ -332,17 +348,18 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                             c = src.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
                             rows = slice(w.row_off, w.row_off + w.height)
                             valid = np.isfinite(c)
-                            beyond = (c < b) if direction == "below" else (c > b)
-                            exceed[rows] = valid & beyond
+                            with np.errstate(invalid="ignore"):
+                                beyond = (c < b) if direction == "below" else (c > b)
+                            np.logical_and(valid, beyond, out=exceed[rows].view(bool))
                             if writer is not None:
                                 k = degree(c, b, direction, indicator=s.indicator)
                                 writer.write(np.where(valid, k, np.nan).astype(np.float32), w)
                             if psrc is not None:
                                 p = psrc.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
-                                lv = np.zeros(p.shape, np.uint8)
+                                lv = level[rows]
+                                lv[...] = 0
                                 for q in probs:
                                     lv += (p >= q - 1e-12) & valid
-                                level[rows] = lv
                         if writer is not None:
                             pending.append(writer.finish(s, b, info, direction))
                     finally:
@@ -357,12 +374,11 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
             # areas per zone: damaged cells by the zone of their centre
             counts = _counts_by_zone(exceed, zone_arr, len(zone_names), block_rows)
             level_counts = []
-            if level is not None:
+            if s.exceedance is not None:
                 for j in range(1, len(probs) + 1):
-                    m = (level >= j).view(np.uint8)
-                    sieve(m, g.transform, min_area_m2)
-                    level_counts.append(_counts_by_zone(m, zone_arr, len(zone_names), block_rows))
-                    del m
+                    np.greater_equal(level, j, out=scratch.view(bool))
+                    sieve(scratch, g.transform, min_area_m2)
+                    level_counts.append(_counts_by_zone(scratch, zone_arr, len(zone_names), block_rows))
             for zi, zname in list(enumerate(zone_names)) + [(-1, "ALL")]:
                 n = int(counts.sum()) if zi < 0 else int(counts[zi])
                 if zi == 0 and n == 0:
@@ -382,11 +398,14 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                     row[f"area_{_level_name(q)}_m2"] = nq * cell
                     row[f"volume_{_level_name(q)}_m3"] = nq * cell * thick
                 area_rows.append(row)
-            # polygons per zone: the zone index where damaged
-            split = np.where(exceed.view(bool), zone_arr + 1, 0).astype(np.uint8)
-            patches = polygonize(split, g.transform)
-            del split
-            diss = _dissolve(patches, zone_names, zones_crs)
+            # polygons per zone: the damaged cells coded by zone index + 1; union codes
+            # gathered block by block (no full-grid temporaries)
+            for r0 in range(0, g.shape[0], block_rows):
+                rows = slice(r0, r0 + block_rows)
+                e = exceed[rows]
+                np.multiply(e, zone_arr[rows] + np.uint8(1), out=scratch[rows])
+                code_arr[rows] |= e.astype(dtype) << dtype(bit)
+            diss = _dissolve(polygonize(scratch, g.transform), zone_names, zones_crs)
             if len(diss):
                 diss["zone"] = [zone_names[int(v) - 1] for v in diss["value"]]
                 diss["method"] = method
@@ -396,19 +415,21 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                 diss["thickness_m"] = thick
                 diss["volume_m3"] = diss["area_m2"] * thick
                 poly_frames.append(diss[AREA_COLUMNS + ["geometry"]])
-            if n_total and not exceed.any():
+            if not counts.any():
                 warnings.append(
                     f"{s.indicator} ({method}, layer {layer.name}): no cell beyond the baseline {b:g}: no damaged area"
                 )
-            code_arr |= exceed.astype(dtype) << dtype(bit)
-            del exceed, level
             done += 1
             progress(done / n_total)
+        del exceed, level
         # the union over the layer's indicators: where any exceeds, and which
+        check_canceled(is_canceled)
         cell = cell_area(grid.transform)
         thick = layer.thickness_m
-        anyd = (code_arr != 0).view(np.uint8)
-        counts = _counts_by_zone(anyd, zone_arr, len(zone_names), block_rows)
+        for r0 in range(0, grid.shape[0], block_rows):
+            np.not_equal(code_arr[r0 : r0 + block_rows], 0, out=scratch[r0 : r0 + block_rows].view(bool))
+        counts = _counts_by_zone(scratch, zone_arr, len(zone_names), block_rows)
+        del scratch, zone_arr
         for zi, zname in list(enumerate(zone_names)) + [(-1, "ALL")]:
             n = int(counts.sum()) if zi < 0 else int(counts[zi])
             if zi == 0 and n == 0:
@@ -426,6 +447,7 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                 }
             )
         diss = _dissolve(polygonize(code_arr, grid.transform), None, zones_crs)
+        del code_arr
         if len(diss):
             codes = [m.indicator for m in members]
             names = [";".join(c for i, c in enumerate(codes) if int(v) >> i & 1) for v in diss["value"]]
@@ -436,13 +458,9 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
             diss["area_m2"] = diss["cells"] * cell
             diss["thickness_m"] = thick
             diss["volume_m3"] = diss["area_m2"] * thick
-            union_frames.append(
-                diss[["method", "depth_layer", "indicators", "n_indicators", "cells", "area_m2", "thickness_m", "volume_m3", "geometry"]]
-            )
-        del code_arr, zone_arr, anyd
+            union_frames.append(diss[UNION_COLUMNS + ["geometry"]])
 
     poly_cols = AREA_COLUMNS + ["geometry"]
-    union_cols = ["method", "depth_layer", "indicators", "n_indicators", "cells", "area_m2", "thickness_m", "volume_m3", "geometry"]
     polygons = (
         gpd.GeoDataFrame(pd.concat(poly_frames, ignore_index=True), geometry="geometry", crs=zones_crs)
         if poly_frames
@@ -451,7 +469,7 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
     union = (
         gpd.GeoDataFrame(pd.concat(union_frames, ignore_index=True), geometry="geometry", crs=zones_crs)
         if union_frames
-        else gpd.GeoDataFrame({c: [] for c in union_cols[:-1]}, geometry=[], crs=zones_crs)
+        else gpd.GeoDataFrame({c: [] for c in UNION_COLUMNS}, geometry=[], crs=zones_crs)
     )
     level_cols = [f"{kind}_{_level_name(q)}_{unit}" for q in probs for kind, unit in (("area", "m2"), ("volume", "m3"))]
     areas = pd.DataFrame(area_rows, columns=AREA_COLUMNS + level_cols)
@@ -462,8 +480,9 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
         "probabilities": probs,
         "damaged_cell": "predicted value beyond the baseline (C > B; pH C < B), cell centre in the zone",
         "connectivity": 4,
+        "polygons": "GDAL polygonize (in process), cell edges, holes kept",
         "volume": "damaged area x layer thickness",
-        "layers": {layer.name: vars(layer) for (_, layer) in groups},
+        "layers": {layer.name: {**vars(layer), "thickness_m": layer.thickness_m} for (_, layer) in groups},
         "block_rows": block_rows,
     }
     return ExtentResult(polygons, union, areas, rasters, warnings, parameters)
