@@ -127,9 +127,21 @@ class InterpolationParams:
 
 @dataclass(frozen=True)
 class DamageParams:
-    """Damage extent (the step to come): exceedance over the baseline that counts as damage."""
+    """Damage (see :mod:`ree_damage.core.damage`): confirmation rule, minimum mapping unit, range.
+
+    ``threshold``: K above which damage is confirmed (0.2: C exceeds B by more than 20 %).
+    ``min_area_m2``: damaged patches smaller than this (m2) are dropped (0: none).
+    ``probabilities``: levels of P(exceed) at which areas and volumes are also given.
+    ``surface_top_m``/``surface_bottom_m``: the depth layer (m below ground) of rasters
+    and samples interpolated without depth layers (the samples at
+    :attr:`InterpolationParams.depth_cm`); its thickness turns areas into volumes.
+    """
 
     threshold: float = 0.2
+    min_area_m2: float = 0.0
+    probabilities: tuple = (0.5, 0.8, 0.95)
+    surface_top_m: float = 0.0
+    surface_bottom_m: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -168,7 +180,13 @@ _CASE_PARAM_SOURCES = {
         "kriging_neighbours": "[default] 16 nearest points per cell of the local kriging system",
         "censored_rule": "[default] DL/2 for values below the detection limit (recorded)",
     },
-    "damage": {"threshold": "[default] damage confirmed where C exceeds the baseline B by more than 20 % (GB/T 39791 baseline comparison)"},
+    "damage": {
+        "threshold": "[default] damage confirmed where C exceeds the baseline B by more than 20 % (GB/T 39791 baseline comparison)",
+        "min_area_m2": "[default] 0: every damaged cell counts (no minimum mapping unit)",
+        "probabilities": "[default] P(exceed) >= 50 %, 80 %, 95 %: the range the report defends",
+        "surface_top_m": "[seed] the 0-0.5 m surface sample (appendix table, item 1(2))",
+        "surface_bottom_m": "[seed] the 0-0.5 m surface sample (appendix table, item 1(2))",
+    },
     "valuation": {"discount_rate": "[default] 3 % (2-5 % sensitivity), habitat equivalency analysis (guideline 10.2)"},
 }
 

@@ -18,6 +18,7 @@ from typing import Optional
 
 from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
+from ..damage.assess import DamageResult
 from ..geo.crs import GaussKrugerZone, zone_from_epsg
 from ..interp.interpolation import InterpolationResult
 from ..lab.baseline import BaselineResult
@@ -166,6 +167,34 @@ def interpolation(
         params,
         case_area=read_layer(case, "case_boundary"),
         baseline=baseline_result.table if baseline_result is not None else None,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def damage(
+    case: Case,
+    lab_result: LabResults,
+    baseline_result: BaselineResult,
+    zones_result: Optional[ZonesResult] = None,
+    raster_folder=None,
+    *,
+    degree_dir=None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> DamageResult:
+    """Damage of the samples the interpolation used (same depth, no control samples) and, with
+    the interpolation's ``raster_folder`` and the zones, damaged areas and volumes per zone."""
+    interp = case.parameters.interpolation
+    points = steps.surface_samples(lab_result.table, interp.depth_cm, case.parameters.baseline.control_pattern)
+    return steps.damage_for(
+        points,
+        baseline_result,
+        zones_result.zones if zones_result is not None else None,
+        raster_folder,
+        case.parameters.damage,
+        layer_field=interp.layer_field,
+        degree_dir=degree_dir,
         progress=progress,
         is_canceled=is_canceled,
     )

@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
+from ..damage.assess import DamageResult, assess_damage, surfaces_in_folder
+from ..damage.points import DepthLayer
 from ..geo.crs import GaussKrugerZone, lonlat_arrays, zone_for_extent
 from ..geo.reproject import reproject_layers
 from ..interp.interpolation import (
@@ -47,7 +49,7 @@ from ..survey.depth import (
 )
 from ..survey.sampling import SamplingParams, SamplingResult, sampling_grid
 from ..survey.zones import ZoneParams, collect_sources
-from .model import BaselineParams, InterpolationParams, LabParams
+from .model import BaselineParams, DamageParams, InterpolationParams, LabParams
 
 
 # --------------------------------------------------------------------------- sampling grid
@@ -405,6 +407,80 @@ def surface_samples(table, depth_cm: int, control_pattern: str):
         rows = rows[rows["depth_cm"] == depth_cm]
     controls = control_samples(rows, control_pattern)
     return rows.drop(index=controls.index)
+
+
+# --------------------------------------------------------------------------- damage
+def surface_layer(params: DamageParams) -> DepthLayer:
+    """The depth layer of samples and rasters interpolated without depth layers, named in cm."""
+    top, bottom = params.surface_top_m, params.surface_bottom_m
+    if not bottom > top >= 0:
+        raise InputError(f"the surface layer {top:g}-{bottom:g} m needs 0 <= top < bottom", column="surface_bottom_m")
+    return DepthLayer(f"{round(top * 100)}-{round(bottom * 100)}", top, bottom)
+
+
+def damage_for(
+    samples,
+    baseline,
+    zones=None,
+    raster_folder=None,
+    params: Optional[DamageParams] = None,
+    *,
+    layer_field: str = "",
+    degree_dir=None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> DamageResult:
+    """Confirmed damage of the samples and damaged areas and volumes from an ``interpolate`` folder.
+
+    Parameters
+    ----------
+    samples : geopandas.GeoDataFrame
+        The samples assessed (not the control samples), with ``zone``.
+    baseline : BaselineResult or pandas.DataFrame
+    zones : geopandas.GeoDataFrame, optional
+        Functional zones in the rasters' CRS (reprojected here when another CRS).
+    raster_folder : path-like, optional
+        The output folder of ``interpolate``; none: samples only.
+    params : DamageParams, optional
+    layer_field : str
+        The samples' depth-layer field (values ``"<top cm>-<bottom cm>"``), as the
+        interpolation used; empty: every sample and raster is in :func:`surface_layer`.
+    degree_dir : path-like, optional
+        Where the damage-degree rasters go (none written without it).
+    """
+    params = params or DamageParams()
+    default = surface_layer(params)
+    surfaces = surfaces_in_folder(raster_folder, default) if raster_folder is not None else []
+    if raster_folder is not None and not surfaces:
+        raise InputError(f"no interpolated rasters (*_prediction.tif of interpolate) in {raster_folder}")
+    samples = samples.drop(columns="fid", errors="ignore")
+    if layer_field:
+        if layer_field not in samples.columns:
+            raise InputError(f"layer field {layer_field!r} not found", layer="samples", column=layer_field)
+        samples = samples.assign(damage_layer=samples[layer_field].astype(str))
+    else:
+        samples = samples.assign(damage_layer=default.name)
+    if zones is not None and surfaces:
+        import rasterio
+
+        with rasterio.open(surfaces[0].prediction) as src:
+            raster_crs = src.crs
+        if zones.crs is not None and raster_crs is not None and zones.crs != raster_crs:
+            zones = zones.to_crs(raster_crs.to_wkt())
+    table = getattr(baseline, "table", baseline)
+    return assess_damage(
+        samples,
+        table.drop(columns=["fid", "geometry"], errors="ignore"),
+        zones,
+        surfaces,
+        threshold=params.threshold,
+        layer_field="damage_layer",
+        min_area_m2=params.min_area_m2,
+        probabilities=params.probabilities,
+        degree_dir=degree_dir,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
 
 
 # --------------------------------------------------------------------------- CGCS2000
