@@ -90,6 +90,18 @@ def main(argv=None) -> int:
     files = rasters.write(analysis / "surface_0_50cm", inputs=lab_inputs, host=host)
     written += [("interpolated rasters (surface layer)", analysis / "surface_0_50cm"),
                 ("method comparison", files["method_comparison"])]
+    damage_dir = out / "damage"
+    damage = step("damage_extent", run.damage, case, lab, baseline, zones, analysis / "surface_0_50cm",
+                  degree_dir=damage_dir / "degree")
+    files = damage.write(
+        {"samples": damage_dir / "damaged_samples.gpkg", "summary": damage_dir / "damage_summary.csv",
+         "signature": damage_dir / "leaching_signature.csv", "areas": damage_dir / "damaged_areas.gpkg",
+         "union": damage_dir / "damaged_union.gpkg"},
+        inputs=lab_inputs, host=host,
+    )
+    written += [("damaged samples", files["samples"]), ("damage summary (valuation reads it)", files["summary"]),
+                ("damaged areas per indicator and zone", files["areas"]), ("damaged areas, union", files["union"]),
+                ("damage-degree rasters", damage_dir / "degree")]
 
     print("\nOutputs (each file has a .provenance.json beside it):")
     for label, path in written:

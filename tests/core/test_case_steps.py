@@ -120,6 +120,23 @@ def test_lab_baseline_and_interpolation(case, tmp_path):
     expected = rasters.provenance()
     for key in ("algorithm", "crs", "parameters", "notes"):
         assert table_record[key] == expected[key]
+    # the damage step on those rasters: samples at the same depth, areas in the 0-0.5 m layer
+    zones = run.zones(quick)
+    damage = run.damage(quick, lab, baseline, zones, tmp_path / "rasters", degree_dir=tmp_path / "degree")
+    summary = damage.summary
+    cd = summary[(summary.indicator == "Cd") & (summary.method == "idw")].set_index("zone")
+    assert cd.loc["ALL", "samples"] == surface.cross_validation.summary()["n"]
+    assert set(cd.index) >= {"PREP", "INJ", "COLL", "SETL", "ALL"}
+    assert cd.loc["ALL", "volume_m3"] == pytest.approx(cd.loc["ALL", "area_m2"] * 0.5)
+    assert cd.loc["ALL", "area_m2"] == pytest.approx(cd["area_m2"].drop("ALL").sum())
+    files = damage.write({"samples": tmp_path / "damaged_samples.gpkg", "summary": tmp_path / "damage_summary.csv",
+                          "areas": tmp_path / "damaged_areas.gpkg", "union": tmp_path / "damaged_union.gpkg"},
+                         inputs=run.inputs_of(quick, "lab_sheet"))
+    assert _record(files["summary"])["algorithm"] == "ree_damage:damage_extent"
+    assert _record(files["summary"])["parameters"]["points"]["threshold"] == 0.2
+    assert sidecar_path(files["degree:Cd_L0-50_idw_degree"]).is_file()
+    areas = pyogrio.read_dataframe(files["areas"])
+    assert areas.area.sum() == pytest.approx(damage.extent.polygons["area_m2"].sum(), rel=1e-4)
 
 
 def test_to_cgcs2000_adds_lonlat(case, tmp_path):

@@ -243,3 +243,29 @@ def test_range_and_union_properties(tmp_path_factory, seed, mmu):
         np.testing.assert_allclose(shapely.area(r.polygons.geometry.to_numpy()), r.polygons["area_m2"], rtol=1e-4)
     if len(r.union):
         assert shapely.area(r.union.geometry.to_numpy()).sum() == pytest.approx(t.loc[("ANY", "ALL"), "area_m2"], rel=1e-4)
+
+
+# ----------------------------------------------------------------- the summary table
+def test_summary_joins_samples_and_areas_by_hand(tmp_path):
+    from ree_damage.core.damage.assess import SUMMARY_COLUMNS, assess_damage, layer_from_name
+
+    cd = np.full((10, 10), 0.1)
+    cd[0:2, 0:3] = 0.5  # 6 cells (24 m2) in INJ
+    pred, _, zones = _case(tmp_path, cd)
+    layer = layer_from_name("0-50")
+    samples = _lab()
+    samples["depth_layer"] = "0-50"
+    r = assess_damage(samples, {"Cd": 0.2}, zones, [SurfaceInput("Cd", layer, pred, method="idw")],
+                      layer_field="depth_layer")
+    row = r.summary[(r.summary.indicator == "Cd") & (r.summary.zone == "INJ")].iloc[0]
+    # INJ Cd samples: 0.30 (above), 0.22 (above), <0.05 (not above): N = 3, N0 = 2
+    assert (row["samples"], row["exceedances"], row["method"]) == (3, 2, "idw")
+    assert row["ratio"] == pytest.approx(2 / 3)
+    assert (row["area_m2"], row["volume_m3"]) == (24.0, 12.0)
+    assert list(r.summary.columns[: len(SUMMARY_COLUMNS)]) == list(SUMMARY_COLUMNS)
+    written = r.write({"summary": tmp_path / "s.csv", "samples": tmp_path / "p.gpkg", "signature": tmp_path / "g.csv"})
+    assert set(written) == {"summary", "samples", "signature"}
+    back = pd.read_csv(written["summary"], encoding="utf-8-sig")
+    assert list(back.columns[: len(SUMMARY_COLUMNS)]) == list(SUMMARY_COLUMNS)
+    with pytest.raises(InputError):
+        layer_from_name("surface")
