@@ -59,6 +59,7 @@ FLAG_ADVANCED = _member(ParameterFlag, "Advanced", "FlagAdvanced")
 FLAG_OPTIONAL = _member(ParameterFlag, "Optional", "FlagOptional")
 ALGORITHM_NO_THREADING = _member(AlgorithmFlag, "NoThreading", "FlagNoThreading")
 FILE_BEHAVIOR_FILE = FileBehavior.File
+FILE_BEHAVIOR_FOLDER = FileBehavior.Folder
 FIELD_NUMERIC = FieldDataType.Numeric
 NUMBER_DOUBLE = NumberType.Double
 NUMBER_INTEGER = NumberType.Integer

@@ -7,6 +7,7 @@ algorithms of damage, valuation, report and case go into their own subpackages.
 from .analysis.baseline import Baseline
 from .analysis.import_lab_results import ImportLabResults
 from .analysis.interpolate import Interpolate
+from .damage.damage_extent import DamageExtent
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
@@ -22,4 +23,5 @@ ALGORITHMS = [
     ImportLabResults,
     Baseline,
     Interpolate,
+    DamageExtent,
 ]

@@ -544,6 +544,118 @@
       <translation>{0} {1}：均方根误差 RMSE {2}，平均误差 ME {3}，标准化均方误差 MSSE {4}</translation>
     </message>
     <message>
+      <source>Damage extent</source>
+      <translation>损害范围</translation>
+    </message>
+    <message>
+      <source>Compares every sample and indicator with its baseline: damage degree K = (C - B) / B (pH on the hydrogen-ion activity, K = 10^(B - C) - 1), confirmed where K exceeds the threshold (C more than 20 % above B by default; the rule is written into every row). A value below its detection limit never counts as an exceedance; where the detection limit itself is above the baseline the sample is undecidable and left out of N. From the rasters of Interpolate it maps the damaged cells (prediction beyond the baseline) as polygons per indicator and functional zone, holes kept, and their union over indicators with the indicators exceeding there; areas in m2 per zone, depth layer and indicator, soil volumes = area x layer thickness in m3, and with kriging the area and volume where P(exceed) is at least 50, 80 and 95 %. The summary table (zone, layer, indicator, method, samples, exceedances, ratio, area, volume, at 50/80/95 %) is what valuation reads. Also written: the damaged-sample points, the leaching signature (NH4+-N, sulfate, REE sum, REO, pH drop) per sample and damage-degree rasters; each file with provenance. Rasters in another CRS than the zones are refused.</source>
+      <translation>逐个样品、逐个指标与基线比较：损害程度 K = (C - B) / B（pH 按氢离子活度计，K = 10^(B - C) - 1），K 超过阈值即确认损害（默认 C 超过 B 20% 以上；判定规则写入每一行）。低于检出限的数值从不计为超基线；检出限本身高于基线的样品为“无法判定”，不计入 N。依据“空间插值”的栅格，把预测值超过基线的像元按指标和功能分区制成面（保留内洞），并按指标合并，标明该处超标的指标；按分区、深度层和指标给出面积（m2），土壤体积 = 面积 × 层厚（m3），克里金时另给出超基线概率不低于 50%、80%、95% 的面积和体积。汇总表（分区、层、指标、方法、样品数、超标数、超标率、面积、体积、50/80/95%）供损害价值量化读取。同时写出损害样品点、每个样品的浸矿特征污染物（氨氮、硫酸盐、稀土总量、稀土氧化物、pH 降低）和损害程度栅格；每个文件附溯源记录。坐标系与分区不同的栅格将被拒绝。</translation>
+    </message>
+    <message>
+      <source>Output of Import lab results: sample points with a value and flag column per indicator.</source>
+      <translation>“导入检测结果”的输出：样品点位，每个指标一列数值和一列标记。</translation>
+    </message>
+    <message>
+      <source>Samples whose id matches are control samples and are not assessed.</source>
+      <translation>编号匹配的样品为对照样品，不参与损害判定。</translation>
+    </message>
+    <message>
+      <source>The field the interpolation separated the layers by, values named '&lt;top cm&gt;-&lt;bottom cm&gt;' (e.g. 0-50); empty: every sample is in the surface layer below.</source>
+      <translation>插值时用于分层的字段，取值命名为“顶深cm-底深cm”（如 0-50）；留空：所有样品属于下面的表层。</translation>
+    </message>
+    <message>
+      <source>The Baseline output: baseline, unit and source per indicator.</source>
+      <translation>“基线确定”的输出：每个指标的基线值、单位和来源。</translation>
+    </message>
+    <message>
+      <source>Functional zones</source>
+      <translation>功能分区</translation>
+    </message>
+    <message>
+      <source>The Functional zones output (field zone): areas are given per zone. Needed with rasters.</source>
+      <translation>“功能分区”的输出（字段 zone）：按分区给出面积。使用栅格时必需。</translation>
+    </message>
+    <message>
+      <source>Interpolated rasters (folder)</source>
+      <translation>插值栅格（文件夹）</translation>
+    </message>
+    <message>
+      <source>The output folder of Interpolate; without it only the samples are assessed.</source>
+      <translation>“空间插值”的输出文件夹；不给出时只判定样品。</translation>
+    </message>
+    <message>
+      <source>Confirmation threshold (K)</source>
+      <translation>损害确认阈值（K）</translation>
+    </message>
+    <message>
+      <source>Damage is confirmed where K exceeds it; 0.2 means C more than 20 % above the baseline.</source>
+      <translation>K 超过该值即确认损害；0.2 表示 C 超过基线 20% 以上。</translation>
+    </message>
+    <message>
+      <source>Surface layer top (m)</source>
+      <translation>表层顶深（m）</translation>
+    </message>
+    <message>
+      <source>Depth layer of samples and rasters without a depth layer field, top in m below ground.</source>
+      <translation>无分层字段时样品和栅格所属的深度层，顶深（地面以下 m）。</translation>
+    </message>
+    <message>
+      <source>Surface layer bottom (m)</source>
+      <translation>表层底深（m）</translation>
+    </message>
+    <message>
+      <source>Bottom in m below ground; the thickness turns damaged areas into soil volumes.</source>
+      <translation>底深（地面以下 m）；层厚将损害面积换算为土壤体积。</translation>
+    </message>
+    <message>
+      <source>Minimum mapping unit (m2)</source>
+      <translation>最小制图单元（m2）</translation>
+    </message>
+    <message>
+      <source>Damaged patches smaller than this area are dropped; 0 keeps every damaged cell.</source>
+      <translation>小于该面积的损害斑块被舍去；0 保留所有损害像元。</translation>
+    </message>
+    <message>
+      <source>Probability levels</source>
+      <translation>概率水平</translation>
+    </message>
+    <message>
+      <source>Levels of P(exceed) at which areas and volumes are also given, between 0 and 1.</source>
+      <translation>同时给出面积和体积的超基线概率 P 水平，取值 0 到 1。</translation>
+    </message>
+    <message>
+      <source>Damaged samples, damaged areas, their union, the summary and signature tables and the damage-degree rasters, each with provenance.</source>
+      <translation>损害样品、损害范围、其合并范围、汇总表和特征污染物表以及损害程度栅格，均附溯源记录。</translation>
+    </message>
+    <message>
+      <source>Damage layers</source>
+      <translation>损害图层</translation>
+    </message>
+    <message>
+      <source>Damage summary table</source>
+      <translation>损害汇总表</translation>
+    </message>
+    <message>
+      <source>Reading the samples, baseline and zones</source>
+      <translation>读取样品、基线和分区</translation>
+    </message>
+    <message>
+      <source>Confirming damage and measuring damaged areas</source>
+      <translation>确认损害并量算损害面积</translation>
+    </message>
+    <message>
+      <source>Writing the layers and tables</source>
+      <translation>写出图层和表格</translation>
+    </message>
+    <message>
+      <source>Give the functional zones to measure damaged areas per zone.</source>
+      <translation>请给出功能分区，以便按分区量算损害面积。</translation>
+    </message>
+    <message>
+      <source>Probability levels: {0}</source>
+      <translation>概率水平：{0}</translation>
+    </message>
+    <message>
       <source>Depth schedule and field exports</source>
       <translation>采样深度方案与外业表</translation>
     </message>
@@ -658,10 +770,6 @@
     <message>
       <source>{0} FAIL: {1} ({2})</source>
       <translation>{0} 不符合：{1}（{2}）</translation>
-    </message>
-    <message>
-      <source>Functional zones</source>
-      <translation>功能分区</translation>
     </message>
     <message>
       <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>

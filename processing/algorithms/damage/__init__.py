@@ -1,0 +1,1 @@
+"""Damage: confirmed damage per sample, damaged areas and soil volumes (provider group ``damage``)."""

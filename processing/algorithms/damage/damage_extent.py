@@ -1,0 +1,190 @@
+"""Confirmed damage per sample and damaged areas and soil volumes per zone, layer and indicator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDistance,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ....core.case.model import DamageParams
+from ....core.case.steps import control_samples, damage_for
+from ...base import ReeAlgorithm
+from ...compat import (
+    FILE_BEHAVIOR_FOLDER,
+    NUMBER_DOUBLE,
+    SOURCE_VECTOR,
+    SOURCE_VECTOR_POINT,
+    SOURCE_VECTOR_POLYGON,
+    advanced,
+)
+from ..stages import Stages
+
+OUTPUT_FILES = {
+    "samples": "damaged_samples.gpkg",
+    "summary": "damage_summary.csv",
+    "signature": "leaching_signature.csv",
+    "areas": "damaged_areas.gpkg",
+    "union": "damaged_union.gpkg",
+}
+
+
+class DamageExtent(ReeAlgorithm):
+    """Damage per sample against the baseline and damaged areas and volumes from the interpolated rasters."""
+
+    SAMPLES = "SAMPLES"
+    CONTROL_PATTERN = "CONTROL_PATTERN"
+    LAYER_FIELD = "LAYER_FIELD"
+    BASELINE = "BASELINE"
+    ZONES = "ZONES"
+    RASTER_FOLDER = "RASTER_FOLDER"
+    THRESHOLD = "THRESHOLD"
+    MIN_AREA = "MIN_AREA"
+    PROBABILITIES = "PROBABILITIES"
+    SURFACE_TOP = "SURFACE_TOP"
+    SURFACE_BOTTOM = "SURFACE_BOTTOM"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    OUTPUT_LAYERS = "OUTPUT_LAYERS"
+    SUMMARY = "SUMMARY"
+
+    ZH_NAME = "损害范围"
+
+    def name(self):
+        return "damage_extent"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Damage extent")
+
+    def groupId(self):  # noqa: N802
+        return "damage"
+
+    def helpText(self):  # noqa: N802
+        return self.tr(
+            "Compares every sample and indicator with its baseline: damage degree K = (C - B) / B (pH on the "
+            "hydrogen-ion activity, K = 10^(B - C) - 1), confirmed where K exceeds the threshold (C more than "
+            "20 % above B by default; the rule is written into every row). A value below its detection limit "
+            "never counts as an exceedance; where the detection limit itself is above the baseline the sample "
+            "is undecidable and left out of N. From the rasters of Interpolate it maps the damaged cells "
+            "(prediction beyond the baseline) as polygons per indicator and functional zone, holes kept, and "
+            "their union over indicators with the indicators exceeding there; areas in m2 per zone, depth "
+            "layer and indicator, soil volumes = area x layer thickness in m3, and with kriging the area and "
+            "volume where P(exceed) is at least 50, 80 and 95 %. The summary table (zone, layer, indicator, "
+            "method, samples, exceedances, ratio, area, volume, at 50/80/95 %) is what valuation reads. Also "
+            "written: the damaged-sample points, the leaching signature (NH4+-N, sulfate, REE sum, REO, pH "
+            "drop) per sample and damage-degree rasters; each file with provenance. Rasters in another CRS "
+            "than the zones are refused."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        samples = QgsProcessingParameterFeatureSource(self.SAMPLES, self.tr("Lab results"), [SOURCE_VECTOR_POINT])
+        samples.setHelp(self.tr("Output of Import lab results: sample points with a value and flag column per indicator."))
+        self.addParameter(samples)
+        pattern = QgsProcessingParameterString(self.CONTROL_PATTERN, self.tr("Control sample ids (regular expression)"),
+                                               defaultValue="^CTRL-")
+        pattern.setHelp(self.tr("Samples whose id matches are control samples and are not assessed."))
+        self.addParameter(pattern)
+        layer = QgsProcessingParameterField(self.LAYER_FIELD, self.tr("Depth layer field"),
+                                            parentLayerParameterName=self.SAMPLES, optional=True)
+        layer.setHelp(self.tr("The field the interpolation separated the layers by, values named '<top cm>-<bottom cm>' "
+                              "(e.g. 0-50); empty: every sample is in the surface layer below."))
+        self.addParameter(layer)
+        baseline = QgsProcessingParameterFeatureSource(self.BASELINE, self.tr("Baseline table"), [SOURCE_VECTOR])
+        baseline.setHelp(self.tr("The Baseline output: baseline, unit and source per indicator."))
+        self.addParameter(baseline)
+        zones = QgsProcessingParameterFeatureSource(self.ZONES, self.tr("Functional zones"), [SOURCE_VECTOR_POLYGON],
+                                                    optional=True)
+        zones.setHelp(self.tr("The Functional zones output (field zone): areas are given per zone. Needed with rasters."))
+        self.addParameter(zones)
+        folder = QgsProcessingParameterFile(self.RASTER_FOLDER, self.tr("Interpolated rasters (folder)"),
+                                            behavior=FILE_BEHAVIOR_FOLDER, optional=True)
+        folder.setHelp(self.tr("The output folder of Interpolate; without it only the samples are assessed."))
+        self.addParameter(folder)
+        defaults = DamageParams()
+        threshold = QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Confirmation threshold (K)"), NUMBER_DOUBLE,
+                                                 defaults.threshold, minValue=0.0, maxValue=10.0)
+        threshold.setHelp(self.tr("Damage is confirmed where K exceeds it; 0.2 means C more than 20 % above the baseline."))
+        self.addParameter(threshold)
+        top = QgsProcessingParameterNumber(self.SURFACE_TOP, self.tr("Surface layer top (m)"), NUMBER_DOUBLE,
+                                           defaults.surface_top_m, minValue=0.0)
+        top.setHelp(self.tr("Depth layer of samples and rasters without a depth layer field, top in m below ground."))
+        self.addParameter(top)
+        bottom = QgsProcessingParameterNumber(self.SURFACE_BOTTOM, self.tr("Surface layer bottom (m)"), NUMBER_DOUBLE,
+                                              defaults.surface_bottom_m, minValue=0.01)
+        bottom.setHelp(self.tr("Bottom in m below ground; the thickness turns damaged areas into soil volumes."))
+        self.addParameter(bottom)
+        area = QgsProcessingParameterDistance(self.MIN_AREA, self.tr("Minimum mapping unit (m2)"), defaults.min_area_m2,
+                                              minValue=0.0)
+        area.setHelp(self.tr("Damaged patches smaller than this area are dropped; 0 keeps every damaged cell."))
+        self.addParameter(advanced(area))
+        levels = QgsProcessingParameterString(self.PROBABILITIES, self.tr("Probability levels"),
+                                              defaultValue=", ".join(f"{p:g}" for p in defaults.probabilities))
+        levels.setHelp(self.tr("Levels of P(exceed) at which areas and volumes are also given, between 0 and 1."))
+        self.addParameter(advanced(levels))
+        out = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
+        out.setHelp(self.tr("Damaged samples, damaged areas, their union, the summary and signature tables and the "
+                            "damage-degree rasters, each with provenance."))
+        self.addParameter(out)
+        self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Damage layers")))
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, self.tr("Damage summary table")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        stages = Stages(feedback, [self.tr("Reading the samples, baseline and zones"),
+                                   self.tr("Confirming damage and measuring damaged areas"),
+                                   self.tr("Writing the layers and tables")])
+        step = stages.next()
+        samples = self.read_source(parameters, self.SAMPLES, context, step, required=True)
+        baseline = self.read_source(parameters, self.BASELINE, context, step, required=True)
+        zones = self.read_source(parameters, self.ZONES, context, step)
+        raster_folder = self.parameterAsFile(parameters, self.RASTER_FOLDER, context) or None
+        if raster_folder and zones is None:
+            raise QgsProcessingException(self.tr("Give the functional zones to measure damaged areas per zone."))
+        try:
+            levels = tuple(float(x) for x in self.parameterAsString(parameters, self.PROBABILITIES, context).split(",")
+                           if x.strip())
+        except ValueError as error:
+            raise QgsProcessingException(self.tr("Probability levels: {0}").format(error)) from error
+        params = DamageParams(
+            threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
+            min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
+            probabilities=levels,
+            surface_top_m=self.parameterAsDouble(parameters, self.SURFACE_TOP, context),
+            surface_bottom_m=self.parameterAsDouble(parameters, self.SURFACE_BOTTOM, context),
+        )
+        layer_field = (self.parameterAsFields(parameters, self.LAYER_FIELD, context) or [""])[0]
+        pattern = self.parameterAsString(parameters, self.CONTROL_PATTERN, context)
+        folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
+        step = stages.next()
+        progress, is_canceled = self.callbacks(step)
+        with self.core_errors():
+            assessed = samples.drop(index=control_samples(samples, pattern).index) if pattern else samples
+            result = damage_for(
+                assessed, baseline, zones, raster_folder, params, layer_field=layer_field,
+                degree_dir=folder / "degree", progress=progress, is_canceled=is_canceled,
+            )
+        stages.next()
+        folder.mkdir(parents=True, exist_ok=True)
+        with self.core_errors():
+            written = result.write(
+                {name: folder / file for name, file in OUTPUT_FILES.items()},
+                inputs={**self.input_paths(parameters, [self.SAMPLES, self.BASELINE, self.ZONES], context),
+                        **({"rasters": raster_folder} if raster_folder else {})},
+                host=self.host_info(),
+            )
+        for warning in result.warnings:
+            feedback.pushWarning(warning)
+        layers = [str(written[name]) for name in ("areas", "union", "samples") if name in written]
+        for path in layers:
+            context.addLayerToLoadOnCompletion(
+                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
+            )
+        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers, self.SUMMARY: str(written["summary"])}
