@@ -180,8 +180,7 @@ class DamageExtent(ReeAlgorithm):
                         **({"rasters": raster_folder} if raster_folder else {})},
                 host=self.host_info(),
             )
-        for warning in result.warnings:
-            feedback.pushWarning(warning)
+        self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("areas", "union", "samples") if name in written]
         for path in layers:
             context.addLayerToLoadOnCompletion(
