@@ -171,6 +171,8 @@ class DamageExtent(ReeAlgorithm):
                 assessed, baseline, zones, raster_folder, params, layer_field=layer_field,
                 degree_dir=folder / "degree", progress=progress, is_canceled=is_canceled,
             )
+        for path in (result.extent.rasters.values() if result.extent is not None else ()):
+            self.track_output(path)  # written while computing: removed if the run stops now
         stages.next()
         folder.mkdir(parents=True, exist_ok=True)
         with self.core_errors():
@@ -180,6 +182,9 @@ class DamageExtent(ReeAlgorithm):
                         **({"rasters": raster_folder} if raster_folder else {})},
                 host=self.host_info(),
             )
+        for name, path in written.items():
+            if not name.startswith("degree:"):
+                self.track_output(path)
         self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("areas", "union", "samples") if name in written]
         for path in layers:
