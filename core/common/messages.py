@@ -275,6 +275,68 @@ MESSAGES: dict = {
         "{field}: samples at the same location merged (mean): {ids}",
         "{field}：同一位置的样品已合并（取均值）：{ids}",
     ),
+    # ------------------------------------------------------------------ mined volume (core/terrain)
+    "TERRAIN_DEM_NO_CRS": Template("the DEM has no coordinate reference system", "DEM 没有坐标参照系"),
+    "TERRAIN_DEM_GEOGRAPHIC": Template(
+        "the DEM is in a geographic CRS ({crs}); volumes need metres: reproject it to a Gauss-Kruger zone first",
+        "DEM 为地理坐标系（{crs}）；计算方量需要以米为单位：请先投影到高斯-克吕格分带",
+    ),
+    "TERRAIN_DEM_ROTATED": Template(
+        "the DEM grid is rotated; warp it to a north-up grid first", "DEM 格网有旋转；请先重采样为正北向格网"
+    ),
+    "TERRAIN_DEM_IN_FEET": Template(
+        "{layer}: heights are in {unit}; converted to metres (x{factor:.6f}); check the DEM's vertical unit",
+        "{layer}：高程单位为 {unit}，已换算为米（×{factor:.6f}）；请核对 DEM 的高程单位",
+    ),
+    "TERRAIN_DEM_RESAMPLED": Template(
+        "the DEMs are on different grids: {coarse} resampled ({method}) onto the finer grid of {fine} ({cell}, {crs})",
+        "两期 DEM 格网不同：{coarse} 已按 {method} 方法重采样到较细的 {fine} 格网（{cell}，{crs}）",
+    ),
+    "TERRAIN_BOUNDARY_OUTSIDE_DEM": Template(
+        "the boundary does not overlap the DEMs (wrong layer or CRS?)",
+        "边界与 DEM 不重叠（图层或坐标系有误？）",
+    ),
+    "TERRAIN_NO_COMMON_DATA": Template(
+        "no cell inside the boundary has data in both DEMs", "边界内没有两期 DEM 均有数据的像元"
+    ),
+    "TERRAIN_DIFFERENCE_TOO_LARGE": Template(
+        "the height difference reaches {dz:.1f} m, above {limit:g} m: check the vertical units and datums of the DEMs",
+        "高程差达 {dz:.1f} m，超过 {limit:g} m：请核对两期 DEM 的高程单位和高程基准",
+    ),
+    "TERRAIN_NO_BLOCKS": Template(
+        "no blocks: give block polygons, or functional zones with a {zone} zone",
+        "没有块段：请提供块段多边形，或含 {zone} 分区的功能分区",
+    ),
+    "TERRAIN_BLOCK_ID_TWICE": Template("block ids used twice: {ids}", "块段编号重复：{ids}"),
+    "TERRAIN_BLOCK_EMPTY": Template("the block has no area", "块段面积为零"),
+    "TERRAIN_BLOCK_OUTSIDE_DEM": Template(
+        "the block reaches outside the DEM", "块段超出 DEM 范围"
+    ),
+    "TERRAIN_BLOCK_THICKNESS": Template(
+        "ore thickness {value:g} m: it must be above 0", "矿体厚度 {value:g} m：必须大于 0"
+    ),
+    "TERRAIN_BLOCK_DENSITY": Template(
+        "dry density {value:g} t/m3 is outside {low:g}-{high:g} t/m3", "干密度 {value:g} t/m³ 不在 {low:g}-{high:g} t/m³ 之内"
+    ),
+    "TERRAIN_BLOCK_GRADE": Template(
+        "mean grade {value:g} % REO is outside 0-100 %", "平均品位 {value:g}% REO 不在 0-100% 之内"
+    ),
+    "TERRAIN_BLOCK_NO_SAMPLE": Template(
+        "no sample (or grade raster cell) inside the block: give a kriged grade raster or larger blocks",
+        "块段内没有样品（或品位栅格像元）：请提供克里金品位栅格或加大块段",
+    ),
+    "TERRAIN_NO_GRADE_SOURCE": Template(
+        "the block method needs lab results (element columns) or a kriged grade raster",
+        "块段法需要检测结果（元素列）或克里金品位栅格",
+    ),
+    "TERRAIN_NO_ELEMENTS": Template(
+        "no rare earth element column (La ... Y) to compute REO from",
+        "没有可计算 REO 的稀土元素列（La … Y）",
+    ),
+    "TERRAIN_GRADE_RASTER_CRS": Template(
+        "the grade raster is in {crs}, not in the DEM's CRS: reproject it first",
+        "品位栅格坐标系为 {crs}，与 DEM 不同：请先投影",
+    ),
 }
 """Message code -> :class:`Template`."""
 

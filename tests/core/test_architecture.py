@@ -24,7 +24,8 @@ CORE_ALLOWED = {
     "lab": {"common", "geo", "standards"},
     "interp": {"common", "geo", "standards", "lab"},
     "damage": {"common", "geo", "standards", "survey", "lab", "interp"},
-    "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage"},
+    "terrain": {"common", "geo", "standards", "survey", "lab", "interp"},
+    "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "terrain"},
 }
 # Top-level packages of the plugin and what they may import.
 TOP_ALLOWED = {
