@@ -103,6 +103,12 @@ def main(argv=None) -> int:
                 ("damaged areas per indicator and zone", files["areas"]), ("damaged areas, union", files["union"]),
                 ("damage-degree rasters", damage_dir / "degree")]
 
+    damage = out / "damage"
+    mined = step("mined_volume", run.mined, case, zones, lab, work_dir=damage)
+    files = mined.write(damage, inputs=run.inputs_of(case, "dem_before", "dem_after", "lab_sheet"), host=host)
+    written += [("cut/fill raster (dz, m)", files["cut_fill"]), ("volumes, cell and grid method", files["volumes"]),
+                ("resource annex tables 3-5", files["workbook"])]
+
     print("\nOutputs (each file has a .provenance.json beside it):")
     for label, path in written:
         print(f"  {label}: {path}")

@@ -42,6 +42,10 @@ from ..survey.sampling import PARAM_SOURCES as SAMPLING_SOURCES
 from ..survey.sampling import SamplingParams
 from ..survey.zones import PARAM_SOURCES as ZONE_SOURCES
 from ..survey.zones import ZoneParams
+from ..terrain.blocks import PARAM_SOURCES as BLOCK_SOURCES
+from ..terrain.blocks import BlockParams
+from ..terrain.volume import PARAM_SOURCES as VOLUME_SOURCES
+from ..terrain.volume import VolumeParams
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -160,6 +164,8 @@ STEP_PARAMETERS = {
     "baseline": BaselineParams,
     "interpolation": InterpolationParams,
     "damage": DamageParams,
+    "volume": VolumeParams,
+    "blocks": BlockParams,
     "valuation": ValuationParams,
 }
 """``[parameters.<step>]`` -> its parameter dataclass."""
@@ -200,6 +206,8 @@ def param_sources(step: str) -> dict:
         "sampling": SAMPLING_SOURCES,
         "depth": DEPTH_SOURCES,
         "water": DEPTH_SOURCES,
+        "volume": VOLUME_SOURCES,
+        "blocks": BLOCK_SOURCES,
     }
     return dict(module_sources.get(step) or _CASE_PARAM_SOURCES.get(step, {}))
 
@@ -216,6 +224,8 @@ class Parameters:
     baseline: BaselineParams = field(default_factory=BaselineParams)
     interpolation: InterpolationParams = field(default_factory=InterpolationParams)
     damage: DamageParams = field(default_factory=DamageParams)
+    volume: VolumeParams = field(default_factory=VolumeParams)
+    blocks: BlockParams = field(default_factory=BlockParams)
     valuation: ValuationParams = field(default_factory=ValuationParams)
 
 

@@ -25,6 +25,7 @@ from ..lab.baseline import BaselineResult
 from ..lab.importer import LabResults
 from ..survey.sampling import SamplingResult
 from ..survey.zones import ZonesResult, functional_zones
+from ..terrain.mined import MinedVolume, mined_volume
 from . import steps
 from .model import Case
 
@@ -206,4 +207,33 @@ def to_cgcs2000(case: Case, roles=("sample_points",)) -> steps.ReprojectedLayers
     sources = {name: str(case.input("vectors")) for name in layers}
     return steps.reproject_to_zone(
         layers, sources=sources, zone=zone_choice(case), width=case.crs.zone_width_deg, prefixed=case.crs.prefixed
+    )
+
+
+def mined(
+    case: Case,
+    zones_result: Optional[ZonesResult] = None,
+    lab_result: Optional[LabResults] = None,
+    *,
+    work_dir=None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> MinedVolume:
+    """Cut and fill between ``dem_before`` and ``dem_after`` inside the case boundary; with the
+    zones and the lab results, the block-method resource estimate of the INJ zone."""
+    samples = None
+    if lab_result is not None:
+        control = lab_result.table["sample_id"].astype(str).str.match(case.parameters.baseline.control_pattern)
+        samples = lab_result.table[~control]
+    return mined_volume(
+        case.input("dem_before"),
+        case.input("dem_after"),
+        read_layer(case, "case_boundary", required=True),
+        zones=zones_result.zones if zones_result is not None else None,
+        samples=samples,
+        volume_params=case.parameters.volume,
+        block_params=case.parameters.blocks,
+        work_dir=work_dir,
+        progress=progress,
+        is_canceled=is_canceled,
     )

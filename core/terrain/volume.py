@@ -553,7 +553,8 @@ def grid_method(node_dz: np.ndarray, spacing_m: float) -> tuple[float, float, in
 
 
 def write_contours(raster_path, out_path, interval_m: float, layer: str = "contours") -> Path:
-    """Contours of a difference raster every ``interval_m`` (m) with GDAL's ContourGenerate, into a GeoPackage.
+    """Contours of a difference raster every ``interval_m`` (m) with GDAL's ContourGenerate, into a GeoPackage
+    (or a shapefile when ``out_path`` ends in ``.shp``).
 
     The line of level 0 separates cut from fill. Field ``dz_m`` holds the level (m).
     """
@@ -566,7 +567,7 @@ def write_contours(raster_path, out_path, interval_m: float, layer: str = "conto
         band = source.GetRasterBand(1)
         srs = osr.SpatialReference()
         srs.ImportFromWkt(source.GetProjection())
-        driver = ogr.GetDriverByName("GPKG")
+        driver = ogr.GetDriverByName("ESRI Shapefile" if Path(out_path).suffix.lower() == ".shp" else "GPKG")
         out = driver.CreateDataSource(str(out_path))
         try:
             lines = out.CreateLayer(layer, srs, ogr.wkbLineString)

@@ -8,6 +8,7 @@ from .analysis.baseline import Baseline
 from .analysis.import_lab_results import ImportLabResults
 from .analysis.interpolate import Interpolate
 from .damage.damage_extent import DamageExtent
+from .damage.mined_volume import MinedVolume
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
@@ -24,4 +25,5 @@ ALGORITHMS = [
     Baseline,
     Interpolate,
     DamageExtent,
+    MinedVolume,
 ]

@@ -656,6 +656,182 @@
       <translation>概率水平：{0}</translation>
     </message>
     <message>
+      <source>Mined volume and resource estimate</source>
+      <translation>开采方量与资源量估算</translation>
+    </message>
+    <message>
+      <source>Differences the DEMs after and before mining inside the boundary, block by block with bounded memory: cut and fill by the cell method (sum of the height change x cell area) and by the grid method with corner, edge and interior weights 1, 2 and 4 at the chosen spacing, both figures with their difference. DEMs on different grids or CRSs are resampled to the finer grid (the method is stated); a DEM in feet is converted and a height change above 200 m warns. Writes the cut/fill raster (negative = cut), its contours and a volume table. With blocks (or functional zones, whose INJ zone is split on a grid) and lab results or a kriged REO raster, estimates the resource by the block method: area x mean ore thickness x dry density x mean grade (REO from the element results with the oxide factors), and writes the annex tables 3-5 of the report (area, grade and thickness per block; resource per block; summary) as XLSX and CSV. A zero or negative thickness, a grade above 100 %, a density outside 1-3 t/m3 or a block outside the DEM is refused, naming the block.</source>
+      <translation>按块读取、内存有界地计算边界内开采后与开采前 DEM 的差值：以单元格法（高程变化 × 像元面积之和）和方格网法（按所选间距，角点、边点、中点权重 1、2、4）分别计算挖方和填方，并给出两者之差。两期 DEM 格网或坐标系不同时，重采样到较细的格网（注明方法）；以英尺为单位的 DEM 换算为米，高程变化超过 200 m 时给出警告。输出挖填方栅格（负值为挖方）、其等值线和方量表。提供块段（或功能分区，其注孔区按格网划分为块段）以及检测结果或克里金 REO 栅格时，按块段法估算资源量：面积 × 平均矿体厚度 × 干密度 × 平均品位（REO 由元素结果乘氧化物换算系数求得），并以 XLSX 和 CSV 输出报告附表 3-5（块段面积、平均品位及平均厚度表；块段资源量估算表；资源量汇总表）。厚度为零或负值、品位超过 100%、干密度不在 1-3 t/m³ 之内或块段超出 DEM 范围时拒绝计算，并指明块段。</translation>
+    </message>
+    <message>
+      <source>Boundary</source>
+      <translation>边界</translation>
+    </message>
+    <message>
+      <source>Volumes are counted inside these polygons (the case area or the mined area).</source>
+      <translation>在这些多边形（案涉范围或开采范围）内统计方量。</translation>
+    </message>
+    <message>
+      <source>Grid method spacing (m)</source>
+      <translation>方格网法格网间距（m）</translation>
+    </message>
+    <message>
+      <source>Side of a square of the grid (方格网) method; 10 m by default.</source>
+      <translation>方格网法方格边长；默认 10 m。</translation>
+    </message>
+    <message>
+      <source>Resampling of a DEM on another grid</source>
+      <translation>格网不同的 DEM 的重采样方法</translation>
+    </message>
+    <message>
+      <source>How the coarser DEM is resampled onto the finer grid; recorded.</source>
+      <translation>较粗 DEM 重采样到较细格网的方法；记入溯源记录。</translation>
+    </message>
+    <message>
+      <source>Contour interval (m)</source>
+      <translation>等值线间距（m）</translation>
+    </message>
+    <message>
+      <source>Interval of the contours of the height change; 0 writes none.</source>
+      <translation>高程变化等值线的间距；为 0 时不输出。</translation>
+    </message>
+    <message>
+      <source>Resource blocks</source>
+      <translation>资源量估算块段</translation>
+    </message>
+    <message>
+      <source>Block polygons with block_id and optional thickness_m, density_t_m3 and category.</source>
+      <translation>块段多边形，含 block_id，可选 thickness_m、density_t_m3 和 category 字段。</translation>
+    </message>
+    <message>
+      <source>Without blocks, the INJ zone is split on a grid into blocks.</source>
+      <translation>未提供块段时，按格网将注孔区划分为块段。</translation>
+    </message>
+    <message>
+      <source>Element columns La ... Y in mg/kg; a block's grade is the mean REO of its samples.</source>
+      <translation>La … Y 元素列，单位 mg/kg；块段品位为块段内样品 REO 的平均值。</translation>
+    </message>
+    <message>
+      <source>Kriged REO raster (mg/kg)</source>
+      <translation>克里金 REO 栅格（mg/kg）</translation>
+    </message>
+    <message>
+      <source>Used instead of the samples: a block's grade is the raster's mean over it.</source>
+      <translation>代替样品使用：块段品位为栅格在块段内的平均值。</translation>
+    </message>
+    <message>
+      <source>Cut/fill raster</source>
+      <translation>挖填方栅格</translation>
+    </message>
+    <message>
+      <source>Height change after - before (m): negative = cut, positive = fill.</source>
+      <translation>高程变化（开采后 - 开采前，m）：负值为挖方，正值为填方。</translation>
+    </message>
+    <message>
+      <source>Contours of the height change</source>
+      <translation>高程变化等值线</translation>
+    </message>
+    <message>
+      <source>GeoPackage of contour lines, level in dz_m; level 0 separates cut from fill.</source>
+      <translation>等值线 GeoPackage，高程差值在 dz_m 字段；0 等值线为挖填分界线。</translation>
+    </message>
+    <message>
+      <source>Output folder for the tables</source>
+      <translation>表格输出文件夹</translation>
+    </message>
+    <message>
+      <source>volumes.csv, resource_annex.xlsx, the annex tables as CSV and the blocks.</source>
+      <translation>volumes.csv、resource_annex.xlsx、CSV 格式的附表以及块段。</translation>
+    </message>
+    <message>
+      <source>DEM before mining</source>
+      <translation>开采前 DEM</translation>
+    </message>
+    <message>
+      <source>Heights in m (1985 height datum), projected CRS.</source>
+      <translation>高程单位 m（1985 国家高程基准），投影坐标系。</translation>
+    </message>
+    <message>
+      <source>DEM after mining</source>
+      <translation>开采后 DEM</translation>
+    </message>
+    <message>
+      <source>Heights in m; resampled to the finer grid if the grids differ.</source>
+      <translation>高程单位 m；格网不同时重采样到较细的格网。</translation>
+    </message>
+    <message>
+      <source>Block size (m)</source>
+      <translation>块段边长（m）</translation>
+    </message>
+    <message>
+      <source>Side of the grid squares the INJ zone is split into.</source>
+      <translation>注孔区划分块段所用方格的边长。</translation>
+    </message>
+    <message>
+      <source>Ore thickness (m)</source>
+      <translation>矿体厚度（m）</translation>
+    </message>
+    <message>
+      <source>For blocks without a thickness_m value; replace the default by the drilling logs.</source>
+      <translation>用于没有 thickness_m 值的块段；请以钻孔资料替代默认值。</translation>
+    </message>
+    <message>
+      <source>Dry density (t/m3)</source>
+      <translation>干密度（t/m³）</translation>
+    </message>
+    <message>
+      <source>For blocks without a density_t_m3 value; 1.6 t/m3 by default.</source>
+      <translation>用于没有 density_t_m3 值的块段；默认 1.6 t/m³。</translation>
+    </message>
+    <message>
+      <source>Cut, cell method (m3)</source>
+      <translation>挖方，单元格法（m³）</translation>
+    </message>
+    <message>
+      <source>Fill, cell method (m3)</source>
+      <translation>填方，单元格法（m³）</translation>
+    </message>
+    <message>
+      <source>Cut, grid method (m3)</source>
+      <translation>挖方，方格网法（m³）</translation>
+    </message>
+    <message>
+      <source>Fill, grid method (m3)</source>
+      <translation>填方，方格网法（m³）</translation>
+    </message>
+    <message>
+      <source>REO resource (t)</source>
+      <translation>REO 资源量（t）</translation>
+    </message>
+    <message>
+      <source>Reading the inputs</source>
+      <translation>读取输入数据</translation>
+    </message>
+    <message>
+      <source>Differencing the DEMs and estimating the resource</source>
+      <translation>计算 DEM 差值并估算资源量</translation>
+    </message>
+    <message>
+      <source>Writing the outputs</source>
+      <translation>写出结果</translation>
+    </message>
+    <message>
+      <source>Bilinear</source>
+      <translation>双线性</translation>
+    </message>
+    <message>
+      <source>Nearest neighbour</source>
+      <translation>最邻近</translation>
+    </message>
+    <message>
+      <source>Cubic</source>
+      <translation>三次卷积</translation>
+    </message>
+    <message>
+      <source>Cut {0:.1f} m3, fill {1:.1f} m3 (cell method); cut {2:.1f} m3, fill {3:.1f} m3 (grid method)</source>
+      <translation>挖方 {0:.1f} m³，填方 {1:.1f} m³（单元格法）；挖方 {2:.1f} m³，填方 {3:.1f} m³（方格网法）</translation>
+    </message>
+    <message>
       <source>Depth schedule and field exports</source>
       <translation>采样深度方案与外业表</translation>
     </message>

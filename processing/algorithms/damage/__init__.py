@@ -1,1 +1,2 @@
-"""Damage: confirmed damage per sample, damaged areas and soil volumes (provider group ``damage``)."""
+"""Damage (provider group ``damage``): confirmed damage per sample, damaged areas and soil
+volumes, mined volume and the block-method resource estimate."""
