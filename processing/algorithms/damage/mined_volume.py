@@ -109,12 +109,12 @@ class MinedVolume(ReeAlgorithm):
         grade.setHelp(self.tr("Used instead of the samples: a block's grade is the raster's mean over it."))
         self.addParameter(grade)
         blocks = BlockParams()
-        for key, label, default, low, high, help_text in (
-            (self.BLOCK_SIZE, self.tr("Block size (m)"), blocks.block_size_m, 1.0, None,
+        for key, label, default, low, help_text in (
+            (self.BLOCK_SIZE, self.tr("Block size (m)"), blocks.block_size_m, 1.0,
              self.tr("Side of the grid squares the INJ zone is split into.")),
-            (self.THICKNESS, self.tr("Ore thickness (m)"), blocks.thickness_m, None, None,
+            (self.THICKNESS, self.tr("Ore thickness (m)"), blocks.thickness_m, None,
              self.tr("For blocks without a thickness_m value; replace the default by the drilling logs.")),
-            (self.DENSITY, self.tr("Dry density (t/m3)"), blocks.density_t_m3, None, None,
+            (self.DENSITY, self.tr("Dry density (t/m3)"), blocks.density_t_m3, None,
              self.tr("For blocks without a density_t_m3 value; 1.6 t/m3 by default.")),
         ):
             number = QgsProcessingParameterNumber(key, label, NUMBER_DOUBLE, default)
