@@ -49,29 +49,13 @@ import pandas as pd
 
 from ..common.errors import InputError
 from ..lab.censored import FLAG_ABOVE, FLAG_BELOW, FLAG_MEASURED
+from ..standards.oxides import OXIDE_FACTORS as STANDARD_OXIDES
 
 DEFAULT_THRESHOLD = 0.2
 """**[default]** K above which damage is confirmed (C exceeds B by more than 20 %)."""
 
-OXIDE_FACTORS = {
-    "La": 1.1728,
-    "Ce": 1.2284,
-    "Pr": 1.2082,
-    "Nd": 1.1664,
-    "Sm": 1.1596,
-    "Eu": 1.1579,
-    "Gd": 1.1526,
-    "Tb": 1.1762,
-    "Dy": 1.1477,
-    "Ho": 1.1455,
-    "Er": 1.1435,
-    "Tm": 1.1421,
-    "Yb": 1.1387,
-    "Lu": 1.1372,
-    "Y": 1.2699,
-    "Sc": 1.5338,
-}
-"""**[default]** element -> oxide mass factor (La2O3 1.1728 ... Sc2O3 1.5338, DOMAIN.md)."""
+OXIDE_FACTORS = {element: oxide.factor for element, oxide in STANDARD_OXIDES.items()}
+"""**[default]** element -> oxide mass factor, from the one table :data:`ree_damage.core.standards.oxides.OXIDE_FACTORS`."""
 
 REE_SUM = "REE_SUM"
 """Code of the sum of the rare earth elements (mg/kg)."""
