@@ -115,3 +115,12 @@ def flags_with(flags, *extra):
     for flag in extra:
         flags = flags | flag
     return flags
+
+
+def parameter_as_field_names(algorithm: QgsProcessingAlgorithm, parameters, name: str, context) -> list:
+    """The field names chosen in a field parameter: ``parameterAsStrings`` where this QGIS
+    has it (3.32+; ``parameterAsFields`` is deprecated from 3.40), else ``parameterAsFields``."""
+    as_strings = getattr(algorithm, "parameterAsStrings", None)
+    if as_strings is not None:
+        return list(as_strings(parameters, name, context))
+    return list(algorithm.parameterAsFields(parameters, name, context))

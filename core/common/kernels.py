@@ -16,21 +16,20 @@ implementations run, and the tests check both against the same oracles (scipy's
 cKDTree, brute force, PyKrige). Cells a kernel cannot certify (near ties, too few
 candidates, a matrix that is not positive definite) are left to those implementations.
 
-Loading (nobody waits for a compiler):
+Loading (nobody waits for a compiler, and no process compiles behind the user's back):
 
 * Importing this module does not import numba (0.4 s). A step asks for the kernels it
   needs (:func:`usable`); only then is numba imported and those kernels loaded from
-  numba's on-disk cache (``cache=True``; 0.1-0.3 s each), on a loader thread, the
-  others following in the background.
+  numba's on-disk cache (``cache=True``; 0.1-0.3 s each), on the calling thread.
 * ``make setup`` and ``scripts/install_plugin.py`` compile them once (:func:`warm_up`),
-  so the cache is there before the first run. With the cache there, a step waits for
-  its kernels to load (under a second) and runs them.
+  so the cache is there before the first run.
 * Without the cache (a plugin zip installed in QGIS, a new numba), compiling takes 20 s
   (0.1-13 s per kernel): the step runs the numpy path and a separate Python process
-  (:func:`spawn_compiler`) fills the cache, so that a one-shot ``qgis_process`` run that
-  ends first does not lose the work; later steps load the kernels once it has finished.
-  Where no Python interpreter is found (``sys.executable`` is QGIS itself and no
-  ``pythonX.Y`` is on the PATH), a thread of this process compiles instead.
+  (:func:`spawn_compiler`) fills the cache; later steps load the kernels once it has
+  finished (a cache being written is never read). Nothing is compiled inside the
+  calling process: LLVM compiling on a thread of a QGIS process that is shutting down
+  aborted it (qgis_process on QGIS 3.40); where no Python interpreter is found, the numpy
+  path serves until ``make install-plugin`` or :func:`warm_up` has filled the cache.
 * ``REE_DAMAGE_NUMBA=always`` (the tests) waits for the kernels whatever it takes;
   ``0`` never uses them; ``auto`` (the default) as above, with a cost model choosing
   per run where both paths apply.
@@ -60,10 +59,6 @@ import numpy as np
 #: numba installed (found without importing it; an import that fails later, e.g. a
 #: numba built for another numpy, turns the kernels off: see :func:`usable`)
 AVAILABLE = importlib.util.find_spec("numba") is not None
-
-#: a step that finds the cache waits at most this long (s) for the kernels to load
-#: (measured: numba import 0.4 s + cache load 0.2-0.3 s)
-CACHED_LOAD_WAIT_S = 20.0
 
 prange = range  # numba.prange once numba is loaded (read by numba when it compiles)
 
@@ -661,11 +656,10 @@ def dms_lines(total, hemi, scale: int, decimals: int) -> np.ndarray:
 # --------------------------------------------------------------------------- loading
 
 _LAUNCH = threading.Lock()
-_COND = threading.Condition()
-#: state: cold (nothing tried), loading (the loader thread runs), done (every kernel
-#: compiled or loaded), failed (numba unusable: the numpy path serves)
-_COMPILERS: list = []  # detached compiler processes started by this process
-_LOAD: dict = {"state": "cold", "error": None, "kernels": {}, "wanted": [], "spawned": False}
+_LOADING = threading.Lock()
+#: state: cold (nothing loaded), partial (some kernels loaded), done (every kernel loaded),
+#: failed (numba unusable: the numpy path serves)
+_LOAD: dict = {"state": "cold", "error": None, "kernels": {}, "spawned": False}
 #: the Python functions numba compiles, cheapest to compile first (measured here, empty
 #: cache: 0.1, 0.3, 2.3, 4.3 and 12.9 s), so that a short process that ends while the
 #: compiler runs still leaves some in the cache: name -> (function, njit options)
@@ -704,53 +698,30 @@ def _compile_one(name: str):
     return kernel
 
 
-def _next_to_compile():
-    with _COND:
-        for name in [*_LOAD["wanted"], *_SOURCES]:
-            if name not in _LOAD["kernels"]:
-                return name
-        return None
+def _load_now(names) -> bool:
+    """Load ``names`` from numba's cache, or compile them, on the calling thread (one
+    loader at a time); False, with the reason kept, when numba is unusable."""
+    with _LOADING:
+        if _LOAD["state"] == "failed":
+            return False
+        try:
+            for name in names:
+                if name not in _LOAD["kernels"]:
+                    _LOAD["kernels"][name] = _compile_one(name)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not available": numpy serves
+            _LOAD.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+            return False
+        _LOAD["state"] = "done" if len(_LOAD["kernels"]) == len(_SOURCES) else "partial"
+        return True
 
 
-def _loader() -> None:
-    """The loading thread: every kernel, those a step waits for first."""
+def compiler_running() -> bool:
+    """True while a compiler process (:func:`spawn_compiler`, this or another process)
+    writes numba's cache: a cache being written is not read."""
     try:
-        while True:
-            name = _next_to_compile()
-            if name is None:
-                break
-            kernel = _compile_one(name)
-            with _COND:
-                _LOAD["kernels"][name] = kernel
-                _COND.notify_all()
-        state, error = "done", None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available": numpy serves
-        state, error = "failed", f"{type(exc).__name__}: {exc}"
-    with _COND:
-        _LOAD.update(state=state, error=error)
-        _COND.notify_all()
-
-
-def start_loading(*names: str) -> None:
-    """Start the loading thread (once per process); ``names`` are compiled first."""
-    with _COND:
-        for name in names:
-            if name not in _LOAD["wanted"]:
-                _LOAD["wanted"].append(name)
-        if _LOAD["state"] != "cold":
-            return
-        _LOAD["state"] = "loading"
-    threading.Thread(target=_loader, name="ree_damage_numba_load", daemon=True).start()
-
-
-def _wait_for(names, timeout=None) -> bool:
-    """Wait until ``names`` are loaded (True) or the loader has stopped or timed out."""
-    with _COND:
-        _COND.wait_for(
-            lambda: all(n in _LOAD["kernels"] for n in names) or _LOAD["state"] in ("done", "failed"),
-            timeout,
-        )
-        return all(n in _LOAD["kernels"] for n in names)
+        return time.time() - os.path.getmtime(_compiler_lock()) < COMPILER_STALE_S
+    except OSError:
+        return False
 
 
 def cache_present(*names: str) -> bool:
@@ -784,13 +755,13 @@ def cache_present(*names: str) -> bool:
 
 
 def usable(*names: str) -> bool:
-    """Whether a step starting now may run the kernels ``names``; starts loading them.
+    """Whether a step starting now may run the kernels ``names``; loads them if so.
 
-    ``always``: waits for them (compiling if it must). ``auto``: waits only if the disk
-    cache has them (under a second); else the numpy path serves while a compiler fills
-    the cache for the steps that come later: a separate Python process that outlives a
-    one-shot ``qgis_process`` run (:func:`spawn_compiler`), or, where no Python
-    interpreter is found, a thread of this process. False when numba is off or broken.
+    ``always``: loads them on this thread (compiling if it must). ``auto``: loads them
+    only if numba's disk cache has them and no compiler is writing it (under a second);
+    else the numpy path serves and a separate compiler process (:func:`spawn_compiler`,
+    started once per process) fills the cache for the steps that come later. False when
+    numba is off or broken.
     """
     if not enabled():
         return False
@@ -798,17 +769,14 @@ def usable(*names: str) -> bool:
     if all(n in _LOAD["kernels"] for n in names):
         return True
     if forced():
-        start_loading(*names)
-        return _wait_for(names)
-    if cache_present(*names):
-        start_loading(*names)
-        return _wait_for(names, CACHED_LOAD_WAIT_S)
-    with _COND:
-        first = _LOAD["state"] == "cold" and not _LOAD["spawned"]
-        if first:
-            _LOAD["spawned"] = True
-    if first and not spawn_compiler():
-        start_loading(*names)
+        return _load_now(names)
+    if cache_present(*names) and not compiler_running():
+        return _load_now(names)
+    with _LOADING:
+        first = not _LOAD["spawned"]
+        _LOAD["spawned"] = True
+    if first:
+        spawn_compiler()
     return False
 
 
@@ -837,6 +805,12 @@ finally:
     except OSError:
         pass
 """
+#: the launcher starts the compiler in a new session and exits at once: the compiler is
+#: nobody's child here (no zombie, nothing to reap when the caller ends first)
+_LAUNCHER = """import subprocess, sys
+subprocess.Popen([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], stdin=subprocess.DEVNULL,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
+"""
 
 
 def spawn_compiler() -> bool:
@@ -861,32 +835,22 @@ def spawn_compiler() -> bool:
         return False
     os.close(fd)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    # finished compilers are reaped here; a running one stays referenced, so that its
-    # Popen is never collected while the child runs (a ResourceWarning, and no reaping)
-    _COMPILERS[:] = [c for c in _COMPILERS if c.poll() is None]
     try:
-        compiler = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [exe, "-c", _CHILD, __name__, lock],
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [exe, "-c", _LAUNCHER, _CHILD, __name__, lock],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             close_fds=True,
-            start_new_session=True,
+            check=True,
+            timeout=60,
         )
-    except OSError:
-        os.remove(lock)
+    except (OSError, subprocess.SubprocessError):
+        with contextlib.suppress(OSError):
+            os.remove(lock)
         return False
-    _COMPILERS.append(compiler)
     return True
-
-
-def wait_until_loaded(timeout: float | None = None) -> bool:
-    """Block until every kernel is loaded (tests, scripts); False if not started,
-    failed or timed out."""
-    if _LOAD["state"] == "cold":
-        return False
-    return _wait_for(tuple(_SOURCES), timeout)
 
 
 def load_error() -> str | None:
@@ -897,8 +861,7 @@ def load_error() -> str | None:
 def _kernel(name: str):
     kernel = _LOAD["kernels"].get(name)
     if kernel is None:
-        start_loading(name)
-        if not _wait_for((name,)):
+        if not _load_now((name,)):
             raise RuntimeError(f"compiled kernel {name} unavailable: {_LOAD['error']}")
         kernel = _LOAD["kernels"][name]
     _log_use(name)
@@ -994,5 +957,4 @@ def warm_up() -> bool:
     """
     if not enabled():
         return False
-    start_loading()
-    return _wait_for(tuple(_SOURCES))
+    return _load_now(tuple(_SOURCES))

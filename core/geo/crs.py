@@ -215,7 +215,13 @@ def lonlat_arrays(x, y, crs_like) -> tuple[np.ndarray, np.ndarray]:
         transformer = _to_lonlat_of_epsg(int(crs_like))
     else:
         transformer = Transformer.from_crs(_crs(crs_like), CGCS2000_GEOGRAPHIC, always_xy=True)
-    lon, lat = transformer.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim and x.size == 1:
+        # pyproj (< 3.8) tries its scalar path first and float()s a 1-element array, which
+        # numpy >= 1.25 deprecates: give it the scalars
+        lon, lat = transformer.transform(float(x.flat[0]), float(y.flat[0]))
+        return np.full(x.shape, lon, dtype=float), np.full(y.shape, lat, dtype=float)
+    lon, lat = transformer.transform(x, y)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from .crs import GaussKrugerZone
+from .raster_io import apply_affine
 
 
 @dataclass
@@ -93,8 +94,8 @@ def dem_grid(dem, zone: GaussKrugerZone, bounds, warnings: list, *, max_cells: i
             warnings.append(
                 f"DEM: geographic CRS reprojected to {zone.authid}; slopes are never computed in degrees"
             )
-        left, top = src_transform * (0, 0)
-        right, bottom = src_transform * (width, height)
+        left, top = apply_affine(src_transform, 0.0, 0.0)
+        right, bottom = apply_affine(src_transform, float(width), float(height))
         default_transform, _, _ = calculate_default_transform(
             src_crs,
             dst_crs,

@@ -60,7 +60,7 @@ from ..common.progress import Steps, check_canceled
 from ..geo.crs import dms_array, lonlat_arrays
 from ..geo.dem import dem_grid
 from ..geo.layers import LINE_TYPES, prepare_layer
-from ..geo.raster_io import burn
+from ..geo.raster_io import apply_affine, burn
 from ..standards.indicators import GROUPS, indicators_for
 from .zones import ZoneParams
 
@@ -989,7 +989,7 @@ def water_positions(
                 a, b = shapely.get_point(line, 0), shapely.get_point(line, -1)
                 (z, transform, _), _ = _routing_grid(dem, zone_crs, shapely.bounds(line))
                 inv = ~transform
-                (ca, ra), (cb, rb) = inv * (a.x, a.y), inv * (b.x, b.y)
+                (ca, ra), (cb, rb) = apply_affine(inv, a.x, a.y), apply_affine(inv, b.x, b.y)
                 za = z[min(int(ra), z.shape[0] - 1), min(int(ca), z.shape[1] - 1)]
                 zb = z[min(int(rb), z.shape[0] - 1), min(int(cb), z.shape[1] - 1)]
                 if np.isfinite(za) and np.isfinite(zb) and za < zb:

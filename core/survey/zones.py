@@ -63,7 +63,7 @@ from ..geo.layers import (
     polygonal_part,
     prepare_layer,
 )
-from ..geo.raster_io import burn
+from ..geo.raster_io import apply_affine, burn
 
 ZONE_CODES = ("PREP", "INJ", "COLL", "SETL")
 """The four functional areas, in the order of the seed (and of sample ids)."""
@@ -372,7 +372,7 @@ def _flow_through(dem, zone, boundary, inj, targets, params, is_canceled):
         crs=zone.epsg,
     )
     rr, cc = np.nonzero(path)
-    xs, ys = transform * (cc + 0.5, rr + 0.5)
+    xs, ys = apply_affine(transform, cc + 0.5, rr + 0.5)
     cells = gpd.GeoDataFrame(
         {
             "source_id": [f"r{r}c{c}" for r, c in zip(rr.tolist(), cc.tolist())],

@@ -28,6 +28,7 @@ ORDER = [
     "ree_damage:import_lab_results",
     "ree_damage:baseline",
     "ree_damage:interpolate",
+    "ree_damage:damage_extent",
 ]
 
 
@@ -123,6 +124,23 @@ PARAMS = {
         "METHODS": "0,1",  # an enum list as qgis_process takes it (repeated --METHODS= is refused)
         "BASELINE": ctx["results"]["ree_damage:baseline"]["OUTPUT"],
         "OUTPUT_FOLDER": "{tmp}/interpolate",
+    },
+    # damage against the baseline, at the samples and over the interpolated rasters above
+    "ree_damage:damage_extent": lambda ctx: {
+        "SAMPLES": _surface_samples(ctx),
+        "BASELINE": ctx["results"]["ree_damage:baseline"]["OUTPUT"],
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "RASTER_FOLDER": ctx["results"]["ree_damage:interpolate"]["OUTPUT_FOLDER"],
+        "OUTPUT_FOLDER": "{tmp}/damage",
+    },
+    # cut and fill between the sample case's DEMs inside its boundary (volumes only)
+    "ree_damage:mined_volume": lambda ctx: {
+        "DEM_BEFORE": _dem(ctx),
+        "DEM_AFTER": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/dem_after_2m.tif",
+        "BOUNDARY": _case(ctx, "case_boundary"),
+        "CUT_FILL": "{tmp}/cut_fill.tif",
+        "CONTOURS": "{tmp}/contours.gpkg",
+        "OUTPUT_FOLDER": "{tmp}/volume",
     },
 }
 

@@ -130,31 +130,29 @@ def test_core_does_not_import_numba(tmp_path):
 @pytest.fixture
 def fresh_loader(monkeypatch):
     """The kernels' loader as in a new process whose numba cache is empty, with a fake
-    compiler that takes 0.5 s (a real one takes 10-25 s) and returns the real kernels."""
-    import threading
-    import time
-
+    compiler that hands out the real kernels and counts what this process compiles."""
     assert kernels.warm_up()  # the real kernels, to hand out
     real = dict(kernels._LOAD["kernels"])
-    release = threading.Event()
+    compiled = []
 
-    def slow_compile(name):
-        release.wait(10)
-        time.sleep(0.05)
+    def fake_compile(name):
+        compiled.append(name)
         return real[name]
 
-    monkeypatch.setattr(kernels, "_LOAD", {"state": "cold", "error": None, "kernels": {}, "wanted": [], "spawned": False})
-    monkeypatch.setattr(kernels, "_compile_one", slow_compile)
+    monkeypatch.setattr(kernels, "_LOAD", {"state": "cold", "error": None, "kernels": {}, "spawned": False})
+    monkeypatch.setattr(kernels, "_compile_one", fake_compile)
     monkeypatch.setattr(kernels, "cache_present", lambda *names: False)
-    monkeypatch.setattr(kernels, "spawn_compiler", lambda: False)  # no Python found: a thread compiles
+    monkeypatch.setattr(kernels, "compiler_running", lambda: False)
+    monkeypatch.setattr(kernels, "spawn_compiler", lambda: False)  # no Python interpreter found
     monkeypatch.delenv("REE_DAMAGE_NUMBA", raising=False)
-    yield release
+    yield compiled
 
 
-def test_without_cache_the_numpy_path_serves_while_the_kernels_compile(fresh_loader):
-    """auto, no cache, no Python interpreter to compile in: the first step does not
-    wait, runs the numpy path and records no kernel; a thread compiles; steps after it
-    run the kernels."""
+def test_without_cache_the_numpy_path_serves_and_nothing_compiles_here(fresh_loader, monkeypatch):
+    """auto, no cache, no Python interpreter to compile in: the step does not wait, runs
+    the numpy path and records no kernel; this process compiles nothing (LLVM compiling
+    on a thread of a QGIS process aborted it); once the cache is there, steps load and
+    run the kernel."""
     from ree_damage.core.geo.raster_io import GridSpec
     from ree_damage.core.interp.idw import idw_grid
 
@@ -163,22 +161,26 @@ def test_without_cache_the_numpy_path_serves_while_the_kernels_compile(fresh_loa
     grid = GridSpec.from_bounds((0, 0, 500, 500), 1.0, "EPSG:4547")  # few points, many cells: compiled wins
     with kernels.recording() as first:
         a = idw_grid(xy, z, grid, k=12)
-    assert first == set() and kernels._LOAD["state"] == "loading" and kernels._LOAD["wanted"] == ["idw_lattice"]
-    fresh_loader.set()  # the compiler finishes
-    assert kernels.wait_until_loaded(10)
-    assert list(kernels._LOAD["kernels"])[0] == "idw_lattice"  # the kernel a step asked for first
+    assert first == set() and fresh_loader == [] and kernels._LOAD["state"] == "cold"
+    monkeypatch.setattr(kernels, "cache_present", lambda *names: True)  # filled by a compiler process
     with kernels.recording() as second:
         b = idw_grid(xy, z, grid, k=12)
-    assert second == {"idw_lattice"}
+    assert second == {"idw_lattice"} and fresh_loader == ["idw_lattice"]  # only what the step needs
     np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)  # float32 surfaces, two paths
 
 
-def test_forced_waits_for_the_compiler(fresh_loader):
-    import threading
+def test_a_cache_being_written_is_not_read(fresh_loader, monkeypatch):
+    monkeypatch.setattr(kernels, "cache_present", lambda *names: True)
+    monkeypatch.setattr(kernels, "compiler_running", lambda: True)
+    assert not kernels.usable("idw_lattice") and fresh_loader == []
+    monkeypatch.setattr(kernels, "compiler_running", lambda: False)  # the compiler has finished
+    assert kernels.usable("idw_lattice") and fresh_loader == ["idw_lattice"]
 
-    threading.Timer(0.3, fresh_loader.set).start()
+
+def test_forced_loads_on_the_calling_thread(fresh_loader):
     with kernels.path("always"):
-        assert kernels.usable()  # waited for the (fake) compiler
+        assert kernels.usable("dms_lengths")  # compiled here, as asked
+    assert fresh_loader == ["dms_lengths"]
     with kernels.path("0"):
         assert not kernels.usable()
 
@@ -188,8 +190,7 @@ def test_a_broken_numba_leaves_the_numpy_path(monkeypatch, fresh_loader):
         raise ImportError("numba built for another numpy")
 
     monkeypatch.setattr(kernels, "_compile_one", broken)
-    kernels.start_loading()
-    assert not kernels.wait_until_loaded(10)
+    assert not kernels.warm_up()
     assert not kernels.enabled() and not kernels.usable()
     assert "another numpy" in kernels.load_error()
 
@@ -201,9 +202,8 @@ def test_without_cache_a_separate_process_compiles(monkeypatch, fresh_loader):
     spawned = []
     monkeypatch.setattr(kernels, "spawn_compiler", lambda: spawned.append(1) or True)
     assert not kernels.usable("idw_lattice") and not kernels.usable("ok_lattice")
-    assert spawned == [1] and kernels._LOAD["state"] == "cold"
+    assert spawned == [1] and kernels._LOAD["state"] == "cold" and fresh_loader == []
     monkeypatch.setattr(kernels, "cache_present", lambda *names: True)  # the compiler has finished
-    fresh_loader.set()
     assert kernels.usable("idw_lattice")
 
 

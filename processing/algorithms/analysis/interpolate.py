@@ -30,6 +30,7 @@ from ...compat import (
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
+    parameter_as_field_names,
 )
 from ..stages import Stages
 
@@ -166,10 +167,10 @@ class Interpolate(ReeAlgorithm):
                                    self.tr("Writing the rasters, plots and tables")])
         step = stages.next()
         points = self.read_source(parameters, self.INPUT, context, step, required=True)
-        fields = self.parameterAsFields(parameters, self.FIELDS, context)
+        fields = parameter_as_field_names(self, parameters, self.FIELDS, context)
         if not fields:
             raise QgsProcessingException(self.tr("Choose at least one indicator."))
-        layer_field = (self.parameterAsFields(parameters, self.LAYER_FIELD, context) or [None])[0]
+        layer_field = (parameter_as_field_names(self, parameters, self.LAYER_FIELD, context) or [None])[0]
         area = self.read_source(parameters, self.CASE_AREA, context, step)
         baseline = self.read_source(parameters, self.BASELINE, context, step)
         model_index = self.parameterAsEnum(parameters, self.MODEL, context)

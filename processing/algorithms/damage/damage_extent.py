@@ -27,6 +27,7 @@ from ...compat import (
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
+    parameter_as_field_names,
 )
 from ..stages import Stages
 
@@ -160,7 +161,7 @@ class DamageExtent(ReeAlgorithm):
             surface_top_m=self.parameterAsDouble(parameters, self.SURFACE_TOP, context),
             surface_bottom_m=self.parameterAsDouble(parameters, self.SURFACE_BOTTOM, context),
         )
-        layer_field = (self.parameterAsFields(parameters, self.LAYER_FIELD, context) or [""])[0]
+        layer_field = (parameter_as_field_names(self, parameters, self.LAYER_FIELD, context) or [""])[0]
         pattern = self.parameterAsString(parameters, self.CONTROL_PATTERN, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         step = stages.next()
