@@ -337,6 +337,68 @@ MESSAGES: dict = {
         "the grade raster is in {crs}, not in the DEM's CRS: reproject it first",
         "品位栅格坐标系为 {crs}，与 DEM 不同：请先投影",
     ),
+    # ------------------------------------------------------------------ vegetation damage (imagery)
+    "VEG_UNKNOWN_INDEX": Template(
+        "unknown vegetation index {index!r}; one of {known}",
+        "未知植被指数 {index!r}；可选 {known}",
+    ),
+    "VEG_UNKNOWN_BAND_ROLE": Template(
+        "unknown band role {role!r}; one of {known}",
+        "未知波段角色 {role!r}；可选 {known}",
+    ),
+    "VEG_BAND_MISSING": Template(
+        "band {band} given as {role}, but the image has {count} band(s)",
+        "{role} 指定为第 {band} 波段，但影像只有 {count} 个波段",
+    ),
+    "VEG_INDEX_NEEDS_BANDS": Template(
+        "the {index} index needs the band(s) {missing}: give the band mapping",
+        "{index} 指数需要波段 {missing}：请指定波段对应关系",
+    ),
+    "VEG_NO_VALID_PIXELS": Template(
+        "no valid cell of the image inside the case area (all nodata, transparent or outside)",
+        "案涉范围内影像没有有效像元（均为无数据、透明或位于范围外）",
+    ),
+    "VEG_BAD_THRESHOLD_METHOD": Template(
+        "threshold method {method!r}: give 'otsu' or 'given'",
+        "阈值方法 {method!r}：应为 'otsu' 或 'given'",
+    ),
+    "VEG_NEGATIVE_PARAMETER": Template(
+        "the clean-up radius and the minimum mapping unit cannot be negative",
+        "形态学清理半径和最小制图单元不能为负",
+    ),
+    "VEG_AREA_NEEDED": Template(
+        "a case area with a coordinate reference system is needed",
+        "需要带坐标参照系的案涉范围",
+    ),
+    "VEG_MOSAIC_NO_CRS": Template(
+        "the image has no coordinate reference system",
+        "影像没有坐标参照系",
+    ),
+    "VEG_NO_OVERLAP": Template(
+        "the image {mosaic} does not overlap the case area {area} (wrong image or CRS?)",
+        "影像 {mosaic} 与案涉范围 {area} 不重叠（影像或坐标系有误？）",
+    ),
+    "VEG_BAD_LABEL": Template(
+        "label {value!r} is neither damaged nor intact (also bare/vegetated, 1/0, 破坏/未破坏)",
+        "标签 {value!r} 既非 damaged（破坏）也非 intact（未破坏）（也可用 bare/vegetated、1/0）",
+    ),
+    "VEG_NO_LABEL_FIELD": Template(
+        "the check points have no field '{field}' with the damaged/intact labels",
+        "检查点没有存放破坏/未破坏标签的字段“{field}”",
+    ),
+    "VEG_NO_CHECK_POINTS": Template(
+        "no check point lies on a valid cell of the image inside the case area",
+        "没有检查点位于案涉范围内影像的有效像元上",
+    ),
+    "VEG_CHECK_POINTS_OUTSIDE": Template(
+        "{n} check point(s) outside the case area or on nodata left out of the accuracy: {ids}",
+        "{n} 个检查点位于案涉范围外或无数据像元上，未参与精度评价：{ids}",
+    ),
+    "VEG_FOREST_ASSUMED": Template(
+        "no before image: every bare cell of the case area is counted as vegetation lost; give a before "
+        "mosaic or an earlier vegetation mask to map the change",
+        "无损害前影像：案涉范围内所有裸露像元均计为植被损失；提供损害前影像或早期植被掩膜可识别变化",
+    ),
 }
 """Message code -> :class:`Template`."""
 

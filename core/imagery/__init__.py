@@ -1,0 +1,1 @@
+"""Damage read from imagery: vegetation indices of drone orthomosaics, thresholds, accuracy."""

@@ -1,0 +1,869 @@
+"""Vegetation damage from a drone orthomosaic larger than memory, block by block.
+
+The mosaic is read in windows aligned to the file's own blocks (tiles or strips,
+grouped to about a megapixel). Each window goes through :func:`classify_block`, a pure
+function of the window (it opens the files itself and returns arrays), so the serial
+loop here, a thread pool, or Dask's scheduler give the same cells.
+
+1. Otsu's threshold (unless one is given) on the index histogram summed over the
+   blocks inside the case area: every valid pixel counts, no overview or sample.
+2. Per block: the index, bare = index below the threshold, morphological opening then
+   closing (3 x 3, ``cleanup_px`` times; the window is read with a halo so the result
+   does not depend on the block edges), outside the case area or invalid = nodata. In
+   change mode a cell counts only where it was vegetated before (a before mosaic,
+   thresholded the same way, or an earlier vegetation mask).
+3. Minimum mapping unit: GDAL's sieve filter on the class raster (patches and holes
+   below ``min_area_m2``), then GDAL's Polygonize (4-connected), in process.
+4. Polygons clipped to the case area, split by functional zone, areas in m2 in a
+   projected CRS; accuracy at labelled check points.
+
+Memory: a few windows at once (about 1 Mpx each, per worker) plus GDAL's block cache
+(``GDAL_CACHEMAX`` bounded here), whatever the mosaic size; the polygons are in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from ..common.errors import InputError
+from ..common.messages import Message
+from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
+from .accuracy import Accuracy, accuracy, parse_labels
+from .indices import (
+    BINS,
+    band_mapping,
+    bin_edges,
+    check_bands,
+    compute_index,
+    histogram,
+    index_spec,
+    otsu_threshold,
+)
+
+DAMAGED, INTACT, NODATA = 1, 2, 0
+"""Cell values of the class raster (uint8): damaged (bare), intact (vegetated), nodata."""
+INDEX_NODATA = -9999.0
+"""Nodata value of the index raster (float32)."""
+TARGET_PIXELS = 1 << 20
+"""Cells per processing window (about 1024 x 1024): a few MB per band in float32."""
+GDAL_CACHE_MB = 256
+"""GDAL's block cache during the run, MB (its default, 5 % of RAM, grows with the machine)."""
+_CACHE_BYTES = GDAL_CACHE_MB << 20  # rasterio.Env hands GDAL_CACHEMAX to GDALSetCacheMax64: bytes, not MB
+INDEX_PROFILE = {"driver": "GTiff", "dtype": "float32", "count": 1, "nodata": INDEX_NODATA, "tiled": True,
+                 "blockxsize": 512, "blockysize": 512, "compress": "DEFLATE", "zlevel": 1, "predictor": 3,
+                 "num_threads": "ALL_CPUS", "BIGTIFF": "IF_SAFER"}
+CLASS_PROFILE = {"driver": "GTiff", "dtype": "uint8", "count": 1, "nodata": NODATA, "tiled": True,
+                 "blockxsize": 512, "blockysize": 512, "compress": "DEFLATE", "zlevel": 1,
+                 "num_threads": "ALL_CPUS", "BIGTIFF": "IF_SAFER"}
+
+PARAM_SOURCES = {
+    "index": "DOMAIN.md (Drone imagery): ExG on RGB drone images [default]; NDVI where a NIR band exists",
+    "threshold_method": "DOMAIN.md: thresholds by Otsu (Otsu 1979) or given [default: Otsu on the case area]",
+    "cleanup_px": "[default] 1: a 3 x 3 opening then closing removes single-pixel speckle and gaps",
+    "min_area_m2": "[default] 5 m2, about one tree crown: smaller bare patches are gaps between crowns",
+    "before_threshold_method": "[default] Otsu on the before mosaic's own histogram (light differs between flights)",
+}
+
+
+@dataclass(frozen=True)
+class VegetationParams:
+    """Parameters of :func:`vegetation_damage` (the ``[parameters.vegetation]`` table of a case).
+
+    Attributes
+    ----------
+    index : str
+        ``exg``, ``exgr``, ``gli`` (``vdvi``), ``vari`` or ``ndvi``.
+    threshold_method : str
+        ``otsu`` or ``given``.
+    threshold : float
+        The index value (dimensionless) below which a cell is bare, when ``given``.
+    cleanup_px : int
+        Radius in cells of the 3 x 3 morphological opening then closing (0: none).
+    min_area_m2 : float
+        Minimum mapping unit, m2: patches and holes smaller are merged into their surroundings.
+    bands : dict
+        Role (``red``, ``green``, ``blue``, ``nir``, ``alpha``) -> band number of the mosaic;
+        roles left out come from the file's colour interpretation or band descriptions.
+    before_bands : dict
+        The same for the before mosaic.
+    before_threshold_method : str
+        ``otsu`` or ``given`` for the before mosaic.
+    before_threshold : float
+        Its threshold when ``given``.
+    label_field : str
+        Field of the check points holding ``damaged``/``intact``.
+    workers : int
+        Threads (0: the default, ``REE_DAMAGE_THREADS`` or the CPUs, at most 4).
+    """
+
+    index: str = "exg"
+    threshold_method: str = "otsu"
+    threshold: float = 0.0
+    cleanup_px: int = 1
+    min_area_m2: float = 5.0
+    bands: dict = field(default_factory=dict)
+    before_bands: dict = field(default_factory=dict)
+    before_threshold_method: str = "otsu"
+    before_threshold: float = 0.0
+    label_field: str = "label"
+    workers: int = 0
+
+
+# --------------------------------------------------------------------------- the block function
+@dataclass(frozen=True)
+class ImageSource:
+    """How to read one image onto the grid of the (after) mosaic.
+
+    ``warp`` (crs, transform, width, height) reads it through a WarpedVRT when its grid
+    differs; ``kind`` ``mosaic`` computes the index, ``mask`` reads an earlier
+    vegetation mask (non-zero = vegetated).
+    """
+
+    path: str
+    bands: tuple  # (role, band number) pairs
+    kind: str = "mosaic"
+    warp: Optional[tuple] = None
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """Everything :func:`classify_block` needs besides the window; picklable, immutable.
+
+    Attributes
+    ----------
+    image : ImageSource
+    index : str
+    area : shapely geometry
+        The case area in the mosaic's CRS.
+    transform : affine.Affine
+        The mosaic's transform.
+    shape : tuple of int
+        The mosaic's (height, width).
+    threshold : float
+    cleanup_px : int
+    before : ImageSource or None
+    before_threshold : float
+    """
+
+    image: ImageSource
+    index: str
+    area: Any
+    transform: Any
+    shape: tuple
+    threshold: float = 0.0
+    cleanup_px: int = 0
+    before: Optional[ImageSource] = None
+    before_threshold: float = 0.0
+
+
+def _open(source: ImageSource):
+    """The dataset of ``source`` and a closer (a WarpedVRT over it when it needs warping)."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    ds = rasterio.open(source.path)
+    if source.warp is None:
+        return ds, ds.close
+    crs, transform, width, height = source.warp
+    resampling = Resampling.nearest if source.kind == "mask" else Resampling.bilinear
+    vrt = WarpedVRT(ds, crs=crs, transform=transform, width=width, height=height, resampling=resampling)
+
+    def close():
+        vrt.close()
+        ds.close()
+
+    return vrt, close
+
+
+def _read_image(source: ImageSource, window, index: str):
+    """(values, valid) of ``source`` in ``window``: the index (float32) or the mask (bool)."""
+    ds, close = _open(source)
+    try:
+        bands = dict(source.bands)
+        if source.kind == "mask":
+            data = ds.read(bands.get("mask", 1), window=window)
+            valid = ds.read_masks(bands.get("mask", 1), window=window) > 0
+            return data != 0, valid
+        spec = index_spec(index)
+        numbers = [bands[role] for role in spec.bands]
+        data = ds.read(numbers, window=window)
+        if ds.nodata is not None:
+            valid = np.all(data != ds.nodata, axis=0)
+        elif "alpha" in bands:
+            valid = ds.read(bands["alpha"], window=window) > 0
+        elif source.warp is not None or any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[0]):
+            valid = ds.read_masks(numbers[0], window=window) > 0
+        else:
+            valid = np.ones(data.shape[1:], dtype=bool)
+        values = compute_index(index, dict(zip(spec.bands, data)))
+        valid &= np.isfinite(values)
+        return values, valid
+    finally:
+        close()
+
+
+def _area_mask(spec: BlockSpec, window) -> np.ndarray:
+    """True where a cell centre lies inside the case area."""
+    from rasterio.features import geometry_mask
+    from rasterio.windows import transform as window_transform
+
+    return geometry_mask([spec.area], out_shape=(int(window.height), int(window.width)),
+                         transform=window_transform(window, spec.transform), invert=True)
+
+
+def block_histogram(spec: BlockSpec, window, *, before: bool = False) -> np.ndarray:
+    """Counts (int64, :data:`~ree_damage.core.imagery.indices.BINS` bins) of the index of the
+    valid cells inside the case area in ``window``; of the before mosaic with ``before``."""
+    source = spec.before if before else spec.image
+    values, valid = _read_image(source, window, spec.index)
+    valid &= _area_mask(spec, window)
+    return histogram(values[valid], index_spec(spec.index))
+
+
+def _halo_window(window, halo: int, shape):
+    from rasterio.windows import Window
+
+    row0 = max(0, window.row_off - halo)
+    col0 = max(0, window.col_off - halo)
+    row1 = min(shape[0], window.row_off + window.height + halo)
+    col1 = min(shape[1], window.col_off + window.width + halo)
+    return Window(col0, row0, col1 - col0, row1 - row0), (window.row_off - row0, window.col_off - col0)
+
+
+def classify_block(spec: BlockSpec, window) -> tuple:
+    """The index and the class of every cell of ``window``: a pure function of the window.
+
+    Parameters
+    ----------
+    spec : BlockSpec
+    window : rasterio.windows.Window
+        Whole cells of the mosaic.
+
+    Returns
+    -------
+    (numpy.ndarray of float32, numpy.ndarray of uint8)
+        The index (:data:`INDEX_NODATA` outside the case area or where invalid) and the
+        class (:data:`DAMAGED`, :data:`INTACT`, :data:`NODATA`), shaped as the window.
+    """
+    from scipy import ndimage
+
+    halo = 2 * spec.cleanup_px
+    outer, (dr, dc) = _halo_window(window, halo, spec.shape)
+    values, valid = _read_image(spec.image, outer, spec.index)
+    valid &= _area_mask(spec, outer)
+    bare = valid & (values < spec.threshold)
+    if spec.before is not None:
+        before_values, before_valid = _read_image(spec.before, outer, spec.index)
+        vegetated = before_values if spec.before.kind == "mask" else before_values >= spec.before_threshold
+        valid &= before_valid
+        bare &= valid & vegetated
+    if spec.cleanup_px:
+        square = np.ones((3, 3), dtype=bool)
+        bare = ndimage.binary_opening(bare, square, iterations=spec.cleanup_px)
+        bare = ndimage.binary_closing(bare, square, iterations=spec.cleanup_px, border_value=0)
+        bare &= valid
+    rows = slice(dr, dr + int(window.height))
+    cols = slice(dc, dc + int(window.width))
+    classes = np.where(valid, np.where(bare, DAMAGED, INTACT), NODATA).astype(np.uint8)[rows, cols]
+    index = np.where(valid, values, np.float32(INDEX_NODATA)).astype(np.float32)[rows, cols]
+    return index, classes
+
+
+# --------------------------------------------------------------------------- windows
+def processing_windows(block_shape, roi, target: int = TARGET_PIXELS) -> list:
+    """Windows covering ``roi`` made of whole blocks of the file (tiles or strips).
+
+    Parameters
+    ----------
+    block_shape : (int, int)
+        The file's block (rows, cols), e.g. (256, 256) tiled or (1, width) striped.
+    roi : rasterio.windows.Window
+        Region of interest, snapped to the block grid (see :func:`roi_window`).
+    target : int
+        Cells per window aimed at.
+
+    Examples
+    --------
+    >>> from rasterio.windows import Window
+    >>> [tuple(w.flatten()) for w in processing_windows((1, 3000), Window(0, 0, 3000, 700), 1 << 20)]
+    [(0, 0, 3000, 349), (0, 349, 3000, 349), (0, 698, 3000, 2)]
+    """
+    from rasterio.windows import Window
+
+    bh, bw = block_shape
+    across = max(1, int(math.sqrt(target) // bw)) if bw < roi.width else math.ceil(roi.width / bw)
+    down = max(1, target // (across * bw * bh))
+    step_r, step_c = down * bh, across * bw
+    windows = []
+    r_end, c_end = roi.row_off + roi.height, roi.col_off + roi.width
+    for r in range(int(roi.row_off), int(r_end), step_r):
+        for c in range(int(roi.col_off), int(c_end), step_c):
+            windows.append(Window(c, r, min(step_c, c_end - c), min(step_r, r_end - r)))
+    return windows
+
+
+def roi_window(bounds, transform, shape, block_shape):
+    """The window of ``bounds`` (x/y in the mosaic's CRS) grown to the block grid, within
+    the mosaic; None when they do not overlap."""
+    from rasterio.windows import Window, from_bounds
+
+    w = from_bounds(*bounds, transform=transform)
+    bh, bw = block_shape
+    r0 = max(0, math.floor(w.row_off) // bh * bh)
+    c0 = max(0, math.floor(w.col_off) // bw * bw)
+    r1 = min(shape[0], math.ceil(w.row_off + w.height))
+    c1 = min(shape[1], math.ceil(w.col_off + w.width))
+    if r1 <= r0 or c1 <= c0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def _map_in_order(function, items, workers: int, is_canceled, progress):
+    """``function(item)`` for each item, results yielded in order; at most 2 x workers ahead.
+
+    Cancel is checked and progress reported per item.
+    """
+    n = len(items)
+    if workers <= 1:
+        for i, item in enumerate(items):
+            check_canceled(is_canceled)
+            yield function(item)
+            progress((i + 1) / n)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ree_vegetation") as pool:
+        pending = []
+        ahead = iter(items)
+        for item in ahead:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * workers:
+                break
+        done = 0
+        try:
+            while pending:
+                check_canceled(is_canceled)
+                result = pending.pop(0).result()
+                nxt = next(ahead, None)
+                if nxt is not None:
+                    pending.append(pool.submit(function, nxt))
+                done += 1
+                yield result
+                progress(done / n)
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+# --------------------------------------------------------------------------- the result
+@dataclass
+class VegetationResult:
+    """What :func:`vegetation_damage` found; writes itself with provenance.
+
+    Attributes
+    ----------
+    polygons : geopandas.GeoDataFrame
+        Damaged-vegetation polygons, one per patch and functional zone: ``damage_id``,
+        ``zone`` (empty outside every zone), ``area_m2``; in :attr:`crs`.
+    summary : pandas.DataFrame
+        Per zone, then ``OUTSIDE_ZONES`` and ``CASE_AREA``: ``zone_area_m2``,
+        ``damaged_area_m2``, ``damaged_share`` (0-1).
+    forest_area_lost_m2 : float
+        Vegetated area lost in the case area, m2 (feeds valuation); :attr:`forest_basis` says how.
+    forest_basis : str
+    accuracy : Accuracy or None
+    check_points : geopandas.GeoDataFrame or None
+        The check points used, with ``mapped``.
+    threshold, before_threshold : float or None
+        Thresholds used (index units).
+    index_raster : pathlib.Path
+        The index raster in a temporary folder until :meth:`write` moves it.
+    crs : str
+    parameters : dict
+    warnings : list of str
+    """
+
+    polygons: Any
+    summary: Any
+    forest_area_lost_m2: float
+    forest_basis: str
+    accuracy: Optional[Accuracy]
+    check_points: Any
+    threshold: float
+    before_threshold: Optional[float]
+    index_raster: Path
+    crs: str
+    parameters: dict
+    warnings: list = field(default_factory=list)
+    _workdir: Any = None
+
+    OUTPUTS = ("polygons", "summary", "accuracy", "index")
+
+    def provenance(self, *, inputs=None, host=None, outputs=None) -> dict:
+        """The provenance record of every output of the run."""
+        from ..common.provenance import result_record
+
+        figures = {
+            "threshold": self.threshold,
+            "before_threshold": self.before_threshold,
+            "forest_area_lost_m2": round(self.forest_area_lost_m2, 2),
+            "forest_basis": self.forest_basis,
+        }
+        if self.accuracy is not None:
+            figures.update(overall_accuracy=self.accuracy.overall, kappa=self.accuracy.kappa,
+                           check_points=self.accuracy.n)
+        return result_record("ree_damage:vegetation_damage", self, crs=self.crs, sources=PARAM_SOURCES,
+                             inputs=inputs, host=host, outputs={**figures, **(outputs or {})})
+
+    def write(self, paths: Mapping, *, inputs=None, host=None) -> dict:
+        """Write the named outputs as one transaction, each with its provenance sidecar.
+
+        Parameters
+        ----------
+        paths : mapping
+            Output name of :attr:`OUTPUTS` -> path: ``polygons`` (``.gpkg``), ``summary``
+            and ``accuracy`` (``.csv``), ``index`` (``.tif``; moved, so written once).
+
+        Returns
+        -------
+        dict
+            Output name -> pathlib.Path written.
+        """
+        from ..common.provenance import recorded_outputs
+        from ..geo.vector_io import write_frame
+
+        unknown = sorted(set(paths) - set(self.OUTPUTS))
+        if unknown:
+            raise InputError(f"unknown vegetation damage output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
+        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name)}
+        if self.accuracy is None:
+            finals.pop("accuracy", None)
+        writers = {
+            "polygons": lambda tmp, final: write_frame(tmp, self.polygons, layer=final.stem),
+            "summary": lambda tmp, final: self.summary.to_csv(tmp, index=False, encoding="utf-8"),
+            "accuracy": lambda tmp, final: self.accuracy.table().to_csv(tmp, index=False, encoding="utf-8"),
+            "index": lambda tmp, final: shutil.copyfile(self.index_raster, tmp),
+        }
+        record = self.provenance(inputs=inputs, host=host, outputs={k: str(v) for k, v in finals.items()})
+        with recorded_outputs(finals.values(), record) as temps:
+            for (name, final), tmp in zip(finals.items(), temps):
+                writers[name](tmp, final)
+        return finals
+
+
+# --------------------------------------------------------------------------- the run
+def _source_for(ds, path, given, *, layer, kind="mosaic", grid=None) -> ImageSource:
+    """The :class:`ImageSource` of an open dataset, warped onto ``grid`` when it differs."""
+    if kind == "mask":
+        bands = (("mask", int((given or {}).get("mask", 1))),)
+    else:
+        interps = [ci.name for ci in ds.colorinterp]
+        bands = tuple(band_mapping(ds.count, interps, ds.descriptions, given, layer=layer).items())
+    warp = None
+    if grid is not None:
+        crs, transform, width, height = grid
+        if ds.crs != crs or ds.transform != transform or (ds.width, ds.height) != (width, height):
+            warp = grid
+    return ImageSource(str(path), bands, kind, warp)
+
+
+def _stream_histogram(spec, windows, workers, is_canceled, progress, before=False):
+    counts = np.zeros(BINS, dtype=np.int64)
+    for part in _map_in_order(lambda w: block_histogram(spec, w, before=before), windows, workers,
+                              is_canceled, progress):
+        counts += part
+    return counts
+
+
+def _threshold(method, given, counts, spec, layer):
+    if method == "given":
+        return float(given)
+    if method != "otsu":
+        raise InputError(Message("VEG_BAD_THRESHOLD_METHOD", method=method), column="threshold_method")
+    if counts.sum() == 0:
+        raise InputError(Message("VEG_NO_VALID_PIXELS"), layer=layer)
+    return otsu_threshold(counts, bin_edges(spec))
+
+
+def _gdal_progress(progress, is_canceled):
+    def callback(fraction, message, data):
+        progress(fraction)
+        return 0 if (is_canceled is not None and is_canceled()) else 1
+
+    return callback
+
+
+def _sieve_and_polygonize(class_path: Path, polygons_path: Path, min_cells: int, steps, is_canceled):
+    """GDAL's sieve filter (in place) then Polygonize of the damaged cells into a GeoPackage."""
+    from osgeo import gdal, ogr, osr
+
+    ds = gdal.Open(str(class_path), gdal.GA_Update)
+    band = ds.GetRasterBand(1)
+    if min_cells > 1:
+        code = gdal.SieveFilter(band, band.GetMaskBand(), band, min_cells, 4,
+                                callback=_gdal_progress(steps.stage(2), is_canceled))
+        check_canceled(is_canceled)
+        if code != 0:
+            raise InputError(f"GDAL's sieve filter failed: {gdal.GetLastErrorMsg()}")
+    band.FlushCache()
+    band = None
+    ds = None
+    # the damaged cells alone are polygonised: a VRT over the classes with a lookup table
+    src = gdal.Open(str(class_path))
+    vrt_xml = (
+        f'<VRTDataset rasterXSize="{src.RasterXSize}" rasterYSize="{src.RasterYSize}">'
+        f"<SRS>{src.GetProjection()}</SRS>"
+        f"<GeoTransform>{', '.join(repr(v) for v in src.GetGeoTransform())}</GeoTransform>"
+        '<VRTRasterBand dataType="Byte" band="1"><ComplexSource>'
+        f'<SourceFilename relativeToVRT="0">{class_path}</SourceFilename><SourceBand>1</SourceBand>'
+        f"<LUT>{NODATA}:0,{DAMAGED}:1,{INTACT}:0,255:0</LUT>"
+        "</ComplexSource></VRTRasterBand></VRTDataset>"
+    )
+    damaged = gdal.Open(vrt_xml)
+    mask_band = damaged.GetRasterBand(1)
+    driver = ogr.GetDriverByName("GPKG")
+    out = driver.CreateDataSource(str(polygons_path))
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(src.GetProjection())
+    layer = out.CreateLayer("damaged", srs=srs, geom_type=ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("dn", ogr.OFTInteger))
+    out.StartTransaction()
+    code = gdal.Polygonize(mask_band, mask_band, layer, 0, [], callback=_gdal_progress(steps.stage(3), is_canceled))
+    out.CommitTransaction()
+    layer = None
+    out = None
+    damaged = None
+    src = None
+    check_canceled(is_canceled)
+    if code != 0:
+        raise InputError(f"GDAL's Polygonize failed: {gdal.GetLastErrorMsg()}")
+
+
+def _metric_crs(area):
+    """The area's CRS when projected, else the CGCS2000 Gauss-Kruger zone of its extent."""
+    if area.crs is not None and area.crs.is_projected:
+        return area.crs
+    from ..geo.crs import zone_for_extent
+
+    return f"EPSG:{zone_for_extent(tuple(area.total_bounds), area.crs).epsg}"
+
+
+def _zone_areas(polygons, area_geom, zones):
+    """Damaged polygons split by zone, and the summary table."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    crs = polygons.crs
+    rows = []
+    pieces = []
+    geoms = polygons.geometry.to_numpy()
+    remaining = geoms
+    if zones is not None and len(zones):
+        zone_geoms = zones.geometry.to_numpy()
+        codes = zones["zone"].astype(str).to_numpy()
+        tree = shapely.STRtree(geoms)
+        covered = []
+        for code in dict.fromkeys(codes):
+            zone_geom = shapely.intersection(shapely.union_all(zone_geoms[codes == code]), area_geom)
+            hits = tree.query(zone_geom, predicate="intersects")
+            parts = shapely.intersection(geoms[hits], zone_geom)
+            parts = parts[~shapely.is_empty(parts)]
+            pieces.append(gpd.GeoDataFrame({"zone": [code] * len(parts)}, geometry=parts, crs=crs) if len(parts) else None)
+            rows.append({"zone": code, "zone_area_m2": shapely.area(zone_geom),
+                         "damaged_area_m2": float(shapely.area(parts).sum())})
+            covered.append(zone_geom)
+        outside_geom = shapely.difference(area_geom, shapely.union_all(covered))
+        remaining = shapely.intersection(geoms, outside_geom)
+        remaining = remaining[~shapely.is_empty(remaining)]
+        rows.append({"zone": "OUTSIDE_ZONES", "zone_area_m2": shapely.area(outside_geom),
+                     "damaged_area_m2": float(shapely.area(remaining).sum())})
+    if len(remaining):
+        pieces.append(gpd.GeoDataFrame({"zone": [""] * len(remaining)}, geometry=remaining, crs=crs))
+    rows.append({"zone": "CASE_AREA", "zone_area_m2": shapely.area(area_geom),
+                 "damaged_area_m2": float(shapely.area(geoms).sum())})
+    summary = pd.DataFrame(rows)
+    summary["damaged_share"] = summary["damaged_area_m2"] / summary["zone_area_m2"].where(summary["zone_area_m2"] > 0)
+    frames = [p for p in pieces if p is not None]
+    if frames:
+        split = pd.concat(frames, ignore_index=True)
+        split = split.explode(index_parts=False, ignore_index=True)
+        split = split[shapely.area(split.geometry.to_numpy()) > 0]
+    else:
+        split = gpd.GeoDataFrame({"zone": []}, geometry=[], crs=crs)
+    split = split.reset_index(drop=True)
+    split.insert(0, "damage_id", np.arange(1, len(split) + 1, dtype=np.int64))
+    split["area_m2"] = np.round(shapely.area(split.geometry.to_numpy()), 3)
+    return gpd.GeoDataFrame(split, geometry="geometry", crs=crs), summary
+
+
+def _check_accuracy(points, class_path, label_field, warnings, layer="check points"):
+    """Sample the final class raster at the check points; the Accuracy and the points used."""
+    import rasterio
+
+    if label_field not in points.columns:
+        raise InputError(Message("VEG_NO_LABEL_FIELD", field=label_field), layer=layer, column=label_field)
+    labels = parse_labels(points[label_field].to_list(), layer=layer, column=label_field)
+    with rasterio.open(class_path) as ds:
+        pts = points.to_crs(ds.crs) if points.crs is not None and points.crs != ds.crs else points
+        xy = np.column_stack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
+        rows, cols = rasterio.transform.rowcol(ds.transform, xy[:, 0], xy[:, 1])
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        inside = (rows >= 0) & (rows < ds.height) & (cols >= 0) & (cols < ds.width)
+        values = np.zeros(len(points), dtype=np.uint8)
+        if inside.any():
+            values[inside] = np.fromiter(
+                (v[0] for v in ds.sample(xy[inside], indexes=1)), dtype=np.uint8, count=int(inside.sum())
+            )
+    used = values != NODATA
+    if (~used).any():
+        ids = points.index[~used] if "point_id" not in points.columns else points["point_id"][~used]
+        from ..geo.layers import ids_text
+
+        warnings.append(Message("VEG_CHECK_POINTS_OUTSIDE", n=int((~used).sum()), ids=ids_text(list(ids))))
+    if not used.any():
+        raise InputError(Message("VEG_NO_CHECK_POINTS"), layer=layer)
+    mapped = values == DAMAGED
+    table = points.assign(mapped=np.where(used, np.where(mapped, "damaged", "intact"), ""))
+    return accuracy(mapped[used], labels[used]), table
+
+
+def vegetation_damage(
+    mosaic,
+    area,
+    zones=None,
+    *,
+    before=None,
+    before_kind: str = "mosaic",
+    check_points=None,
+    params: Optional[VegetationParams] = None,
+    workdir=None,
+    layer_names: Optional[Mapping] = None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> VegetationResult:
+    """Damaged (bare) vegetation of an orthomosaic inside the case area, by functional zone.
+
+    Parameters
+    ----------
+    mosaic : path-like
+        GeoTIFF (or any GDAL raster): RGB, RGBA or multispectral, 8 or 16 bit, any CRS,
+        tiled or striped, with or without overviews; nodata and alpha respected.
+    area : geopandas.GeoDataFrame
+        The case area (polygons, any CRS).
+    zones : geopandas.GeoDataFrame, optional
+        Functional zones with a ``zone`` field.
+    before : path-like, optional
+        A mosaic from before the act (``before_kind="mosaic"``) or an earlier vegetation
+        mask (``"mask"``: non-zero = vegetated); any grid, warped onto the mosaic's.
+    check_points : geopandas.GeoDataFrame, optional
+        Points labelled ``damaged``/``intact`` in ``params.label_field``.
+    params : VegetationParams, optional
+    workdir : path-like, optional
+        Folder for the intermediate rasters (default: the system's temporary folder).
+    layer_names : mapping, optional
+        ``mosaic``, ``before``, ``area``, ``check_points`` -> names for messages.
+    progress, is_canceled : callable, optional
+
+    Returns
+    -------
+    VegetationResult
+    """
+    import geopandas as gpd
+    import pyogrio
+    import rasterio
+    import rasterio.warp
+    import shapely
+
+    params = params or VegetationParams()
+    names = {"mosaic": "mosaic", "before": "before", "area": "case area", "check_points": "check points",
+             **(layer_names or {})}
+    spec_index = index_spec(params.index)
+    if params.cleanup_px < 0 or params.min_area_m2 < 0:
+        raise InputError(Message("VEG_NEGATIVE_PARAMETER"), column="cleanup_px/min_area_m2")
+    if before is not None and before_kind not in ("mosaic", "mask"):
+        raise InputError(f"before_kind is 'mosaic' or 'mask', not {before_kind!r}")
+    if area is None or len(area) == 0 or area.crs is None:
+        raise InputError(Message("VEG_AREA_NEEDED"), layer=names["area"])
+    workers = params.workers or _default_workers()
+    warnings: list = []
+    steps = Steps(progress, [1.5 if params.threshold_method == "otsu" else 0.01, 4, 1, 1, 0.5, 1])
+    metric = _metric_crs(area)
+    area_metric = area.to_crs(metric)
+    area_geom = shapely.make_valid(shapely.union_all(area_metric.geometry.to_numpy()))
+    zones_metric = zones.to_crs(metric) if zones is not None and len(zones) else None
+
+    with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES), rasterio.open(mosaic) as ds:
+        if ds.crs is None:
+            raise InputError(Message("VEG_MOSAIC_NO_CRS"), layer=names["mosaic"])
+        image = _source_for(ds, mosaic, params.bands, layer=names["mosaic"])
+        check_bands(dict(image.bands), spec_index, names["mosaic"])
+        area_in_mosaic = shapely.union_all(area.to_crs(ds.crs).geometry.to_numpy())
+        footprint = shapely.box(*ds.bounds)
+        block_shape = tuple(ds.block_shapes[0])
+        roi = roi_window(area_in_mosaic.bounds, ds.transform, (ds.height, ds.width), block_shape)
+        if roi is None or not shapely.intersects(footprint, area_in_mosaic):
+            raise InputError(Message("VEG_NO_OVERLAP", mosaic=names["mosaic"], area=names["area"]),
+                             layer=names["mosaic"])
+        grid = (ds.crs, ds.transform, ds.width, ds.height)
+        mosaic_crs, mosaic_transform = ds.crs, ds.transform
+        cell_area = abs(ds.transform.a * ds.transform.e)
+        if not ds.crs.is_projected:  # degrees: the cell's area at the case's latitude
+            cell_area = _cell_area_m2(ds, area_in_mosaic, metric)
+    before_source = None
+    if before is not None:
+        with rasterio.open(before) as bds:
+            if bds.crs is None:
+                raise InputError(Message("VEG_MOSAIC_NO_CRS"), layer=names["before"])
+            before_source = _source_for(bds, before, params.before_bands, layer=names["before"], kind=before_kind,
+                                        grid=grid)
+            if before_kind == "mosaic":
+                check_bands(dict(before_source.bands), spec_index, names["before"])
+            if not shapely.intersects(shapely.box(*bds.bounds) if bds.crs == mosaic_crs
+                                      else shapely.box(*rasterio.warp.transform_bounds(bds.crs, mosaic_crs,
+                                                                                        *bds.bounds)),
+                                      area_in_mosaic):
+                raise InputError(Message("VEG_NO_OVERLAP", mosaic=names["before"], area=names["area"]),
+                                 layer=names["before"])
+    spec = BlockSpec(image, spec_index.name, area_in_mosaic, mosaic_transform, (grid[3], grid[2]),
+                     cleanup_px=int(params.cleanup_px), before=before_source)
+    windows = processing_windows(block_shape, roi)
+
+    work = tempfile.TemporaryDirectory(prefix="ree_vegetation_", dir=workdir)
+    folder = Path(work.name)
+    try:
+        with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES):
+            # 1. thresholds
+            counts = (
+                _stream_histogram(spec, windows, workers, is_canceled, steps.stage(0))
+                if params.threshold_method == "otsu" else None
+            )
+            threshold = _threshold(params.threshold_method, params.threshold, counts, spec_index, names["mosaic"])
+            before_threshold = None
+            if before_source is not None and before_kind == "mosaic":
+                before_counts = (
+                    _stream_histogram(spec, windows, workers, is_canceled, steps.stage(0), before=True)
+                    if params.before_threshold_method == "otsu" else None
+                )
+                before_threshold = _threshold(params.before_threshold_method, params.before_threshold,
+                                              before_counts, spec_index, names["before"])
+            spec = replace(spec, threshold=threshold, before_threshold=before_threshold or 0.0)
+
+            # 2. index and classes, block by block
+            from rasterio.windows import Window
+            from rasterio.windows import transform as window_transform
+
+            out_profile = {"crs": mosaic_crs, "transform": window_transform(roi, mosaic_transform),
+                           "width": int(roi.width), "height": int(roi.height)}
+            index_path = folder / "index.tif"
+            class_path = folder / "classes.tif"
+            with rasterio.open(index_path, "w", **INDEX_PROFILE, **out_profile) as index_out, \
+                    rasterio.open(class_path, "w", **CLASS_PROFILE, **out_profile) as class_out:
+                blocks = _map_in_order(lambda w: classify_block(spec, w), windows, workers, is_canceled,
+                                       steps.stage(1))
+                for window, (index_block, class_block) in zip(windows, blocks):
+                    target = Window(window.col_off - roi.col_off, window.row_off - roi.row_off,
+                                    window.width, window.height)
+                    index_out.write(index_block, 1, window=target)
+                    class_out.write(class_block, 1, window=target)
+                index_out.set_band_description(1, spec_index.name)
+                index_out.update_tags(INDEX=spec_index.name, THRESHOLD=repr(threshold))
+
+            # 3. minimum mapping unit and polygons
+            min_cells = int(math.ceil(params.min_area_m2 / cell_area)) if params.min_area_m2 > 0 else 0
+            polygons_path = folder / "damaged.gpkg"
+            _sieve_and_polygonize(class_path, polygons_path, min_cells, steps, is_canceled)
+            raw = pyogrio.read_dataframe(str(polygons_path), layer="damaged", columns=[])
+        check_canceled(is_canceled)
+        raw = raw.set_crs(mosaic_crs, allow_override=True).to_crs(metric) if len(raw) else \
+            gpd.GeoDataFrame(geometry=[], crs=metric)
+        clipped = shapely.intersection(raw.geometry.to_numpy(), area_geom)
+        clipped = clipped[~shapely.is_empty(clipped)]
+        polygons, summary = _zone_areas(gpd.GeoDataFrame(geometry=clipped, crs=metric), area_geom, zones_metric)
+        steps.stage(4)(1.0)
+
+        # 4. accuracy at the check points
+        result_accuracy, used_points = None, None
+        if check_points is not None and len(check_points):
+            result_accuracy, used_points = _check_accuracy(check_points, class_path, params.label_field, warnings,
+                                                           names["check_points"])
+
+        # 5. overviews of the index raster
+        factors = []
+        while max(roi.width, roi.height) / 2 ** (len(factors) + 1) >= 256:
+            factors.append(2 ** (len(factors) + 1))
+        if factors:
+            from rasterio.enums import Resampling
+
+            check_canceled(is_canceled)
+            with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES, COMPRESS_OVERVIEW="DEFLATE",
+                              GDAL_NUM_THREADS="ALL_CPUS"), rasterio.open(index_path, "r+") as ds:
+                ds.build_overviews(factors, Resampling.average)
+                ds.update_tags(ns="rio_overview", resampling="average")
+        steps.stage(5)(1.0)
+    except BaseException:
+        work.cleanup()
+        raise
+
+    forest_lost = float(summary.loc[summary["zone"] == "CASE_AREA", "damaged_area_m2"].iloc[0])
+    if before_source is not None:
+        basis = "change: vegetated on the before image, bare on the after image"
+    else:
+        basis = "single image: every bare cell of the case area taken as vegetated before the act"
+        warnings.append(Message("VEG_FOREST_ASSUMED"))
+    parameters = {**asdict(params), "index": spec_index.name, "threshold_used": threshold,
+                  "before_threshold_used": before_threshold, "before_kind": before_kind if before is not None else "",
+                  "band_mapping": dict(image.bands), "otsu_histogram": f"{BINS} bins over "
+                  f"[{spec_index.low}, {spec_index.high}], every valid cell inside the case area (streamed over "
+                  f"{len(windows)} blocks)", "min_area_cells": min_cells, "cell_area_m2": cell_area,
+                  "connectivity": 4, "workers": workers}
+    return VegetationResult(
+        polygons=polygons, summary=summary, forest_area_lost_m2=forest_lost, forest_basis=basis,
+        accuracy=result_accuracy, check_points=used_points, threshold=threshold, before_threshold=before_threshold,
+        index_raster=index_path, crs=str(metric), parameters=parameters, warnings=warnings, _workdir=work,
+    )
+
+
+def _default_workers() -> int:
+    from ..common.parallel import default_workers
+
+    return default_workers()
+
+
+def _cell_area_m2(ds, area_in_mosaic, metric) -> float:
+    """Area (m2) of one cell of a mosaic in degrees, at the centre of the case area."""
+    import pyproj
+    import shapely
+
+    centre = shapely.centroid(area_in_mosaic)
+    cell = shapely.box(centre.x, centre.y, centre.x + abs(ds.transform.a), centre.y + abs(ds.transform.e))
+    project = pyproj.Transformer.from_crs(ds.crs, metric, always_xy=True).transform
+    from shapely.ops import transform
+
+    return float(transform(project, cell).area)
+
+
+__all__ = [
+    "CLASS_PROFILE",
+    "DAMAGED",
+    "INDEX_PROFILE",
+    "INTACT",
+    "NODATA",
+    "BlockSpec",
+    "ImageSource",
+    "VegetationParams",
+    "VegetationResult",
+    "block_histogram",
+    "classify_block",
+    "processing_windows",
+    "roi_window",
+    "vegetation_damage",
+]
