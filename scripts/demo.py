@@ -109,6 +109,18 @@ def main(argv=None) -> int:
     written += [("cut/fill raster (dz, m)", files["cut_fill"]), ("volumes, cell and grid method", files["volumes"]),
                 ("resource annex tables 3-5", files["workbook"])]
 
+    damage = out / "damage"
+    vegetation = step("vegetation_damage", run.vegetation, case, zones)
+    files = vegetation.write(
+        {"polygons": damage / "vegetation_damage.gpkg", "summary": damage / "vegetation_damage_by_zone.csv",
+         "accuracy": damage / "vegetation_accuracy.csv", "index": damage / "vegetation_index.tif"},
+        inputs=run.inputs_of(case, "ortho", "ortho_before"), host=host,
+    )
+    print(f"  threshold {vegetation.threshold:.4f}, forest area lost {vegetation.forest_area_lost_m2:.0f} m2, "
+          f"kappa {vegetation.accuracy.kappa:.3f} at {vegetation.accuracy.n} check points")
+    written += [("damaged vegetation polygons", files["polygons"]), ("damaged vegetation by zone", files["summary"]),
+                ("vegetation accuracy (confusion matrix)", files["accuracy"]), ("vegetation index", files["index"])]
+
     print("\nOutputs (each file has a .provenance.json beside it):")
     for label, path in written:
         print(f"  {label}: {path}")

@@ -14,7 +14,7 @@ file has these tables (every key optional unless said; an unknown key is an erro
     ``geographic`` (EPSG:4490), ``height_datum`` (EPSG:5737), ``datum_note``.
 ``[inputs]``
     ``vectors`` (GeoPackage of the mapped layers), ``dem_before``, ``dem_after``,
-    ``ortho``, ``lab_sheet`` (the lab's results, XLSX or CSV), ``lab_csv``; and
+    ``ortho``, ``ortho_before`` (a mosaic from before the act), ``lab_sheet`` (the lab's results, XLSX or CSV), ``lab_csv``; and
     ``[inputs.layers]``: role -> layer name in ``vectors`` (roles in :data:`LAYER_ROLES`).
 ``[parameters.<step>]``
     Per step the fields of its parameter dataclass (:data:`STEP_PARAMETERS`); a key
@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..common.errors import InputError
+from ..imagery.vegetation import PARAM_SOURCES as VEGETATION_SOURCES
+from ..imagery.vegetation import VegetationParams
 from ..interp.interpolation import IDWParams, KrigingParams
 from ..lab.baseline import DEFAULT_STATISTIC
 from ..lab.censored import DEFAULT_RULE
@@ -67,6 +69,7 @@ LAYER_ROLES = (
     "control_points",
     "soil_layers",
     "bare_ground_truth",
+    "vegetation_check_points",
 )
 """What a layer named in ``[inputs.layers]`` stands for."""
 
@@ -166,6 +169,7 @@ STEP_PARAMETERS = {
     "damage": DamageParams,
     "volume": VolumeParams,
     "blocks": BlockParams,
+    "vegetation": VegetationParams,
     "valuation": ValuationParams,
 }
 """``[parameters.<step>]`` -> its parameter dataclass."""
@@ -208,6 +212,7 @@ def param_sources(step: str) -> dict:
         "water": DEPTH_SOURCES,
         "volume": VOLUME_SOURCES,
         "blocks": BLOCK_SOURCES,
+        "vegetation": VEGETATION_SOURCES,
     }
     return dict(module_sources.get(step) or _CASE_PARAM_SOURCES.get(step, {}))
 
@@ -226,6 +231,7 @@ class Parameters:
     damage: DamageParams = field(default_factory=DamageParams)
     volume: VolumeParams = field(default_factory=VolumeParams)
     blocks: BlockParams = field(default_factory=BlockParams)
+    vegetation: VegetationParams = field(default_factory=VegetationParams)
     valuation: ValuationParams = field(default_factory=ValuationParams)
 
 
@@ -272,6 +278,7 @@ class Inputs:
     dem_before: Optional[Path] = None
     dem_after: Optional[Path] = None
     ortho: Optional[Path] = None
+    ortho_before: Optional[Path] = None
     lab_sheet: Optional[Path] = None
     lab_csv: Optional[Path] = None
     layers: dict = field(default_factory=dict)

@@ -20,6 +20,8 @@ from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
 from ..damage.assess import DamageResult
 from ..geo.crs import GaussKrugerZone, zone_from_epsg
+from ..imagery.accuracy import check_points_from_truth
+from ..imagery.vegetation import VegetationResult, vegetation_damage
 from ..interp.interpolation import InterpolationResult
 from ..lab.baseline import BaselineResult
 from ..lab.importer import LabResults
@@ -234,6 +236,45 @@ def mined(
         volume_params=case.parameters.volume,
         block_params=case.parameters.blocks,
         work_dir=work_dir,
+        progress=progress,
+        is_canceled=is_canceled,
+    )
+
+
+def check_points(case: Case):
+    """The vegetation check points: the ``vegetation_check_points`` layer (a ``label`` of
+    damaged/intact per point), else, for a case with a truth layer (the synthetic sample
+    case), 200 random points inside ``bare_ground_truth`` and 200 outside it in the case
+    area (seed: the case's ``seed``); None when the case has neither."""
+    points = read_layer(case, "vegetation_check_points")
+    if points is not None:
+        return points
+    truth = read_layer(case, "bare_ground_truth")
+    if truth is None:
+        return None
+    return check_points_from_truth(truth, read_layer(case, "case_boundary", required=True), per_class=200,
+                                   seed=case.info.seed)
+
+
+def vegetation(
+    case: Case,
+    zones_result: Optional[ZonesResult] = None,
+    *,
+    workdir=None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+) -> VegetationResult:
+    """Damaged vegetation of the case's orthomosaic (``inputs.ortho``; change mode with
+    ``inputs.ortho_before``) by functional zone, checked at :func:`check_points`."""
+    return vegetation_damage(
+        case.input("ortho"),
+        read_layer(case, "case_boundary", required=True),
+        zones_result.zones if zones_result is not None else None,
+        before=case.inputs.ortho_before,
+        check_points=check_points(case),
+        params=case.parameters.vegetation,
+        workdir=workdir,
+        layer_names={"mosaic": case.input("ortho").name, "area": case.layer("case_boundary")},
         progress=progress,
         is_canceled=is_canceled,
     )

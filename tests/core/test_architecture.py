@@ -25,7 +25,8 @@ CORE_ALLOWED = {
     "interp": {"common", "geo", "standards", "lab"},
     "damage": {"common", "geo", "standards", "survey", "lab", "interp"},
     "terrain": {"common", "geo", "standards", "survey", "lab", "interp"},
-    "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "terrain"},
+    "imagery": {"common", "geo", "standards", "survey"},
+    "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "terrain", "imagery"},
 }
 # Top-level packages of the plugin and what they may import.
 TOP_ALLOWED = {
