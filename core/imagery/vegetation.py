@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -385,7 +386,7 @@ class VegetationResult:
     threshold, before_threshold : float or None
         Thresholds used (index units).
     index_raster : pathlib.Path
-        The index raster in a temporary folder until :meth:`write` moves it.
+        The index raster in a temporary folder (removed by :meth:`close`); :meth:`write` copies it.
     crs : str
     parameters : dict
     warnings : list of str
@@ -406,6 +407,11 @@ class VegetationResult:
     _workdir: Any = None
 
     OUTPUTS = ("polygons", "summary", "accuracy", "index")
+
+    def close(self) -> None:
+        """Remove the intermediate rasters now (else when the result is garbage-collected)."""
+        if self._workdir is not None:
+            self._workdir.cleanup()
 
     def provenance(self, *, inputs=None, host=None, outputs=None) -> dict:
         """The provenance record of every output of the run."""
@@ -737,8 +743,8 @@ def vegetation_damage(
                      cleanup_px=int(params.cleanup_px), before=before_source)
     windows = processing_windows(block_shape, roi)
 
-    work = tempfile.TemporaryDirectory(prefix="ree_vegetation_", dir=workdir)
-    folder = Path(work.name)
+    work = _WorkFolder(workdir)
+    folder = work.path
     try:
         with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES):
             # 1. thresholds
@@ -830,6 +836,17 @@ def vegetation_damage(
         accuracy=result_accuracy, check_points=used_points, threshold=threshold, before_threshold=before_threshold,
         index_raster=index_path, crs=str(metric), parameters=parameters, warnings=warnings, _workdir=work,
     )
+
+
+class _WorkFolder:
+    """A temporary folder removed by :meth:`cleanup` or, at the latest, when collected."""
+
+    def __init__(self, parent=None):
+        self.path = Path(tempfile.mkdtemp(prefix="ree_vegetation_", dir=parent))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
+
+    def cleanup(self) -> None:
+        self._finalizer()
 
 
 def _default_workers() -> int:
