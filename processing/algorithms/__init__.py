@@ -9,6 +9,7 @@ from .analysis.import_lab_results import ImportLabResults
 from .analysis.interpolate import Interpolate
 from .damage.damage_extent import DamageExtent
 from .damage.mined_volume import MinedVolume
+from .damage.vegetation_damage import VegetationDamage
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
@@ -26,4 +27,5 @@ ALGORITHMS = [
     Interpolate,
     DamageExtent,
     MinedVolume,
+    VegetationDamage,
 ]

@@ -832,6 +832,206 @@
       <translation>挖方 {0:.1f} m³，填方 {1:.1f} m³（单元格法）；挖方 {2:.1f} m³，填方 {3:.1f} m³（方格网法）</translation>
     </message>
     <message>
+      <source>Vegetation damage from imagery</source>
+      <translation>影像植被破坏识别</translation>
+    </message>
+    <message>
+      <source>Maps the bare (damaged) ground in the case area from a drone orthomosaic: a vegetation index (ExG, ExGR, GLI/VDVI or VARI from red, green and blue; NDVI with a near-infrared band), thresholded by Otsu's method on the index histogram of every valid cell inside the case area (summed block by block) or at a given value; a 3 x 3 opening and closing removes speckle, GDAL's sieve filter drops patches and holes below the minimum mapping unit, and GDAL's Polygonize draws the polygons. With a mosaic from before the act (or an earlier vegetation mask) only cells vegetated before and bare after count. The mosaic is read block by block, so any size works; nodata and alpha are respected. Outputs: polygons with their area in m2 per functional zone, the area table per zone and for the case area, the forest area lost, the index raster, and with labelled check points the confusion matrix, overall accuracy, kappa, producer's and user's accuracy.</source>
+      <translation>根据无人机正射影像识别案涉范围内的裸露（植被破坏）地表：计算植被指数（红、绿、蓝波段的 ExG、ExGR、GLI/VDVI 或 VARI；有近红外波段时用 NDVI），按案涉范围内全部有效像元的指数直方图（逐块累加）用大津法（Otsu）确定阈值，或采用给定阈值；3 × 3 开运算和闭运算去除噪点，GDAL 筛滤去除小于最小制图单元的斑块和孔洞，GDAL Polygonize 生成多边形。提供损害行为发生前的影像（或早期植被掩膜）时，仅统计此前有植被、此后裸露的像元。影像逐块读取，任意大小均可处理；遵循无数据值和 Alpha 透明通道。输出：按功能分区给出面积（m2）的破坏多边形、各分区及案涉范围的面积表、森林损失面积、指数栅格；提供已标注检查点时，另输出混淆矩阵、总体精度、Kappa 系数、生产者精度和用户精度。</translation>
+    </message>
+    <message>
+      <source>Orthomosaic</source>
+      <translation>正射影像</translation>
+    </message>
+    <message>
+      <source>RGB, RGBA or multispectral GeoTIFF, 8 or 16 bit, any CRS.</source>
+      <translation>RGB、RGBA 或多光谱 GeoTIFF，8 位或 16 位，任意坐标系。</translation>
+    </message>
+    <message>
+      <source>Vegetation index</source>
+      <translation>植被指数</translation>
+    </message>
+    <message>
+      <source>ExG = 2g - r - b on chromatic coordinates; NDVI needs a near-infrared band.</source>
+      <translation>ExG = 2g - r - b（归一化色度坐标）；NDVI 需要近红外波段。</translation>
+    </message>
+    <message>
+      <source>Red band</source>
+      <translation>红波段</translation>
+    </message>
+    <message>
+      <source>Green band</source>
+      <translation>绿波段</translation>
+    </message>
+    <message>
+      <source>Blue band</source>
+      <translation>蓝波段</translation>
+    </message>
+    <message>
+      <source>Near-infrared band</source>
+      <translation>近红外波段</translation>
+    </message>
+    <message>
+      <source>Alpha band</source>
+      <translation>Alpha 透明波段</translation>
+    </message>
+    <message>
+      <source>Threshold</source>
+      <translation>阈值</translation>
+    </message>
+    <message>
+      <source>Cells whose index is below the threshold are bare.</source>
+      <translation>指数低于阈值的像元为裸露地表。</translation>
+    </message>
+    <message>
+      <source>Threshold value (given)</source>
+      <translation>阈值（给定值）</translation>
+    </message>
+    <message>
+      <source>Used when the threshold is given; dimensionless index units.</source>
+      <translation>阈值方式为给定值时使用；指数单位（无量纲）。</translation>
+    </message>
+    <message>
+      <source>Clean-up radius (cells)</source>
+      <translation>形态学清理半径（像元）</translation>
+    </message>
+    <message>
+      <source>Morphological opening then closing with a 3 x 3 square, repeated this many times.</source>
+      <translation>用 3 × 3 方形结构元先开运算后闭运算，重复该次数。</translation>
+    </message>
+    <message>
+      <source>Bare patches and vegetated holes smaller than this are merged into their surroundings.</source>
+      <translation>小于该面积的裸露斑块和植被孔洞并入周围地类。</translation>
+    </message>
+    <message>
+      <source>Before the act (mosaic or vegetation mask)</source>
+      <translation>损害前影像（正射影像或植被掩膜）</translation>
+    </message>
+    <message>
+      <source>Change mode: only cells vegetated on this image and bare on the orthomosaic count.</source>
+      <translation>变化检测模式：仅统计在该影像上有植被、在正射影像上裸露的像元。</translation>
+    </message>
+    <message>
+      <source>The before image is</source>
+      <translation>损害前影像类型</translation>
+    </message>
+    <message>
+      <source>How the before image is read.</source>
+      <translation>损害前影像的读取方式。</translation>
+    </message>
+    <message>
+      <source>Case area</source>
+      <translation>案涉范围</translation>
+    </message>
+    <message>
+      <source>Only the cells inside are classified; the mosaic must overlap it.</source>
+      <translation>仅对范围内的像元分类；影像必须与其重叠。</translation>
+    </message>
+    <message>
+      <source>The Functional zones output (field zone): the damaged area is given per zone.</source>
+      <translation>“功能分区”算法的输出（字段 zone）：按分区给出破坏面积。</translation>
+    </message>
+    <message>
+      <source>Labelled check points</source>
+      <translation>已标注检查点</translation>
+    </message>
+    <message>
+      <source>Points a technician labelled damaged or intact: gives the accuracy table.</source>
+      <translation>技术人员标注为破坏或未破坏的点：用于生成精度评价表。</translation>
+    </message>
+    <message>
+      <source>Label field</source>
+      <translation>标签字段</translation>
+    </message>
+    <message>
+      <source>damaged / intact (also bare / vegetated, 1 / 0, 破坏 / 未破坏).</source>
+      <translation>damaged / intact（也可用 bare / vegetated、1 / 0、破坏 / 未破坏）。</translation>
+    </message>
+    <message>
+      <source>Damaged vegetation</source>
+      <translation>植被破坏范围</translation>
+    </message>
+    <message>
+      <source>One polygon per bare patch and functional zone, with its area in m2.</source>
+      <translation>每个裸露斑块在每个功能分区内一个多边形，附面积（m2）。</translation>
+    </message>
+    <message>
+      <source>Damaged area per zone</source>
+      <translation>各分区破坏面积</translation>
+    </message>
+    <message>
+      <source>Zone area, damaged area (m2) and share per zone, outside the zones and in the case area.</source>
+      <translation>各分区、分区以外及整个案涉范围的面积、破坏面积（m2）和占比。</translation>
+    </message>
+    <message>
+      <source>Accuracy (confusion matrix)</source>
+      <translation>精度评价（混淆矩阵）</translation>
+    </message>
+    <message>
+      <source>Confusion matrix, user's and producer's accuracy, overall accuracy and kappa.</source>
+      <translation>混淆矩阵、用户精度和生产者精度、总体精度和 Kappa 系数。</translation>
+    </message>
+    <message>
+      <source>Vegetation index raster</source>
+      <translation>植被指数栅格</translation>
+    </message>
+    <message>
+      <source>Float32, tiled, compressed, with overviews; nodata outside the case area.</source>
+      <translation>Float32，分块、压缩、含金字塔；案涉范围外为无数据。</translation>
+    </message>
+    <message>
+      <source>Left empty: taken from the file's colour interpretation or band description.</source>
+      <translation>留空时取自文件的颜色解释或波段描述。</translation>
+    </message>
+    <message>
+      <source>Forest area lost (m2)</source>
+      <translation>森林损失面积（m2）</translation>
+    </message>
+    <message>
+      <source>Threshold used</source>
+      <translation>所用阈值</translation>
+    </message>
+    <message>
+      <source>Kappa</source>
+      <translation>Kappa 系数</translation>
+    </message>
+    <message>
+      <source>Reading the case area, zones and check points</source>
+      <translation>读取案涉范围、功能分区和检查点</translation>
+    </message>
+    <message>
+      <source>Classifying the mosaic block by block</source>
+      <translation>逐块分类影像</translation>
+    </message>
+    <message>
+      <source>Writing the polygons, tables and index raster</source>
+      <translation>写出多边形、表格和指数栅格</translation>
+    </message>
+    <message>
+      <source>Otsu (from the image)</source>
+      <translation>大津法（由影像计算）</translation>
+    </message>
+    <message>
+      <source>Given value</source>
+      <translation>给定值</translation>
+    </message>
+    <message>
+      <source>A mosaic (same index and bands)</source>
+      <translation>正射影像（相同指数和波段）</translation>
+    </message>
+    <message>
+      <source>A vegetation mask (non-zero = vegetated)</source>
+      <translation>植被掩膜（非零 = 有植被）</translation>
+    </message>
+    <message>
+      <source>Threshold {0} ({1}); forest area lost {2} m2</source>
+      <translation>阈值 {0}（{1}）；森林损失面积 {2} m2</translation>
+    </message>
+    <message>
+      <source>Accuracy at {0} check points: overall {1}, kappa {2}</source>
+      <translation>{0} 个检查点的精度：总体精度 {1}，Kappa {2}</translation>
+    </message>
+    <message>
       <source>Depth schedule and field exports</source>
       <translation>采样深度方案与外业表</translation>
     </message>
