@@ -19,7 +19,7 @@ The chains get the threshold ours found (a user would read it off a histogram). 
 are contender / ours, measured in the same run. Run:
 
     .venv/bin/python benchmarks/bench_vegetation_damage.py              # 6,000 x 6,000 (108 MB)
-    .venv/bin/python benchmarks/bench_vegetation_damage.py --size 20000 # the issue's 1.2 GB
+    .venv/bin/python benchmarks/bench_vegetation_damage.py --size 20000 --chains sieved  # 1.2 GB
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ mosaic, out = sys.argv[2], sys.argv[3]
 import rasterio
 with rasterio.open(mosaic) as ds:
     area = gpd.GeoDataFrame(geometry=[shapely.box(*ds.bounds)], crs=ds.crs)
-result = vegetation_damage(mosaic, area, workdir=out)
+result = vegetation_damage(mosaic, area, work_dir=out)
 result.write({"polygons": f"{out}/ours.gpkg", "index": f"{out}/ours_exg.tif"})
 print(json.dumps({"threshold": result.threshold, "damaged_m2": result.forest_area_lost_m2,
                   "polygons": len(result.polygons), "min_area_cells": result.parameters["min_area_cells"]}))
@@ -152,7 +152,8 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=6000, help="mosaic width and height in cells (default 6000)")
     parser.add_argument("--workdir", default=None, help="folder for the mosaic and outputs (default: a temp folder)")
     parser.add_argument("--cap", type=float, default=3600, help="time cap per contender, s")
-    parser.add_argument("--skip-chain", action="store_true", help="run ours only")
+    parser.add_argument("--chains", default="chain,short,sieved",
+                        help="peers to run, comma-separated among chain, short, sieved (empty: ours only)")
     args = parser.parse_args(argv)
     ensure_package()
     folder = Path(tempfile.mkdtemp(prefix="bench_veg_", dir=args.workdir))
@@ -165,7 +166,8 @@ def main(argv=None) -> int:
         ours = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder)], args.cap)
         found = json.loads(ours["stdout"].strip().splitlines()[-1])
         rows = [("ours", ours["wall"], ours["maxrss_kb"], found["polygons"])]
-        if not args.skip_chain:
+        chains = {c.strip() for c in args.chains.split(",") if c.strip()}
+        if chains:
             t = found["threshold"]
             exg = "(2.0*B-A-C)/(A+B+C+0.001)"
             bands = ["-A", mosaic, "--A_band=1", "-B", mosaic, "--B_band=2", "-C", mosaic, "--C_band=3"]
@@ -177,26 +179,29 @@ def main(argv=None) -> int:
                 [shutil.which("gdal_polygonize.py") or "gdal_polygonize.py", "-q", folder / "bare.tif", "-mask",
                  folder / "bare.tif", "-f", "GPKG", folder / "chain.gpkg"],
             ]
-            runs = [measure(cmd, args.cap) for cmd in steps]
-            rows.append(("chain", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
-                         count_features(folder / "chain.gpkg")))
+            runs = [measure(cmd, args.cap) for cmd in steps] if "chain" in chains else []
+            if runs:
+                rows.append(("chain", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
+                             count_features(folder / "chain.gpkg")))
             short = [
                 gdal_calc(*bands, f"--calc={exg}<{t}", "--type=Byte", *co, f"--outfile={folder / 'bare2.tif'}"),
                 [shutil.which("gdal_polygonize.py") or "gdal_polygonize.py", "-q", folder / "bare2.tif", "-mask",
                  folder / "bare2.tif", "-f", "GPKG", folder / "short.gpkg"],
             ]
-            runs = [measure(cmd, args.cap) for cmd in short]
-            sieve = measure([shutil.which("gdal_sieve.py") or "gdal_sieve.py", "-q", "-st",
-                             str(found["min_area_cells"]), "-4", folder / "bare2.tif", folder / "sieved.tif"],
-                            args.cap)
-            polygonize = measure([shutil.which("gdal_polygonize.py") or "gdal_polygonize.py", "-q",
-                                  folder / "sieved.tif", "-mask", folder / "sieved.tif", "-f", "GPKG",
-                                  folder / "sieved.gpkg"], args.cap)
-            rows.append(("short", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
-                         count_features(folder / "short.gpkg")))
-            rows.append(("sieved", runs[0]["wall"] + sieve["wall"] + polygonize["wall"],
-                         max(runs[0]["maxrss_kb"], sieve["maxrss_kb"], polygonize["maxrss_kb"]),
-                         count_features(folder / "sieved.gpkg")))
+            runs = [measure(cmd, args.cap) for cmd in (short if "short" in chains else short[:1])]
+            if "short" in chains:
+                rows.append(("short", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
+                             count_features(folder / "short.gpkg")))
+            if "sieved" in chains:
+                sieve = measure([shutil.which("gdal_sieve.py") or "gdal_sieve.py", "-q", "-st",
+                                 str(found["min_area_cells"]), "-4", folder / "bare2.tif", folder / "sieved.tif"],
+                                args.cap)
+                polygonize = measure([shutil.which("gdal_polygonize.py") or "gdal_polygonize.py", "-q",
+                                      folder / "sieved.tif", "-mask", folder / "sieved.tif", "-f", "GPKG",
+                                      folder / "sieved.gpkg"], args.cap)
+                rows.append(("sieved", runs[0]["wall"] + sieve["wall"] + polygonize["wall"],
+                             max(runs[0]["maxrss_kb"], sieve["maxrss_kb"], polygonize["maxrss_kb"]),
+                             count_features(folder / "sieved.gpkg")))
         print(f"threshold (Otsu) {found['threshold']:.4f}; damaged {found['damaged_m2']:.0f} m2")
         print(f"{'contender':10s} {'wall s':>8s} {'peak MB':>8s} {'x ours':>7s} {'polygons':>9s}")
         for name, wall, rss, polygons in rows:

@@ -260,7 +260,7 @@ def vegetation(
     case: Case,
     zones_result: Optional[ZonesResult] = None,
     *,
-    workdir=None,
+    work_dir=None,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
 ) -> VegetationResult:
@@ -273,7 +273,7 @@ def vegetation(
         before=case.inputs.ortho_before,
         check_points=check_points(case),
         params=case.parameters.vegetation,
-        workdir=workdir,
+        work_dir=work_dir,
         layer_names={"mosaic": case.input("ortho").name, "area": case.layer("case_boundary")},
         progress=progress,
         is_canceled=is_canceled,

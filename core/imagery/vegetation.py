@@ -558,35 +558,27 @@ def _sieve_and_polygonize(class_path: Path, polygons_path: Path, min_cells: int,
         check_canceled(is_canceled)
         if code != 0:
             raise InputError(f"GDAL's sieve filter failed: {gdal.GetLastErrorMsg()}")
-    band.FlushCache()
+    # Polygonize the damaged cells alone: the intact value becomes the band's nodata, so
+    # GDAL's own mask leaves it out (nodata regions, few, are dropped when read back)
+    band.SetNoDataValue(INTACT)
     band = None
-    ds = None
-    # the damaged cells alone are polygonised: a VRT over the classes with a lookup table
-    src = gdal.Open(str(class_path))
-    vrt_xml = (
-        f'<VRTDataset rasterXSize="{src.RasterXSize}" rasterYSize="{src.RasterYSize}">'
-        f"<SRS>{src.GetProjection()}</SRS>"
-        f"<GeoTransform>{', '.join(repr(v) for v in src.GetGeoTransform())}</GeoTransform>"
-        '<VRTRasterBand dataType="Byte" band="1"><ComplexSource>'
-        f'<SourceFilename relativeToVRT="0">{class_path}</SourceFilename><SourceBand>1</SourceBand>'
-        f"<LUT>{NODATA}:0,{DAMAGED}:1,{INTACT}:0,255:0</LUT>"
-        "</ComplexSource></VRTRasterBand></VRTDataset>"
-    )
-    damaged = gdal.Open(vrt_xml)
-    mask_band = damaged.GetRasterBand(1)
+    ds = None  # reopened: the mask band follows the new nodata value
+    ds = gdal.Open(str(class_path))
+    band = ds.GetRasterBand(1)
     driver = ogr.GetDriverByName("GPKG")
     out = driver.CreateDataSource(str(polygons_path))
     srs = osr.SpatialReference()
-    srs.ImportFromWkt(src.GetProjection())
+    srs.ImportFromWkt(ds.GetProjection())
     layer = out.CreateLayer("damaged", srs=srs, geom_type=ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("dn", ogr.OFTInteger))
     out.StartTransaction()
-    code = gdal.Polygonize(mask_band, mask_band, layer, 0, [], callback=_gdal_progress(steps.stage(3), is_canceled))
+    code = gdal.Polygonize(band, band.GetMaskBand(), layer, 0, [],
+                           callback=_gdal_progress(steps.stage(3), is_canceled))
     out.CommitTransaction()
     layer = None
     out = None
-    damaged = None
-    src = None
+    band = None
+    ds = None
     check_canceled(is_canceled)
     if code != 0:
         raise InputError(f"GDAL's Polygonize failed: {gdal.GetLastErrorMsg()}")
@@ -690,7 +682,7 @@ def vegetation_damage(
     before_kind: str = "mosaic",
     check_points=None,
     params: Optional[VegetationParams] = None,
-    workdir=None,
+    work_dir=None,
     layer_names: Optional[Mapping] = None,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
@@ -712,7 +704,7 @@ def vegetation_damage(
     check_points : geopandas.GeoDataFrame, optional
         Points labelled ``damaged``/``intact`` in ``params.label_field``.
     params : VegetationParams, optional
-    workdir : path-like, optional
+    work_dir : path-like, optional
         Folder for the intermediate rasters (default: the system's temporary folder).
     layer_names : mapping, optional
         ``mosaic``, ``before``, ``area``, ``check_points`` -> names for messages.
@@ -783,7 +775,7 @@ def vegetation_damage(
                      cleanup_px=int(params.cleanup_px), before=before_source)
     windows = processing_windows(block_shape, roi)
 
-    work = _WorkFolder(workdir)
+    work = _WorkFolder(work_dir)
     folder = work.path
     try:
         with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES):
@@ -827,7 +819,8 @@ def vegetation_damage(
             min_cells = int(math.ceil(params.min_area_m2 / cell_area)) if params.min_area_m2 > 0 else 0
             polygons_path = folder / "damaged.gpkg"
             _sieve_and_polygonize(class_path, polygons_path, min_cells, steps, is_canceled)
-            raw = pyogrio.read_dataframe(str(polygons_path), layer="damaged", columns=[])
+            raw = pyogrio.read_dataframe(str(polygons_path), layer="damaged", columns=[],
+                                         where=f"dn = {DAMAGED}")
         check_canceled(is_canceled)
         raw = raw.set_crs(mosaic_crs, allow_override=True).to_crs(metric) if len(raw) else \
             gpd.GeoDataFrame(geometry=[], crs=metric)

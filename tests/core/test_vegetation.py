@@ -199,7 +199,7 @@ def test_known_bare_rectangle_by_zone_with_outputs_and_provenance(tmp_path):
     mosaic = make_mosaic(tmp_path / "m.tif", overviews=True)
     truth = gpd.GeoDataFrame(geometry=[shapely.box(_x(250), _y(280), _x(350), _y(200))], crs=f"EPSG:{EPSG}")
     points = check_points_from_truth(truth, _area(), per_class=40, seed=1)
-    result = vegetation_damage(mosaic, _area(), _zones(), check_points=points, workdir=tmp_path)
+    result = vegetation_damage(mosaic, _area(), _zones(), check_points=points, work_dir=tmp_path)
     # Otsu falls between the soil (ExG (224 - 178 - 72) / 362 = -0.07) and the forest ((240 - 100) / 220 = 0.64)
     assert -0.07 < result.threshold < 0.64
     assert _damaged(result) == pytest.approx(BARE_M2)
@@ -320,7 +320,7 @@ def test_cancel_stops_between_blocks_and_leaves_nothing(tmp_path):
         return len(calls) > 2
 
     with pytest.raises(Canceled):
-        vegetation_damage(mosaic, _area(), workdir=work, is_canceled=is_canceled,
+        vegetation_damage(mosaic, _area(), work_dir=work, is_canceled=is_canceled,
                           params=VegetationParams(workers=1))
     assert list(work.iterdir()) == []
 
