@@ -546,6 +546,23 @@ def _gdal_progress(progress, is_canceled):
     return callback
 
 
+def _gdal_call(function, *args, is_canceled=None, **kwargs) -> int:
+    """``function(*args, **kwargs)``; its return code, whether GDAL raises exceptions
+    (``gdal.UseExceptions()`` is process-wide, others may have called it) or not; a
+    cancel from the progress callback is :class:`Canceled` either way."""
+    from osgeo import gdal
+
+    try:
+        code = function(*args, **kwargs)
+    except RuntimeError as error:
+        check_canceled(is_canceled)
+        raise InputError(f"GDAL: {error}") from error
+    check_canceled(is_canceled)
+    if code != 0:
+        raise InputError(f"GDAL: {gdal.GetLastErrorMsg() or 'error ' + str(code)}")
+    return code
+
+
 def _sieve_and_polygonize(class_path: Path, polygons_path: Path, min_cells: int, steps, is_canceled):
     """GDAL's sieve filter (in place) then Polygonize of the damaged cells into a GeoPackage."""
     from osgeo import gdal, ogr, osr
@@ -553,11 +570,8 @@ def _sieve_and_polygonize(class_path: Path, polygons_path: Path, min_cells: int,
     ds = gdal.Open(str(class_path), gdal.GA_Update)
     band = ds.GetRasterBand(1)
     if min_cells > 1:
-        code = gdal.SieveFilter(band, band.GetMaskBand(), band, min_cells, 4,
-                                callback=_gdal_progress(steps.stage(2), is_canceled))
-        check_canceled(is_canceled)
-        if code != 0:
-            raise InputError(f"GDAL's sieve filter failed: {gdal.GetLastErrorMsg()}")
+        _gdal_call(gdal.SieveFilter, band, band.GetMaskBand(), band, min_cells, 4,
+                   callback=_gdal_progress(steps.stage(2), is_canceled), is_canceled=is_canceled)
     # Polygonize the damaged cells alone: the intact value becomes the band's nodata, so
     # GDAL's own mask leaves it out (nodata regions, few, are dropped when read back)
     band.SetNoDataValue(INTACT)
@@ -572,16 +586,13 @@ def _sieve_and_polygonize(class_path: Path, polygons_path: Path, min_cells: int,
     layer = out.CreateLayer("damaged", srs=srs, geom_type=ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("dn", ogr.OFTInteger))
     out.StartTransaction()
-    code = gdal.Polygonize(band, band.GetMaskBand(), layer, 0, [],
-                           callback=_gdal_progress(steps.stage(3), is_canceled))
+    _gdal_call(gdal.Polygonize, band, band.GetMaskBand(), layer, 0, [],
+               callback=_gdal_progress(steps.stage(3), is_canceled), is_canceled=is_canceled)
     out.CommitTransaction()
     layer = None
     out = None
     band = None
     ds = None
-    check_canceled(is_canceled)
-    if code != 0:
-        raise InputError(f"GDAL's Polygonize failed: {gdal.GetLastErrorMsg()}")
 
 
 def _metric_crs(area):

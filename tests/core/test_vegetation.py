@@ -394,3 +394,27 @@ def test_sample_case_accuracy_against_the_bare_ground_truth(sample_case):
     true_m2 = shapely.area(shapely.intersection(truth.union_all(), area.union_all()))
     # the map also counts the pools, ponds, road and ditches (bare, but not in the truth)
     assert true_m2 < result.forest_area_lost_m2 < 1.2 * true_m2
+
+
+@pytest.mark.parametrize("exceptions", [True, False], ids=["gdal-exceptions", "gdal-return-codes"])
+def test_cancel_inside_gdal_sieve_is_a_cancel_either_way(tmp_path, exceptions):
+    from osgeo import gdal
+
+    mosaic = make_mosaic(tmp_path / "m.tif")
+    work = tmp_path / "work"
+    work.mkdir()
+    calls = []
+
+    def is_canceled():  # the blocks ask twice (histogram, classes); then GDAL's sieve asks per line
+        calls.append(1)
+        return len(calls) > 5
+
+    before = gdal.GetUseExceptions()
+    (gdal.UseExceptions if exceptions else gdal.DontUseExceptions)()
+    try:
+        with pytest.raises(Canceled):
+            vegetation_damage(mosaic, _area(), work_dir=work, is_canceled=is_canceled,
+                              params=VegetationParams(workers=1))
+    finally:
+        (gdal.UseExceptions if before else gdal.DontUseExceptions)()
+    assert len(calls) > 5 and list(work.iterdir()) == []
