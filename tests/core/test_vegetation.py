@@ -398,7 +398,7 @@ def test_sample_case_accuracy_against_the_bare_ground_truth(sample_case):
 
 @pytest.mark.parametrize("exceptions", [True, False], ids=["gdal-exceptions", "gdal-return-codes"])
 def test_cancel_inside_gdal_sieve_is_a_cancel_either_way(tmp_path, exceptions):
-    from osgeo import gdal
+    from osgeo import gdal, ogr
 
     mosaic = make_mosaic(tmp_path / "m.tif")
     work = tmp_path / "work"
@@ -409,12 +409,17 @@ def test_cancel_inside_gdal_sieve_is_a_cancel_either_way(tmp_path, exceptions):
         calls.append(1)
         return len(calls) > 5
 
-    before = gdal.GetUseExceptions()
+    # osgeo keeps a stack of who turned exceptions on (gdal, then ogr): undone in reverse order
+    before = (gdal.GetUseExceptions(), ogr.GetUseExceptions())
+    if ogr.GetUseExceptions():
+        ogr.DontUseExceptions()
     (gdal.UseExceptions if exceptions else gdal.DontUseExceptions)()
     try:
         with pytest.raises(Canceled):
             vegetation_damage(mosaic, _area(), work_dir=work, is_canceled=is_canceled,
                               params=VegetationParams(workers=1))
     finally:
-        (gdal.UseExceptions if before else gdal.DontUseExceptions)()
+        (gdal.UseExceptions if before[0] else gdal.DontUseExceptions)()
+        if before[1]:
+            ogr.UseExceptions()
     assert len(calls) > 5 and list(work.iterdir()) == []
