@@ -166,6 +166,7 @@ def main(argv=None) -> int:
         ours = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder)], args.cap)
         found = json.loads(ours["stdout"].strip().splitlines()[-1])
         rows = [("ours", ours["wall"], ours["maxrss_kb"], found["polygons"])]
+        print(f"ours: {ours['wall']:.1f} s, peak {ours['maxrss_kb'] / 1024:.0f} MB", flush=True)
         chains = {c.strip() for c in args.chains.split(",") if c.strip()}
         if chains:
             t = found["threshold"]
