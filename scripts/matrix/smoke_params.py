@@ -142,6 +142,14 @@ PARAMS = {
         "CONTOURS": "{tmp}/contours.gpkg",
         "OUTPUT_FOLDER": "{tmp}/volume",
     },
+    # bare ground from the sample case's orthomosaic by functional zone, with the index raster
+    "ree_damage:vegetation_damage": lambda ctx: {
+        "INPUT": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/ortho_rgb.tif",
+        "CASE_AREA": _case(ctx, "case_boundary"),
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "OUTPUT": "{tmp}/vegetation_damage.gpkg",
+        "INDEX_RASTER": "{tmp}/vegetation_exg.tif",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test

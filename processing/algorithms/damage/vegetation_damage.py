@@ -26,6 +26,7 @@ from ...compat import (
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
+    parameter_as_field_names,
 )
 from ..stages import Stages
 
@@ -176,7 +177,7 @@ class VegetationDamage(ReeAlgorithm):
         area = self.read_source(parameters, self.CASE_AREA, context, step, required=True)
         zones = self.read_source(parameters, self.ZONES, context, step)
         points = self.read_source(parameters, self.CHECK_POINTS, context, step)
-        label_field = (self.parameterAsFields(parameters, self.LABEL_FIELD, context) or ["label"])[0]
+        label_field = (parameter_as_field_names(self, parameters, self.LABEL_FIELD, context) or ["label"])[0]
         params = VegetationParams(
             index=INDICES[self.parameterAsEnum(parameters, self.INDEX, context)],
             threshold_method=("otsu", "given")[self.parameterAsEnum(parameters, self.THRESHOLD_METHOD, context)],
