@@ -157,7 +157,7 @@ def write_dems(site: Site, before_path, after_path, tags: dict, step=None, check
     flight_tree = shapely.STRtree([site.flight_area])
     windows = list(_windows(height, width))
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB << 20),
         rasterio.open(before_path, "w", **profile) as before_ds,
         rasterio.open(after_path, "w", **profile) as after_ds,
     ):
@@ -275,7 +275,7 @@ def write_ortho(site: Site, path, tags: dict, seed: int, step=None, check=None) 
     hole_block = hole_block[hole_order]
     salts = [noise.salt(seed, 200 + i) for i in range(7)]
     windows = list(_windows(height, width))
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path, "w", **profile) as ds:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB << 20), rasterio.open(path, "w", **profile) as ds:
         for i, window in enumerate(windows):
             if check:
                 check()
@@ -345,7 +345,7 @@ def write_ortho(site: Site, path, tags: dict, seed: int, step=None, check=None) 
     if factors:
         # reopened, so overviews always come from the stored (JPEG) tiles, never from
         # whatever the block cache still holds: the bytes do not depend on the cache size
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path, "r+") as ds:
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB << 20), rasterio.open(path, "r+") as ds:
             ds.build_overviews(factors, Resampling.average)
             ds.update_tags(ns="rio_overview", resampling="average")
     if step:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from ..geo.raster_io import gdal_exceptions
+
 _GDAL_TYPES = (np.uint8, np.int8, np.uint16, np.int16, np.int32)
 """Cell types GDAL's (integer) polygonize reads exactly (it works on 32-bit integers)."""
 
@@ -127,7 +129,7 @@ def polygonize(values, transform, *, min_area_m2: float = 0.0) -> Patches:
     v = np.ascontiguousarray(v)
     if not v.size or not v.any():
         return _empty(values.dtype if codes is None else codes.dtype)
-    with _gdal_exceptions(gdal):
+    with gdal_exceptions():
         raster = gdal_array.OpenNumPyArray(v, True)  # a view of the array, no copy
         raster.SetGeoTransform(tuple(transform.to_gdal()))
         band = raster.GetRasterBand(1)
@@ -152,22 +154,6 @@ def polygonize(values, transform, *, min_area_m2: float = 0.0) -> Patches:
     patches = Patches(patch_values, cells, cells * area, np.asarray(geometry, dtype=object))
     min_cells = min_cells_for(min_area_m2, transform)
     return patches.take(cells >= min_cells) if min_cells > 1 else patches
-
-
-class _gdal_exceptions:
-    """GDAL raising Python exceptions inside the block, the caller's setting restored after."""
-
-    def __init__(self, gdal):
-        self.gdal = gdal
-
-    def __enter__(self):
-        self.before = self.gdal.GetUseExceptions()
-        self.gdal.UseExceptions()
-
-    def __exit__(self, *exc):
-        if not self.before:
-            self.gdal.DontUseExceptions()
-        return False
 
 
 def sieve(values, transform, min_area_m2: float) -> np.ndarray:

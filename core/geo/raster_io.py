@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from affine import Affine
 
 from ..common.atomic import atomic_outputs
 from ..common.errors import InputError
+from ..common.parallel import SharedSwitch
 from ..common.provenance import write_sidecar
 
 DEFAULT_NODATA = -9999.0
@@ -130,6 +132,43 @@ class GridSpec:
         col = np.floor((np.asarray(x, float) - t.c) / t.a).astype(np.int64)
         row = np.floor((np.asarray(y, float) - t.f) / t.e).astype(np.int64)
         return row, col
+
+
+_SWITCH_LOCK = threading.Lock()
+_GDAL_EXCEPTIONS: list = []  # the shared switch, made on first use (osgeo imported then)
+
+
+def _gdal_exceptions_switch():
+    from osgeo import gdal, ogr
+
+    def save():
+        return gdal.GetUseExceptions(), ogr.GetUseExceptions()
+
+    def apply():
+        gdal.UseExceptions()
+        ogr.UseExceptions()
+
+    def restore(saved):
+        # the bindings keep a stack of error handlers: undone in the reverse order
+        if not saved[1]:
+            ogr.DontUseExceptions()
+        if not saved[0]:
+            gdal.DontUseExceptions()
+
+    return SharedSwitch(save, apply, restore)
+
+
+def gdal_exceptions() -> SharedSwitch:
+    """GDAL and OGR (osgeo) raise Python exceptions inside ``with gdal_exceptions():``.
+
+    The setting is process-wide (QGIS and other plugins share it): it is changed only
+    while a block of ours runs, shared by overlapping blocks on several threads, and put
+    back as the first block found it when the last one leaves.
+    """
+    with _SWITCH_LOCK:
+        if not _GDAL_EXCEPTIONS:
+            _GDAL_EXCEPTIONS.append(_gdal_exceptions_switch())
+        return _GDAL_EXCEPTIONS[0]
 
 
 def apply_affine(transform, x, y):

@@ -55,6 +55,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
+from ..geo.raster_io import gdal_exceptions
 
 ALGORITHM = "ree_damage:mined_volume"
 RESAMPLING_METHODS = ("bilinear", "nearest", "cubic")
@@ -560,24 +561,23 @@ def write_contours(raster_path, out_path, interval_m: float, layer: str = "conto
     """
     from osgeo import gdal, ogr, osr
 
-    gdal.UseExceptions()
-    ogr.UseExceptions()
-    source = gdal.Open(str(raster_path))
-    try:
-        band = source.GetRasterBand(1)
-        srs = osr.SpatialReference()
-        srs.ImportFromWkt(source.GetProjection())
-        driver = ogr.GetDriverByName("ESRI Shapefile" if Path(out_path).suffix.lower() == ".shp" else "GPKG")
-        out = driver.CreateDataSource(str(out_path))
+    with gdal_exceptions():  # raising inside, the process's setting restored after
+        source = gdal.Open(str(raster_path))
         try:
-            lines = out.CreateLayer(layer, srs, ogr.wkbLineString)
-            lines.CreateField(ogr.FieldDefn("id", ogr.OFTInteger))
-            lines.CreateField(ogr.FieldDefn("dz_m", ogr.OFTReal))
-            nodata = band.GetNoDataValue()
-            gdal.ContourGenerate(band, float(interval_m), 0.0, [], 1 if nodata is not None else 0,
-                                 nodata if nodata is not None else 0.0, lines, 0, 1)
+            band = source.GetRasterBand(1)
+            srs = osr.SpatialReference()
+            srs.ImportFromWkt(source.GetProjection())
+            driver = ogr.GetDriverByName("ESRI Shapefile" if Path(out_path).suffix.lower() == ".shp" else "GPKG")
+            out = driver.CreateDataSource(str(out_path))
+            try:
+                lines = out.CreateLayer(layer, srs, ogr.wkbLineString)
+                lines.CreateField(ogr.FieldDefn("id", ogr.OFTInteger))
+                lines.CreateField(ogr.FieldDefn("dz_m", ogr.OFTReal))
+                nodata = band.GetNoDataValue()
+                gdal.ContourGenerate(band, float(interval_m), 0.0, [], 1 if nodata is not None else 0,
+                                     nodata if nodata is not None else 0.0, lines, 0, 1)
+            finally:
+                out = None  # noqa: F841 - closes the GeoPackage
         finally:
-            out = None  # noqa: F841 - closes the GeoPackage
-    finally:
-        source = None  # noqa: F841
+            source = None  # noqa: F841
     return Path(out_path)

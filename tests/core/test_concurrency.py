@@ -236,3 +236,58 @@ def test_two_algorithms_at_once_leave_the_process_as_it_was(monkeypatch, collect
         assert after == before
     finally:
         gc.enable()
+
+
+def test_gdal_exceptions_are_restored_after_our_blocks():
+    """GDAL's exception setting is process-wide (QGIS shares it): a block of ours turns it
+    on and leaves it as it found it, also when blocks overlap and when it was already on."""
+    from osgeo import gdal, ogr
+
+    from ree_damage.core.geo.raster_io import gdal_exceptions
+
+    before = (gdal.GetUseExceptions(), ogr.GetUseExceptions())
+    for start in (False, True):
+        _set_gdal_exceptions(gdal, ogr, start, start)
+        with gdal_exceptions():
+            with gdal_exceptions():
+                assert gdal.GetUseExceptions() and ogr.GetUseExceptions()
+            assert gdal.GetUseExceptions()  # the outer block still holds it
+        assert (bool(gdal.GetUseExceptions()), bool(ogr.GetUseExceptions())) == (start, start)
+    _set_gdal_exceptions(gdal, ogr, *before)
+
+
+def _set_gdal_exceptions(gdal, ogr, with_gdal, with_ogr):
+    """Set both flags (the bindings' handler stack: ogr is undone before gdal)."""
+    if not with_ogr and ogr.GetUseExceptions():
+        ogr.DontUseExceptions()
+    if not with_gdal and gdal.GetUseExceptions():
+        gdal.DontUseExceptions()
+    if with_gdal and not gdal.GetUseExceptions():
+        gdal.UseExceptions()
+    if with_ogr and not ogr.GetUseExceptions():
+        ogr.UseExceptions()
+
+
+def test_contours_leave_gdal_as_they_found_it(tmp_path):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from osgeo import gdal
+
+    from ree_damage.core.terrain.volume import write_contours
+
+    path = tmp_path / "dz.tif"
+    z = np.add.outer(np.arange(20.0), np.arange(20.0)) - 20.0
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="float64",
+                       crs="EPSG:4547", transform=Affine(2.0, 0, 500000.0, 0, -2.0, 2800000.0)) as ds:
+        ds.write(z, 1)
+    from osgeo import ogr
+
+    before = (gdal.GetUseExceptions(), ogr.GetUseExceptions())
+    _set_gdal_exceptions(gdal, ogr, False, False)
+    try:
+        write_contours(path, tmp_path / "contours.gpkg", 5.0)
+        assert not gdal.GetUseExceptions() and not ogr.GetUseExceptions()
+    finally:
+        _set_gdal_exceptions(gdal, ogr, *before)
+    assert (tmp_path / "contours.gpkg").exists()
