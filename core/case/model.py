@@ -87,6 +87,7 @@ class LabParams:
     medium: str = "soil"
     unknown_ids: str = "error"
     detection_limits: dict = field(default_factory=dict)
+    missing_markers: str = "error"
 
 
 @dataclass(frozen=True)

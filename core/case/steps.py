@@ -298,6 +298,7 @@ def import_lab(
         sheet=params.sheet or None,
         medium=params.medium,
         unknown_ids=params.unknown_ids,
+        missing_markers=params.missing_markers,
         detection_limits=limits or None,
     )
     located = locate_samples(result.table, all_points, layer=layer)

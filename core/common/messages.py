@@ -240,6 +240,15 @@ MESSAGES: dict = {
         "column '{header}' is not an indicator and was left out",
         "列“{header}”不是指标，未导入",
     ),
+    "LAB_MISSING_MARKER": Template(
+        "{cell} is a missing-value marker, not a result: enter the value, leave the cell blank, "
+        "or ask for such markers to be read as missing values",
+        "{cell} 是缺失值标记而非检测结果：请填入数值、留空该单元格，或选择将此类标记读作缺失值",
+    ),
+    "LAB_MISSING_MARKER_READ": Template(
+        "{cell} read as a missing value (no result)",
+        "{cell} 已读作缺失值（无结果）",
+    ),
     "LAB_SAMPLES_WITHOUT_RESULT": Template(
         "{n} sample(s) have no lab result: {ids}",
         "{n} 个样品没有检测结果：{ids}",

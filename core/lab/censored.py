@@ -70,7 +70,6 @@ _ND_WORDS = (
     "<检测限",
 )
 _MISSING_WORDS = (
-    "",
     "-",
     "--",
     "—",
@@ -129,6 +128,15 @@ class NotANumber(ValueError):
     """The cell holds text that is neither a number, a censored value nor 'missing'."""
 
 
+class MissingMarker(NotANumber):
+    """The cell holds a word or dash for "no value" ("n/a", "-", "—", "未测"): refused unless
+    the caller accepts such markers as missing values (a blank cell is always missing)."""
+
+
+MISSING_MARKERS = _MISSING_WORDS
+"""The texts read as "no value" when the caller accepts them (normalised: lower case, NFKC)."""
+
+
 def normalise_text(text: str) -> str:
     """NFKC (full-width to half-width), lower case, spaces collapsed and trimmed."""
     t = unicodedata.normalize("NFKC", str(text)).strip().lower()
@@ -146,7 +154,7 @@ def parse_number(text: str) -> float:
     raise NotANumber(text)
 
 
-def parse_cell(cell, detection_limit: Optional[float] = None) -> Parsed:
+def parse_cell(cell, detection_limit: Optional[float] = None, accept_missing_markers: bool = False) -> Parsed:
     """Parse one lab cell.
 
     Parameters
@@ -155,11 +163,26 @@ def parse_cell(cell, detection_limit: Optional[float] = None) -> Parsed:
         The cell as read from CSV (text) or XLSX (number or text).
     detection_limit : float, optional
         Detection limit of the column (from a DL row or the caller), used for "ND".
+    accept_missing_markers : bool
+        Read "n/a", "-", "—", "未测" and the other :data:`MISSING_MARKERS` as a missing
+        value; by default they raise :class:`MissingMarker` (a lab's "n/a" may hide a
+        result it forgot, so it is never dropped silently). A blank cell is missing.
 
     Raises
     ------
+    MissingMarker
+        For a missing-value marker, unless ``accept_missing_markers``.
     NotANumber
         For text that is not a number, a censored value or a missing marker.
+
+    Examples
+    --------
+    >>> parse_cell("n/a", accept_missing_markers=True).missing
+    True
+    >>> parse_cell("—")
+    Traceback (most recent call last):
+    ...
+    ree_damage.core.lab.censored.MissingMarker: —
     """
     dl_default = float("nan") if detection_limit is None else float(detection_limit)
     if cell is None:
@@ -170,7 +193,11 @@ def parse_cell(cell, detection_limit: Optional[float] = None) -> Parsed:
         v = float(cell)
         return Parsed(v, FLAG_MEASURED, float("nan"))
     t = normalise_text(cell)
+    if t == "":
+        return Parsed(float("nan"), FLAG_MEASURED, float("nan"))
     if t in _MISSING_WORDS:
+        if not accept_missing_markers:
+            raise MissingMarker(str(cell))
         return Parsed(float("nan"), FLAG_MEASURED, float("nan"))
     compact = t.replace(" ", "")
     if _RE_NUMBER.match(compact) or _RE_THOUSANDS.match(compact):

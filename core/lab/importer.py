@@ -48,7 +48,7 @@ import pandas as pd
 
 from ..common.errors import InputError
 from ..common.messages import Message, location_text
-from .censored import FLAG_BELOW, FLAG_MEASURED, NotANumber, parse_cell, parse_number
+from .censored import FLAG_BELOW, FLAG_MEASURED, MissingMarker, NotANumber, parse_cell, parse_number
 
 # --------------------------------------------------------------------------------------
 # units
@@ -969,16 +969,22 @@ def _sample_rows(layout: _Layout, cols: list):
     return records, problems
 
 
-def _cell_values(records: list, cols: list, dls: dict):
+def _cell_values(records: list, cols: list, dls: dict, missing_markers: str = "error"):
     """One long row per sample and indicator: the value in the catalogue's unit, its
-    flag and detection limit; and the problems found in the cells."""
+    flag and detection limit; and the problems found in the cells. A missing-value
+    marker ("n/a", "-", "—") is an error, or with ``missing_markers="missing"`` a missing
+    value reported for its cell."""
     long_rows, problems = [], []
+    accept = missing_markers == "missing"
     for number, rid, raw_id, row in records:
         for c in cols:
             cell = row[c.index]
             text, cell_unit = _cell_with_unit(cell)
             try:
-                parsed = parse_cell(text, dls.get(c.code))
+                parsed = parse_cell(text, dls.get(c.code), accept_missing_markers=accept)
+            except MissingMarker:
+                problems.append(Problem("error", Message("LAB_MISSING_MARKER", cell=repr(cell)), number, c.header))
+                continue
             except NotANumber:
                 problems.append(
                     _error(
@@ -1018,6 +1024,8 @@ def _cell_values(records: list, cols: list, dls: dict):
                 if dim not in _NEGATIVE_OK:
                     problems.append(_error(f"negative value {cell!r}", row=number, column=c.header))
                     continue
+            if accept and parsed.missing and not _is_empty(text):
+                problems.append(_warning("LAB_MISSING_MARKER_READ", row=number, column=c.header, cell=repr(cell)))
             if parsed.flag == FLAG_BELOW and not np.isfinite(dl):
                 problems.append(_warning("LAB_CENSORED_WITHOUT_DL", row=number, column=c.header, cell=repr(cell)))
             if c.code == "pH" and parsed.flag == FLAG_MEASURED and np.isfinite(value) and not 0 <= value <= 14:
@@ -1193,6 +1201,7 @@ def import_lab_results(
     units: Optional[Mapping[str, str]] = None,
     detection_limits: Optional[Mapping[str, float]] = None,
     unknown_ids: str = "error",
+    missing_markers: str = "error",
 ) -> LabResults:
     """Read a lab sheet and join it to the sample points by sample id.
 
@@ -1227,6 +1236,11 @@ def import_lab_results(
     unknown_ids : {"error", "warn"}
         Sheet rows whose id is not a sample: an error (default), or a warning with the
         rows listed in ``unmatched`` and left out.
+    missing_markers : {"error", "missing"}
+        Cells holding "n/a", "-", "—", "未测" or another
+        :data:`~ree_damage.core.lab.censored.MISSING_MARKERS`: an error naming the sheet
+        row and column (default), or a missing value with a warning per cell. A blank
+        cell is always a missing value.
 
     Returns
     -------
@@ -1241,6 +1255,8 @@ def import_lab_results(
         raise InputError(f"unknown medium {medium!r}", column="medium")
     if unknown_ids not in ("error", "warn"):
         raise InputError("unknown_ids must be 'error' or 'warn'", column="unknown_ids")
+    if missing_markers not in ("error", "missing"):
+        raise InputError("missing_markers must be 'error' or 'missing'", column="missing_markers")
     name = Path(sheet_path).name
     layout = _sheet_layout(read_cells(sheet_path, sheet), id_column, name)
     cols, problems, column_notes = _indicator_columns(layout, medium, columns, units)
@@ -1248,7 +1264,7 @@ def import_lab_results(
     problems += found
     records, found = _sample_rows(layout, cols)
     problems += found
-    long_rows, found = _cell_values(records, cols, dls)
+    long_rows, found = _cell_values(records, cols, dls, missing_markers)
     problems += found
     match, found = _match_samples(samples, sample_id_field, records, layout, unknown_ids)
     problems += found
@@ -1274,6 +1290,7 @@ def import_lab_results(
         "units": dict(units or {}),
         "detection_limits": dict(detection_limits or {}),
         "unknown_ids": unknown_ids,
+        "missing_markers": missing_markers,
         "sample_id_field": sample_id_field,
         "censored_values": "kept as censored: value = detection limit, flag '<'; no substitution at import",
     }

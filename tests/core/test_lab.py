@@ -62,8 +62,7 @@ def _problems(exc):
         ("1,234.5", 1234.5, "", math.nan),
         (3.5, 3.5, "", math.nan),
         ("", math.nan, "", math.nan),
-        ("/", math.nan, "", math.nan),
-        ("—", math.nan, "", math.nan),
+        (None, math.nan, "", math.nan),
     ],
 )
 def test_parse_cell(cell, value, flag, dl):
@@ -86,6 +85,16 @@ def test_text_is_not_a_number(cell):
 
     with pytest.raises(NotANumber):
         parse_cell(cell)
+
+
+@pytest.mark.parametrize("cell", ["n/a", "N/A", "-", "—", "——", "/", "未测", "NA"])
+def test_missing_markers_are_refused_unless_accepted(cell):
+    from ree_damage.core.lab.censored import MissingMarker
+
+    with pytest.raises(MissingMarker):
+        parse_cell(cell)
+    p = parse_cell(cell, accept_missing_markers=True)
+    assert p.missing and p.flag == ""
 
 
 def test_substitution_is_explicit():
@@ -353,3 +362,21 @@ def test_bad_files(tmp_path):
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(InputError, match="xlsx"):
         import_lab_results(tmp_path / "old.xls")
+
+
+def test_missing_markers_name_row_and_column_or_are_reported_per_cell(tmp_path):
+    text = "样品编号,Cd(mg/kg),Pb(mg/kg)\nINJ-001-50,0.3,n/a\nINJ-002-50,—,40\nCOLL-001-50,,41\n"
+    with pytest.raises(LabSheetError) as exc:
+        import_lab_results(_csv(tmp_path, text), SAMPLES)
+    found = [(r, c, str(m)) for r, c, m in _problems(exc)]
+    assert [(r, c) for r, c, _ in found] == [(2, "Pb(mg/kg)"), (3, "Cd(mg/kg)")]
+    assert "'n/a' is a missing-value marker" in found[0][2]
+    # asked for: each marker is a missing value with a warning naming its cell; a blank cell is silent
+    r = import_lab_results(_csv(tmp_path, text), SAMPLES, missing_markers="missing")
+    marked = [w for w in r.warnings if "read as a missing value" in w]
+    assert len(marked) == 2
+    assert "sheet row 2, column 'Pb(mg/kg)'" in marked[0] and "sheet row 3, column 'Cd(mg/kg)'" in marked[1]
+    values = r.long.set_index(["sample_id", "indicator"])["value"]
+    assert math.isnan(values[("INJ-001-50", "Pb")]) and math.isnan(values[("INJ-002-50", "Cd")])
+    assert values[("INJ-002-50", "Pb")] == 40.0
+    assert r.parameters["missing_markers"] == "missing"

@@ -33,6 +33,7 @@ class ImportLabResults(ReeAlgorithm):
     SAMPLES = "SAMPLES"
     MEDIUM = "MEDIUM"
     UNKNOWN_IDS = "UNKNOWN_IDS"
+    MISSING_MARKERS = "MISSING_MARKERS"
     DETECTION_LIMITS = "DETECTION_LIMITS"
     OUTPUT = "OUTPUT"
     INDICATORS = "INDICATORS"
@@ -56,7 +57,8 @@ class ImportLabResults(ReeAlgorithm):
             "'ND', '未检出', '<DL') stay censored: the value column holds the detection limit and the flag column "
             "holds '<'; no number is substituted here (a later step applies DL/2, DL or 0 when it needs one, and "
             "records the choice). Units are converted to the catalogue unit (mg/kg for soil). Unknown or "
-            "duplicate sample ids, text in number columns, negative values and missing or mixed units stop the "
+            "duplicate sample ids, text in number columns (a 'n/a' or a dash too, unless asked to read them as "
+            "missing values), negative values and missing or mixed units stop the "
             "run with every problem listed by sheet row and column; nothing is written then."
         )
 
@@ -89,6 +91,13 @@ class ImportLabResults(ReeAlgorithm):
                                              defaultValue=0)
         unknown.setHelp(self.tr("Unknown ids usually mean a typing error in the sheet or a missing point."))
         self.addParameter(advanced(unknown))
+        markers = QgsProcessingParameterEnum(self.MISSING_MARKERS, self.tr("Cells holding 'n/a', '-' or '—'"),
+                                             options=[self.tr("Stop with an error"),
+                                                      self.tr("Read as missing values, each reported")],
+                                             defaultValue=0)
+        markers.setHelp(self.tr("A lab's 'n/a' or dash may hide a result it forgot to enter: by default it stops "
+                                "the run naming the sheet row and column. A blank cell is always a missing value."))
+        self.addParameter(advanced(markers))
         limits = QgsProcessingParameterString(self.DETECTION_LIMITS, self.tr("Detection limits for ND cells"), optional=True)
         limits.setHelp(self.tr("E.g. 'Cd=0.05; Hg=0.002', in the sheet's units, for 'ND'/'未检出' cells when neither a row "
                                "of the sheet nor a limits worksheet of the workbook gives them."))
@@ -122,6 +131,7 @@ class ImportLabResults(ReeAlgorithm):
                 medium=MEDIA[self.parameterAsEnum(parameters, self.MEDIUM, context)],
                 unknown_ids=("error", "warn")[self.parameterAsEnum(parameters, self.UNKNOWN_IDS, context)],
                 detection_limits=limits,
+                missing_markers=("error", "missing")[self.parameterAsEnum(parameters, self.MISSING_MARKERS, context)],
             )
             try:
                 result = import_lab(
