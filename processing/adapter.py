@@ -133,7 +133,19 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
         frame = frame.rename(columns={"fid": "fid_source"})
     frame.insert(0, "fid", np.array(fids, dtype=np.int64))
     crs = crs_to_core(source.sourceCrs())
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+    if len(gdf) and crs is not None:
+        # before any geometry work: coordinates that do not fit the CRS named as such (an
+        # empty layer or one without CRS is refused by core, which knows whether it needs one)
+        from ..core.common.errors import InputError
+        from ..core.geo.layers import check_crs_and_coordinates
+        from .messages import message_text
+
+        try:
+            check_crs_and_coordinates(gdf, layer_name, require_crs=False)
+        except InputError as error:
+            raise QgsProcessingException(message_text(error)) from error
+    return gdf
 
 
 def layer_to_gdf(layer, feedback=None):

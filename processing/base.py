@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from html import escape
 from pathlib import Path
 
 from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException
@@ -97,8 +98,9 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         return ""
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
-        title = f"<h3>{self.ZH_NAME} / {self.displayName()}</h3>" if self.ZH_NAME else ""
-        return title + self.helpText()
+        # shown as HTML: the plain help text is escaped, or "<zone>-<nnn>" would vanish as a tag
+        title = f"<h3>{escape(self.ZH_NAME)} / {escape(self.displayName())}</h3>" if self.ZH_NAME else ""
+        return title + escape(self.helpText(), quote=False).replace("\n", "<br>")
 
     # ------------------------------------------------------------------ glue to core
     @staticmethod
@@ -147,10 +149,36 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         source = self.parameterAsSource(parameters, key, context)
         if source is None:
             if required:
+                if parameters.get(key) is None:  # not given at all: a misspelt name looks just like this
+                    raise QgsProcessingException(self.missing_inputs_error(parameters, [key]))
                 raise QgsProcessingException(self.invalidSourceError(parameters, key))
             return None
         self.check_canceled(feedback)
         return source_to_gdf(source, self._layer_label(parameters, key, context), feedback=feedback)
+
+    def missing_inputs_error(self, parameters, keys, reason: str = "") -> str:
+        """The error for required inputs that were not given: which were expected, which
+        parameters were given, and the given names this algorithm does not know (a
+        misspelt name through qgis_process or processing.run is otherwise just missing)."""
+        known = [definition.name() for definition in self.parameterDefinitions()]
+        given = sorted(str(name) for name, value in parameters.items() if value is not None)
+        unknown = [name for name in given if name not in known]
+        if len(keys) == 1:
+            text = self.tr("The input {0} is required but was not given.").format(keys[0])
+        else:
+            text = self.tr("At least one of {0} is required but none was given.").format(", ".join(keys))
+        if reason:
+            text += " " + reason
+        text += " " + self.tr("Parameters given: {0}.").format(", ".join(given) or self.tr("none"))
+        if unknown:
+            text += " " + self.tr("Not parameters of this algorithm (misspelt?): {0}.").format(", ".join(unknown))
+        text += " " + self.tr("Parameters expected: {0}.").format(", ".join(known))
+        return text
+
+    def require_one_of(self, parameters, keys, reason: str = "") -> None:
+        """Raise :meth:`missing_inputs_error` unless one of the parameters ``keys`` has a value."""
+        if all(parameters.get(key) in (None, "") for key in keys):
+            raise QgsProcessingException(self.missing_inputs_error(parameters, list(keys), reason))
 
     def _layer_label(self, parameters, key, context) -> str:
         layer = self.parameterAsVectorLayer(parameters, key, context)

@@ -105,6 +105,47 @@ MESSAGES: dict = {
         "图层没有要素；若确实没有，请不要提供该输入",
     ),
     "LAYER_NO_CRS": Template("the layer has no coordinate reference system", "图层没有坐标参照系"),
+    "LAYER_NO_CRS_SET_ONE": Template(
+        "the layer has no coordinate reference system, so its coordinates cannot be placed; set the CRS "
+        "the coordinates were recorded in: in QGIS, right-click the layer > Layer CRS > Set Layer CRS "
+        "(or Layer Properties > Source), e.g. EPSG:4490 for CGCS2000 longitude/latitude",
+        "图层没有坐标参照系，无法确定坐标位置；请设置坐标实际所用的坐标系：在 QGIS 中右键图层 > 图层坐标系 > "
+        "设置图层坐标系（或 图层属性 > 源），例如 CGCS2000 经纬度为 EPSG:4490",
+    ),
+    "LAYER_LATLON_SWAPPED": Template(
+        "coordinates are outside the valid range of the geographic CRS {crs} (x {x}, y {y}: latitude "
+        "beyond ±90°); longitude and latitude look swapped: x must be the longitude, y the latitude",
+        "坐标超出地理坐标系 {crs} 的有效范围（x {x}，y {y}：纬度超过 ±90°）；经纬度似乎颠倒：x 应为经度，y 应为纬度",
+    ),
+    "LAYER_COORDINATES_OUT_OF_RANGE": Template(
+        "coordinates are outside the valid range of the geographic CRS {crs} (x {x}, y {y}; longitude "
+        "must lie within ±180°, latitude within ±90°); are they projected metres with a geographic CRS declared?",
+        "坐标超出地理坐标系 {crs} 的有效范围（x {x}，y {y}；经度应在 ±180° 内，纬度应在 ±90° 内）；"
+        "是否为投影坐标（米）却声明了地理坐标系？",
+    ),
+    "LAYER_OUTSIDE_CRS_AREA": Template(
+        "the coordinates (x {x}, y {y}) fall at {lon:.2f}°E, {lat:.2f}°N, outside where the declared CRS "
+        "{crs} is used ({area}: {west:.1f}-{east:.1f}°E, {south:.1f}-{north:.1f}°N); the layer's CRS is "
+        "wrong for its coordinates{hint}",
+        "坐标（x {x}，y {y}）落在东经 {lon:.2f}°、北纬 {lat:.2f}°，超出所声明坐标系 {crs} 的适用范围"
+        "（{area}：东经 {west:.1f}-{east:.1f}°，北纬 {south:.1f}-{north:.1f}°）；图层坐标系与其坐标不符{hint}",
+    ),
+    "LAYER_HINT_SWAPPED": Template(
+        " (with x and y swapped they would lie inside it: are longitude and latitude, or easting and "
+        "northing, swapped?)",
+        "（若 x 与 y 互换则落在范围内：经纬度或东北坐标是否颠倒？）",
+    ),
+    "LAYER_REPAIR_AREA": Template(
+        "{layer}: feature {feature} was an invalid polygon (self-intersecting or with crossing rings); the "
+        "repair (make_valid) changed its area from {before:.1f} m2 to {after:.1f} m2",
+        "{layer}：要素 {feature} 是无效多边形（自相交或环相交）；修复（make_valid）后面积由 {before:.1f} 平方米"
+        "变为 {after:.1f} 平方米",
+    ),
+    "LAYER_OUTSIDE_REPAIRED_CASE": Template(
+        "{error}. The boundary was repaired before this check: {repair}; features in the part the repair "
+        "left out are outside the case now: fix the boundary polygon",
+        "{error}。此前已修复案涉范围边界：{repair}；落在修复后被舍去部分的要素现位于案涉范围之外：请修正边界多边形",
+    ),
     "LAYER_NO_GEOMETRY": Template("{n} feature(s) have no geometry: {ids}", "{n} 个要素没有几何：{ids}"),
     "LAYER_WRONG_TYPE": Template(
         "wrong geometry type ({found}); expected {expected}: feature(s) {ids}",
@@ -272,6 +313,18 @@ MESSAGES: dict = {
         "{code}：{n} 个对照值中 {n_censored} 个低于检出限；统计量取决于替代规则（{rule}）",
     ),
     # ------------------------------------------------------------------ interpolation
+    "INTERP_CONSTANT_VALUE": Template(
+        "{what}: all {n} samples have the same value ({value:g}): a constant surface carries no spatial "
+        "information (it cannot show where the contamination is); report the value, not a map",
+        "{what}：全部 {n} 个样品数值相同（{value:g}）：常数曲面不含任何空间信息（无法表明污染所在位置）；"
+        "请报告该数值而非插值图",
+    ),
+    "INTERP_SAMPLES_ON_A_LINE": Template(
+        "{what}: the {n} sample locations lie on one line ({length:.0f} m long): the surface is known only "
+        "along that line and is extrapolated everywhere off it; add samples off the line before mapping",
+        "{what}：{n} 个采样位置位于同一直线上（长 {length:.0f} 米）：曲面仅在该直线上有依据，直线以外全部为外推；"
+        "成图前请在直线以外补充采样",
+    ),
     "INTERP_CENSORED_SUBSTITUTED": Template(
         "{field}: {n} value(s) below the detection limit replaced by {rule}",
         "{field}：{n} 个低于检出限的值以 {rule} 替代",
@@ -458,7 +511,11 @@ def _restore(code: str, params: dict, at: dict) -> Message:
 
 def _render(code: str, params: Mapping, at: Mapping, language: str) -> str:
     # a parameter that is itself a Template (a term, e.g. a geometry type) speaks the same language
-    words = {k: v.get(language) if isinstance(v, Template) else v for k, v in params.items()}
+    # and so does one that is itself a Message (a note quoted inside an error)
+    words = {
+        k: v.get(language) if isinstance(v, Template) else v.text(language) if isinstance(v, Message) else v
+        for k, v in params.items()
+    }
     body = MESSAGES[code].get(language).format(**words)
     where = location_text(at, language)
     return f"{body} [{where}]" if where else body

@@ -184,10 +184,10 @@ def to_zone(gdf, zone: GaussKrugerZone | None = None, layer: str = "layer"):
     -------
     (geopandas.GeoDataFrame, GaussKrugerZone)
     """
+    if len(gdf) == 0:  # first: an empty layer read from QGIS may come without a CRS
+        raise InputError("the layer has no features", layer=layer)
     if gdf.crs is None:
         raise InputError("the layer has no coordinate reference system", layer=layer)
-    if len(gdf) == 0:
-        raise InputError("the layer has no features", layer=layer)
     if zone is None:
         zone = zone_for_extent(tuple(gdf.total_bounds), gdf.crs)
     if gdf.crs.to_epsg() == zone.epsg:

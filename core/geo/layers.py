@@ -95,6 +95,108 @@ def keep_dimension(geom, allowed):
     return keep[0] if len(keep) == 1 else shapely.union_all(keep)
 
 
+_DEGREE_MARGIN = 1.0  # degrees around a CRS's area of use still taken as inside it
+
+
+def _range_text(low: float, high: float) -> str:
+    return f"{low:.6g}" if low == high else f"{low:.6g} to {high:.6g}"
+
+
+def check_crs_and_coordinates(gdf, layer: str, require_crs: bool = True) -> None:
+    """Refuse a layer whose CRS is missing or does not fit its coordinates, before any
+    geometry work (a reprojection of impossible coordinates gives infinities that only
+    show up later as "invalid geometry").
+
+    Checked in this order: features present, a CRS (when ``require_crs``), for a
+    geographic CRS longitudes within ±180° and latitudes within ±90° (swapped longitude
+    and latitude named as such), then the extent against the CRS's area of use (with a
+    margin of 1 degree; a CRS without an area of use is not checked there).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer, in its own CRS.
+    layer : str
+        Layer name for messages.
+    require_crs : bool
+        False: a layer without CRS passes (the caller checks it, or needs none).
+
+    Raises
+    ------
+    InputError
+        No features, no CRS (with how to set one in QGIS), coordinates out of range or
+        outside where the declared CRS is used (degrees in the message).
+    """
+    if len(gdf) == 0:
+        raise InputError(Message("LAYER_EMPTY"), layer=layer)
+    if gdf.crs is None:
+        if require_crs:
+            raise InputError(Message("LAYER_NO_CRS_SET_ONE"), layer=layer)
+        return
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return  # "no geometry" is named, with the feature ids, by prepare_layer
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms[present]))
+    if not all(np.isfinite([minx, miny, maxx, maxy])):
+        return
+    crs = gdf.crs
+    name = crs.to_string()
+    x, y = _range_text(minx, maxx), _range_text(miny, maxy)
+    if crs.is_geographic:
+        if max(abs(miny), abs(maxy)) > 90 or max(abs(minx), abs(maxx)) > 180:
+            swapped = max(abs(minx), abs(maxx)) <= 90 and max(abs(miny), abs(maxy)) <= 180
+            code = "LAYER_LATLON_SWAPPED" if swapped else "LAYER_COORDINATES_OUT_OF_RANGE"
+            raise InputError(Message(code, crs=name, x=x, y=y), layer=layer)
+    area = crs.area_of_use
+    if area is None:
+        return
+    from pyproj import Transformer
+
+    def lonlat(px, py):
+        transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        with np.errstate(all="ignore"):
+            lon, lat = transformer.transform(np.asarray(px, dtype=float), np.asarray(py, dtype=float))
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+    def inside(lon, lat):
+        m = _DEGREE_MARGIN
+        return bool(
+            np.isfinite(lon).all()
+            and np.isfinite(lat).all()
+            and (lon >= area.west - m).all()
+            and (lon <= area.east + m).all()
+            and (lat >= area.south - m).all()
+            and (lat <= area.north + m).all()
+        )
+
+    if area.west > area.east:  # an area across the antimeridian: not worth a special case here
+        return
+    corners_x, corners_y = [minx, maxx, minx, maxx], [miny, miny, maxy, maxy]
+    lon, lat = lonlat(corners_x, corners_y)
+    if inside(lon, lat):
+        return
+    hint = Message("LAYER_HINT_SWAPPED") if inside(*lonlat(corners_y, corners_x)) else ""
+    centre_lon, centre_lat = lonlat([(minx + maxx) / 2], [(miny + maxy) / 2])
+    raise InputError(
+        Message(
+            "LAYER_OUTSIDE_CRS_AREA",
+            x=x,
+            y=y,
+            lon=float(centre_lon[0]),
+            lat=float(centre_lat[0]),
+            crs=name,
+            area=area.name,
+            west=area.west,
+            east=area.east,
+            south=area.south,
+            north=area.north,
+            hint=hint,
+        ),
+        layer=layer,
+    )
+
+
 class PreparedLayer(NamedTuple):
     """What :func:`prepare_layer` returns: the checked layer and what was done to it."""
 
@@ -130,18 +232,18 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None
     Raises
     ------
     InputError
-        Empty layer, no CRS, missing or wrong geometry, unrepairable geometry, or
-        features wholly outside the boundary; the message names the feature ids.
+        Empty layer, no CRS, coordinates that do not fit the CRS (see
+        :func:`check_crs_and_coordinates`, checked first), missing or wrong geometry,
+        unrepairable geometry, or features wholly outside the boundary; the message
+        names the feature ids. A repaired polygon whose area changed is reported with
+        its area before and after (m2).
     """
     warnings: list = []
     if gdf is None:
         return PreparedLayer(None, warnings)
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(Message("LAYER_NOT_A_LAYER"), layer=layer)
-    if len(gdf) == 0:
-        raise InputError(Message("LAYER_EMPTY"), layer=layer)
-    if gdf.crs is None:
-        raise InputError(Message("LAYER_NO_CRS"), layer=layer)
+    check_crs_and_coordinates(gdf, layer)
     if gdf.crs.is_geographic:
         warnings.append(Message("LAYER_REPROJECTED", layer=layer, crs=gdf.crs.to_string(), zone=zone.authid))
     if gdf.crs.to_epsg() != zone.epsg:
@@ -176,7 +278,7 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None
         )
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
-        repaired_ids = []
+        repaired_ids, area_notes = [], []
         for pos in np.flatnonzero(invalid):
             fixed = shapely.make_valid(geoms[pos])
             fixed = keep_dimension(fixed, allowed_ids)
@@ -186,10 +288,15 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None
                     layer=layer,
                     feature=ids[pos],
                 )
+            before, after = float(shapely.area(geoms[pos])), float(shapely.area(fixed))
+            if shapely.get_type_id(fixed) in POLY_TYPES and abs(after - before) > 1e-6 * max(before, after, 1.0):
+                # a self-intersecting ring's signed parts cancel: the user must see what was kept
+                area_notes.append(Message("LAYER_REPAIR_AREA", layer=layer, feature=ids[pos], before=before, after=after))
             geoms[pos] = fixed
             repaired_ids.append(ids[pos])
         code = "LAYER_GEOMETRY_REPAIRED" if len(repaired_ids) == 1 else "LAYER_GEOMETRIES_REPAIRED"
         warnings.append(Message(code, layer=layer, n=len(repaired_ids), ids=ids_text(repaired_ids)))
+        warnings.extend(area_notes)
     if boundary is not None:
         shapely.prepare(boundary)
         outside = ~shapely.intersects(boundary, geoms)

@@ -784,6 +784,53 @@ def _surface(method: str, ps: PointSet, job: dict, grid, mask, idw: IDWParams, k
     return surf, notes, model.model if model is not None else "flat"
 
 
+COLLINEAR_TOLERANCE = 1e-6
+"""Samples whose spread across their best-fitting line is below this fraction of their
+spread along it (or below 1 mm) are taken as lying on one line."""
+
+
+def spatial_information_notes(ps: PointSet, what: str) -> list:
+    """Warnings for samples that give a surface no spatial information.
+
+    A constant value gives a flat surface whatever the method: it says nothing about
+    where the contamination is. Samples on one line (a transect, a ditch) give a surface
+    that is only known along that line and extrapolated everywhere off it.
+
+    Parameters
+    ----------
+    ps : PointSet
+        The prepared samples (coordinates in m).
+    what : str
+        The field (and depth layer) for the messages.
+
+    Returns
+    -------
+    list of Message
+        ``INTERP_CONSTANT_VALUE`` and/or ``INTERP_SAMPLES_ON_A_LINE`` (none for usable samples).
+
+    Examples
+    --------
+    >>> ps = PointSet(np.array([[0.0, 0.0], [10.0, 10.0], [20.0, 20.0]]), np.array([1.0, 1.0, 1.0]),
+    ...               ["a", "b", "c"], [], 0, 3)
+    >>> [m.code for m in spatial_information_notes(ps, "Cd")]
+    ['INTERP_CONSTANT_VALUE', 'INTERP_SAMPLES_ON_A_LINE']
+    """
+    notes = []
+    z = np.asarray(ps.z, dtype=float)
+    if len(z) and float(np.ptp(z)) <= 1e-12 * max(1.0, float(np.abs(z).max())):
+        notes.append(Message("INTERP_CONSTANT_VALUE", what=what, n=len(z), value=float(z[0])))
+    xy = np.asarray(ps.xy, dtype=float)
+    if len(xy) >= 2:
+        centred = xy - xy.mean(axis=0)
+        _, singular, axes = np.linalg.svd(centred, full_matrices=False)
+        # spread (root mean square distance) along and across the best-fitting line, m
+        along_m, across_m = singular[0] / np.sqrt(len(xy)), singular[-1] / np.sqrt(len(xy))
+        if along_m > 0 and (across_m <= COLLINEAR_TOLERANCE * along_m or across_m < 1e-3):
+            length = float(np.ptp(centred @ axes[0]))
+            notes.append(Message("INTERP_SAMPLES_ON_A_LINE", what=what, n=len(xy), length=length))
+    return notes
+
+
 def _comparison(rows: list) -> pd.DataFrame:
     """The cross-validation summary per field, layer and method, with the best (lowest RMSE) marked."""
     comparison = pd.DataFrame(rows)
@@ -876,6 +923,8 @@ def interpolate(
         if len(ps.z) == 0:
             raise InputError(f"no sample has a value of {what}", layer="samples", column=fld)
         warnings.extend(ps.warnings)
+        degenerate = spatial_information_notes(ps, what)
+        warnings.extend(degenerate)
         stage = Steps(steps.stage(j), [1] * len(methods))
         job = {"field": fld, "layer": lay, "what": what, "threshold": thr.get(fld), "unit": units.get(fld, ""),
                "censored_rule": samples.censored_rule}
@@ -885,7 +934,7 @@ def interpolate(
             warnings.extend(f"{what}: {n}" for n in notes)
             surfaces.append(surf)
             rows.append({"field": fld, "layer": lay, "method": method, **surf.cross_validation.summary(),
-                         "variogram": vmodel})
+                         "variogram": vmodel, "note": "; ".join(str(n) for n in degenerate)})
     parameters = {
         "fields": list(fields),
         "methods": methods,

@@ -58,6 +58,7 @@ from ..geo.layers import (
     LINE_TYPES,
     POINT_TYPES,
     POLY_TYPES,
+    check_crs_and_coordinates,
     compact_ids,
     ids_text,
     polygonal_part,
@@ -428,6 +429,8 @@ def _zone_crs(boundary, zone: Optional[GaussKrugerZone]) -> GaussKrugerZone:
     """The output CRS: the one given, else the CGCS2000 zone of the boundary's centre."""
     if boundary is None:
         raise InputError("the case boundary is required", layer="boundary")
+    if isinstance(boundary, gpd.GeoDataFrame):
+        check_crs_and_coordinates(boundary, "boundary")  # before any projection of its coordinates
     if isinstance(boundary, gpd.GeoDataFrame) and len(boundary) and boundary.crs is not None and zone is None:
         zone = zone_for_extent(tuple(boundary.total_bounds), boundary.crs)
     if zone is None:
@@ -448,6 +451,7 @@ def _source_layers(boundary, holes, pools, ditches, ponds, zone: GaussKrugerZone
     if shapely.area(case) <= 0:
         raise InputError("the case boundary has no area", layer="boundary")
     shapely.prepare(case)
+    repairs = [w for w in warnings if getattr(w, "code", "") == "LAYER_REPAIR_AREA"]
     layers = {}
     for name, gdf, allowed in (
         ("holes", holes, (POINT_TYPES,)),
@@ -455,7 +459,17 @@ def _source_layers(boundary, holes, pools, ditches, ponds, zone: GaussKrugerZone
         ("ditches", ditches, (LINE_TYPES,)),
         ("ponds", ponds, (POLY_TYPES,)),
     ):
-        layers[name], notes = prepare_layer(gdf, name, allowed, zone, case)
+        try:
+            layers[name], notes = prepare_layer(gdf, name, allowed, zone, case)
+        except InputError as error:
+            if not repairs or getattr(error.message, "code", "") != "LAYER_OUTSIDE_CASE":
+                raise
+            # the repaired boundary is why they are outside: say what the repair did
+            raise InputError(
+                Message("LAYER_OUTSIDE_REPAIRED_CASE", error=error.message, repair=repairs[0]),
+                layer=error.layer,
+                feature=error.feature,
+            ) from error
         warnings += notes
     if all(v is None for v in layers.values()):
         raise InputError("no source layer given: at least one of holes, pools, ditches or ponds is needed")

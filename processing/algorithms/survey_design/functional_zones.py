@@ -94,6 +94,8 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
                                    self.tr("Zoning (and tracing the leachate path on the DEM)"),
                                    self.tr("Writing the zones and flow cells")])
         step = stages.next()
+        self.require_one_of(parameters, [self.HOLES, self.POOLS, self.DITCHES, self.PONDS],
+                            self.tr("The zones are drawn around the mining works."))
         boundary = self.read_source(parameters, self.BOUNDARY, context, step, required=True)
         works = self.read_works(parameters, context, step)
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)

@@ -10,7 +10,7 @@ from qgis.core import (
 
 from ....core.case.steps import sampling_grid_for_zones
 from ....core.survey.sampling import SamplingParams
-from ....core.survey.zones import ZoneParams
+from ....core.survey.zones import ZONE_CODES, ZoneParams
 from ...base import ReeAlgorithm
 from ...compat import (
     NUMBER_DOUBLE,
@@ -122,6 +122,13 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
         zones = read(self.ZONES, required=True)
         boundary, control_area, flow_cells = read(self.BOUNDARY), read(self.CONTROL_AREA), read(self.FLOW_CELLS)
         works = self.read_works(parameters, context, step)
+        if all(w is None for w in works) and flow_cells is None and "zone" in zones.columns:
+            bound = sorted(set(zones["zone"].dropna().astype(str)) & set(ZONE_CODES))
+            if bound:  # the rules place their points at the works: without any, every point would be a centre
+                self.require_one_of(
+                    parameters, [self.HOLES, self.POOLS, self.DITCHES, self.PONDS, self.FLOW_CELLS],
+                    self.tr("The zones {0} place their points at the mining works.").format(", ".join(bound)),
+                )
         zone_params = ZoneParams(**self.works_depth_fields(parameters, context))
         control_count = self.parameterAsInt(parameters, self.CONTROL_COUNT, context)
         params = SamplingParams(
