@@ -220,8 +220,8 @@
       <translation>导入检测结果</translation>
     </message>
     <message>
-      <source>Reads a lab result sheet as labs deliver it (CSV or XLSX; one row per sample, one column per indicator; units in the header or in a units row; Chinese or English headers) and joins it to the sample points by sample id (&lt;point&gt;-&lt;depth in cm&gt;). Values below the detection limit ('&lt;0.05', 'ND', '未检出', '&lt;DL') stay censored: the value column holds the detection limit and the flag column holds '&lt;'; no number is substituted here (a later step applies DL/2, DL or 0 when it needs one, and records the choice). Units are converted to the catalogue unit (mg/kg for soil). Unknown or duplicate sample ids, text in number columns, negative values and missing or mixed units stop the run with every problem listed by sheet row and column; nothing is written then.</source>
-      <translation>读取实验室提交的检测结果表（CSV 或 XLSX；每行一个样品、每列一项指标；单位在表头或单独的单位行；中文或英文表头），按样品编号（&lt;点位&gt;-&lt;深度cm&gt;）关联到样品点位。低于检出限的数值（“&lt;0.05”、“ND”、“未检出”、“&lt;DL”）保持为删失值：数值列为检出限，标记列为“&lt;”；此处不作数值替代（后续步骤需要时按检出限的一半、检出限或0替代并记录）。单位统一换算为指标目录单位（土壤为 mg/kg）。样品编号未知或重复、数值列含文字、负值、单位缺失或混用时停止运行，逐一列出表中的行和列；此时不写出任何文件。</translation>
+      <source>Reads a lab result sheet as labs deliver it (CSV or XLSX; one row per sample, one column per indicator; units in the header or in a units row; Chinese or English headers) and joins it to the sample points by sample id (&lt;point&gt;-&lt;depth in cm&gt;). Values below the detection limit ('&lt;0.05', 'ND', '未检出', '&lt;DL') stay censored: the value column holds the detection limit and the flag column holds '&lt;'; no number is substituted here (a later step applies DL/2, DL or 0 when it needs one, and records the choice). Units are converted to the catalogue unit (mg/kg for soil). Unknown or duplicate sample ids, text in number columns (a 'n/a' or a dash too, unless asked to read them as missing values), negative values and missing or mixed units stop the run with every problem listed by sheet row and column; nothing is written then.</source>
+      <translation>读取实验室提交的检测结果表（CSV 或 XLSX；每行一个样品、每列一项指标；单位在表头或单独的单位行；中文或英文表头），按样品编号（&lt;点位&gt;-&lt;深度cm&gt;）关联到样品点位。低于检出限的数值（“&lt;0.05”、“ND”、“未检出”、“&lt;DL”）保持为删失值：数值列为检出限，标记列为“&lt;”；此处不作数值替代（后续步骤需要时按检出限的一半、检出限或0替代并记录）。单位统一换算为指标目录单位（土壤为 mg/kg）。样品编号未知或重复、数值列含文字（包括“n/a”或短横线，除非选择将其读作缺失值）、负值、单位缺失或混用时停止运行，逐一列出表中的行和列；此时不写出任何文件。</translation>
     </message>
     <message>
       <source>Lab sheet (CSV or XLSX)</source>
@@ -262,6 +262,14 @@
     <message>
       <source>Unknown ids usually mean a typing error in the sheet or a missing point.</source>
       <translation>编号未知通常是结果表录入错误或缺少点位。</translation>
+    </message>
+    <message>
+      <source>Cells holding 'n/a', '-' or '—'</source>
+      <translation>含“n/a”“-”或“—”的单元格</translation>
+    </message>
+    <message>
+      <source>A lab's 'n/a' or dash may hide a result it forgot to enter: by default it stops the run naming the sheet row and column. A blank cell is always a missing value.</source>
+      <translation>实验室填写的“n/a”或短横线可能掩盖漏填的结果：默认停止运行并指出表中的行和列。空白单元格始终视为缺失值。</translation>
     </message>
     <message>
       <source>Detection limits for ND cells</source>
@@ -338,6 +346,10 @@
     <message>
       <source>Warn and leave them out</source>
       <translation>警告并剔除</translation>
+    </message>
+    <message>
+      <source>Read as missing values, each reported</source>
+      <translation>读作缺失值并逐个报告</translation>
     </message>
     <message>
       <source>{0} samples, {1} indicators from {2}</source>
@@ -1180,6 +1192,10 @@
       <translation>浸出液流经路径上的 DEM 栅格单元及流经该单元的注孔区单元数；将其输入采样网格布点，使流经区点位布设在路径上。</translation>
     </message>
     <message>
+      <source>The zones are drawn around the mining works.</source>
+      <translation>功能区围绕开采设施划定。</translation>
+    </message>
+    <message>
       <source>Buffer around each hole</source>
       <translation>注药孔缓冲距离</translation>
     </message>
@@ -1326,6 +1342,10 @@
     <message>
       <source>{0} {1}: {2}</source>
       <translation>{0} {1}：{2}</translation>
+    </message>
+    <message>
+      <source>The zones {0} place their points at the mining works.</source>
+      <translation>功能区 {0} 的点位布设在开采设施处。</translation>
     </message>
     <message>
       <source>Injection holes</source>
@@ -1526,6 +1546,30 @@
     <message>
       <source>Case</source>
       <translation>案件</translation>
+    </message>
+    <message>
+      <source>The input {0} is required but was not given.</source>
+      <translation>必需的输入 {0} 未提供。</translation>
+    </message>
+    <message>
+      <source>At least one of {0} is required but none was given.</source>
+      <translation>{0} 中至少需要提供一项，但均未提供。</translation>
+    </message>
+    <message>
+      <source>Parameters given: {0}.</source>
+      <translation>已提供的参数：{0}。</translation>
+    </message>
+    <message>
+      <source>none</source>
+      <translation>无</translation>
+    </message>
+    <message>
+      <source>Parameters expected: {0}.</source>
+      <translation>应提供的参数：{0}。</translation>
+    </message>
+    <message>
+      <source>Not parameters of this algorithm (misspelt?): {0}.</source>
+      <translation>不是本算法的参数（拼写错误？）：{0}。</translation>
     </message>
     <message>
       <source>Rare-earth damage assessment (稀土生态环境损害鉴定评估) {0}</source>
