@@ -135,14 +135,14 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     crs = crs_to_core(source.sourceCrs())
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
     if len(gdf) and crs is not None:
-        # before any geometry work: coordinates that do not fit the CRS named as such (an
-        # empty layer or one without CRS is refused by core, which knows whether it needs one)
+        # before any geometry work: latitudes beyond 90 degrees (swapped lat/lon) named as such;
+        # an empty layer, no CRS and the CRS's area of use are checked by core, where needed
         from ..core.common.errors import InputError
         from ..core.geo.layers import check_crs_and_coordinates
         from .messages import message_text
 
         try:
-            check_crs_and_coordinates(gdf, layer_name, require_crs=False)
+            check_crs_and_coordinates(gdf, layer_name, require_crs=False, check_area=False)
         except InputError as error:
             raise QgsProcessingException(message_text(error)) from error
     return gdf

@@ -175,6 +175,11 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         text += " " + self.tr("Parameters expected: {0}.").format(", ".join(known))
         return text
 
+    def unknown_parameters(self, parameters) -> list:
+        """The given parameter names this algorithm does not have (misspelt?)."""
+        known = {definition.name() for definition in self.parameterDefinitions()}
+        return sorted(str(name) for name in parameters if name not in known)
+
     def require_one_of(self, parameters, keys, reason: str = "") -> None:
         """Raise :meth:`missing_inputs_error` unless one of the parameters ``keys`` has a value."""
         if all(parameters.get(key) in (None, "") for key in keys):

@@ -102,7 +102,7 @@ def _range_text(low: float, high: float) -> str:
     return f"{low:.6g}" if low == high else f"{low:.6g} to {high:.6g}"
 
 
-def check_crs_and_coordinates(gdf, layer: str, require_crs: bool = True) -> None:
+def check_crs_and_coordinates(gdf, layer: str, require_crs: bool = True, check_area: bool = True) -> None:
     """Refuse a layer whose CRS is missing or does not fit its coordinates, before any
     geometry work (a reprojection of impossible coordinates gives infinities that only
     show up later as "invalid geometry").
@@ -120,6 +120,8 @@ def check_crs_and_coordinates(gdf, layer: str, require_crs: bool = True) -> None
         Layer name for messages.
     require_crs : bool
         False: a layer without CRS passes (the caller checks it, or needs none).
+    check_area : bool
+        False: the area of use is not checked (only the geographic ranges).
 
     Raises
     ------
@@ -148,7 +150,7 @@ def check_crs_and_coordinates(gdf, layer: str, require_crs: bool = True) -> None
             swapped = max(abs(minx), abs(maxx)) <= 90 and max(abs(miny), abs(maxy)) <= 180
             code = "LAYER_LATLON_SWAPPED" if swapped else "LAYER_COORDINATES_OUT_OF_RANGE"
             raise InputError(Message(code, crs=name, x=x, y=y), layer=layer)
-    area = crs.area_of_use
+    area = crs.area_of_use if check_area else None
     if area is None:
         return
     from pyproj import Transformer

@@ -122,7 +122,8 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
         zones = read(self.ZONES, required=True)
         boundary, control_area, flow_cells = read(self.BOUNDARY), read(self.CONTROL_AREA), read(self.FLOW_CELLS)
         works = self.read_works(parameters, context, step)
-        if all(w is None for w in works) and flow_cells is None and "zone" in zones.columns:
+        if (all(w is None for w in works) and flow_cells is None and "zone" in zones.columns
+                and self.unknown_parameters(parameters)):  # no works is allowed; a misspelt name is not
             bound = sorted(set(zones["zone"].dropna().astype(str)) & set(ZONE_CODES))
             if bound:  # the rules place their points at the works: without any, every point would be a centre
                 self.require_one_of(
