@@ -206,6 +206,11 @@ MESSAGES: dict = {
         "{zone}: wholly covered by higher-priority zones ({priority})",
         "{zone}：被优先级更高的分区完全覆盖（{priority}）",
     ),
+    # ------------------------------------------------------------------ sampling grid
+    "SAMPLING_WET_UNITS_LEFT_OUT": Template(
+        "{n} unit(s) wholly under a pond, pool or ditch footprint have no soil to sample and were left out ({zones})",
+        "{n} 个采样单元完全位于池体、沟渠范围内，无土壤可采，已剔除（{zones}）",
+    ),
     # ------------------------------------------------------------------ depth schedule
     "DEPTH_UNKNOWN_LAYER_POINTS": Template(
         "soil layer table names {n} unknown point(s): {ids}",

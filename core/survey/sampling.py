@@ -19,7 +19,10 @@ Grid and edge rule (**[default]**, editable in :class:`SamplingParams`):
 * A partial cell at a zone edge smaller than half a cell (``merge_below_fraction``) is
   merged with the edge-adjacent unit of the same zone sharing the longest border, but
   only if the merged unit stays within 1600 m2 (two partial cells); otherwise it is kept
-  as a unit of its own, since a smaller unit obeys the rule. Slivers left after merging
+  as a unit of its own, since a smaller unit obeys the rule. A unit takes part in one
+  merge at most (a sliver joins one neighbouring cell, never a chain of slivers), and a
+  cell the zone crosses twice gives one unit per part (``sub`` 1, 2, ...): every unit is
+  one contiguous part within two cells (rule S6 of :func:`check_sampling`). Slivers left after merging
   (below ``min_unit_area_m2`` = 16 m2, 1 % of a unit, or thinner than
   ``min_unit_width_m`` = 1 m, measured as 2 x area / perimeter) are dropped and reported:
   they cannot join a neighbour without breaking the 1600 m2 rule, and no field team
@@ -29,11 +32,14 @@ Grid and edge rule (**[default]**, editable in :class:`SamplingParams`):
 
 Point placement, per unit (each point records ``reason`` and ``dist_source_m``):
 
-1. ``source_edge`` / ``near_source`` / ``in_source``: a pond, pool or ditch within 2 m of
-   the unit: the point stands on the line ``edge_offset_m`` (1 m) outside its edge, at
-   the spot of that line nearest the unit centre; if the unit does not reach that line,
-   at the spot of the unit within 2 m of the source closest to it (inside a pond
-   footprint: a pond-bottom point).
+0. A soil point never stands in water: the footprints of every pond, pool and ditch
+   mapped as a polygon (overlapping, touching and nested ponds alike) are left out of
+   every placement below; a unit wholly under them has no soil and is left out (warned).
+1. ``source_edge`` / ``near_source``: a pond, pool or ditch within 2 m of the unit's
+   dry land: the point stands on the line ``edge_offset_m`` (1 m) outside its edge and
+   outside every other pond, at the spot of that line nearest the unit centre; if the
+   unit does not reach that line, at the dry spot of the unit within 2 m of the source
+   closest to it. (``in_source``, a pond-bottom point, is no longer produced.)
 2. ``at_source``: a point source inside the unit (injection hole, pool mapped as a
    point, cell of the D8 leachate path): the point is on it. The heaviest source wins
    (flow cells weigh the number of INJ cells draining through them), then the one
@@ -64,6 +70,7 @@ import shapely
 
 from ..common import kernels
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.parallel import collector_paused, default_workers
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import GaussKrugerZone, dms_array, epsg_crs, lonlat_arrays, zone_for_extent, zone_from_epsg
@@ -465,8 +472,12 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
     order = np.argsort(keys, kind="stable")
     cell_key, cell_owner = keys[order], part[order]
     directions = ((-width, 0), (-1, 1), (1, 2), (width, 3))  # N, W, E, S: tie order
+    # a unit takes part in one merge at most: a sliver joins one neighbouring cell, never
+    # a chain of slivers, so a merged unit spans two cells (issue 20: a 2 m ditch band
+    # chained 13 cells into one unit 350 m long)
+    merged = np.zeros(n, dtype=bool)
     for _ in range(64):
-        small = alive & (areas < threshold)
+        small = alive & ~merged & (areas < threshold)
         if not small.any():
             break
         mine = small[cell_owner]
@@ -477,6 +488,7 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
             at = np.minimum(np.searchsorted(cell_key, nk), cell_key.size - 1)
             v = np.where(cell_key[at] == nk, cell_owner[at], -1)
             good = (v >= 0) & (v != u_cell)
+            good[good] = ~merged[v[good]]
             us.append(u_cell[good])
             vs.append(v[good])
             ds.append(np.full(good.sum(), k))
@@ -522,11 +534,57 @@ def _merge_partials(rows, cols, geoms, areas, is_box, grid, s, params: SamplingP
         ncells[av] += ncells[au]
         is_box[av] = False
         alive[au] = False
+        merged[av] = True
         remap = np.arange(n)
         remap[au] = av
         cell_owner = remap[cell_owner]
         check_canceled(is_canceled)
     return rows[alive], cols[alive], geoms[alive], areas[alive], is_box[alive], ncells[alive]
+
+
+def _one_part_each(rows, cols, geoms, areas, is_box, ncells, x0: float, y0: float, s: float) -> tuple:
+    """Every unit of one part: a cell the zone boundary crosses twice (a meandering band)
+    gives one unit per part, numbered ``sub`` 1, 2, ... from the north-west (0: one part).
+
+    A unit of the grid is contiguous: two separate pieces sampled by one point would leave
+    one of them unsampled. ``n_cells`` of a piece counts the grid cells it covers.
+    """
+    subs = np.zeros(rows.size, dtype=np.int64)
+    nparts = shapely.get_num_geometries(geoms)
+    multi = np.flatnonzero(nparts > 1)
+    if multi.size == 0:
+        return rows, cols, subs, geoms, areas, is_box, ncells
+    pieces, owner = shapely.get_parts(geoms[multi], return_index=True)
+    owner = multi[owner]
+    b = shapely.bounds(pieces)
+    order = np.lexsort((b[:, 0], -b[:, 3], owner))  # per unit: north first, then west
+    pieces, owner = pieces[order], owner[order]
+    start = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    piece_sub = np.arange(owner.size) - np.repeat(start, np.diff(np.r_[start, owner.size])) + 1
+    # cells a piece covers (a unit spans at most two neighbouring cells: few boxes)
+    piece_cells = np.zeros(owner.size, dtype=np.int64)
+    c_lo = np.floor((b[order, 0] - x0) / s + 1e-9).astype(np.int64)
+    c_hi = np.ceil((b[order, 2] - x0) / s - 1e-9).astype(np.int64)
+    r_lo = np.floor((y0 - b[order, 3]) / s + 1e-9).astype(np.int64)
+    r_hi = np.ceil((y0 - b[order, 1]) / s - 1e-9).astype(np.int64)
+    for i in range(owner.size):
+        for r in range(r_lo[i], max(r_hi[i], r_lo[i] + 1)):
+            for c in range(c_lo[i], max(c_hi[i], c_lo[i] + 1)):
+                cell = shapely.box(x0 + c * s, y0 - (r + 1) * s, x0 + (c + 1) * s, y0 - r * s)
+                # intersects first: GEOS < 3.12 flags an empty intersection
+                if shapely.intersects(pieces[i], cell) and shapely.area(shapely.intersection(pieces[i], cell)) > 1e-9:
+                    piece_cells[i] += 1
+    keep = nparts <= 1
+    idx = np.concatenate([np.flatnonzero(keep), owner])
+    return (
+        rows[idx],
+        cols[idx],
+        np.concatenate([subs[keep], piece_sub]),
+        np.concatenate([geoms[keep], pieces]),
+        np.concatenate([areas[keep], shapely.area(pieces)]),
+        np.concatenate([is_box[keep], np.zeros(owner.size, dtype=bool)]),
+        np.concatenate([ncells[keep], np.maximum(piece_cells, 1)]),
+    )
 
 
 def _split(geom):
@@ -598,6 +656,9 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=
         rows, cols, geoms, areas, is_box, ncells = _merge_partials(
             er + plan.r0, ec + plan.c0, geoms, areas, is_box, (plan.r0, plan.c0, plan.nr, plan.nc), s, params, is_canceled
         )
+        rows, cols, subs, geoms, areas, is_box, ncells = _one_part_each(
+            rows, cols, geoms, areas, is_box, ncells, x0, y0, s
+        )
         sliver = areas < params.min_unit_area_m2
         # a whole cell is s/2 wide (2 x area / perimeter): only cut and merged units can
         # be thinner than a sensible minimum width, so only their perimeters are measured
@@ -610,9 +671,10 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=
         if sliver.any() and not only_slivers:
             dropped[plan.code] = (int(sliver.sum()), float(areas[sliver].sum()))
             keep = ~sliver
-            rows, cols, geoms, areas, is_box, ncells = (
+            rows, cols, subs, geoms, areas, is_box, ncells = (
                 rows[keep],
                 cols[keep],
+                subs[keep],
                 geoms[keep],
                 areas[keep],
                 is_box[keep],
@@ -622,13 +684,13 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=
             warnings.append(
                 f"{plan.code}: the zone ({areas.sum():.1f} m2) is made of slivers only; its units are kept"
             )
-        order = np.lexsort((cols, rows))  # ids run by row from the north, then column from the west
+        order = np.lexsort((subs, cols, rows))  # ids run by row from the north, then column from the west
         parts.append(
             {
                 "zone": _filled(rows.size, plan.code),
                 "row": rows[order].astype(np.int64),
                 "col": cols[order].astype(np.int64),
-                "sub": np.zeros(rows.size, dtype=np.int64),
+                "sub": subs[order].astype(np.int64),
                 "geometry": geoms[order],
                 "area_m2": areas[order],
                 "is_box": is_box[order],
@@ -754,7 +816,8 @@ def _split_to_minimum(units: dict) -> tuple:
         if len(units["zone"]) >= SMALL_CASE_MIN_POINTS:
             break
         i = int(np.argmax(units["area_m2"]))
-        halves = _split(units["geometry"][i])
+        # a half of a concave unit may fall in pieces: each piece is a unit (one part each)
+        halves = [part for h in _split(units["geometry"][i]) for part in shapely.get_parts(h).tolist()]
         areas = [float(shapely.area(h)) for h in halves]
         if min(areas) <= 0:
             break
@@ -766,11 +829,11 @@ def _split_to_minimum(units: dict) -> tuple:
             elif key == "area_m2":
                 new = areas
             elif key == "sub":
-                new = [base_sub + 1, base_sub + 2]
+                new = [base_sub + 1 + k for k in range(len(halves))]
             elif key == "is_box":
-                new = [False, False]
+                new = [False] * len(halves)
             else:
-                new = [value, value]
+                new = [value] * len(halves)
             units[key][i:i] = new
         warnings.append(
             f"case under {SMALL_CASE_AREA_M2:g} m2: a unit was split in two so that there are at least {SMALL_CASE_MIN_POINTS} points"
@@ -849,6 +912,10 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
         cx[odd], cy[odd] = shapely.get_x(c), shapely.get_y(c)
     s_geom, s_zone, s_weight = sources.geom, sources.zone, sources.weight
     s_is_point, s_ring, sx, sy = sources.is_point, sources.is_ring, sources.x, sources.y
+    # water: the footprints of every pond, pool and ditch mapped as a polygon (all zones:
+    # overlapping, touching and nested ponds alike). A soil point never stands in it.
+    water = _water(sources)
+    dry_margin = None if water is None else shapely.buffer(water, _DRY_MARGIN_M, quad_segs=4)
 
     runs = _zone_runs(units)
     for code in dict.fromkeys(code for code, _, _ in runs):  # zones in order of appearance
@@ -876,9 +943,34 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
                 ring = shapely.boundary(shapely.buffer(s_geom[ss], params.edge_offset_m, quad_segs=16))
                 region = _polygon_parts(shapely.intersection(geoms[uu], band))
                 region = np.where(shapely.is_empty(region), geoms[uu], region)
+                if dry_margin is not None:
+                    # outside the edge: the offset line and the 2 m band less every pond's
+                    # footprint (an overlapping pond's line runs through its neighbour)
+                    wet = shapely.intersects(ring, dry_margin)
+                    ring[wet] = shapely.difference(ring[wet], dry_margin)
+                    wet = np.flatnonzero(shapely.intersects(region, dry_margin))
+                    if wet.size:
+                        banks = _polygon_parts(shapely.difference(region[wet], dry_margin))
+                        # a bank narrower than the margin: the dry land right at the edge
+                        thin = shapely.is_empty(banks)
+                        if thin.any():
+                            banks[thin] = _polygon_parts(shapely.difference(region[wet[thin]], water))
+                        region[wet] = banks
+                    # a band the polygonal buffer leaves empty (dry land exactly 2 m off):
+                    # the unit's dry land nearest the source, if within 2 m
+                    lost = np.flatnonzero(shapely.is_empty(region))
+                    if lost.size:
+                        land = _polygon_parts(shapely.difference(geoms[uu[lost]], water))
+                        land[shapely.is_empty(land)] = None
+                        close = shapely.distance(land, s_geom[ss[lost]]) <= NEAR_SOURCE_MAX_M + _EPS
+                        region[lost[close]] = land[close]
+                        ring[lost] = shapely.LineString()  # aim at the source itself
+                    dry = ~shapely.is_empty(region) & ~shapely.is_missing(region)
+                    uu, ss, band, ring, region = uu[dry], ss[dry], band[dry], ring[dry], region[dry]
                 # only units that meet the ring are intersected: GEOS < 3.12 raises the
                 # floating-point invalid flag on an empty intersection
-                has = shapely.intersects(region, ring)
+                has = ~shapely.is_empty(ring)
+                has[has] = shapely.intersects(region[has], ring[has])
                 on_ring = np.empty(uu.size, dtype=object)
                 on_ring[has] = shapely.intersection(region[has], ring[has])
                 has[has] = ~shapely.is_empty(on_ring[has])
@@ -886,14 +978,13 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
                 pts[has] = _first_point(
                     shapely.shortest_line(on_ring[has], shapely.points(cx[uu[has]], cy[uu[has]]))
                 )
-                pts[~has] = _first_point(shapely.shortest_line(region[~has], ring[~has]))
+                # no dry offset line in the unit: the dry spot nearest the offset line, or
+                # (the whole line under a neighbouring pond) nearest the source itself
+                target = np.where(shapely.is_empty(ring), s_geom[ss], ring)
+                pts[~has] = _first_point(shapely.shortest_line(region[~has], target[~has]))
                 px[uu], py[uu] = shapely.get_x(pts), shapely.get_y(pts)
                 src[uu] = ss
-                d_src = shapely.distance(pts, s_geom[ss])
-                inside = d_src <= 1e-9
-                reason[uu] = np.where(
-                    has, _R["source_edge"], np.where(inside, _R["in_source"], _R["near_source"])
-                )
+                reason[uu] = np.where(has, _R["source_edge"], _R["near_source"])
             todo = todo[src[todo] < 0]
         # 2. point sources inside the unit
         psrc = zsrc[s_is_point[zsrc] & ~s_ring[zsrc]]  # holes, flow cells
@@ -972,7 +1063,58 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
             if bad.any():
                 pts = shapely.point_on_surface(geoms[odd[bad]])
                 px[odd[bad]], py[odd[bad]] = shapely.get_x(pts), shapely.get_y(pts)
+    if dry_margin is not None:
+        _out_of_water(px, py, geoms, water, dry_margin)
     return px, py, src, reason
+
+
+_DRY_MARGIN_M = 0.05
+"""[default] a point moved out of a pond stands this far (m) outside its edge: on the
+bank, not on the waterline a GPS cannot tell from the water."""
+
+
+def _water(sources: _SourceArrays):
+    """The union of the pond, pool and ditch footprints mapped as polygons, or None."""
+    wet = sources.is_ring & np.isin(sources.type_id, POLY_TYPES)
+    if not wet.any():
+        return None
+    return shapely.union_all(sources.geom[wet])
+
+
+def _drop_wet_units(units: dict, sources: _SourceArrays) -> tuple:
+    """Units wholly under a pond, pool or ditch footprint have no soil to sample: dropped
+    and reported (their point would stand in the water). Returns the units and notes."""
+    water = _water(sources)
+    if water is None:
+        return units, []
+    margin = shapely.buffer(water, _DRY_MARGIN_M, quad_segs=4)
+    shapely.prepare(margin)
+    geoms = units["geometry"]
+    wet = np.zeros(geoms.size, dtype=bool)
+    cand = np.flatnonzero(shapely.intersects(margin, geoms))
+    if cand.size:
+        wet[cand] = shapely.is_empty(_polygon_parts(shapely.difference(geoms[cand], margin)))
+    if not wet.any():
+        return units, []
+    keep = ~wet
+    out = {k: units[k][keep] for k in _UNIT_FIELDS}
+    out["zone_runs"] = _runs_of(out["zone"])
+    out["origin"] = units["origin"]
+    zones = ", ".join(f"{c} {n}" for c, n in zip(*np.unique(units["zone"][wet].astype(str), return_counts=True)))
+    return out, [Message("SAMPLING_WET_UNITS_LEFT_OUT", n=int(wet.sum()), zones=zones)]
+
+
+def _out_of_water(px, py, geoms, water, dry_margin) -> None:
+    """Move the points standing in water (steps 2-4 know nothing of ponds) to the nearest
+    spot of their unit that is dry land, ``_DRY_MARGIN_M`` outside the edge (in place)."""
+    shapely.prepare(water)
+    wet = np.flatnonzero(shapely.contains_xy(water, px, py))  # the interior: a point on the edge is on the bank
+    if wet.size == 0:
+        return
+    dry = _polygon_parts(shapely.difference(geoms[wet], dry_margin))
+    ok = ~shapely.is_empty(dry)  # units wholly in water were dropped (_drop_wet_units)
+    pts = _first_point(shapely.shortest_line(dry[ok], shapely.points(px[wet[ok]], py[wet[ok]])))
+    px[wet[ok]], py[wet[ok]] = shapely.get_x(pts), shapely.get_y(pts)
 
 
 def _first_point(geoms):
@@ -1549,6 +1691,8 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
     # 2. units: the grid cut on each zone, edge cells merged, slivers dropped
     units, notes = build_units(zone_geoms, params, case_area, params.origin, is_canceled)
     warnings += notes
+    units, notes = _drop_wet_units(units, arrays)
+    warnings += notes
     steps.stage(0)(1.0)
     # 3. one point per unit, toward its source; lon/lat and DMS
     values = _point_values(units, arrays, params, zone, is_canceled)
@@ -1639,6 +1783,7 @@ def check_sampling(
             _check_small_case(points, case_area_m2),
             _check_near_source(points, unit_geoms, point_unit, sources),
             _check_point_ids(points, unit_ids),
+            _check_unit_shape(unit_ids, unit_geoms, cell_size_m),
         ]
     )
 
@@ -1714,6 +1859,23 @@ def _check_one_point_per_unit(units, points, point_unit: _PointUnits, zones) -> 
     )
 
 
+def _check_unit_shape(unit_ids, unit_geoms, cell_size_m: float) -> dict:
+    """S6: every unit one contiguous part, its extent within two cells (2 x 1 cells, m)."""
+    parts = shapely.get_num_geometries(unit_geoms)
+    b = shapely.bounds(unit_geoms)
+    span = np.sort(np.column_stack([b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]]), axis=1)
+    tol = 1e-6
+    too_big = (span[:, 1] > 2 * cell_size_m + tol) | (span[:, 0] > cell_size_m + tol)
+    return _rule_row(
+        "S6",
+        "采样单元为一个连续整体，范围不超过两个网格",
+        f"sampling unit of one contiguous part, extent within two cells ({2 * cell_size_m:g} m x {cell_size_m:g} m)",
+        "[default] a unit of the 40 m grid is compact: one part, a sliver joined to one neighbouring cell",
+        len(unit_ids),
+        unit_ids[(parts != 1) | too_big],
+    )
+
+
 def _check_small_case(points, case_area_m2: float) -> dict:
     """S3: a case under 5000 m2 has at least 3 points."""
     small = case_area_m2 < SMALL_CASE_AREA_M2
@@ -1754,24 +1916,56 @@ def _check_near_source(points, unit_geoms, point_unit: _PointUnits, sources) -> 
         if found.any():
             src_geom = lookup.loc[pkey[found]].to_numpy()
             d[found] = shapely.distance(pgeo[ring][found], src_geom)
-            # 原则上 (in principle): the rule binds where the unit comes within 2 m of the source
+            # 原则上 (in principle): the rule binds where the unit's dry land comes within
+            # 2 m of the source (a unit reaching it only through a neighbouring pond cannot)
             in_units = point_unit.index[ring][found]
             unit_geom = unit_geoms[in_units] if np.all(in_units >= 0) else pgeo[ring][found]
+            water = _water_of(sources)
+            if water is not None:
+                wet = shapely.intersects(unit_geom, water)
+                unit_geom = unit_geom.copy()
+                unit_geom[wet] = shapely.difference(unit_geom[wet], water)
             reach[found] = shapely.distance(unit_geom, src_geom)
         dist = dist.copy()
         dist[ring] = d
         bound = ring.copy()
         bound[ring] = reach <= NEAR_SOURCE_MAX_M + 1e-6
         ring = bound
-    far = ring & ~(dist <= NEAR_SOURCE_MAX_M + 1e-6)
+    in_water = _points_in_water(points, sources)
+    far = (ring & ~(dist <= NEAR_SOURCE_MAX_M + 1e-6)) | in_water
+    ring = ring | in_water
     return _rule_row(
         "S4",
-        "池体及沟渠采样点距池体或沟渠不超过2 m",
-        "pond, pool and ditch points within 2 m of them",
+        "池体及沟渠采样点位于其边缘外2 m内，不在水体或池内",
+        "pond, pool and ditch points outside the edge and within 2 m of it; no point in water or inside a pond",
         "[seed] appendix table 1(2)",
         int(ring.sum()),
         points["point_id"].to_numpy()[far],
     )
+
+
+def _water_of(sources):
+    """The union of the pond, pool and ditch polygons of the sources frame, or None."""
+    kind = sources["source_type"].astype(str).str.strip().str.lower().isin(_RING_TYPES).to_numpy()
+    sgeo = np.asarray(sources.geometry.array, dtype=object)
+    wet = kind & (shapely.get_dimensions(sgeo) == 2)
+    return shapely.union_all(sgeo[wet]) if wet.any() else None
+
+
+def _points_in_water(points, sources) -> np.ndarray:
+    """Which points stand inside (in the interior of) a pond, pool or ditch mapped as a
+    polygon, any of them (overlapping and nested ponds included); all False without sources."""
+    inside = np.zeros(len(points), dtype=bool)
+    if sources is None or len(sources) == 0 or len(points) == 0:
+        return inside
+    kind = sources["source_type"].astype(str).str.strip().str.lower().isin(_RING_TYPES).to_numpy()
+    sgeo = np.asarray(sources.geometry.array, dtype=object)
+    wet = kind & (shapely.get_dimensions(sgeo) == 2)
+    if not wet.any():
+        return inside
+    hit, _ = shapely.STRtree(sgeo[wet]).query(np.asarray(points.geometry.array, dtype=object), predicate="within")
+    inside[hit] = True
+    return inside
 
 
 def _check_point_ids(points, unit_ids) -> dict:
