@@ -9,7 +9,9 @@ Depth rules (seed, appendix table item 1(2); DOMAIN.md "Survey rules"), per poin
 * D5 地下水位线附近应至少采集1个土壤样品: at least one near the water table.
 * D6 饱和带土壤至少采集1个土壤样品: at least one in the saturated zone.
 * D7 注孔区采样深度应超过注药孔底部以下3 m: in INJ, the deepest sample is more than
-  3 m below the bottom of the injection hole.
+  3 m below the bottom of the injection hole. Where a unit holds several holes the
+  sampling grid places the point on the deepest one (the hole that governs the depth),
+  so ``bottom_m`` of the point is the deepest hole bottom of its unit.
 * D8 其他区域采样点的采样深度应超过涉及池体或沟渠底部以下3 m: elsewhere, more than 3 m
   below the bottom of the pond, pool or ditch the point serves (the ground surface for a
   flow-through point or one without a source).
@@ -105,8 +107,8 @@ RULES = {
         "[seed] appendix table 1(2)",
     ),
     "D7": (
-        "注孔区采样深度应超过注药孔底部以下3 m",
-        "INJ: deepest sample more than 3 m below the hole bottom",
+        "注孔区采样深度应超过注药孔底部以下3 m（以单元内最深注孔为准，点位即位于该孔）",
+        "INJ: deepest sample more than 3 m below the hole bottom (the deepest hole of the unit: the point stands on it)",
         "[seed] appendix table 1(2)",
     ),
     "D8": (

@@ -42,8 +42,10 @@ Point placement, per unit (each point records ``reason`` and ``dist_source_m``):
    closest to it. (``in_source``, a pond-bottom point, is no longer produced.)
 2. ``at_source``: a point source inside the unit (injection hole, pool mapped as a
    point, cell of the D8 leachate path): the point is on it. The heaviest source wins
-   (flow cells weigh the number of INJ cells draining through them), then the one
-   nearest the unit centre. A handheld GPS (3-5 m) cannot place a point more finely; the
+   (flow cells weigh the number of INJ cells draining through them), then the deepest
+   (``bottom_m``: in INJ the hole that governs the depth rule, so the schedule's
+   "more than 3 m below the hole bottom" is taken from the deepest hole of the unit),
+   then the one nearest the unit centre. A handheld GPS (3-5 m) cannot place a point more finely; the
    team samples beside the hole's casing.
 3. ``toward_source``: otherwise the spot of the unit nearest the nearest source of its
    zone (for holes and flow cells: the one nearest the unit centre; for ponds, pools and
@@ -855,6 +857,7 @@ class _SourceArrays:
     geom: np.ndarray
     zone: np.ndarray
     weight: np.ndarray
+    bottom: np.ndarray
     type_id: np.ndarray
     is_point: np.ndarray
     is_ring: np.ndarray
@@ -876,6 +879,7 @@ def _source_arrays(sources) -> _SourceArrays:
         geom=geom,
         zone=sources["zone"].to_numpy(dtype=object),
         weight=sources["weight"].to_numpy(dtype=float),
+        bottom=sources["bottom_m"].to_numpy(dtype=float),
         type_id=type_id,
         is_point=is_point,
         is_ring=pd.Series(kind, dtype=object).isin(_RING_TYPES).to_numpy(dtype=bool),
@@ -992,7 +996,10 @@ def _place(units: dict, sources: _SourceArrays, params: SamplingParams, is_cance
             pair_u, pair_s = _point_sources_in_units(todo, psrc, sx, sy, x0, y0, s, units, is_box, geoms)
             if pair_u.size:
                 dcent = np.hypot(sx[pair_s] - cx[pair_u], sy[pair_s] - cy[pair_u])
-                order = np.lexsort((pair_s, np.round(dcent, 6), -s_weight[pair_s], pair_u))
+                # among equally heavy sources the deepest hole governs the depth rule (D7:
+                # more than 3 m below the hole bottom), so the point stands on it
+                deep = np.nan_to_num(sources.bottom[pair_s], nan=-np.inf)
+                order = np.lexsort((pair_s, np.round(dcent, 6), -deep, -s_weight[pair_s], pair_u))
                 pair_u, pair_s = pair_u[order], pair_s[order]
                 first = np.ones(pair_u.size, dtype=bool)
                 first[1:] = pair_u[1:] != pair_u[:-1]

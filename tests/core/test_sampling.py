@@ -547,3 +547,25 @@ def test_ditch_band_units_are_compact():
     assert math.isclose(units["area_m2"].sum(), coll.area, rel_tol=1e-3)  # no band left unsampled
     comp = check_sampling(res.units, res.points, 1e6, sources=zr.sources).set_index("rule_id")
     assert comp.loc["S6", "status"] == "PASS"
+
+
+def test_inj_point_stands_on_the_deepest_hole_of_its_unit():
+    """Issue 20: an 8.0 m hole beside a 13.6 m one; the point stood on the shallower hole and the
+    depth schedule went only to 11.5 m. Now the point stands on the deepest hole, and the
+    schedule takes its rule from it (more than 3 m below 13.6 m)."""
+    from ree_damage.core.survey.depth import depth_schedule
+
+    inj = shapely.box(X0, Y0, X0 + 40, Y0 + 40)  # one whole cell: one unit
+    holes = gdf(
+        [shapely.Point(X0 + 20, Y0 + 20), shapely.Point(X0 + 30, Y0 + 30)],  # the shallow one at the centre
+        source_type=["hole", "hole"],
+        source_id=["H1", "H2"],
+        bottom_m=[8.0, 13.6],
+    )
+    case = gdf([shapely.box(X0 - 100, Y0 - 100, X0 + 100, Y0 + 100)])  # 4 ha: no small-case split
+    res = sampling_grid(gdf([inj], zone=["INJ"]), holes, boundary=case, params=SamplingParams(origin=(X0, Y0 + 40)))
+    assert len(res.points) == 1
+    p = res.points.iloc[0]
+    assert (p["source_id"], p["bottom_m"], p["reason"]) == ("H2", 13.6, "at_source")
+    sched = depth_schedule(res.points.assign(water_table_m=6.0))
+    assert sched.samples["top_m"].max() > 13.6 + 3.0

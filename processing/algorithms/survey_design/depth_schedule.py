@@ -57,7 +57,7 @@ class DepthSchedule(ReeAlgorithm):
             "Lists the soil samples of every point following each depth rule of the guideline: a 0-0.5 m "
             "surface sample; from 0.5 m to 6 m samples at most 2 m apart, below 6 m at most 3 m apart; at "
             "least one sample in each soil layer, one near the water table and one in the saturated zone; in "
-            "INJ the deepest sample more than 3 m below the hole bottom, elsewhere more than 3 m below the "
+            "INJ the deepest sample more than 3 m below the hole bottom (the deepest hole of the unit, on which Sampling grid places the point), elsewhere more than 3 m below the "
             "bottom of the pond or ditch the point serves. Soil layers and the water table come from a table "
             "(per point or per zone), the points' fields, or the water-table parameter. Each sample gets its "
             "id <point>-<top depth in cm>, its reasons and its analysis indicators (basic properties, rare "

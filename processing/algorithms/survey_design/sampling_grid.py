@@ -55,18 +55,21 @@ class SamplingGrid(MinedWorksInputs, ReeAlgorithm):
 
     def helpText(self):  # noqa: N802
         return self.tr(
-            "Lays out the soil sampling units of each functional zone on a grid of at most 40 m x 40 m "
-            "(1600 m2, the guideline's limit; a larger cell is refused) and one point per unit. A partial "
-            "cell at a zone edge smaller than half a cell joins the neighbouring unit it shares the longest "
-            "border with when the union stays within 1600 m2; otherwise it stays a unit of its own "
-            "(slivers under 16 m2 or thinner than 1 m are dropped and reported). Each point stands as close "
-            "to the likely source inside its unit as the unit allows: 1 m outside the edge of a pond, pool or "
-            "ditch (within the 2 m rule), on an injection hole or on the leachate flow path, or toward the "
-            "nearest hole; it records why and its distance to the source. A case under 5000 m2 gets at least "
-            "3 points. Point ids are <zone>-<nnn>, numbered from the north-west, stable for the same inputs; "
-            "points carry x/y in the zone CRS and CGCS2000 longitude/latitude in decimal degrees and DMS. "
-            "Control points for the baseline are laid in the control area by the same rule or by count. "
-            "The compliance table checks every rule on the result."
+            "Lays out the soil sampling units of each functional zone on a grid of at most 40 m x 40 m (1600 "
+            "m2, the guideline's limit; a larger cell is refused) and one point per unit. A partial cell at "
+            "a zone edge smaller than half a cell joins the neighbouring unit it shares the longest border "
+            "with when the union stays within 1600 m2; otherwise it stays a unit of its own (slivers under "
+            "16 m2 or thinner than 1 m are dropped and reported). A unit merges once at most (no chains of "
+            "slivers) and a cell the zone crosses twice gives one unit per part: every unit is one "
+            "contiguous part within two cells. Each point stands as close to the likely source inside its "
+            "unit as the unit allows: 1 m outside the edge of a pond, pool or ditch (within the 2 m rule; "
+            "never in water nor inside another pond; units wholly under water are left out), on the deepest "
+            "injection hole of the unit (the one that governs the depth) or on the leachate flow path, or "
+            "toward the nearest hole; it records why and its distance to the source. A case under 5000 m2 "
+            "gets at least 3 points. Point ids are <zone>-<nnn>, numbered from the north-west, stable for "
+            "the same inputs; points carry x/y in the zone CRS and CGCS2000 longitude/latitude in decimal "
+            "degrees and DMS. Control points for the baseline are laid in the control area by the same rule "
+            "or by count. The compliance table checks every rule on the result."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
