@@ -206,6 +206,14 @@ MESSAGES: dict = {
         "{zone}: wholly covered by higher-priority zones ({priority})",
         "{zone}：被优先级更高的分区完全覆盖（{priority}）",
     ),
+    # ------------------------------------------------------------------ CRS
+    "CRS_OUTSIDE_ZONES": Template(
+        "longitude {lon:.3f} E lies outside the CGCS2000 Gauss-Kruger zones ({lo:g}-{hi:g} E, 3-degree "
+        "zones 25-45): no zone can be picked (its area would come out distorted); reproject the layer "
+        "into the CRS you mean, or check that the coordinates are in the right order and system",
+        "经度 {lon:.3f}°E 超出2000国家大地坐标系高斯-克吕格分带范围（{lo:g}°~{hi:g}°E，3°带第25~45带）："
+        "无法选取分带（面积将失真）；请将图层投影到所需坐标系，或检查坐标顺序和坐标系",
+    ),
     # ------------------------------------------------------------------ sampling grid
     "SAMPLING_WET_UNITS_LEFT_OUT": Template(
         "{n} unit(s) wholly under a pond, pool or ditch footprint have no soil to sample and were left out ({zones})",

@@ -22,12 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.messages import Message
 
 CGCS2000_GEOGRAPHIC = 4490
 """EPSG code of geographic CGCS2000 (longitude/latitude)."""
 
 HEIGHT_DATUM_1985 = 5737
 """EPSG code of the 1985 national height datum (Yellow Sea 1985 height)."""
+
+ZONES_LON_MIN = 73.5
+"""[seed] west end (degrees E) of the CGCS2000 Gauss-Kruger zones: China's western border
+(73.5-75 E is held by zone 25, the first EPSG defines)."""
+ZONES_LON_MAX = 135.0
+"""[seed] east end (degrees E) of the zones (3-degree zone 45, central meridian 135 E)."""
 
 _THREE_DEGREE = {"first_zone": 25, "last_zone": 45, "plain": 4534, "prefixed": 4513}
 _SIX_DEGREE = {"first_zone": 13, "last_zone": 23, "plain": 4502, "prefixed": 4491}
@@ -100,6 +107,10 @@ def gauss_kruger_zone(lon: float, width: int = 3, prefixed: bool = False) -> Gau
     """
     if not math.isfinite(lon):
         raise InputError(f"longitude {lon!r} is not a number")
+    if not ZONES_LON_MIN <= lon <= ZONES_LON_MAX:
+        # a site abroad would land in the nearest zone with eastings of -2e6 m and areas
+        # several percent too large: refused, unless the layer comes in a CRS named by the user
+        raise InputError(Message("CRS_OUTSIDE_ZONES", lon=float(lon), lo=ZONES_LON_MIN, hi=ZONES_LON_MAX))
     if width == 3:
         table = _THREE_DEGREE
         number = math.floor((lon + 1.5) / 3)

@@ -165,7 +165,7 @@ class SamplingResult:
     Attributes
     ----------
     units : geopandas.GeoDataFrame
-        Sampling units (Polygon or MultiPolygon): ``unit_id`` (= its point id), ``zone``,
+        Sampling units (each one Polygon): ``unit_id`` (= its point id), ``zone``,
         ``row``, ``col`` (grid cell from the north-west corner), ``sub`` (0, or 1/2 for
         a split half), ``n_cells`` (grid cells merged), ``area_m2``, ``partial``.
     points : geopandas.GeoDataFrame

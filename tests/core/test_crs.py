@@ -133,3 +133,34 @@ def test_dms_round_trips_to_the_rounding_of_seconds(value):
 def test_dms_carries_rounded_seconds():
     assert to_dms(114.99999999) == "115°00'00.00\"E"
     assert to_dms(25.5, "N", "S") == "25°30'00.00\"N"
+
+
+@pytest.mark.parametrize("lon", [-3.7, 10.0, 73.4, 135.2, 150.0])
+def test_a_site_outside_the_zones_is_refused_with_the_reason(lon):
+    # issue 20: a site abroad went into EPSG:4534 (CM 75 E) with eastings of -2,130,000 m
+    with pytest.raises(InputError) as err:
+        gauss_kruger_zone(lon)
+    assert "outside the CGCS2000 Gauss-Kruger zones" in str(err.value) and "73.5-135" in str(err.value)
+    with pytest.raises(InputError):
+        gauss_kruger_zone(lon, width=6)
+
+
+@given(st.floats(73.5, 135.0))
+def test_every_longitude_of_the_zones_gets_a_defined_zone(lon):
+    zone = gauss_kruger_zone(lon)
+    assert 25 <= zone.number <= 45 and abs(zone.central_meridian - lon) <= 1.5 + 1.5  # 73.5 E: CM 75 E
+
+
+def test_a_site_abroad_is_refused_unless_its_crs_is_named():
+    import geopandas as gpd
+    import shapely
+
+    from ree_damage.core.survey.sampling import sampling_grid
+
+    madrid = gpd.GeoDataFrame({"zone": ["INJ"]}, geometry=[shapely.box(-3.71, 40.41, -3.70, 40.42)], crs=4490)
+    with pytest.raises(InputError, match="outside the CGCS2000"):
+        sampling_grid(madrid)
+    # the user names the CRS: the layer in EPSG:4534 is taken as given
+    named = madrid.to_crs(4534)
+    res = sampling_grid(named)
+    assert res.parameters["zone_crs"] == "EPSG:4534" and len(res.units) > 0
