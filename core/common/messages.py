@@ -350,6 +350,11 @@ MESSAGES: dict = {
         "{field}: samples at the same location merged (mean): {ids}",
         "{field}：同一位置的样品已合并（取均值）：{ids}",
     ),
+    "INTERP_NEGATIVE_PREDICTION": Template(
+        "{what}: kriging predicts below zero in {share:.1%} of the cells ({n} cells, down to {lowest:.3g}); "
+        "a concentration is never negative: {action}",
+        "{what}：克里金预测值在 {share:.1%} 的像元中小于0（{n} 个像元，最低 {lowest:.3g}）；浓度不会为负：{action}",
+    ),
     # ------------------------------------------------------------------ mined volume (core/terrain)
     "TERRAIN_DEM_NO_CRS": Template("the DEM has no coordinate reference system", "DEM 没有坐标参照系"),
     "TERRAIN_DEM_GEOGRAPHIC": Template(

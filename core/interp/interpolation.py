@@ -46,7 +46,7 @@ import pandas as pd
 
 from ..common import kernels
 from ..common.errors import InputError
-from ..common.messages import Message
+from ..common.messages import Message, Template
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
 from ..geo.raster_io import GridSpec, polygon_mask
 from ..lab.censored import DEFAULT_RULE, FLAG_MEASURED, check_rule, substitute
@@ -107,6 +107,11 @@ class KrigingParams:
         ``None``, ``"linear"`` or ``"quadratic"`` trend removal.
     variogram : VariogramModel, optional
         Use this model instead of fitting one.
+    truncate_negative : bool
+        Set predicted concentrations below 0 to 0 (stated in the warning and the
+        parameters). Ordinary kriging is not bounded by the data: with close or merged
+        points its weights go negative and a concentration surface can dip below zero.
+        Either way the share of negative cells is reported; ``log_transform`` avoids them.
     """
 
     model: str = "auto"
@@ -121,6 +126,7 @@ class KrigingParams:
     log_transform: bool = False
     trend: Optional[str] = None
     variogram: Optional[VariogramModel] = None
+    truncate_negative: bool = False
 
 
 @dataclass
@@ -591,6 +597,7 @@ def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers,
         pred = np.exp(y_pred.astype(np.float64) + var / 2.0 + mu).astype(np.float32)
     else:
         pred = y_pred.astype(np.float32)
+        notes.extend(_negative_cells(pred, mask, what, params.truncate_negative))
     exceed = None
     if threshold is not None and np.isfinite(threshold):
         if params.log_transform:
@@ -612,6 +619,37 @@ def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers,
     cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, back, lv, std))
     steps.stage(1)(1.0)
     return pred, var.astype(np.float32), exceed, fit, model, cv, notes
+
+
+_NEGATIVE_KEPT = Template(
+    "kept as predicted; krige with log_transform (lognormal, never below 0) or truncate_negative (set to 0)",
+    "按预测值保留；可改用对数变换克里金（log_transform，不会小于0）或截断（truncate_negative，置为0）",
+)
+_NEGATIVE_TRUNCATED = Template("truncated to 0 (truncate_negative)", "已截断为0（truncate_negative）")
+
+
+def _negative_cells(pred: np.ndarray, mask, what: str, truncate: bool) -> list:
+    """A note when a concentration surface goes below zero: the share of negative cells
+    (of the cells inside the mask, %) and the lowest value; truncated to 0 in place if asked."""
+    inside = np.isfinite(pred) if mask is None else (mask & np.isfinite(pred))
+    n_inside = int(inside.sum())
+    negative = inside & (pred < 0)
+    n_neg = int(negative.sum())
+    if n_neg == 0 or n_inside == 0:
+        return []
+    lowest = float(pred[negative].min())
+    if truncate:
+        pred[negative] = 0.0
+    return [
+        Message(
+            "INTERP_NEGATIVE_PREDICTION",
+            what=what,
+            share=n_neg / n_inside,
+            n=n_neg,
+            lowest=lowest,
+            action=_NEGATIVE_TRUNCATED if truncate else _NEGATIVE_KEPT,
+        )
+    ]
 
 
 def _flat_ok(ps, grid, mask, params, threshold, trend, level):

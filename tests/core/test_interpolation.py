@@ -549,3 +549,44 @@ def test_kriging_kernel_any_tiling_matches_the_numpy_path(tiling, monkeypatch):
     got = LocalKriging(xy, z, model, k=24).predict_grid(grid, want_mu=True)
     for a, b in zip(got, ref):
         assert_allclose(a, b, rtol=2e-6, atol=1e-7)
+
+
+def _overshooting_case():
+    """Values 1-9 on 12 points, a smooth gaussian variogram without nugget: ordinary kriging
+    overshoots between close points of very different values and dips below zero."""
+    xy = np.array([[0, 0], [20, 0], [0, 20], [20, 20], [10, 10], [11, 10], [30, 5], [5, 30], [40, 40], [25, 35], [35, 25], [12, 11]], float)
+    z = np.array([1, 2, 3, 4, 9, 1, 5, 6, 7, 8, 2, 9], float)
+    return xy + [X0, Y0], z, VariogramModel("gaussian", 8.0, 30.0, 0.0)
+
+
+def test_kriging_below_zero_is_warned_with_its_share_and_can_be_truncated():
+    xy, z, model = _overshooting_case()
+    grid = GridSpec.from_bounds((X0 - 10, Y0 - 10, X0 + 50, Y0 + 50), 1.0, CRS)
+    res = interpolate(_gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",), kriging=KrigingParams(variogram=model, k=12))
+    pred = res.surfaces[0].prediction
+    negative = np.isfinite(pred) & (pred < 0)
+    assert negative.any()  # the case does go below zero
+    share = negative.sum() / np.isfinite(pred).sum()
+    notes = [w for w in res.warnings if "below zero" in str(w)]
+    assert len(notes) == 1 and f"{share:.1%}" in notes[0] and "log_transform" in notes[0]
+    truncated = interpolate(
+        _gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",),
+        kriging=KrigingParams(variogram=model, k=12, truncate_negative=True),
+    )
+    t = truncated.surfaces[0].prediction
+    assert np.nanmin(t) == 0.0 and np.array_equal(t[~negative & np.isfinite(pred)], pred[~negative & np.isfinite(pred)])
+    assert any("truncated to 0" in str(w) for w in truncated.warnings)
+    # the lognormal route never goes below zero and says nothing
+    logged = interpolate(
+        _gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",), kriging=KrigingParams(variogram=model, k=12, log_transform=True)
+    )
+    assert np.nanmin(logged.surfaces[0].prediction) > 0
+    assert not any("below zero" in str(w) for w in logged.warnings)
+
+
+def test_a_surface_above_zero_gives_no_negative_warning():
+    xy, z = _points(60, seed=21)
+    model = VariogramModel("exponential", 0.9, 250.0, 0.05)
+    res = interpolate(_gdf(xy, Cd=z + 5.0), ["Cd"], Target(_grid(25.0)), methods=("ok",), kriging=KrigingParams(variogram=model, k=12))
+    assert np.nanmin(res.surfaces[0].prediction) >= 0
+    assert not any("below zero" in str(w) for w in res.warnings)
