@@ -460,7 +460,7 @@ def _pond_case(ponds_geoms):
 def _assert_no_point_in_water(res, zr):
     wet = zr.sources[zr.sources["source_type"] == "pond"].geometry.values
     water = shapely.union_all(wet)
-    for pid, g, src_type in zip(res.points["point_id"], res.points.geometry, res.points["source_type"]):
+    for pid, g in zip(res.points["point_id"], res.points.geometry):
         assert not shapely.contains(water, g), pid
     comp = check_sampling(
         res.units, res.points, 1e6, zones=dict(zip(zr.zones["zone"], zr.zones.geometry)), sources=zr.sources
