@@ -151,7 +151,7 @@ def test_every_longitude_of_the_zones_gets_a_defined_zone(lon):
     assert 25 <= zone.number <= 45 and abs(zone.central_meridian - lon) <= 1.5 + 1.5  # 73.5 E: CM 75 E
 
 
-def test_a_site_abroad_is_refused_unless_its_crs_is_named():
+def test_a_site_abroad_is_refused_with_the_reason():
     import geopandas as gpd
     import shapely
 
@@ -160,7 +160,7 @@ def test_a_site_abroad_is_refused_unless_its_crs_is_named():
     madrid = gpd.GeoDataFrame({"zone": ["INJ"]}, geometry=[shapely.box(-3.71, 40.41, -3.70, 40.42)], crs=4490)
     with pytest.raises(InputError, match="outside the CGCS2000"):
         sampling_grid(madrid)
-    # the user names the CRS: the layer in EPSG:4534 is taken as given
-    named = madrid.to_crs(4534)
-    res = sampling_grid(named)
-    assert res.parameters["zone_crs"] == "EPSG:4534" and len(res.units) > 0
+    # forced into a zone CRS it does not belong to (eastings of -5,660,000 m), the layer is
+    # refused by the coordinate check: no silently distorted area either way
+    with pytest.raises(InputError, match="outside where the declared CRS EPSG:4534 is used"):
+        sampling_grid(madrid.to_crs(4534))
