@@ -163,14 +163,11 @@ class FieldPlan:
         dict
             Output name -> pathlib.Path written.
         """
-        from ..common.provenance import recorded_outputs
+        from ..common.provenance import chosen_outputs, recorded_outputs
         from ..geo.vector_io import write_frame
         from ..survey.field_export import write_gpx, write_kml
 
-        unknown = sorted(set(paths) - set(self.OUTPUTS))
-        if unknown:
-            raise InputError(f"unknown depth schedule output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
-        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name)}
+        finals = chosen_outputs(paths, self.OUTPUTS, "depth schedule")
         if self.water is None:
             finals.pop("water_points", None)
         writers = {

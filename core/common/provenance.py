@@ -206,6 +206,20 @@ def result_record(
     )
 
 
+def chosen_outputs(paths: Mapping[str, Any], known, what: str) -> dict:
+    """The outputs a caller asked for: output name -> Path, in the order of ``known``.
+
+    Names mapped to an empty value are left out; a name not in ``known`` is an
+    :class:`~ree_damage.core.common.errors.InputError` naming it and the known ones.
+    """
+    from .errors import InputError
+
+    unknown = sorted(set(paths) - set(known))
+    if unknown:
+        raise InputError(f"unknown {what} output {unknown[0]!r}; one of {', '.join(known)}")
+    return {name: Path(paths[name]) for name in known if paths.get(name)}
+
+
 @contextlib.contextmanager
 def recorded_outputs(final_paths, record: Mapping[str, Any]) -> Iterator[list[Path]]:
     """Write several outputs as one transaction, then the provenance sidecar of each.

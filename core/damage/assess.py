@@ -154,12 +154,10 @@ class DamageResult:
             Output name -> pathlib.Path written (the damage-degree rasters, written while
             computing, added as ``degree:<name>``).
         """
-        from ..common.provenance import recorded_outputs
+        from ..common.provenance import chosen_outputs, recorded_outputs
         from ..geo.vector_io import write_frame
 
-        unknown = sorted(set(paths) - set(self.OUTPUTS))
-        if unknown:
-            raise InputError(f"unknown damage output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
+        chosen = chosen_outputs(paths, self.OUTPUTS, "damage")
         frames = {
             "samples": self.points.samples,
             "summary": self.summary,
@@ -167,7 +165,7 @@ class DamageResult:
             "areas": self.extent.polygons if self.extent is not None else None,
             "union": self.extent.union if self.extent is not None else None,
         }
-        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name) and frames[name] is not None}
+        finals = {name: path for name, path in chosen.items() if frames[name] is not None}
         with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
             for (name, final), tmp in zip(finals.items(), temps):
                 write_frame(tmp, frames[name], layer=final.stem)

@@ -482,13 +482,10 @@ class VegetationResult:
         dict
             Output name -> pathlib.Path written.
         """
-        from ..common.provenance import recorded_outputs
+        from ..common.provenance import chosen_outputs, recorded_outputs
         from ..geo.vector_io import write_frame
 
-        unknown = sorted(set(paths) - set(self.OUTPUTS))
-        if unknown:
-            raise InputError(f"unknown vegetation damage output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
-        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name)}
+        finals = chosen_outputs(paths, self.OUTPUTS, "vegetation damage")
         if self.accuracy is None:
             finals.pop("accuracy", None)
         writers = {

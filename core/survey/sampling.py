@@ -232,15 +232,10 @@ class SamplingResult:
         dict
             Output name -> pathlib.Path written.
         """
-        from pathlib import Path
-
-        from ..common.provenance import recorded_outputs
+        from ..common.provenance import chosen_outputs, recorded_outputs
         from ..geo.vector_io import write_frame
 
-        unknown = sorted(set(paths) - set(self.OUTPUTS))
-        if unknown:
-            raise InputError(f"unknown sampling output {unknown[0]!r}; one of {', '.join(self.OUTPUTS)}")
-        finals = {name: Path(paths[name]) for name in self.OUTPUTS if paths.get(name)}
+        finals = chosen_outputs(paths, self.OUTPUTS, "sampling")
         with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
             for (name, final), tmp in zip(finals.items(), temps):
                 write_frame(tmp, getattr(self, name), layer=final.stem)
