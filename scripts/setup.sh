@@ -27,6 +27,12 @@ command -v gdal_grid >/dev/null 2>&1 || need_packages+=(gdal-bin)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
 command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)  # make setup-matrix (QGIS 3.40 / 3.44 roots)
 command -v make >/dev/null 2>&1 || need_packages+=(make)
+# python-docx's XML library: the system's, as QGIS's own Python has it (no second libxml2 in the process)
+"$SYSTEM_PYTHON" -c "import lxml.etree" 2>/dev/null || need_packages+=(python3-lxml)
+# test oracles: LibreOffice headless (recalculates the valuation workbook, converts the report DOCX
+# to PDF) and poppler's pdftotext (reads the exported maps' text)
+command -v soffice >/dev/null 2>&1 || need_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+command -v pdftotext >/dev/null 2>&1 || need_packages+=(poppler-utils)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
