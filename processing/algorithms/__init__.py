@@ -29,3 +29,7 @@ ALGORITHMS = [
     MinedVolume,
     VegetationDamage,
 ]
+
+from .report.report_document import ReportDocument  # noqa: E402 - appended registration
+
+ALGORITHMS.append(ReportDocument)

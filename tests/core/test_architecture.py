@@ -27,6 +27,8 @@ CORE_ALLOWED = {
     "terrain": {"common", "geo", "standards", "survey", "lab", "interp"},
     "imagery": {"common", "geo", "standards", "survey"},
     "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "terrain", "imagery"},
+    # a consumer of the written outputs: reads files, imports only the case-file model
+    "report": {"common", "case"},
 }
 # Top-level packages of the plugin and what they may import.
 TOP_ALLOWED = {

@@ -1,0 +1,1 @@
+"""Report: maps and the report document (provider group ``report``)."""
