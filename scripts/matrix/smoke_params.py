@@ -157,3 +157,27 @@ SKIP: dict[str, str] = {}
 
 # seconds before one algorithm run is killed
 TIMEOUT = 600
+
+
+# the report draft from the outputs of the chain above, each file given by its role (the runs write to separate
+# folders); mined_volume runs before it (sorted by id) and gives the volumes; the valuation is "not assessed"
+def _report_document(ctx) -> dict:
+    results = ctx["results"]
+    return {
+        "CASE_FILE": results["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/case.toml",
+        "ZONES": results["ree_damage:functional_zones"]["OUTPUT"],
+        "SAMPLING_POINTS": results["ree_damage:sampling_grid"]["POINTS"],
+        "CONTROL_POINTS": results["ree_damage:sampling_grid"]["CONTROL_POINTS"],
+        "COMPLIANCE": results["ree_damage:sampling_grid"]["COMPLIANCE"],
+        "DEPTH_SCHEDULE": results["ree_damage:depth_schedule"]["SAMPLES"],
+        "LAB_RESULTS": results["ree_damage:import_lab_results"]["OUTPUT"],
+        "LAB_INDICATORS": results["ree_damage:import_lab_results"]["INDICATORS"],
+        "BASELINE": results["ree_damage:baseline"]["OUTPUT"],
+        "DAMAGE_SUMMARY": results["ree_damage:damage_extent"]["OUTPUT_FOLDER"] + "/damage_summary.csv",
+        "VOLUMES": results["ree_damage:mined_volume"]["OUTPUT_FOLDER"] + "/volumes.csv",
+        "LANGUAGE": 0,
+        "OUTPUT": "{tmp}/report.docx",
+    }
+
+
+PARAMS["ree_damage:report_document"] = _report_document
