@@ -1044,6 +1044,90 @@
       <translation>{0} 个检查点的精度：总体精度 {1}，Kappa {2}</translation>
     </message>
     <message>
+      <source>Report document (DOCX draft)</source>
+      <translation>鉴定评估报告草稿（DOCX）</translation>
+    </message>
+    <message>
+      <source>Writes a DOCX draft of the appraisal report from the outputs of a case: the case (from case.toml), the methods with every parameter and its source (read from the provenance records beside the outputs), the survey (functional areas, points, samples, sampling-rule compliance), the results (baselines, exceedances, damaged area and volume with their range, cut and fill, vegetation lost), the valuation summary (valuation.json; 'not assessed' without it), the annex tables of 自然资规〔2024〕5号 (control point survey results, sampling and analysis results, area/grade/thickness per block, resource per block, resource summary), the figures (PNG files of a folder, captions from captions.json) and the list of the source files with their SHA-256. Outputs are found by file name in the folder; a file given one by one takes precedence. Every sentence comes from the template resources/report/report_&lt;language&gt;.toml; the same outputs give the same DOCX bytes.</source>
+      <translation>根据案件成果编制鉴定评估报告的 DOCX 草稿：案件基本情况（取自 case.toml）；工作方法及各参数与依据（取自成果旁的溯源记录）；实地调查（功能区、点位、样品、布点规则符合性）；检测结果（基线、超基线、受损面积与体积及其范围、挖填方、植被损毁）；价值核算摘要（valuation.json，缺少时注明“未评估”）；自然资规〔2024〕5号所列附表（控制点测量成果表、采样及样品分析结果表、分段面积平均品位平均厚度计算表、分段资源量计算表、资源量估算汇总表）；附图（文件夹中的 PNG，图名取自 captions.json）；以及全部来源文件及其 SHA-256。成果文件按文件名在文件夹中查找，单独指定的文件优先。每一句话均来自模板 resources/report/report_&lt;语言&gt;.toml；相同的成果生成字节相同的 DOCX。</translation>
+    </message>
+    <message>
+      <source>Case outputs (folder)</source>
+      <translation>案件成果（文件夹）</translation>
+    </message>
+    <message>
+      <source>A case package or output folder; each output is found by its file name below it.</source>
+      <translation>案件成果包或成果文件夹；按文件名在其中查找各成果文件。</translation>
+    </message>
+    <message>
+      <source>Figures (folder of PNG files)</source>
+      <translation>附图（PNG 文件夹）</translation>
+    </message>
+    <message>
+      <source>The report maps as PNG, sorted by name; captions from captions.json ({"file.png": "caption"}) or a .txt beside each, else the file name.</source>
+      <translation>报告图件（PNG），按文件名排序；图名取自 captions.json（{"file.png": "图名"}）或同名 .txt 文件，否则用文件名。</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>The language of the sentences; table headers stay Chinese first.</source>
+      <translation>正文语言；表头始终以中文为先。</translation>
+    </message>
+    <message>
+      <source>Report (DOCX)</source>
+      <translation>报告（DOCX）</translation>
+    </message>
+    <message>
+      <source>Word document (*.docx)</source>
+      <translation>Word 文档 (*.docx)</translation>
+    </message>
+    <message>
+      <source>Written atomically, with its provenance record beside it.</source>
+      <translation>以原子方式写出，旁附溯源记录。</translation>
+    </message>
+    <message>
+      <source>Takes precedence over the file of this name in the outputs folder.</source>
+      <translation>优先于成果文件夹中的同名文件。</translation>
+    </message>
+    <message>
+      <source>Tables in the report</source>
+      <translation>报告中的表格数</translation>
+    </message>
+    <message>
+      <source>Source files listed</source>
+      <translation>列出的来源文件数</translation>
+    </message>
+    <message>
+      <source>Finding the case outputs</source>
+      <translation>查找案件成果</translation>
+    </message>
+    <message>
+      <source>Building the report</source>
+      <translation>编制报告</translation>
+    </message>
+    <message>
+      <source>Writing the report</source>
+      <translation>写出报告</translation>
+    </message>
+    <message>
+      <source>Chinese</source>
+      <translation>中文</translation>
+    </message>
+    <message>
+      <source>English</source>
+      <translation>英文</translation>
+    </message>
+    <message>
+      <source>{0} tables, {1} source files listed</source>
+      <translation>表格 {0} 个，列出来源文件 {1} 个</translation>
+    </message>
+    <message>
+      <source>Output file: {0}</source>
+      <translation>成果文件：{0}</translation>
+    </message>
+    <message>
       <source>Depth schedule and field exports</source>
       <translation>采样深度方案与外业表</translation>
     </message>
