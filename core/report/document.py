@@ -457,6 +457,9 @@ def _survey(b: _Builder, outputs: CaseOutputs, case) -> None:
         b.table(b.text("survey.points_title", number=b.next_number()), b.t.list("survey.points_headers"), rows,
                 numeric={1, 2, 3})
 
+    if schedule is not None:
+        _depth_rules(b, schedule)
+
     compliance = outputs.table("compliance")
     if compliance is None:
         b.para(b.text("survey.missing", what="grid_compliance.csv"))
@@ -471,6 +474,34 @@ def _survey(b: _Builder, outputs: CaseOutputs, case) -> None:
             for _, r in compliance.iterrows()]
     b.table(b.text("survey.compliance_title", number=b.next_number()), b.t.list("survey.compliance_headers"),
             rows, numeric={3, 4, 5})
+
+
+def _depth_rules(b: _Builder, schedule) -> None:
+    """Samples and points per reason of the depth schedule (``reasons``: ``surface;layer:表土层``...)."""
+    if "reasons" not in schedule.columns or "point_id" not in schedule.columns:
+        return
+    labels = "reasons_zh" if b.t.language == "zh" and "reasons_zh" in schedule.columns else "reasons"
+    counts: dict = {}
+    for point, reasons, texts in zip(schedule["point_id"].astype(str), schedule["reasons"].fillna("").astype(str),
+                                     schedule[labels].fillna("").astype(str)):
+        tokens = [t for t in reasons.split(";") if t]
+        names = [t for t in texts.split(";") if t]
+        for k, token in enumerate(tokens):
+            rule = token.split(":")[0]
+            name = names[k] if len(names) == len(tokens) else token
+            label = name.split("（")[0] if rule == "layer" else name.split(":")[0]
+            entry = counts.setdefault(rule, [label, 0, set()])
+            entry[1] += 1
+            entry[2].add(point)
+    if not counts:
+        return
+    n_points = schedule["point_id"].nunique()
+    b.para(b.text("survey.depth_intro"))
+    order = ("surface", "layer", "water_table", "saturated", "below_source")
+    rules = sorted(counts, key=lambda r: (order.index(r) if r in order else len(order), r))
+    rows = [[counts[r][0], counts[r][1], len(counts[r][2]), n_points] for r in rules]
+    b.table(b.text("survey.depth_title", number=b.next_number()), b.t.list("survey.depth_headers"), rows,
+            numeric={1, 2, 3})
 
 
 def _indicator_names(outputs: CaseOutputs, language: str) -> dict:
@@ -589,6 +620,17 @@ def _damage_tables(b: _Builder, outputs: CaseOutputs, summary, names: dict) -> N
 
 
 def _valuation(b: _Builder, outputs: CaseOutputs, case) -> None:
+    """The valuation summary from ``valuation.json``; "not assessed" without it.
+
+    The schema read (anything else in the file is ignored)::
+
+        {"summary": {"total_yuan": "123456.78", "low_yuan": "...", "high_yuan": "..."},
+         "lines": [{"item": "...", "quantity": "...", "unit": "...", "unit_price_yuan": "...",
+                    "formula": "...", "result_yuan": "..."}]}
+
+    Amounts may be numbers or decimal strings (yuan). A line's amount may also be named
+    ``amount_yuan``, ``result``, ``amount`` or ``value_yuan``; its unit price ``unit_price``.
+    """
     b.heading(b.text("headings.valuation"))
     doc = outputs.json("valuation")
     if doc is None:

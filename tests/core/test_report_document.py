@@ -85,6 +85,13 @@ def outputs_dir(tmp_path):
     write_sidecar(analysis / "baseline.csv",
                   make_record("ree_damage:baseline", parameters={"statistic": "mean_2sd", "allow_few": False},
                               sources={"statistic": "[default] mean + 2 SD of control samples"}))
+    survey = out / "survey"
+    survey.mkdir()
+    pd.DataFrame({"sample_id": ["INJ-001-0", "INJ-001-1500", "INJ-002-0"], "point_id": ["INJ-001", "INJ-001", "INJ-002"],
+                  "zone": ["INJ", "INJ", "INJ"], "bottom_m": [0.5, 15.2, 0.5],
+                  "reasons": ["surface;layer:表土层", "saturated;below_source", "surface"],
+                  "reasons_zh": ["表层样（0~0.5 m）;土层代表样（表土层）", "饱和带;超过孔底以下3 m", "表层样（0~0.5 m）"]},
+                 ).to_csv(survey / "depth_schedule.csv", index=False)
     cgcs = out / "cgcs2000"
     cgcs.mkdir()
     gpd.GeoDataFrame({"point_id": ["INJ-001", "CTRL-001"], "zone": ["INJ", "CTRL"], "ground_z_m": [301.25, 310.0],
@@ -180,8 +187,15 @@ def test_case_summary_methods_and_baseline(outputs_dir):
     methods = tables["表2 ree_damage:baseline参数"]
     assert ["statistic", "mean_2sd", "[default] mean + 2 SD of control samples"] in methods
     assert ["allow_few", "False", "未注明"] in methods
-    baseline = tables["表3 基线值"]
+    baseline = [rows for title, rows in tables.items() if title.endswith("基线值")][0]
     assert baseline[1] == ["镉（Cd）", "0.162", "mg/kg", "mean + 2 SD", "48", "normal"]
+
+
+def test_depth_rules_met_counted_per_reason(outputs_dir):
+    tables = docx_tables(build_report(collect_outputs(outputs_dir)).document)
+    rows = [rows for title, rows in tables.items() if title.endswith("采样深度规则落实情况")][0]
+    assert rows[1:] == [["表层样（0~0.5 m）", "2", "2", "2"], ["土层代表样", "1", "1", "2"], ["饱和带", "1", "1", "2"],
+                        ["超过孔底以下3 m", "1", "1", "2"]]
 
 
 def test_valuation_not_assessed_then_read_from_its_json(outputs_dir):
