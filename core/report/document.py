@@ -154,12 +154,16 @@ class _Builder:
 
     def __init__(self, template: ReportTemplate):
         import docx
-        from docx.enum.section import WD_ORIENT  # noqa: F401 - proves the enums load
         from docx.oxml.ns import qn
-        from docx.shared import Pt
+        from docx.shared import Cm, Pt
 
         self.t = template
         self.doc = docx.Document()
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4, the report's paper
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2.5))
+        self.usable_cm = 21.0 - 5.0
         self.number = 0
         self.tables: dict = {}
         normal = self.doc.styles["Normal"]
@@ -183,6 +187,18 @@ class _Builder:
         run.italic = italic
         if small:
             run.font.size = Pt(9)
+
+    def landscape(self) -> None:
+        """Start a new section on A4 landscape (the wide annex tables), 2 cm margins."""
+        from docx.enum.section import WD_ORIENT, WD_SECTION
+        from docx.shared import Cm
+
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2.0))
+        self.usable_cm = 29.7 - 4.0
 
     def next_number(self) -> int:
         self.number += 1
@@ -221,6 +237,7 @@ class _Builder:
                 if k in numeric:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 paragraph.add_run(str(text)).font.size = Pt(9)
+        _column_widths(table, header, rows, self.usable_cm)
         self.tables[title] = (list(header), [list(map(str, r)) for r in rows])
         self.doc.add_paragraph()
 
@@ -232,6 +249,28 @@ class _Builder:
         self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph = self.doc.add_paragraph(caption)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _column_widths(table, header, rows, usable_cm: float) -> None:
+    """Column widths in proportion to the longest text of each column (CJK counted double)."""
+    from docx.shared import Cm
+
+    def width(text) -> float:
+        return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in str(text))
+
+    weights = []
+    for k, head in enumerate(header):
+        longest = max([width(r[k]) for r in rows if k < len(r)] or [0.0])
+        head_words = max((width(w) for w in str(head).replace("（", " （").split()), default=0.0)
+        weights.append(min(max(longest, head_words, 8.0), 48.0))
+    total = sum(weights)
+    widths = [Cm(usable_cm * w / total) for w in weights]
+    table.autofit = False
+    for column, value in zip(table.columns, widths):
+        column.width = value
+    for row in table.rows:
+        for cell, value in zip(row.cells, widths):
+            cell.width = value
 
 
 def build_report(
@@ -669,7 +708,7 @@ def _valuation(b: _Builder, outputs: CaseOutputs, case) -> None:
 
 
 def _annex(b: _Builder, outputs: CaseOutputs, case) -> None:
-    b.doc.add_page_break()
+    b.landscape()
     b.heading(b.text("headings.annex"))
     b.para(b.text("annex.intro"))
     b.para(b.text("annex.formats"), small=True)
@@ -738,6 +777,8 @@ def _annex1(b: _Builder, outputs: CaseOutputs, case) -> None:
 
 
 def _annex2(b: _Builder, outputs: CaseOutputs) -> None:
+    import pandas as pd
+
     title = b.text("annex.table2_title")
     lab = outputs.attributes("lab_results")
     if lab is None:
@@ -747,8 +788,11 @@ def _annex2(b: _Builder, outputs: CaseOutputs) -> None:
     names = _indicator_names(outputs, b.t.language)
     codes = [c for c in names if c in lab.columns] or [c[: -len("_flag")] for c in lab.columns
                                                         if c.endswith("_flag") and c[: -len("_flag")] in lab.columns]
-    if "depth_cm" in lab.columns:
-        lab = lab.assign(_depth=lab["depth_cm"].astype(float)).sort_values(["sample_id"], kind="stable")
+    if "depth_cm" in lab.columns and "point_id" in lab.columns:  # by point, then down the profile
+        lab = (lab.assign(_depth=pd.to_numeric(lab["depth_cm"], errors="coerce"))
+               .sort_values(["point_id", "_depth", "sample_id"], kind="stable"))
+    else:
+        lab = lab.sort_values("sample_id", kind="stable")
     b.para(b.text("annex.table2_note"), small=True)
     fixed = b.t.list("annex.table2_fixed_headers")
     chunks = [codes[k:k + LAB_CHUNK] for k in range(0, len(codes), LAB_CHUNK)] or [[]]
