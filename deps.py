@@ -62,25 +62,105 @@ def _version_tuple(text: str) -> tuple:
     return tuple(parts)
 
 
-def problems() -> list[str]:
-    """Each missing or too old library, as a sentence; empty when all is well."""
+def missing() -> list[tuple]:
+    """Each missing or too old library as ``(distribution, found version or None, minimum)``."""
     found = []
     for distribution, minimum in REQUIRED.items():
         try:
             version = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
-            found.append(f"{distribution} is missing (>= {minimum} needed)")
+            found.append((distribution, None, minimum))
             continue
         if _version_tuple(version) < _version_tuple(minimum):
-            found.append(f"{distribution} {version} is too old (>= {minimum} needed)")
+            found.append((distribution, version, minimum))
     return found
 
 
+def problems(tr=None) -> list[str]:
+    """Each missing or too old library, as a sentence; empty when all is well.
+
+    ``tr`` maps the English sentence template to the user's language (the plugin
+    passes Qt's translation); the templates take ``{0}`` name, ``{1}`` version, ``{2}`` minimum.
+    """
+    tr = tr or (lambda text: text)
+    sentences = []
+    for distribution, version, minimum in missing():
+        if version is None:
+            sentences.append(tr("{0} is missing (>= {2} needed)").format(distribution, version, minimum))
+        else:
+            sentences.append(tr("{0} {1} is too old (>= {2} needed)").format(distribution, version, minimum))
+    return sentences
+
+
+def qgis_python() -> Path:
+    """The Python interpreter of the running QGIS.
+
+    Inside QGIS desktop ``sys.executable`` is often the QGIS program itself, not Python:
+    the interpreter is found under the Python installation QGIS runs (``sys.base_prefix``),
+    with the running version's name (``python3.11``), so the command installs for the
+    Python QGIS loads and not for the first ``python3`` on the PATH.
+    """
+    executable = Path(sys.executable)
+    if executable.name.lower().startswith("python"):
+        return executable
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    prefix = Path(sys.base_prefix)
+    if os.name == "nt":
+        candidates = [prefix / "python.exe", executable.parent / "python.exe", executable.parent / "python3.exe"]
+    else:
+        candidates = [prefix / "bin" / f"python{version}", prefix / "bin" / "python3", Path("/usr/bin") / f"python{version}"]
+    return next((candidate for candidate in candidates if candidate.exists()), candidates[0])
+
+
+def _quote(text: str) -> str:
+    if os.name == "nt":  # cmd.exe and PowerShell both take double quotes
+        return f'"{text}"'
+    import shlex
+
+    return shlex.quote(text)
+
+
 def install_command(folder: Path | None) -> str:
-    """The command that installs the libraries for QGIS's interpreter."""
+    """The pip command that installs the libraries for QGIS's interpreter (one line)."""
     target = folder or Path("<QGIS profile>/python") / DEPS_FOLDER_NAME
     plugin_dir = Path(__file__).resolve().parent
-    return (
-        f'"{sys.executable}" -m pip install --no-deps --target "{target}" '
-        f'-r "{plugin_dir / "requirements.txt"}"   (or, from a source checkout: make install-plugin)'
-    )
+    words = [str(qgis_python()), "-m", "pip", "install", "--no-deps", "--target", str(target),
+             "-r", str(plugin_dir / "requirements.txt")]
+    return " ".join(_quote(word) for word in words)
+
+
+def system_packages_command() -> str | None:
+    """On Debian/Ubuntu, the apt-get command for what pip needs to build the libraries
+    (pip itself, the GDAL/GEOS headers, a compiler); None when nothing is missing or the
+    system has no apt-get.
+
+    shapely, pyogrio and rasterio are built against the system's GDAL/GEOS (requirements.txt
+    says why), so pip needs their headers.
+    """
+    import importlib.util
+    import shutil
+    import sysconfig
+
+    if os.name == "nt" or shutil.which("apt-get") is None:
+        return None
+    packages = []
+    if importlib.util.find_spec("pip") is None:
+        packages.append("python3-pip")
+    if shutil.which("gdal-config") is None:
+        packages.append("libgdal-dev")
+    if shutil.which("geos-config") is None:
+        packages.append("libgeos-dev")
+    if shutil.which("g++") is None:
+        packages.append("g++")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        packages.append("python3-dev")
+    if not packages:
+        return None
+    return "sudo apt-get install " + " ".join(packages)
+
+
+def install_commands(folder: Path | None) -> list[str]:
+    """The commands, one per line, that install the libraries for QGIS's interpreter;
+    each line is a complete shell command that can be pasted as it is."""
+    system = system_packages_command()
+    return ([system] if system else []) + [install_command(folder)]

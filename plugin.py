@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
-from qgis.PyQt.QtWidgets import QAction, QMenu, QMessageBox, QToolButton
+from qgis.PyQt.QtWidgets import QAction, QApplication, QMenu, QMessageBox, QToolButton
 
 from . import deps
 
@@ -37,10 +37,10 @@ class ReeDamagePlugin:
             return
         self._install_translator()
         folder = deps.activate(Path(QgsApplication.qgisSettingsDirPath()) / "python")
-        self.dependency_problems = deps.problems()
+        self.dependency_problems = deps.problems(_tr)
         if self.dependency_problems:
-            message = _tr("ree_damage cannot start: {0}. Install them with: {1}").format(
-                "; ".join(self.dependency_problems), deps.install_command(folder)
+            message = _tr("ree_damage cannot start: {0}. Install them with (one command per line):\n{1}").format(
+                "; ".join(self.dependency_problems), "\n".join(deps.install_commands(folder))
             )
             QgsMessageLog.logMessage(message, "ree_damage", Qgis.MessageLevel.Critical)
             return
@@ -87,14 +87,7 @@ class ReeDamagePlugin:
         self.toolbar.addWidget(button)
 
         if self.dependency_problems:
-            self.iface.messageBar().pushMessage(
-                "ree_damage",
-                _tr("Missing libraries: {0}. See 'About and dependencies…' in the menu.").format(
-                    "; ".join(self.dependency_problems)
-                ),
-                level=Qgis.MessageLevel.Critical,
-                duration=0,  # stays until the user closes it
-            )
+            self.push_missing_libraries_message()
 
     def unload(self):
         if self.provider is not None:
@@ -117,6 +110,19 @@ class ReeDamagePlugin:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None
 
+    def push_missing_libraries_message(self):
+        """A one-line message (the missing libraries' names) with a button to the details:
+        the full sentences and the install commands do not fit a message bar."""
+        from qgis.gui import QgsMessageBar
+        from qgis.PyQt.QtWidgets import QPushButton
+
+        names = ", ".join(distribution for distribution, _version, _minimum in deps.missing())
+        widget = QgsMessageBar.createMessage("ree_damage", _tr("Missing libraries: {0}").format(names))
+        button = QPushButton(_tr("How to install…"), widget)
+        button.clicked.connect(self.show_about)
+        widget.layout().addWidget(button)
+        self.iface.messageBar().pushWidget(widget, Qgis.MessageLevel.Critical, 0)  # stays until closed
+
     # ------------------------------------------------------------ actions
     def open_algorithm(self, algorithm_id: str):
         """Open the Processing dialog of one of the plugin's algorithms."""
@@ -125,16 +131,34 @@ class ReeDamagePlugin:
         processing.execAlgorithmDialog(algorithm_id, {})
 
     def show_about(self):
+        self.about_box().exec()
+
+    def about_box(self) -> QMessageBox:
+        """The About box; with missing libraries it lists them and the install commands,
+        one per line, selectable, with a button that copies the commands."""
+        from qgis.PyQt.QtCore import Qt
+
         from .core import __version__
 
         lines = [f"ree_damage {__version__}", _tr("Rare-earth damage assessment (稀土生态环境损害鉴定评估)")]
+        box = QMessageBox(QMessageBox.Icon.Information, "ree_damage", "", QMessageBox.StandardButton.Close,
+                          self.iface.mainWindow())
         if self.dependency_problems:
+            box.setIcon(QMessageBox.Icon.Warning)
             folder = deps.private_deps_dir(Path(QgsApplication.qgisSettingsDirPath()) / "python")
-            lines += [_tr("Missing libraries:")] + self.dependency_problems
-            lines += [_tr("Install them with:"), deps.install_command(folder)]
+            commands = deps.install_commands(folder)
+            lines += ["", _tr("Missing libraries:")] + self.dependency_problems
+            lines += ["", _tr("Install them with these commands, one per line, in a terminal:")]
+            lines += commands
+            lines += ["", _tr("From a source checkout, instead: make install-plugin"),
+                      _tr("Then restart QGIS.")]
+            copy = box.addButton(_tr("Copy the commands"), QMessageBox.ButtonRole.ActionRole)
+            copy.clicked.connect(lambda: QApplication.clipboard().setText("\n".join(commands) + "\n"))
         else:
             lines.append(_tr("All libraries found."))
-        QMessageBox.information(self.iface.mainWindow(), "ree_damage", "\n".join(lines))
+        box.setText("\n".join(lines))
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return box
 
     # ------------------------------------------------------------ helpers
     def _icon(self):

@@ -21,7 +21,7 @@ import functools
 from html import escape
 from pathlib import Path
 
-from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import Qgis, QgsProcessingAlgorithm, QgsProcessingException, QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
@@ -30,6 +30,7 @@ from .messages import message_text, push_warnings
 
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 TRANSLATION_CONTEXT = "ree_damage"
+RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img", ".asc"}
 
 
 def tr(text: str) -> str:
@@ -92,14 +93,17 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         return names[self.groupId()]
 
     def icon(self) -> QIcon:
-        return plugin_icon()
+        # one icon per group, so the toolbox and the menu show what kind of step it is
+        return plugin_icon(f"group_{self.groupId()}.svg")
 
     def helpText(self) -> str:  # noqa: N802 - overridden by subclasses
         return ""
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
         # shown as HTML: the plain help text is escaped, or "<zone>-<nnn>" would vanish as a tag
-        title = f"<h3>{escape(self.ZH_NAME)} / {escape(self.displayName())}</h3>" if self.ZH_NAME else ""
+        # both names in an English QGIS; once in a Chinese one, where the display name is the Chinese name
+        names = dict.fromkeys(name for name in (self.ZH_NAME, self.displayName()) if name)
+        title = f"<h3>{' / '.join(escape(name) for name in names)}</h3>" if names else ""
         return title + escape(self.helpText(), quote=False).replace("\n", "<br>")
 
     # ------------------------------------------------------------------ glue to core
@@ -121,6 +125,24 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
 
         if feedback is not None and feedback.isCanceled():
             raise canceled_error()
+
+    def load_on_completion(self, context, uri: str, name: str, output_name: str) -> str:
+        """Have QGIS add a written layer to the project when the run ends, opened as its kind.
+
+        Given a bare path, QGIS tries the file as a vector layer first, and OGR logs "Cannot
+        open" for every raster; a layer opened here as what it is and kept in the context's
+        temporary store is what QGIS loads instead. Returns the layer id.
+        """
+        path = uri.split("|", 1)[0]
+        if Path(path).suffix.lower() in RASTER_SUFFIXES:
+            layer = QgsRasterLayer(path, name, "gdal")
+        else:
+            layer = QgsVectorLayer(uri, name, "ogr")
+        if not layer.isValid():
+            raise QgsProcessingException(self.tr("The output {0} was written but QGIS cannot open it.").format(uri))
+        context.temporaryLayerStore().addMapLayer(layer)
+        context.addLayerToLoadOnCompletion(layer.id(), context.LayerDetails(name, context.project(), output_name))
+        return layer.id()
 
     def track_output(self, destination) -> None:
         """Note a file this run wrote (outside :meth:`write_sink`), to remove it if the run

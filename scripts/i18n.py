@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TS_FILE = ROOT / "resources" / "i18n" / "ree_damage_zh_CN.ts"
-SOURCES = ["plugin.py", "processing", "ui"]
+SOURCES = ["plugin.py", "deps.py", "processing", "ui"]
 CONTEXT = "ree_damage"
 TR_NAMES = {"tr", "_tr"}
 

@@ -16,28 +16,54 @@
       <translation>稀土生态环境损害鉴定评估</translation>
     </message>
     <message>
+      <source>How to install…</source>
+      <translation>如何安装…</translation>
+    </message>
+    <message>
       <source>Rare-earth damage assessment (稀土生态环境损害鉴定评估)</source>
       <translation>稀土生态环境损害鉴定评估</translation>
     </message>
     <message>
-      <source>Install them with:</source>
-      <translation>安装命令：</translation>
+      <source>Install them with these commands, one per line, in a terminal:</source>
+      <translation>在终端中逐行运行以下命令安装：</translation>
+    </message>
+    <message>
+      <source>From a source checkout, instead: make install-plugin</source>
+      <translation>若使用源码目录，也可运行：make install-plugin</translation>
+    </message>
+    <message>
+      <source>Then restart QGIS.</source>
+      <translation>然后重新启动 QGIS。</translation>
+    </message>
+    <message>
+      <source>Copy the commands</source>
+      <translation>复制命令</translation>
     </message>
     <message>
       <source>All libraries found.</source>
       <translation>依赖库齐全。</translation>
     </message>
     <message>
-      <source>ree_damage cannot start: {0}. Install them with: {1}</source>
-      <translation>ree_damage 无法启动：{0}。安装命令：{1}</translation>
+      <source>ree_damage cannot start: {0}. Install them with (one command per line):
+{1}</source>
+      <translation>ree_damage 无法启动：{0}。请逐行运行以下命令安装：
+{1}</translation>
+    </message>
+    <message>
+      <source>Missing libraries: {0}</source>
+      <translation>缺少依赖库：{0}</translation>
     </message>
     <message>
       <source>Missing libraries:</source>
       <translation>缺少的依赖库：</translation>
     </message>
     <message>
-      <source>Missing libraries: {0}. See 'About and dependencies…' in the menu.</source>
-      <translation>缺少依赖库：{0}。请见菜单中的“关于与依赖库…”。</translation>
+      <source>{0} is missing (&gt;= {2} needed)</source>
+      <translation>缺少 {0}（需要 &gt;= {2}）</translation>
+    </message>
+    <message>
+      <source>{0} {1} is too old (&gt;= {2} needed)</source>
+      <translation>{0} {1} 版本过旧（需要 &gt;= {2}）</translation>
     </message>
     <message>
       <source>Canceled: nothing was written.</source>
@@ -668,7 +694,7 @@
       <translation>概率水平：{0}</translation>
     </message>
     <message>
-      <source>Mined volume and resource estimate</source>
+      <source>Mined volume and resources</source>
       <translation>开采方量与资源量估算</translation>
     </message>
     <message>
@@ -844,7 +870,7 @@
       <translation>挖方 {0:.1f} m³，填方 {1:.1f} m³（单元格法）；挖方 {2:.1f} m³，填方 {3:.1f} m³（方格网法）</translation>
     </message>
     <message>
-      <source>Vegetation damage from imagery</source>
+      <source>Vegetation damage (imagery)</source>
       <translation>影像植被破坏识别</translation>
     </message>
     <message>
@@ -1128,7 +1154,7 @@
       <translation>成果文件：{0}</translation>
     </message>
     <message>
-      <source>Depth schedule and field exports</source>
+      <source>Depth schedule</source>
       <translation>采样深度方案与外业表</translation>
     </message>
     <message>
@@ -1508,6 +1534,38 @@
       <translation>相同的种子和规模系数生成逐字节相同的文件。</translation>
     </message>
     <message>
+      <source>Leaching agent preparation pools</source>
+      <translation>浸矿剂配制池</translation>
+    </message>
+    <message>
+      <source>Collection ditches</source>
+      <translation>集液沟</translation>
+    </message>
+    <message>
+      <source>Stream</source>
+      <translation>溪流</translation>
+    </message>
+    <message>
+      <source>Access road</source>
+      <translation>施工便道</translation>
+    </message>
+    <message>
+      <source>Sampled points</source>
+      <translation>已采样点位</translation>
+    </message>
+    <message>
+      <source>Control sampling points</source>
+      <translation>对照采样点位</translation>
+    </message>
+    <message>
+      <source>Bare ground check polygons</source>
+      <translation>裸地核查图斑</translation>
+    </message>
+    <message>
+      <source>Drone orthomosaic</source>
+      <translation>无人机正射影像</translation>
+    </message>
+    <message>
       <source>Sample case layers</source>
       <translation>示例案例图层</translation>
     </message>
@@ -1650,6 +1708,10 @@
     <message>
       <source>Parameters expected: {0}.</source>
       <translation>应提供的参数：{0}。</translation>
+    </message>
+    <message>
+      <source>The output {0} was written but QGIS cannot open it.</source>
+      <translation>输出 {0} 已写入，但 QGIS 无法打开。</translation>
     </message>
     <message>
       <source>Not parameters of this algorithm (misspelt?): {0}.</source>

@@ -130,6 +130,68 @@ def test_deps_check_reports_missing_and_old(monkeypatch, tmp_path):
     assert os.fspath(tmp_path) in deps.install_command(tmp_path)
 
 
+def _words_as_bash_reads_them(line: str) -> list:
+    """The words bash makes of a pasted line (syntax errors fail the run)."""
+    import subprocess
+
+    script = "set -- " + line + "\nprintf '%s\\0' \"$@\""
+    done = subprocess.run(["bash", "-c", script], capture_output=True, check=True)
+    return done.stdout.decode().split("\0")[:-1]
+
+
+def test_install_commands_paste_into_bash_one_command_per_line(monkeypatch, tmp_path):
+    folder = tmp_path / "profile with space" / "python" / "ree_damage_deps"
+    commands = deps.install_commands(folder)
+    assert all("\n" not in command for command in commands)
+    pip_words = _words_as_bash_reads_them(commands[-1])
+    assert pip_words[1:] == ["-m", "pip", "install", "--no-deps", "--target", str(folder),
+                             "-r", str(Path(deps.__file__).resolve().parent / "requirements.txt")]
+    # the interpreter QGIS runs: here the test's own, which exists and is this Python
+    assert Path(pip_words[0]).exists()
+    for command in commands[:-1]:  # an apt-get line when something pip needs is missing
+        assert _words_as_bash_reads_them(command)[:3] == ["sudo", "apt-get", "install"]
+
+
+def test_install_command_names_the_python_qgis_runs_not_the_qgis_program(monkeypatch, tmp_path):
+    import sys
+
+    prefix = tmp_path / "usr"
+    (prefix / "bin").mkdir(parents=True)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (prefix / "bin" / f"python{version}").write_text("")
+    monkeypatch.setattr(sys, "executable", str(prefix / "bin" / "qgis"))
+    monkeypatch.setattr(sys, "base_prefix", str(prefix))
+    assert deps.qgis_python() == prefix / "bin" / f"python{version}"
+    assert _words_as_bash_reads_them(deps.install_command(tmp_path))[0] == str(prefix / "bin" / f"python{version}")
+
+
+def test_apt_line_lists_what_pip_needs_and_only_that(monkeypatch):
+    import importlib.util
+    import shutil
+
+    have = {"apt-get": "/usr/bin/apt-get", "gdal-config": None, "geos-config": "/usr/bin/geos-config",
+            "g++": "/usr/bin/g++"}
+    monkeypatch.setattr(shutil, "which", lambda name: have.get(name))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "pip" else object())
+    assert deps.system_packages_command() in ("sudo apt-get install python3-pip libgdal-dev",
+                                              "sudo apt-get install python3-pip libgdal-dev python3-dev")
+    have["apt-get"] = None
+    assert deps.system_packages_command() is None
+
+
+def test_deps_sentences_go_through_the_translation():
+    found = []
+    original = dict(deps.REQUIRED)
+    try:
+        deps.REQUIRED.clear()
+        deps.REQUIRED["no-such-dist-xyz"] = "1.0"
+        found = deps.problems(lambda text: text.replace("is missing", "缺失"))
+    finally:
+        deps.REQUIRED.clear()
+        deps.REQUIRED.update(original)
+    assert found == ["no-such-dist-xyz 缺失 (>= 1.0 needed)"]
+
+
 def test_deps_all_present_in_this_environment():
     assert deps.problems() == []
 

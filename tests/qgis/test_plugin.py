@@ -1,5 +1,7 @@
 """The plugin loads as QGIS loads it and leaves nothing behind when unloaded."""
 
+from pathlib import Path
+
 from qgis.core import QgsApplication, QgsProcessingAlgorithm
 from qgis.PyQt.QtWidgets import QMenu, QToolBar
 
@@ -81,6 +83,8 @@ def test_chinese_translation_is_used(qgis_app):
 
 def test_missing_library_gives_a_message_not_a_traceback(qgis_app, qgis_iface, qgis_processing, monkeypatch):
     from qgis.core import Qgis
+    from qgis.gui import QgsMessageBar
+    from qgis.PyQt.QtWidgets import QLabel, QPushButton
 
     from ree_damage import deps
 
@@ -91,14 +95,31 @@ def test_missing_library_gives_a_message_not_a_traceback(qgis_app, qgis_iface, q
         registry.removeProvider("ree_damage")
     assert registry.providerById("ree_damage") is None
     monkeypatch.setitem(deps.REQUIRED, "no-such-geo-library", "1.0")
+    bar = QgsMessageBar()  # a real bar: the message is a widget with a button
+    monkeypatch.setattr(qgis_iface, "messageBar", lambda: bar)
     plugin = ree_damage.classFactory(qgis_iface)
+    opened = []
+    monkeypatch.setattr(plugin, "show_about", lambda: opened.append(True))  # not the modal box
     plugin.initGui()  # must not raise
     try:
         assert registry.providerById("ree_damage") is None
-        messages = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-        assert any("no-such-geo-library is missing" in m for m in messages), messages
-        assert any("no-such-geo-library" in p for p in plugin.dependency_problems)
-        assert "pip install" in deps.install_command(None)
+        item = bar.currentItem()
+        assert item is not None and item.level() == Qgis.MessageLevel.Critical and item.duration() == 0
+        # short: the names only, and a button to the details (the long text was cut mid-line)
+        texts = [label.text() for label in item.findChildren(QLabel)]
+        assert "Missing libraries: no-such-geo-library" in item.text() or any(
+            "no-such-geo-library" in text for text in texts), (item.text(), texts)
+        assert len(item.text()) < 80
+        (button,) = [b for b in item.findChildren(QPushButton) if b.text() == "How to install…"]
+        button.click()
+        assert opened == [True]
+        assert any("no-such-geo-library is missing" in p for p in plugin.dependency_problems)
+        box = plugin.about_box()
+        assert "no-such-geo-library is missing (>= 1.0 needed)" in box.text()
+        folder = deps.private_deps_dir(Path(QgsApplication.qgisSettingsDirPath()) / "python")
+        for command in deps.install_commands(folder):
+            assert command in box.text().splitlines()  # each command alone on its line
+        assert "(or" not in "".join(deps.install_commands(folder))
     finally:
         plugin.unload()
     assert _our_menus(qgis_iface.mainWindow()) == []

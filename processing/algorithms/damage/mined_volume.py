@@ -54,7 +54,7 @@ class MinedVolume(ReeAlgorithm):
         return "mined_volume"
 
     def displayName(self):  # noqa: N802
-        return self.tr("Mined volume and resource estimate")
+        return self.tr("Mined volume and resources")
 
     def groupId(self):  # noqa: N802
         return "damage"

@@ -58,13 +58,13 @@ class VegetationDamage(ReeAlgorithm):
     THRESHOLD_USED = "THRESHOLD_USED"
     KAPPA = "KAPPA"
 
-    ZH_NAME = "植被破坏识别"
+    ZH_NAME = "影像植被破坏识别"
 
     def name(self):
         return "vegetation_damage"
 
     def displayName(self):  # noqa: N802
-        return self.tr("Vegetation damage from imagery")
+        return self.tr("Vegetation damage (imagery)")
 
     def groupId(self):  # noqa: N802
         return "damage"
@@ -235,8 +235,5 @@ class VegetationDamage(ReeAlgorithm):
             self.KAPPA: result.accuracy.kappa if result.accuracy is not None else None,
         })
         if self.INDEX_RASTER in outputs and Path(outputs[self.INDEX_RASTER]).is_file():
-            context.addLayerToLoadOnCompletion(
-                outputs[self.INDEX_RASTER],
-                context.LayerDetails(self.tr("Vegetation index"), context.project(), self.INDEX_RASTER),
-            )
+            self.load_on_completion(context, outputs[self.INDEX_RASTER], self.tr("Vegetation index"), self.INDEX_RASTER)
         return outputs

@@ -47,7 +47,7 @@ class DepthSchedule(ReeAlgorithm):
         return "depth_schedule"
 
     def displayName(self):  # noqa: N802
-        return self.tr("Depth schedule and field exports")
+        return self.tr("Depth schedule")
 
     def groupId(self):  # noqa: N802
         return "survey_design"

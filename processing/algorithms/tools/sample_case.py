@@ -89,17 +89,38 @@ class SampleCase(ReeAlgorithm):
             self.CASE_FILE: str(paths.get("case_file", "")),
         }
 
+    def layer_labels(self) -> dict:
+        """The names the sample case's layers get in the project, in the user's language."""
+        return {
+            "case_boundary": self.tr("Case boundary"),
+            "prep_pools": self.tr("Leaching agent preparation pools"),
+            "injection_holes": self.tr("Injection holes"),
+            "collection_ditches": self.tr("Collection ditches"),
+            "settling_ponds": self.tr("Settling ponds"),
+            "control_area": self.tr("Control area"),
+            "stream": self.tr("Stream"),
+            "access_road": self.tr("Access road"),
+            "sample_points": self.tr("Sampled points"),
+            "control_points": self.tr("Control sampling points"),
+            "bare_ground_truth": self.tr("Bare ground check polygons"),
+            "soil_layers": self.tr("Soil layers"),
+            "dem_before": self.tr("DEM before mining"),
+            "dem_after": self.tr("DEM after mining"),
+            "ortho": self.tr("Drone orthomosaic"),
+        }
+
     def _load_on_completion(self, paths, context):
         import pyogrio
 
+        labels = self.layer_labels()
         uris = []
         vectors = paths.get("vectors")
         if vectors:
             for layer_name, _geometry_type in pyogrio.list_layers(str(vectors)):
-                uris.append((f"{vectors}|layername={layer_name}", str(layer_name)))
+                uris.append((f"{vectors}|layername={layer_name}", labels.get(str(layer_name), str(layer_name))))
         for key in ("dem_before", "dem_after", "ortho"):
             if paths.get(key):
-                uris.append((str(paths[key]), key))
+                uris.append((str(paths[key]), labels[key]))
         for uri, label in uris:
-            context.addLayerToLoadOnCompletion(uri, context.LayerDetails(label, context.project(), self.OUTPUT_LAYERS))
+            self.load_on_completion(context, uri, label, self.OUTPUT_LAYERS)
         return [uri for uri, _ in uris]

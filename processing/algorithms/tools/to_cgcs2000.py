@@ -121,9 +121,7 @@ class ToCgcs2000(ReeAlgorithm):
             feedback.pushInfo(self.tr("Wrote {0} ({1} features) in {2}").format(
                 path, len(result.layers[name]), result.zone.authid))
         for path in outputs:
-            context.addLayerToLoadOnCompletion(
-                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
-            )
+            self.load_on_completion(context, path, Path(path).stem, self.OUTPUT_LAYERS)
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: outputs, self.ZONE_CRS: result.zone.authid}
 
 
