@@ -391,7 +391,7 @@
     </message>
     <message>
       <source>Interpolate (IDW, kriging)</source>
-      <translation>空间插值（反距离加权、克里金）</translation>
+      <translation>空间插值</translation>
     </message>
     <message>
       <source>Interpolates one or more indicators (and each depth layer separately) onto a raster masked to the case area. IDW uses the k nearest points (or all points when k is 0, like QGIS's own IDW). Ordinary kriging fits a variogram automatically (spherical, exponential or Gaussian, weighted least squares, with a nugget; optional geometric anisotropy) and kriges each cell from its k nearest points; an optional log transform is back-transformed as lognormal kriging, and a linear or quadratic trend can be removed first. Every run is cross-validated (leave one out: RMSE, mean error, mean standardised squared error) and, with several methods, a comparison table ranks them so the report can justify its choice. Outputs, in the CGCS2000 zone CRS, tiled and compressed, nodata outside the case area: prediction, kriging variance, the probability of exceeding the baseline (Gaussian kriging error on the kriged scale), and a variogram plot. Values below the detection limit are substituted by the chosen rule (DL/2 by default), recorded in the provenance. Kriging needs at least 10 points; duplicate locations are averaged with a warning.</source>

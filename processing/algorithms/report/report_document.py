@@ -27,7 +27,7 @@ class ReportDocument(ReeAlgorithm):
     TABLES = "TABLES"
     SOURCES = "SOURCES"
 
-    ZH_NAME = "鉴定评估报告草稿"
+    ZH_NAME = "鉴定评估报告草稿（DOCX）"
 
     def name(self):
         return "report_document"
