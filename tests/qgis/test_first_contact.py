@@ -79,8 +79,13 @@ def test_sample_case_layers_are_opened_as_their_kind_with_no_ogr_noise(tmp_path,
     try:
         context = QgsProcessingContext()
         context.setProject(QgsProject.instance())
+        feedback = QgsProcessingFeedback()
+        progress = []
+        feedback.progressChanged.connect(progress.append)
         processing.run("ree_damage:sample_case", {"OUTPUT_FOLDER": str(tmp_path / "case")},
-                       context=context, feedback=QgsProcessingFeedback())
+                       context=context, feedback=feedback)
+        # the progress bar moves while the case is written (it stayed at 0 % once)
+        assert len(progress) >= 5 and progress == sorted(progress) and progress[-1] >= 50.0, progress
         to_load = context.layersToLoadOnCompletion()
         store = context.temporaryLayerStore()
         kinds = {}
