@@ -479,6 +479,61 @@ MESSAGES: dict = {
         "mosaic or an earlier vegetation mask to map the change",
         "无损害前影像：案涉范围内所有裸露像元均计为植被损失；提供损害前影像或早期植被掩膜可识别变化",
     ),
+    # ------------------------------------------------------------------ interpolation: spatial structure (issue 17)
+    "INTERP_FEW_SAMPLES": Template(
+        "{what}: {n} samples, fewer than {minimum} (the usual minimum for a variogram; VSP recommends 30-50): "
+        "the variogram and the kriging variance rest on few pairs",
+        "{what}：样品 {n} 个，少于 {minimum} 个（变异函数通常的最少样品数；VSP 建议 30-50 个）：变异函数与克里金方差所依据的点对很少",
+    ),
+    "INTERP_RANGE_BELOW_LAG": Template(
+        "{what}: the fitted {model} range ({range:.3g} m) is shorter than the smallest lag ({lag:.3g} m): no "
+        "pair of samples is close enough to show that structure",
+        "{what}：拟合的{model}模型变程（{range:.3g} 米）短于最小滞后距（{lag:.3g} 米）：没有足够近的样品对能够显示该结构",
+    ),
+    "INTERP_RANGE_BEYOND_EXTENT": Template(
+        "{what}: the fitted {model} range ({range:.3g} m) is longer than the extent of the samples ({extent:.3g} m): "
+        "the sill is not reached inside the data (a trend, or too small an area)",
+        "{what}：拟合的{model}模型变程（{range:.3g} 米）超过样品分布范围（{extent:.3g} 米）：数据范围内未达到基台值（存在趋势或范围过小）",
+    ),
+    "INTERP_FIT_ON_BOUND": Template(
+        "{what}: the {model} variogram fit stopped on the edge of its search range ({bounds}): it found no "
+        "interior optimum",
+        "{what}：{model}变异函数拟合停在搜索范围边界（{bounds}）：未找到内部最优解",
+    ),
+    "INTERP_PURE_NUGGET": Template(
+        "{what}: the pure-nugget model (no spatial correlation) fits the experimental variogram at least as "
+        "well as the best model with structure ({model}): AIC {aic_nugget:.4g} against {aic_model:.4g}",
+        "{what}：纯块金模型（无空间相关）对实验变异函数的拟合不逊于最佳有结构模型（{model}）：AIC {aic_nugget:.4g} 对 {aic_model:.4g}",
+    ),
+    "INTERP_NO_STRUCTURE_PERMUTATION": Template(
+        "{what}: permutation test: pairs closer than {lag:.3g} m differ as much as random pairs (semivariance "
+        "{ratio:.2f} of the variance, p = {p:.3f} over {n_permutations} shuffles, seed {seed}): no spatial "
+        "structure shown",
+        "{what}：置换检验：距离小于 {lag:.3g} 米的样品对之间的差异与随机配对相当（半方差为方差的 {ratio:.2f}，"
+        "p = {p:.3f}，{n_permutations} 次置换，随机种子 {seed}）：未显示空间结构",
+    ),
+    "INTERP_KRIGING_NOT_BETTER_THAN_MEAN": Template(
+        "{what}: leave-one-out, kriging predicts no better than the mean of the other samples (RMSE {rmse_ok:.4g} "
+        "against {rmse_mean:.4g} on the kriged scale)",
+        "{what}：留一交叉验证中克里金预测并不优于其余样品的均值（克里金尺度上 RMSE {rmse_ok:.4g} 对 {rmse_mean:.4g}）",
+    ),
+    "INTERP_FALLBACK_MEAN": Template(
+        "{what}: no defensible spatial structure: the kriging surface is replaced by the declared fallback, the "
+        "sample mean everywhere ({mean:.4g}) with its prediction variance s²(1 + 1/n) = {variance:.4g} (ordinary "
+        "kriging with a pure-nugget variogram); report the value and its uncertainty, not a map",
+        "{what}：无可支持的空间结构：克里金曲面按声明的替代规则改为全域样品均值（{mean:.4g}），预测方差 s²(1 + 1/n) = "
+        "{variance:.4g}（即纯块金变异函数的普通克里金）；请报告该数值及其不确定度而非分布图",
+    ),
+    "INTERP_FALLBACK_IDW": Template(
+        "{what}: no defensible spatial structure: the kriging surface is replaced by the declared fallback, IDW "
+        "({settings}); it has no kriging variance and no exceedance probability",
+        "{what}：无可支持的空间结构：克里金曲面按声明的替代规则改为反距离加权（{settings}）；无克里金方差与超标概率",
+    ),
+    "INTERP_FALLBACK_NONE": Template(
+        "{what}: kriged with the fitted {model} variogram although the checks above found no defensible "
+        "structure (fallback 'none' was asked): the map shows structure the data do not support",
+        "{what}：尽管上述检验未发现可支持的空间结构，仍按要求（替代规则为“none”）以拟合的{model}变异函数进行克里金：该图显示的结构缺乏数据支持",
+    ),
 }
 """Message code -> :class:`Template`."""
 

@@ -8,6 +8,14 @@ One call handles several indicators (fields) and depth layers; for each it
 * runs every method asked for: IDW (power, k nearest or radius, or global) and/or
   ordinary kriging with an automatically fitted variogram on a local neighbourhood
   (:mod:`ree_damage.core.interp.kriging`, :mod:`ree_damage.core.interp.variogram`);
+* checks that kriging has spatial structure to work with
+  (:mod:`ree_damage.core.interp.structure`): the pure-nugget candidate of the automatic
+  fit, a permutation test on the short lags, the leave-one-out error of kriging against
+  the mean of the other samples, and the fit's parameters on a bound of its search or a
+  range shorter than the smallest lag. When one fails, the kriging surface is replaced by
+  the declared fallback (:attr:`KrigingParams.fallback`: the mean with its uncertainty by
+  default, or IDW), said so in the warnings and in the method table. Fewer than 30
+  samples, and a range longer than the samples' extent, are warned about;
 * cross-validates every run by leave-one-out (each point predicted from the others with
   the same parameters and, for kriging, the same fitted variogram): RMSE, mean error,
   mean absolute error and, for kriging, the mean standardised squared error (MSSE,
@@ -20,7 +28,8 @@ Conventions (documented defaults)
 * Log-normal kriging back-transform (Journel 1980; Cressie 1993, eq. 3.2.40):
   ``C* = exp(Y* + sigma^2/2 - m)`` with Y* and sigma^2 the ordinary kriging estimate and
   variance of ``Y = ln C`` and m the Lagrange multiplier of ``Gamma lambda + m 1 = gamma``.
-  The variance raster of a log run is the kriging variance of ln C.
+  The variance raster of a log run is the kriging variance of ln C, and Y* is an output
+  too (``<stem>_ln_prediction.tif``): the exceedance probability is computed from them.
 * Trend removal: a polynomial in the coordinates (``"linear"`` or ``"quadratic"``) fitted
   by least squares; its residuals are kriged and the trend is added back. The trend is
   treated as known (its estimation error is not in the kriging variance).
@@ -66,6 +75,23 @@ EXCEEDANCE_ASSUMPTION = (
 )
 LOGNORMAL_BACKTRANSFORM = "C* = exp(Y* + sigma^2/2 - m), m the OK Lagrange multiplier (Journel 1980)"
 
+FALLBACKS = ("mean", "idw", "none")
+"""What replaces kriging where the data show no defensible spatial structure: the sample
+mean with its prediction variance (ordinary kriging with a pure-nugget variogram and
+every point), IDW with the run's IDW settings, or nothing (krige anyway, with the
+warning)."""
+
+MIN_VARIOGRAM_SAMPLES = 30
+"""Fewer samples per surface are warned about (the usual minimum for a variogram; VSP,
+Visual Sample Plan, recommends 30-50)."""
+
+SPURIOUS_BOUNDS = ("range=min", "psill=0", "nugget=max")
+"""Variogram parameters on these bounds (:func:`ree_damage.core.interp.variogram.bounds_hit`)
+mean the fit found no structure the lags resolve: kriging falls back. A range or partial
+sill on its upper bound (the semivariance still rising at the largest lag) is warned only."""
+
+MEAN_PREDICTOR = "sample mean, prediction variance s^2 (1 + 1/n) (ordinary kriging with a pure-nugget variogram)"
+
 
 @dataclass
 class IDWParams:
@@ -79,6 +105,17 @@ class IDWParams:
     radius: Optional[float] = None
     min_points: int = 1
 
+    def describe(self) -> str:
+        """The neighbourhood and power in words, e.g. ``"power 2, 12 nearest points"``."""
+        if self.radius is not None:
+            where = f"points within {self.radius:g} m" + (f" (at most {self.k})" if self.k else "")
+        elif self.k:
+            where = f"{self.k} nearest points"
+        else:
+            where = "all points"
+        default = " [default]" if (self.power, self.k, self.radius) == (2.0, 12, None) else ""
+        return f"power {self.power:g}, {where}{default}"
+
 
 @dataclass
 class KrigingParams:
@@ -89,8 +126,8 @@ class KrigingParams:
     model : str
         ``"auto"`` (spherical, exponential and gaussian are fitted; the lowest weighted
         residual cost wins) or one of them.
-    k : int
-        Neighbours per cell (local neighbourhood, the k nearest).
+    k : int or None
+        Neighbours per cell (local neighbourhood, the k nearest); None: every point.
     nugget : bool
         Fit a nugget.
     weights : str
@@ -98,6 +135,16 @@ class KrigingParams:
     n_lags, max_lag, min_pairs
         Experimental variogram bins (default 12 bins up to half the data diagonal; bins
         with fewer than 30 pairs are not fitted).
+    max_lag_fraction : float
+        ``max_lag`` when not given, as a fraction of the data's diagonal (0.5).
+    preset : str
+        Name of the lag and weight settings, recorded in the outputs: ``"default"``,
+        ``"as gstat"`` (:meth:`from_preset`) or ``"custom"``.
+    fixed_nugget, fixed_psill, fixed_range : float, optional
+        Variogram parameters held fixed (units squared, units squared, m; the range in
+        this plugin's convention, see :mod:`ree_damage.core.interp.variogram`); the
+        others are fitted. With all three and a named model, nothing is fitted: another
+        tool's variogram reproduced.
     anisotropy_scaling, anisotropy_angle : float
         Geometric anisotropy: major/minor range ratio and major-axis direction (degrees
         counter-clockwise from east).
@@ -106,7 +153,13 @@ class KrigingParams:
     trend : str or None
         ``None``, ``"linear"`` or ``"quadratic"`` trend removal.
     variogram : VariogramModel, optional
-        Use this model instead of fitting one.
+        Use this model instead of fitting one (no experimental variogram either).
+    fallback : str
+        One of :data:`FALLBACKS`: what replaces kriging when the data show no defensible
+        spatial structure (default the mean with its uncertainty).
+    structure_alpha, n_permutations, permutation_seed
+        The permutation test (:func:`ree_damage.core.interp.structure.permutation_test`):
+        significance level 0.05, 499 shuffles, seed 0.
     truncate_negative : bool
         Set predicted concentrations below 0 to 0 (stated in the warning and the
         parameters). Ordinary kriging is not bounded by the data: with close or merged
@@ -127,6 +180,39 @@ class KrigingParams:
     trend: Optional[str] = None
     variogram: Optional[VariogramModel] = None
     truncate_negative: bool = False
+    max_lag_fraction: float = 0.5
+    preset: str = "default"
+    fixed_nugget: Optional[float] = None
+    fixed_psill: Optional[float] = None
+    fixed_range: Optional[float] = None
+    fallback: str = "mean"
+    structure_alpha: float = 0.05
+    n_permutations: int = 499
+    permutation_seed: int = 0
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> KrigingParams:
+        """Parameters with the lags and weights of a named preset (:data:`ree_damage.core.interp.variogram.PRESETS`).
+
+        ``"as gstat"``: 15 lags to a third of the diagonal, N_j/h_j^2 weights, every
+        non-empty lag fitted (R gstat's ``variogram`` and ``fit.variogram`` defaults).
+
+        Examples
+        --------
+        >>> p = KrigingParams.from_preset("as gstat")
+        >>> p.n_lags, round(p.max_lag_fraction, 4), p.weights, p.min_pairs, p.preset
+        (15, 0.3333, 'npairs_h2', 1, 'as gstat')
+        """
+        from .variogram import PRESETS
+
+        if name not in PRESETS:
+            raise InputError(f"unknown variogram preset {name!r}; choose one of {', '.join(PRESETS)}")
+        return cls(**{**PRESETS[name], "preset": name, **overrides})
+
+    def fixed(self) -> dict:
+        """The fixed variogram parameters (``psill``, ``range``, ``nugget``) given."""
+        values = {"psill": self.fixed_psill, "range": self.fixed_range, "nugget": self.fixed_nugget}
+        return {k: float(v) for k, v in values.items() if v is not None}
 
 
 @dataclass
@@ -189,6 +275,15 @@ class Surface:
     parameters : dict
         Everything that defines the run (for provenance).
     warnings : list of str
+    log_prediction : numpy.ndarray or None
+        Kriged ln C, Y* (trend included) of a log run: with ``variance`` what the
+        exceedance probability uses.
+    method_used : str
+        What made the surface: the method, or for kriging without defensible structure
+        the fallback (``"mean"`` or ``"idw"``).
+    checks : dict
+        The spatial-structure checks of a kriging run (permutation test, leave-one-out
+        RMSE of kriging and of the mean, pure nugget, bounds) and the warning codes.
     """
 
     field: str
@@ -204,6 +299,14 @@ class Surface:
     n_points: int
     parameters: dict
     warnings: list = field(default_factory=list)
+    log_prediction: Optional[np.ndarray] = None
+    method_used: str = ""
+    checks: dict = field(default_factory=dict)
+
+    @property
+    def warning_codes(self) -> str:
+        """The codes of the surface's warnings, ``;``-separated (for the tables)."""
+        return ";".join(dict.fromkeys(getattr(w, "code", "") for w in self.warnings if getattr(w, "code", "")))
 
     @property
     def name(self) -> str:
@@ -253,11 +356,19 @@ class InterpolationResult:
             t.insert(0, "method", s.method)
             t.insert(0, "layer", s.layer)
             t.insert(0, "field", s.field)
+            t["method_used"] = s.method_used or s.method
+            t["warnings"] = s.warning_codes  # each warning of the surface, by code
             frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def variogram_table(self) -> pd.DataFrame:
-        """Fitted variograms: one row per kriging surface and candidate model."""
+        """Fitted variograms: one row per kriging surface and candidate model.
+
+        ``range`` is in this plugin's (PyKrige's) convention, stated per row in
+        ``range_convention`` with the conversion from gstat's and ArcGIS's parameters.
+        """
+        from .variogram import RANGE_CONVENTION
+
         rows = []
         for s in self.surfaces:
             if s.variogram is None:
@@ -268,12 +379,22 @@ class InterpolationResult:
                         "field": s.field,
                         "layer": s.layer,
                         **c,
-                        "chosen": c["model"] == s.variogram.model.model,
+                        "range_convention": RANGE_CONVENTION[c["model"]],
+                        "chosen": c["model"] == s.variogram.chosen,
+                        "used_for_surface": s.method_used == "ok" and c["model"] == s.variogram.model.model,
+                        "preset": s.variogram.preset,
+                        "n_lags": len(s.variogram.experimental.edges) - 1,
+                        "max_lag_m": s.variogram.experimental.max_lag,
+                        "min_pairs": s.variogram.min_pairs,
+                        "smallest_lag_m": s.variogram.smallest_lag,
+                        "structure_p_value": s.checks.get("p_value"),
                         "weights": s.variogram.weights,
                         "anisotropy_scaling": s.variogram.model.anisotropy_scaling,
                         "anisotropy_angle": s.variogram.model.anisotropy_angle,
                         "log_transform": s.parameters.get("log_transform"),
+                        "back_transform": s.parameters.get("back_transform"),
                         "trend": s.parameters.get("trend"),
+                        "warnings": s.warning_codes,
                     }
                 )
         return pd.DataFrame(rows)
@@ -284,7 +405,7 @@ class InterpolationResult:
         """Write every raster, variogram plot and table as one transaction, with provenance.
 
         Files (``<stem>`` = ``<prefix><field>[_L<layer>]_<method>``): ``<stem>_prediction.tif``,
-        ``<stem>_variance.tif`` and ``<stem>_exceedance.tif`` (kriging),
+        ``<stem>_variance.tif`` and ``<stem>_exceedance.tif`` (kriging), ``<stem>_ln_prediction.tif`` (log run),
         ``<stem>_variogram.png``, and ``<prefix>cross_validation.csv``,
         ``<prefix>method_comparison.csv``, ``<prefix>variograms.csv``. Each gets a
         ``.provenance.json`` sidecar.
@@ -559,8 +680,111 @@ def _run_idw(ps: PointSet, grid, mask, params: IDWParams, workers, progress, is_
     return pred, CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, loo))
 
 
-def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers, progress, is_canceled, what):
+@dataclass
+class _OkRun:
+    """What :func:`_run_ok` returns (the surface's arrays, its variogram and its checks)."""
+
+    pred: np.ndarray
+    var: Optional[np.ndarray]
+    exceed: Optional[np.ndarray]
+    fit: Optional[VariogramFit]
+    model: Optional[VariogramModel]
+    cv: CrossValidation
+    notes: list
+    log_pred: Optional[np.ndarray] = None
+    method_used: str = "ok"
+    checks: dict = field(default_factory=dict)
+
+
+def _fit(ps: PointSet, resid: np.ndarray, params: KrigingParams) -> VariogramFit:
+    fixed = params.fixed()
+    return fit_variogram(
+        ps.xy,
+        resid,
+        params.model,
+        nugget=params.nugget,
+        weights=params.weights,
+        n_lags=params.n_lags,
+        max_lag=params.max_lag,
+        min_pairs=params.min_pairs,
+        anisotropy_scaling=params.anisotropy_scaling,
+        anisotropy_angle=params.anisotropy_angle,
+        max_lag_fraction=params.max_lag_fraction,
+        fixed=fixed,
+        preset=params.preset,
+    )
+
+
+def _structure_checks(ps, resid, fit, model, ok, params, what):
+    """The warnings on the variogram and the reasons (a subset) to fall back; see the module notes.
+
+    Returns (warnings, reasons, checks): Message lists and the figures behind them.
+    """
+    from .structure import mean_leave_one_out, permutation_test
+
+    warnings, reasons = [], []
+    n = len(resid)
+    checks = {"n": n}
+    if n < MIN_VARIOGRAM_SAMPLES:
+        warnings.append(Message("INTERP_FEW_SAMPLES", what=what, n=n, minimum=MIN_VARIOGRAM_SAMPLES))
+    adj = model.transform(ps.xy, ps.xy.mean(axis=0))
+    span = adj.max(axis=0) - adj.min(axis=0)
+    extent = float(np.hypot(*span))
+    max_lag = fit.experimental.max_lag if fit is not None else (
+        params.max_lag if params.max_lag else params.max_lag_fraction * extent
+    )
+    test = permutation_test(
+        adj, resid, max_lag=max_lag, min_pairs=params.min_pairs, n_permutations=params.n_permutations,
+        seed=params.permutation_seed,
+    )
+    checks.update(
+        ratio=test.ratio, p_value=test.p_value, short_lag_m=test.short_lag_m, short_pairs=test.n_pairs,
+        n_permutations=test.n_permutations, permutation_seed=test.seed, alpha=params.structure_alpha,
+        extent_m=extent,
+    )
+    if fit is not None:
+        checks.update(pure_nugget=fit.pure_nugget, at_bounds=";".join(fit.at_bounds),
+                      smallest_lag_m=fit.smallest_lag)
+        if fit.pure_nugget:
+            by_name = {c["model"]: c for c in fit.candidates}
+            reasons.append(Message("INTERP_PURE_NUGGET", what=what, model=model.model,
+                                   aic_nugget=by_name["nugget"]["aic"], aic_model=by_name[model.model]["aic"]))
+        else:
+            if fit.at_bounds:
+                # a range at its lower bound, no partial sill or a nugget as large as every
+                # semivariance: the structure is below what the lags resolve (a reason to fall
+                # back); a range or sill at its upper bound: the semivariance still rises at
+                # the largest lag, structure at the scale of the site (a trend): warned only
+                on_bound = Message("INTERP_FIT_ON_BOUND", what=what, model=model.model, bounds=", ".join(fit.at_bounds))
+                spurious = set(fit.at_bounds) & set(SPURIOUS_BOUNDS)
+                (reasons if spurious else warnings).append(on_bound)
+            if model.psill > 0 and model.range < fit.smallest_lag:
+                reasons.append(Message("INTERP_RANGE_BELOW_LAG", what=what, model=model.model, range=model.range,
+                                       lag=fit.smallest_lag))
+    if model.psill > 0 and model.range > extent and "range=max" not in checks.get("at_bounds", ""):
+        warnings.append(Message("INTERP_RANGE_BEYOND_EXTENT", what=what, model=model.model, range=model.range,
+                                extent=extent))
+    if not test.structure_found(params.structure_alpha):
+        reasons.append(Message("INTERP_NO_STRUCTURE_PERMUTATION", what=what, lag=test.short_lag_m, ratio=test.ratio,
+                               p=test.p_value, n_permutations=test.n_permutations, seed=test.seed))
+    lp, lv, lmu = ok.leave_one_out(want_mu=True)
+    mp, _, _ = mean_leave_one_out(resid)
+    rmse_ok = float(np.sqrt(np.mean((lp - resid) ** 2)))
+    rmse_mean = float(np.sqrt(np.mean((mp - resid) ** 2)))
+    checks.update(loo_rmse_kriging=rmse_ok, loo_rmse_mean=rmse_mean)
+    if not rmse_ok < rmse_mean:
+        reasons.append(Message("INTERP_KRIGING_NOT_BETTER_THAN_MEAN", what=what, rmse_ok=rmse_ok,
+                               rmse_mean=rmse_mean))
+    checks["structure"] = "absent" if reasons else "found"
+    return warnings, reasons, checks, (lp, lv, lmu)
+
+
+def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers, progress, is_canceled, what,
+            idw: Optional[IDWParams] = None) -> _OkRun:
     check_kriging_points(len(ps.z), what)
+    if params.fallback not in FALLBACKS:
+        raise InputError(f"unknown fallback {params.fallback!r}; choose one of {', '.join(FALLBACKS)}",
+                         column="fallback")
     notes = []
     y = np.log(ps.z) if params.log_transform else ps.z.copy()
     trend = _Trend(params.trend, ps.xy, y)
@@ -571,21 +795,35 @@ def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers,
         model = params.variogram
         fit = None
     else:
-        fit = fit_variogram(
-            ps.xy,
-            resid,
-            params.model,
-            nugget=params.nugget,
-            weights=params.weights,
-            n_lags=params.n_lags,
-            max_lag=params.max_lag,
-            min_pairs=params.min_pairs,
-            anisotropy_scaling=params.anisotropy_scaling,
-            anisotropy_angle=params.anisotropy_angle,
-        )
+        fit = _fit(ps, resid, params)
         model = fit.model
         notes.extend(fit.notes)
-    ok = LocalKriging(ps.xy, resid, model, k=params.k)
+    ok = LocalKriging(ps.xy, resid, model, k=params.k if params.k else len(resid))
+    warned, reasons, checks, loo = _structure_checks(ps, resid, fit, model, ok, params, what)
+    notes.extend(warned + reasons)
+    if reasons and params.fallback == "mean":
+        run = _mean_ok(ps, grid, mask, params, threshold, trend, resid, what)
+        if progress is not None:
+            progress(1.0)
+    elif reasons and params.fallback == "idw":
+        idw = idw or IDWParams()
+        pred, cv = _run_idw(ps, grid, mask, idw, workers, progress, is_canceled)
+        run = _OkRun(pred, None, None, fit, model, cv,
+                     [Message("INTERP_FALLBACK_IDW", what=what, settings=idw.describe())], method_used="idw")
+    else:
+        if reasons:
+            notes.append(Message("INTERP_FALLBACK_NONE", what=what, model=model.model))
+        run = _krige(ps, grid, mask, params, threshold, trend, y, ok, loo, what, workers, progress, is_canceled)
+    run.fit, run.model = fit, model
+    run.notes = notes + run.notes
+    run.checks = {**checks, "method_used": run.method_used, "fallback": params.fallback,
+                  "reasons": ";".join(r.code for r in reasons)}
+    return run
+
+
+def _krige(ps, grid, mask, params, threshold, trend, y, ok, loo, what, workers, progress, is_canceled) -> _OkRun:
+    """The kriged surface, its variance, exceedance and leave-one-out (the run has structure)."""
+    notes = []
     steps = Steps(progress, [9, 1])
     r_pred, var, mu = ok.predict_grid(
         grid, mask=mask, want_mu=True, progress=steps.stage(0), is_canceled=is_canceled, workers=workers
@@ -598,17 +836,9 @@ def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers,
     else:
         pred = y_pred.astype(np.float32)
         notes.extend(_negative_cells(pred, mask, what, params.truncate_negative))
-    exceed = None
-    if threshold is not None and np.isfinite(threshold):
-        if params.log_transform:
-            t = math.log(threshold) if threshold > 0 else -np.inf
-        else:
-            t = threshold
-        exceed = exceedance_probability(y_pred, var, t)
-        if mask is not None:
-            exceed[~mask] = np.nan
+    exceed = _exceedance(y_pred, var, threshold, params.log_transform, mask)
     # leave-one-out with the same variogram
-    lp, lv, lmu = ok.leave_one_out(want_mu=True)
+    lp, lv, lmu = loo
     ly = lp + trend(ps.xy)
     if params.log_transform:
         back = np.exp(ly + lv / 2.0 + lmu)
@@ -618,7 +848,50 @@ def _run_ok(ps: PointSet, grid, mask, params: KrigingParams, threshold, workers,
         std = (ly - y) / np.sqrt(lv)
     cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, back, lv, std))
     steps.stage(1)(1.0)
-    return pred, var.astype(np.float32), exceed, fit, model, cv, notes
+    log_pred = y_pred.astype(np.float32) if params.log_transform else None
+    return _OkRun(pred, var.astype(np.float32), exceed, None, None, cv, notes, log_pred)
+
+
+def _exceedance(y_pred, var, threshold, log_transform: bool, mask):
+    if threshold is None or not np.isfinite(threshold):
+        return None
+    if log_transform:
+        t = math.log(threshold) if threshold > 0 else -np.inf
+    else:
+        t = threshold
+    exceed = exceedance_probability(y_pred, var, t)
+    if mask is not None:
+        exceed[~mask] = np.nan
+    return exceed
+
+
+def _mean_ok(ps, grid, mask, params, threshold, trend, resid, what) -> _OkRun:
+    """The declared fallback 'mean': the mean with its uncertainty (see :mod:`.structure`)."""
+    from .structure import mean_leave_one_out, mean_prediction
+
+    level, variance, lagrange = mean_prediction(resid)
+    y_pred = trend.grid(grid).astype(np.float64) + level
+    var = np.full(grid.shape, variance, dtype=np.float64)
+    if params.log_transform:
+        pred = np.exp(y_pred + variance / 2.0 - lagrange)
+    else:
+        pred = y_pred.copy()
+    pred = pred.astype(np.float32)
+    if mask is not None:
+        for arr in (pred, var, y_pred):
+            arr[~mask] = np.nan
+    exceed = _exceedance(y_pred, var, threshold, params.log_transform, mask)
+    lp, lv, lm = mean_leave_one_out(resid)
+    ly = lp + trend(ps.xy)
+    y = resid + trend(ps.xy)
+    back = np.exp(ly + lv / 2.0 - lm) if params.log_transform else ly
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = (ly - y) / np.sqrt(lv)
+    cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, back, lv, std))
+    shown = math.exp(level + variance / 2.0 - lagrange) if params.log_transform and not trend.kind else level
+    notes = [Message("INTERP_FALLBACK_MEAN", what=what, mean=shown, variance=variance)]
+    log_pred = y_pred.astype(np.float32) if params.log_transform else None
+    return _OkRun(pred, var.astype(np.float32), exceed, None, None, cv, notes, log_pred, method_used="mean")
 
 
 _NEGATIVE_KEPT = Template(
@@ -669,7 +942,10 @@ def _flat_ok(ps, grid, mask, params, threshold, trend, level):
     cv = CrossValidation(
         _cv_table(ps.ids, ps.xy, ps.z, ps.z.copy(), np.zeros(len(ps.z)), np.full(len(ps.z), np.nan))
     )
-    return pred, var, exceed, None, None, cv, notes
+    log_pred = y_pred.astype(np.float32) if params.log_transform else None
+    if log_pred is not None and mask is not None:
+        log_pred[~mask] = np.nan
+    return _OkRun(pred, var, exceed, None, None, cv, notes, log_pred, method_used="flat")
 
 
 def _thresholds(thresholds) -> dict:
@@ -798,28 +1074,38 @@ def _surface(method: str, ps: PointSet, job: dict, grid, mask, idw: IDWParams, k
     if method == "idw":
         with kernels.recording() as ran:  # which path ran decides the last bits
             pred, cv = _run_idw(ps, grid, mask, idw, workers, progress, is_canceled)
-        params = {**common, **asdict(idw), "compiled_kernels": sorted(ran)}
+        params = {**common, **asdict(idw), "neighbourhood": idw.describe(), "compiled_kernels": sorted(ran)}
         surf = Surface(fld, job["layer"], method, job["unit"], pred, None, None, threshold, None, cv,
-                       len(ps.z), params, list(ps.warnings))
+                       len(ps.z), params, list(ps.warnings), method_used="idw")
         return surf, [], ""
     with kernels.recording() as ran:
-        pred, var, exceed, fit, model, cv, notes = _run_ok(
-            ps, grid, mask, kriging, threshold, workers, progress, is_canceled, what
-        )
+        run = _run_ok(ps, grid, mask, kriging, threshold, workers, progress, is_canceled, what, idw)
+    model = run.model
     kp = asdict(kriging)
     kp["variogram"] = model.as_dict() if model is not None else None
     params = {
         **common,
         **kp,
         "back_transform": LOGNORMAL_BACKTRANSFORM if kriging.log_transform else None,
-        "exceedance_assumption": EXCEEDANCE_ASSUMPTION if exceed is not None else None,
+        "exceedance_assumption": EXCEEDANCE_ASSUMPTION if run.exceed is not None else None,
         "threshold": threshold,
         "variance_scale": "ln" if kriging.log_transform else "linear",
         "compiled_kernels": sorted(ran),
+        "method_used": run.method_used,
+        "structure_checks": run.checks,
     }
-    surf = Surface(fld, job["layer"], method, job["unit"], pred, var, exceed, threshold, fit, cv,
-                   len(ps.z), params, list(ps.warnings) + notes)
-    return surf, notes, model.model if model is not None else "flat"
+    if run.method_used == "mean":
+        params["mean_predictor"] = MEAN_PREDICTOR
+    if run.method_used == "idw":
+        params["idw_fallback"] = {**asdict(idw or IDWParams()), "neighbourhood": (idw or IDWParams()).describe()}
+    surf = Surface(fld, job["layer"], method, job["unit"], run.pred, run.var, run.exceed, threshold, run.fit,
+                   run.cv, len(ps.z), params, list(ps.warnings) + run.notes, run.log_pred, run.method_used,
+                   run.checks)
+    if run.fit is not None:
+        vmodel = run.fit.chosen
+    else:
+        vmodel = model.model if model is not None else "flat"
+    return surf, run.notes, vmodel
 
 
 COLLINEAR_TOLERANCE = 1e-6
@@ -867,6 +1153,35 @@ def spatial_information_notes(ps: PointSet, what: str) -> list:
             length = float(np.ptp(centred @ axes[0]))
             notes.append(Message("INTERP_SAMPLES_ON_A_LINE", what=what, n=len(xy), length=length))
     return notes
+
+
+def _method_columns(surf: Surface, idw: IDWParams, kriging: KrigingParams) -> dict:
+    """The method table's statement of what made a surface, with which settings and checks."""
+    checks = surf.checks
+    if surf.method == "idw":
+        settings = idw.describe()
+    else:
+        where = f"{kriging.k} nearest points" if kriging.k else "all points"
+        settings = (
+            f"ordinary kriging, {where}; variogram {kriging.model}, preset {kriging.preset!r} "
+            f"({kriging.n_lags} lags, weights {kriging.weights}, min {kriging.min_pairs} pairs); "
+            f"fallback {kriging.fallback}"
+        )
+        if surf.method_used == "mean":
+            settings += f"; used: {MEAN_PREDICTOR}"
+        elif surf.method_used == "idw":
+            settings += f"; used: IDW, {idw.describe()}"
+    return {
+        "method_used": surf.method_used or surf.method,
+        "settings": settings,
+        "structure": checks.get("structure", ""),
+        "structure_p_value": checks.get("p_value", float("nan")),
+        "loo_rmse_kriging_scale": checks.get("loo_rmse_kriging", float("nan")),
+        "loo_rmse_mean_kriging_scale": checks.get("loo_rmse_mean", float("nan")),
+        "fallback_reasons": checks.get("reasons", ""),
+        "back_transform": surf.parameters.get("back_transform") or "",
+        "warnings": surf.warning_codes,
+    }
 
 
 def _comparison(rows: list) -> pd.DataFrame:
@@ -969,10 +1284,12 @@ def interpolate(
         for mi, method in enumerate(methods):
             surf, notes, vmodel = _surface(method, ps, job, grid, mask, idw, kriging, workers, stage.stage(mi),
                                            is_canceled)
-            warnings.extend(f"{what}: {n}" for n in notes)
+            # coded messages name the field themselves and keep their code for the log's language
+            warnings.extend(n if isinstance(n, Message) else f"{what}: {n}" for n in notes)
             surfaces.append(surf)
             rows.append({"field": fld, "layer": lay, "method": method, **surf.cross_validation.summary(),
-                         "variogram": vmodel, "note": "; ".join(str(n) for n in degenerate)})
+                         "variogram": vmodel, "note": "; ".join(str(n) for n in degenerate),
+                         **_method_columns(surf, idw, kriging)})
     parameters = {
         "fields": list(fields),
         "methods": methods,
@@ -1066,6 +1383,11 @@ def _write_result(result: InterpolationResult, out_dir: Path, prefix: str, input
         p = out_dir / f"{stem}_prediction.tif"
         rasters.append(RasterOutput(p, s.prediction, f"{label} {s.method} prediction", unit, tags, record))
         paths[f"{stem}_prediction"] = p
+        if s.log_prediction is not None:
+            p = out_dir / f"{stem}_ln_prediction.tif"
+            desc = f"ln({s.field}) kriged, Y* (back-transform: {LOGNORMAL_BACKTRANSFORM})"
+            rasters.append(RasterOutput(p, s.log_prediction, desc, f"ln({unit})" if unit else "ln", tags, record))
+            paths[f"{stem}_ln_prediction"] = p
         if s.variance is not None:
             p = out_dir / f"{stem}_variance.tif"
             what = (

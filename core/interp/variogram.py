@@ -13,10 +13,25 @@ with a the range (m), psill the partial sill and the sill = nugget + psill. As i
 and gstat, gamma(0) = 0 exactly: the nugget is a jump at the origin, so kriging honours
 the data at their own locations.
 
+Range conventions (the number in the variogram table, the plot and the provenance is
+``range`` as above). To enter another tool's variogram, convert its parameters:
+
+* spherical: the same range everywhere (gstat ``Sph``, ArcGIS, PyKrige);
+* exponential: ``range`` is the practical range (95 % of the sill). gstat's ``Exp``
+  parameter a is a third of it (``range = 3 a``); ArcGIS's range is already the
+  practical range (``1 - exp(-3h/a)``): ``range = a``;
+* gaussian: ``range`` is PyKrige's practical range, ``7/4`` of the scale: gstat's ``Gau``
+  parameter a (``1 - exp(-(h/a)**2)``) gives ``range = 7 a / 4``; ArcGIS's range a
+  (``1 - exp(-3 (h/a)**2)``) gives ``range = 7 a / (4 sqrt 3) = 1.0104 a``;
+* partial sill and nugget mean the same in all three (gstat's ``psill`` of the model and of
+  ``Nug``).
+
 Anisotropy (PyKrige's convention): coordinates are rotated clockwise by ``angle``
 (degrees counter-clockwise from east of the major axis) and the rotated y is multiplied
 by ``scaling`` (ratio of the major to the minor range, >= 1); an isotropic model is then
-used in the transformed plane.
+used in the transformed plane. gstat's ``anis = c(p, s)`` (p degrees clockwise from north,
+s = minor/major) and ArcGIS's direction (clockwise from north) convert as
+``angle = 90 - p``, ``scaling = 1 / s``.
 
 Examples
 --------
@@ -42,6 +57,23 @@ MODELS = ("spherical", "exponential", "gaussian")
 WEIGHTS = ("cressie", "npairs", "npairs_h2", "equal")
 """Weighting of the least-squares fit: Cressie (1985) N_j / gamma(h_j)^2 (default),
 N_j, N_j / h_j^2 (gstat's default, fit.method 7), or none."""
+
+RANGE_CONVENTION = {
+    "spherical": "range a: same in gstat (Sph) and ArcGIS",
+    "exponential": "practical range (95 % of sill) = 3 x gstat Exp range = ArcGIS range",
+    "gaussian": "practical range = 7/4 x gstat Gau range = 1.0104 x ArcGIS range",
+    "nugget": "pure nugget: no range (no spatial correlation at any observed lag)",
+}
+"""How the ``range`` of each model relates to gstat's and ArcGIS's (stated in the variogram table)."""
+
+PRESETS = {
+    "default": {"n_lags": 12, "max_lag_fraction": 0.5, "weights": "cressie", "min_pairs": 30},
+    "as gstat": {"n_lags": 15, "max_lag_fraction": 1.0 / 3.0, "weights": "npairs_h2", "min_pairs": 1},
+}
+"""Lag and weight settings by name. ``"as gstat"`` is R gstat's default (``variogram``: 15
+lags to a third of the bounding-box diagonal; ``fit.variogram`` method 7, N_j/h_j^2
+weights, every non-empty lag fitted); ``"default"`` is this plugin's (12 lags to half the
+diagonal, Cressie's weights, lags with fewer than 30 pairs left out)."""
 
 ZERO_DISTANCE = 1e-10
 """Distances (m) at or below this are treated as zero (PyKrige's ``eps``)."""
@@ -198,6 +230,7 @@ def experimental_variogram(
     max_lag: Optional[float] = None,
     max_points: int = 2000,
     seed: int = 0,
+    max_lag_fraction: float = 0.5,
 ) -> ExperimentalVariogram:
     """Isotropic experimental semivariogram with equal-width lag bins.
 
@@ -210,12 +243,15 @@ def experimental_variogram(
     n_lags : int
         Number of bins between 0 and ``max_lag``.
     max_lag : float, optional
-        Largest lag (m); default half the diagonal of the data's bounding box.
+        Largest lag (m); default ``max_lag_fraction`` of the diagonal of the data's
+        bounding box.
     max_points : int
         Above this many points a seeded random subset of this size is used (pairs grow
         with the square of the points).
     seed : int
         Seed of that subset, so runs are reproducible.
+    max_lag_fraction : float
+        Default largest lag as a fraction of the diagonal (0.5; gstat's is 1/3).
     """
     from scipy.spatial.distance import pdist
 
@@ -229,7 +265,7 @@ def experimental_variogram(
         xy, z = xy[pick], z[pick]
     span = xy.max(axis=0) - xy.min(axis=0)
     if max_lag is None:
-        max_lag = 0.5 * float(np.hypot(*span))
+        max_lag = float(max_lag_fraction) * float(np.hypot(*span))
     if not max_lag > 0:
         raise InputError("all points are at the same place: no variogram can be estimated")
     d = pdist(xy)
@@ -260,18 +296,30 @@ class VariogramFit:
     Attributes
     ----------
     model : VariogramModel
-        The chosen model.
+        The best model with spatial structure (lowest weighted residual cost among the
+        candidates tried); used for kriging unless :attr:`pure_nugget` wins.
     experimental : ExperimentalVariogram
         The bins it was fitted to.
     cost : float
-        Weighted sum of squared residuals of the chosen model (on the normalised scale).
+        Weighted sum of squared residuals of that model (on the normalised scale).
     candidates : list of dict
-        Every model tried with its parameters and cost (the lowest cost is chosen).
+        Every model tried with its parameters, cost, AIC and the bounds it stopped on;
+        the pure-nugget candidate is ``{"model": "nugget", "psill": 0, "range": nan, ...}``.
     weights : str
         Weighting used.
     min_pairs : int
         Bins with fewer pairs were left out of the fit.
     notes : list of str
+    pure_nugget : bool
+        The pure-nugget candidate has the lowest AIC: the experimental variogram shows no
+        spatial structure at the lags observed.
+    nugget_only : float
+        Fitted level of the pure-nugget candidate (units squared; nan if not tried).
+    at_bounds : list of str
+        Parameters of :attr:`model` that stopped on a bound of the search box
+        (``"range=min"``, ``"range=max"``, ``"psill=0"``, ``"psill=max"``, ``"nugget=max"``).
+    preset : str
+        Name of the lag and weight settings (a key of :data:`PRESETS`, or ``"custom"``).
     """
 
     model: VariogramModel
@@ -281,6 +329,24 @@ class VariogramFit:
     weights: str = "cressie"
     min_pairs: int = 30
     notes: list = field(default_factory=list)
+    pure_nugget: bool = False
+    nugget_only: float = float("nan")
+    at_bounds: list = field(default_factory=list)
+    preset: str = "default"
+
+    @property
+    def chosen(self) -> str:
+        """Name of the chosen candidate: ``"nugget"`` or the model's."""
+        return "nugget" if self.pure_nugget else self.model.model
+
+    @property
+    def smallest_lag(self) -> float:
+        """Mean distance (m) of the first lag bin that was fitted."""
+        e = self.experimental
+        use = e.counts >= self.min_pairs
+        if use.sum() < 3:
+            use = e.counts > 0
+        return float(e.lags[use][0])
 
     def as_dict(self) -> dict:
         return {
@@ -295,13 +361,30 @@ class VariogramFit:
             "lags": self.experimental.lags.tolist(),
             "gamma": self.experimental.gamma.tolist(),
             "counts": self.experimental.counts.tolist(),
+            "pure_nugget": self.pure_nugget,
+            "nugget_only": self.nugget_only,
+            "at_bounds": list(self.at_bounds),
+            "preset": self.preset,
         }
+
+
+PARAMETER_NAMES = ("psill", "range", "nugget")
+"""Parameters of a model that :func:`fit_model` can hold fixed (``fixed={"nugget": 0.1}``)."""
+
+# search box of the fit, on the normalised scale (h / max_lag, gamma / max gamma)
+_LOWER = {"psill": 0.0, "range": 0.01, "nugget": 0.0}
+_UPPER = {"psill": 10.0, "range": 2.0, "nugget": 1.0}
+_BOUND_TOLERANCE = 1e-6
 
 
 def _residuals(params, model, h, g, n, weights, nugget_free):
     psill, range_ = params[0], params[1]
     nugget = params[2] if nugget_free else 0.0
     m = nugget + psill * _shape(model, h, range_)
+    return _weighted(m, h, g, n, weights)
+
+
+def _weighted(m, h, g, n, weights):
     if weights == "cressie":
         return np.sqrt(n) * (g / np.maximum(m, 1e-9) - 1.0)
     if weights == "npairs":
@@ -311,29 +394,8 @@ def _residuals(params, model, h, g, n, weights, nugget_free):
     return m - g
 
 
-def fit_model(
-    experimental: ExperimentalVariogram,
-    model: str,
-    *,
-    nugget: bool = True,
-    weights: str = "cressie",
-    min_pairs: int = 30,
-) -> tuple[VariogramModel, float]:
-    """Weighted least-squares fit of one model to an experimental variogram.
-
-    The fit runs on normalised lags (h / max_lag) and semivariances (gamma / max gamma)
-    from several starting points (scipy.optimize.least_squares, trust-region
-    reflective, bounds: 0 <= psill <= 10 max gamma, range between 1 % and 200 % of
-    max_lag, 0 <= nugget <= max gamma); the lowest cost wins.
-
-    Returns
-    -------
-    (VariogramModel, cost)
-    """
-    from scipy.optimize import least_squares
-
-    if weights not in WEIGHTS:
-        raise InputError(f"unknown variogram weighting {weights!r}; choose one of {', '.join(WEIGHTS)}")
+def _fit_bins(experimental: ExperimentalVariogram, min_pairs: int):
+    """Normalised bins of the fit: (h/hs, gamma/gs, counts, hs, gs)."""
     use = experimental.counts >= min_pairs
     if use.sum() < 3:
         use = experimental.counts > 0
@@ -342,26 +404,155 @@ def fit_model(
     n = experimental.counts[use].astype(float)
     hs = experimental.max_lag
     gs = float(g.max()) if g.max() > 0 else 1.0
-    hn, gn = h / hs, g / gs
-    lower = [0.0, 0.01, 0.0] if nugget else [0.0, 0.01]
-    upper = [10.0, 2.0, 1.0] if nugget else [10.0, 2.0]
+    return h / hs, g / gs, n, hs, gs
+
+
+def _check_weights(weights: str) -> None:
+    if weights not in WEIGHTS:
+        raise InputError(f"unknown variogram weighting {weights!r}; choose one of {', '.join(WEIGHTS)}")
+
+
+def fit_model(
+    experimental: ExperimentalVariogram,
+    model: str,
+    *,
+    nugget: bool = True,
+    weights: str = "cressie",
+    min_pairs: int = 30,
+    fixed: Optional[dict] = None,
+) -> tuple[VariogramModel, float]:
+    """Weighted least-squares fit of one model to an experimental variogram.
+
+    The fit runs on normalised lags (h / max_lag) and semivariances (gamma / max gamma)
+    from several starting points (scipy.optimize.least_squares, trust-region
+    reflective, bounds: 0 <= psill <= 10 max gamma, range between 1 % and 200 % of
+    max_lag, 0 <= nugget <= max gamma); the lowest cost wins.
+
+    Parameters
+    ----------
+    fixed : dict, optional
+        Parameters held at a given value (``psill``, ``range`` in m, ``nugget``, units
+        squared), e.g. to reproduce another tool's nugget; the others are fitted.
+
+    Returns
+    -------
+    (VariogramModel, cost)
+    """
+    from scipy.optimize import least_squares
+
+    _check_weights(weights)
+    fixed = dict(fixed or {})
+    for key in fixed:
+        if key not in PARAMETER_NAMES:
+            raise InputError(f"unknown variogram parameter {key!r}; choose among {', '.join(PARAMETER_NAMES)}")
+    if not nugget and "nugget" not in fixed:
+        fixed["nugget"] = 0.0
+    hn, gn, n, hs, gs = _fit_bins(experimental, min_pairs)
+    scale = {"psill": gs, "range": hs, "nugget": gs}
+    fixed_n = {k: float(v) / scale[k] for k, v in fixed.items()}
+    free = [k for k in PARAMETER_NAMES if k not in fixed_n]
+    if not free:
+        vm = VariogramModel(model, float(fixed["psill"]), float(fixed["range"]), float(fixed["nugget"]))
+        full = [fixed_n["psill"], fixed_n["range"], fixed_n["nugget"]]
+        r = _residuals(full, model, hn, gn, n, weights, True)
+        return vm, float(0.5 * r @ r)
+
+    def residuals(p):
+        values = dict(fixed_n)
+        values.update(zip(free, p))
+        return _residuals([values["psill"], values["range"], values["nugget"]], model, hn, gn, n, weights, True)
+
+    lower = [_LOWER[k] for k in free]
+    upper = [max(_UPPER[k], 1.01 * fixed_n.get(k, 0.0)) for k in free]
     best = None
-    for r0 in (0.2, 0.5, 1.0):
-        for nug0 in (0.0, float(gn.min()) * 0.5) if nugget else (0.0,):
-            p0 = [max(float(gn.max()) - nug0, 1e-3), r0] + ([nug0] if nugget else [])
-            res = least_squares(
-                _residuals,
-                p0,
-                bounds=(lower, upper),
-                args=(model, hn, gn, n, weights, nugget),
-                method="trf",
-                x_scale="jac",
-            )
+    nugget_starts = (0.0, float(gn.min()) * 0.5) if "nugget" in free else (fixed_n.get("nugget", 0.0),)
+    for r0 in (0.2, 0.5, 1.0) if "range" in free else (fixed_n.get("range"),):
+        for nug0 in nugget_starts:
+            start = {"psill": max(float(gn.max()) - nug0, 1e-3), "range": r0, "nugget": nug0}
+            p0 = [min(max(start[k], lo), hi) for k, lo, hi in zip(free, lower, upper)]
+            res = least_squares(residuals, p0, bounds=(lower, upper), method="trf", x_scale="jac")
             if best is None or res.cost < best.cost - 1e-15:
                 best = res
-    psill, range_ = best.x[0] * gs, best.x[1] * hs
-    nug = best.x[2] * gs if nugget else 0.0
-    return VariogramModel(model, float(psill), float(range_), float(nug)), float(best.cost)
+    values = dict(fixed_n)
+    values.update(zip(free, best.x))
+    vm = VariogramModel(
+        model, float(values["psill"] * gs), float(values["range"] * hs), float(values["nugget"] * gs)
+    )
+    return vm, float(best.cost)
+
+
+def fit_pure_nugget(
+    experimental: ExperimentalVariogram, *, weights: str = "cressie", min_pairs: int = 30
+) -> tuple[float, float]:
+    """Weighted least-squares fit of a constant semivariance (the pure-nugget model).
+
+    Closed form: the N_j-weighted mean of the bins' semivariances (weights ``npairs``,
+    ``npairs_h2`` and ``equal`` with their own weights), or ``sum N g^2 / sum N g`` for
+    Cressie's weights (the minimiser of ``sum N (g/c - 1)^2``).
+
+    Returns
+    -------
+    (nugget, cost)
+        The level (units squared) and the weighted residual cost on the same
+        normalised scale as :func:`fit_model`, so the two are comparable.
+    """
+    _check_weights(weights)
+    hn, gn, n, _, gs = _fit_bins(experimental, min_pairs)
+    if weights == "cressie":
+        level = float((n * gn * gn).sum() / max((n * gn).sum(), 1e-300))
+    else:
+        w = {"npairs": n, "npairs_h2": n / (hn * hn), "equal": np.ones_like(n)}[weights]
+        level = float((w * gn).sum() / w.sum())
+    r = _weighted(np.full_like(gn, level), hn, gn, n, weights)
+    return level * gs, float(0.5 * r @ r)
+
+
+def aic(cost: float, n_bins: int, n_parameters: int) -> float:
+    """Akaike's criterion of a weighted least-squares fit: ``m ln(2 cost / m) + 2 p``.
+
+    ``cost`` is half the weighted sum of squared residuals over ``m = n_bins`` bins and
+    ``p`` the number of fitted parameters. A pure nugget (p = 1) is nested in every
+    model (psill = 0), so its residual cost is never lower; the penalty of 2 per
+    parameter decides whether the extra parameters of a model with structure earn their
+    place.
+
+    Examples
+    --------
+    >>> round(aic(0.5, 10, 3) - aic(0.5, 10, 1), 6)
+    4.0
+    """
+    m = max(int(n_bins), 1)
+    return float(m * math.log(max(2.0 * cost, 1e-300) / m) + 2 * n_parameters)
+
+
+def bounds_hit(model: VariogramModel, experimental: ExperimentalVariogram, min_pairs: int = 30,
+               fixed: Optional[dict] = None) -> list:
+    """Fitted parameters of ``model`` that sit on an edge of :func:`fit_model`'s search box.
+
+    A parameter on an edge means the fit found no interior optimum (a range at 1 % or
+    200 % of the largest lag, a partial sill at 0 or at 10 times the largest
+    semivariance, a nugget at the largest semivariance). A nugget of 0 is a natural
+    bound (no measurement error) and is not listed. Fixed parameters are not listed.
+
+    Returns
+    -------
+    list of str
+        ``"range=min"``, ``"range=max"``, ``"psill=0"``, ``"psill=max"``, ``"nugget=max"``.
+    """
+    fixed = fixed or {}
+    _, _, _, hs, gs = _fit_bins(experimental, min_pairs)
+    values = {"psill": model.psill / gs, "range": model.range / hs, "nugget": model.nugget / gs}
+    hit = []
+    for key, label_lo, label_hi in (("range", "range=min", "range=max"), ("psill", "psill=0", "psill=max"),
+                                    ("nugget", None, "nugget=max")):
+        if key in fixed:
+            continue
+        v, lo, hi = values[key], _LOWER[key], _UPPER[key]
+        if label_lo and v <= lo + _BOUND_TOLERANCE * max(1.0, abs(lo)):
+            hit.append(label_lo)
+        elif v >= hi - _BOUND_TOLERANCE * hi:
+            hit.append(label_hi)
+    return hit
 
 
 def fit_variogram(
@@ -378,6 +569,10 @@ def fit_variogram(
     anisotropy_angle: float = 0.0,
     max_points: int = 2000,
     seed: int = 0,
+    max_lag_fraction: float = 0.5,
+    fixed: Optional[dict] = None,
+    pure_nugget: bool = True,
+    preset: str = "default",
 ) -> VariogramFit:
     """Fit a variogram model to data.
 
@@ -394,12 +589,20 @@ def fit_variogram(
         Fit a nugget (else it is fixed at 0).
     weights : str
         One of :data:`WEIGHTS`; default Cressie's N_j / gamma_model(h_j)^2.
-    n_lags, max_lag, max_points, seed
+    n_lags, max_lag, max_points, seed, max_lag_fraction
         See :func:`experimental_variogram`.
     min_pairs : int
         Bins with fewer pairs are not fitted (Journel and Huijbregts' rule of thumb: 30).
     anisotropy_scaling, anisotropy_angle : float
         Geometric anisotropy (see the module notes).
+    fixed : dict, optional
+        Parameters held fixed (see :func:`fit_model`).
+    pure_nugget : bool
+        Also fit the pure-nugget model (:func:`fit_pure_nugget`) and prefer it when its
+        AIC (:func:`aic`) is not above the best model's (:attr:`VariogramFit.pure_nugget`).
+        Not tried when a partial sill or a range is fixed.
+    preset : str
+        Name recorded for the lag and weight settings (:data:`PRESETS`, or ``"custom"``).
 
     Returns
     -------
@@ -409,10 +612,14 @@ def fit_variogram(
     for name in names:
         if name not in MODELS:
             raise InputError(f"unknown variogram model {name!r}; choose auto or one of {', '.join(MODELS)}")
+    _check_weights(weights)
+    fixed = {k: float(v) for k, v in (fixed or {}).items() if v is not None}
     adj = anisotropy_transform(
         xy, np.mean(np.asarray(xy, float), axis=0), anisotropy_scaling, anisotropy_angle
     )
-    exp = experimental_variogram(adj, z, n_lags=n_lags, max_lag=max_lag, max_points=max_points, seed=seed)
+    exp = experimental_variogram(
+        adj, z, n_lags=n_lags, max_lag=max_lag, max_points=max_points, seed=seed, max_lag_fraction=max_lag_fraction
+    )
     notes = []
     if exp.n_points < exp.n_total:
         notes.append(
@@ -420,21 +627,44 @@ def fit_variogram(
         )
     if np.all(exp.gamma <= 0):
         raise InputError("all values are equal: there is no spatial variation to fit a variogram to")
+    n_bins = len(_fit_bins(exp, min_pairs)[0])
+    n_free = sum(1 for k in PARAMETER_NAMES if k not in fixed and (nugget or k != "nugget"))
     candidates = []
     best = None
     for name in names:
-        vm, cost = fit_model(exp, name, nugget=nugget, weights=weights, min_pairs=min_pairs)
+        vm, cost = fit_model(exp, name, nugget=nugget, weights=weights, min_pairs=min_pairs, fixed=fixed)
         vm = VariogramModel(
             vm.model, vm.psill, vm.range, vm.nugget, float(anisotropy_scaling), float(anisotropy_angle)
         )
         candidates.append(
-            {"model": name, "psill": vm.psill, "range": vm.range, "nugget": vm.nugget, "cost": cost}
+            {"model": name, "psill": vm.psill, "range": vm.range, "nugget": vm.nugget, "cost": cost,
+             "aic": aic(cost, n_bins, n_free),
+             "at_bounds": ";".join(bounds_hit(vm, exp, min_pairs, fixed))}
         )
         if best is None or cost < best[1]:
             best = (vm, cost)
+    chosen_nugget, level = False, float("nan")
+    if pure_nugget and "psill" not in fixed and "range" not in fixed:
+        level, cost0 = fit_pure_nugget(exp, weights=weights, min_pairs=min_pairs)
+        if "nugget" in fixed:  # the level is the user's nugget
+            level = fixed["nugget"]
+            hn, gn, n, _, gs = _fit_bins(exp, min_pairs)
+            r = _weighted(np.full_like(gn, level / gs), hn, gn, n, weights)
+            cost0 = float(0.5 * r @ r)
+        aic0 = aic(cost0, n_bins, 0 if "nugget" in fixed else 1)
+        candidates.append(
+            {"model": "nugget", "psill": 0.0, "range": float("nan"), "nugget": level, "cost": cost0,
+             "aic": aic0, "at_bounds": ""}
+        )
+        best_aic = min(c["aic"] for c in candidates[:-1])
+        chosen_nugget = aic0 <= best_aic
     if (exp.counts >= min_pairs).sum() < 3:
         notes.append(f"fewer than 3 lag bins have {min_pairs} pairs; the fit used every non-empty bin")
-    return VariogramFit(best[0], exp, best[1], candidates, weights, min_pairs, notes)
+    return VariogramFit(
+        best[0], exp, best[1], candidates, weights, min_pairs, notes,
+        pure_nugget=chosen_nugget, nugget_only=level, at_bounds=bounds_hit(best[0], exp, min_pairs, fixed),
+        preset=preset,
+    )
 
 
 def plot_variogram(fit: VariogramFit, path, title: str = "", unit: str = "", dpi: int = 120) -> Path:
@@ -462,8 +692,16 @@ def plot_variogram(fit: VariogramFit, path, title: str = "", unit: str = "", dpi
         h,
         m.gamma(hh),
         color="#d62728",
-        label=f"{m.model}: nugget {m.nugget:.4g}, sill {m.sill:.4g}, range {m.range:.4g} m",
+        label=f"{m.model}: nugget {m.nugget:.4g}, sill {m.sill:.4g}, range {m.range:.4g} m"
+        + (" (not chosen)" if fit.pure_nugget else ""),
     )
+    if np.isfinite(fit.nugget_only):
+        ax.axhline(
+            fit.nugget_only,
+            color="#2ca02c",
+            linestyle="--",
+            label=f"pure nugget {fit.nugget_only:.4g}" + (" (chosen: no structure)" if fit.pure_nugget else ""),
+        )
     ax.set_xlim(0, exp.max_lag)
     ax.set_ylim(0, max(float(exp.gamma.max()), m.sill) * 1.1)
     ax.set_xlabel("lag distance h (m)")

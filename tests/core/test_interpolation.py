@@ -562,7 +562,10 @@ def _overshooting_case():
 def test_kriging_below_zero_is_warned_with_its_share_and_can_be_truncated():
     xy, z, model = _overshooting_case()
     grid = GridSpec.from_bounds((X0 - 10, Y0 - 10, X0 + 50, Y0 + 50), 1.0, CRS)
-    res = interpolate(_gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",), kriging=KrigingParams(variogram=model, k=12))
+    # 12 values without structure: kriged anyway (fallback "none"), as a user may ask, with the warning
+    res = interpolate(_gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",),
+                      kriging=KrigingParams(variogram=model, k=12, fallback="none"))
+    assert res.surfaces[0].method_used == "ok" and any(w.code == "INTERP_FALLBACK_NONE" for w in res.warnings)
     pred = res.surfaces[0].prediction
     negative = np.isfinite(pred) & (pred < 0)
     assert negative.any()  # the case does go below zero
@@ -571,14 +574,14 @@ def test_kriging_below_zero_is_warned_with_its_share_and_can_be_truncated():
     assert len(notes) == 1 and f"{share:.1%}" in notes[0] and "log_transform" in notes[0]
     truncated = interpolate(
         _gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",),
-        kriging=KrigingParams(variogram=model, k=12, truncate_negative=True),
+        kriging=KrigingParams(variogram=model, k=12, truncate_negative=True, fallback="none"),
     )
     t = truncated.surfaces[0].prediction
     assert np.nanmin(t) == 0.0 and np.array_equal(t[~negative & np.isfinite(pred)], pred[~negative & np.isfinite(pred)])
     assert any("truncated to 0" in str(w) for w in truncated.warnings)
     # the lognormal route never goes below zero and says nothing
     logged = interpolate(
-        _gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",), kriging=KrigingParams(variogram=model, k=12, log_transform=True)
+        _gdf(xy, Cd=z), ["Cd"], Target(grid), methods=("ok",), kriging=KrigingParams(variogram=model, k=12, log_transform=True, fallback="none")
     )
     assert np.nanmin(logged.surfaces[0].prediction) > 0
     assert not any("below zero" in str(w) for w in logged.warnings)
