@@ -486,9 +486,9 @@ MESSAGES: dict = {
         "{what}：样品 {n} 个，少于 {minimum} 个（变异函数通常的最少样品数；VSP 建议 30-50 个）：变异函数与克里金方差所依据的点对很少",
     ),
     "INTERP_RANGE_BELOW_LAG": Template(
-        "{what}: the fitted {model} range ({range:.3g} m) is shorter than the smallest lag ({lag:.3g} m): no "
-        "pair of samples is close enough to show that structure",
-        "{what}：拟合的{model}模型变程（{range:.3g} 米）短于最小滞后距（{lag:.3g} 米）：没有足够近的样品对能够显示该结构",
+        "{what}: the fitted {model} range ({range:.3g} m) is shorter than the smallest lag fitted ({lag:.3g} m): "
+        "too few pairs of samples are that close to show that structure",
+        "{what}：拟合的{model}模型变程（{range:.3g} 米）短于参与拟合的最小滞后距（{lag:.3g} 米）：距离如此之近的样品对太少，无法显示该结构",
     ),
     "INTERP_RANGE_BEYOND_EXTENT": Template(
         "{what}: the fitted {model} range ({range:.3g} m) is longer than the extent of the samples ({extent:.3g} m): "

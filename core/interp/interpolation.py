@@ -749,19 +749,19 @@ def _structure_checks(ps, resid, fit, model, ok, params, what):
             by_name = {c["model"]: c for c in fit.candidates}
             reasons.append(Message("INTERP_PURE_NUGGET", what=what, model=model.model,
                                    aic_nugget=by_name["nugget"]["aic"], aic_model=by_name[model.model]["aic"]))
-        else:
-            if fit.at_bounds:
-                # a range at its lower bound, no partial sill or a nugget as large as every
-                # semivariance: the structure is below what the lags resolve (a reason to fall
-                # back); a range or sill at its upper bound: the semivariance still rises at
-                # the largest lag, structure at the scale of the site (a trend): warned only
-                on_bound = Message("INTERP_FIT_ON_BOUND", what=what, model=model.model, bounds=", ".join(fit.at_bounds))
-                spurious = set(fit.at_bounds) & set(SPURIOUS_BOUNDS)
-                (reasons if spurious else warnings).append(on_bound)
-            if model.psill > 0 and model.range < fit.smallest_lag:
-                reasons.append(Message("INTERP_RANGE_BELOW_LAG", what=what, model=model.model, range=model.range,
-                                       lag=fit.smallest_lag))
-    if model.psill > 0 and model.range > extent and "range=max" not in checks.get("at_bounds", ""):
+        if fit.at_bounds and not fit.pure_nugget:
+            # a range at its lower bound, no partial sill or a nugget as large as every
+            # semivariance: the structure is below what the lags resolve (a reason to fall
+            # back); a range or sill at its upper bound: the semivariance still rises at
+            # the largest lag, structure at the scale of the site (a trend): warned only
+            on_bound = Message("INTERP_FIT_ON_BOUND", what=what, model=model.model, bounds=", ".join(fit.at_bounds))
+            spurious = set(fit.at_bounds) & set(SPURIOUS_BOUNDS)
+            (reasons if spurious else warnings).append(on_bound)
+        if model.psill > 0 and model.range < fit.smallest_lag:
+            short = Message("INTERP_RANGE_BELOW_LAG", what=what, model=model.model, range=model.range,
+                            lag=fit.smallest_lag)
+            (warnings if fit.pure_nugget else reasons).append(short)
+    if model.psill > 0 and model.range >= extent * (1.0 - 1e-9):  # (range=max of the default lags is the extent)
         warnings.append(Message("INTERP_RANGE_BEYOND_EXTENT", what=what, model=model.model, range=model.range,
                                 extent=extent))
     if not test.structure_found(params.structure_alpha):

@@ -341,7 +341,8 @@ class VariogramFit:
 
     @property
     def smallest_lag(self) -> float:
-        """Mean distance (m) of the first lag bin that was fitted."""
+        """Mean distance (m) of the first lag bin that was fitted (bins with fewer than
+        ``min_pairs`` pairs are not, unless fewer than 3 bins would be left)."""
         e = self.experimental
         use = e.counts >= self.min_pairs
         if use.sum() < 3:
