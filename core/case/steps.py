@@ -354,6 +354,8 @@ def interpolate_samples(
     baseline=None,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
+    kriging_options: Optional[dict] = None,
+    idw_options: Optional[dict] = None,
 ) -> InterpolationResult:
     """Interpolate ``params.fields`` of sample points onto a raster masked to the case area.
 
@@ -367,6 +369,11 @@ def interpolate_samples(
         Reprojected to the points' CRS.
     baseline : pandas.DataFrame, optional
         Baseline table: thresholds of the exceedance probability.
+    kriging_options, idw_options : dict, optional
+        Further :class:`~ree_damage.core.interp.interpolation.KrigingParams` and
+        :class:`~ree_damage.core.interp.interpolation.IDWParams` fields (the advanced
+        choices of the Processing algorithm: variogram preset, fixed parameters, lags,
+        fallback ...), over those of ``params``.
     """
     if not params.fields:
         raise InputError("choose at least one indicator to interpolate", column="fields")
@@ -377,16 +384,17 @@ def interpolate_samples(
         list(params.fields),
         Target(cell_size=params.cell_size_m, case_area=case_area),
         methods=list(params.methods),
-        idw=IDWParams(power=params.idw_power, k=params.idw_neighbours or None),
-        kriging=KrigingParams(
-            model=params.kriging_model,
-            k=params.kriging_neighbours,
-            nugget=params.nugget,
-            log_transform=params.log_transform,
-            trend=params.trend or None,
-            anisotropy_scaling=params.anisotropy_ratio,
-            anisotropy_angle=params.anisotropy_angle_deg,
-        ),
+        idw=IDWParams(**{"power": params.idw_power, "k": params.idw_neighbours or None, **(idw_options or {})}),
+        kriging=KrigingParams(**{
+            "model": params.kriging_model,
+            "k": params.kriging_neighbours,
+            "nugget": params.nugget,
+            "log_transform": params.log_transform,
+            "trend": params.trend or None,
+            "anisotropy_scaling": params.anisotropy_ratio,
+            "anisotropy_angle": params.anisotropy_angle_deg,
+            **(kriging_options or {}),
+        }),
         thresholds=baseline.drop(columns="fid", errors="ignore") if baseline is not None else None,
         samples=SampleTable(
             layer_field=params.layer_field or None,

@@ -394,8 +394,8 @@
       <translation>空间插值</translation>
     </message>
     <message>
-      <source>Interpolates one or more indicators (and each depth layer separately) onto a raster masked to the case area. IDW uses the k nearest points (or all points when k is 0, like QGIS's own IDW). Ordinary kriging fits a variogram automatically (spherical, exponential or Gaussian, weighted least squares, with a nugget; optional geometric anisotropy) and kriges each cell from its k nearest points; an optional log transform is back-transformed as lognormal kriging, and a linear or quadratic trend can be removed first. Every run is cross-validated (leave one out: RMSE, mean error, mean standardised squared error) and, with several methods, a comparison table ranks them so the report can justify its choice. Outputs, in the CGCS2000 zone CRS, tiled and compressed, nodata outside the case area: prediction, kriging variance, the probability of exceeding the baseline (Gaussian kriging error on the kriged scale), and a variogram plot. Values below the detection limit are substituted by the chosen rule (DL/2 by default), recorded in the provenance. Kriging needs at least 10 points; duplicate locations are averaged with a warning.</source>
-      <translation>将一项或多项指标（各深度层分别）插值为以案涉范围为掩膜的栅格。反距离加权取最近的 k 个点（k 为0时取全部点，同 QGIS 自带的反距离加权）。普通克里金自动拟合变异函数（球状、指数或高斯模型，加权最小二乘，含块金值；可选几何各向异性），每个栅格用最近的 k 个点求解；可选对数变换（按对数正态克里金逆变换），可先去除线性或二次趋势。每次运行均做留一交叉验证（均方根误差、平均误差、平均标准化平方误差）；选多种方法时输出比较表，供报告说明方法选择。输出（2000国家大地坐标系分带，分块压缩，案涉范围外为无数据）：预测值、克里金方差、超过基线的概率（假设克里金误差在克里金尺度上服从正态分布）及变异函数图。低于检出限的数值按所选规则替代（默认检出限的一半），并记入溯源记录。克里金至少需要10个点；重复位置取均值并给出警告。</translation>
+      <source>Interpolates one or more indicators (and each depth layer separately) onto a raster masked to the case area. IDW uses the 12 nearest points with power 2 by default (0 neighbours: all points, like QGIS's own IDW); the settings are stated in the method table. Ordinary kriging fits a variogram automatically (spherical, exponential or Gaussian, weighted least squares, with a nugget; optional geometric anisotropy) and kriges each cell from its k nearest points (0: all points); an optional log transform is back-transformed as lognormal kriging, C* = exp(Y* + sigma^2/2 - m), and the log-scale prediction and variance are written too (the exceedance probability uses them); a linear or quadratic trend can be removed first.&lt;br&gt;&lt;br&gt;&lt;b&gt;Weak data get an honest answer.&lt;/b&gt; The automatic fit also tries a pure nugget (no spatial correlation, chosen by AIC); a permutation test (499 shuffles of the values among the locations, seed 0) asks whether pairs at short lags are more alike than random pairs; and kriging must predict better than the mean of the other samples (leave one out). When a check fails, or the fit stops on the lower bound of the range or with no partial sill, or the range is shorter than the smallest lag fitted, the kriging surface is replaced by the declared fallback: the sample mean with its prediction variance s²(1 + 1/n) (default), IDW, or none (krige anyway). The method table says which was used and why; every warning (also fewer than 30 samples, a range longer than the samples' extent) is in the log and, by code, in the cross-validation table.&lt;br&gt;&lt;br&gt;&lt;b&gt;Variogram choices&lt;/b&gt; (advanced): the model or automatic; fixed nugget, partial sill and range (all three with a named model: another tool's variogram reproduced, nothing fitted); the lag preset "plugin default" (12 lags to half the diagonal, Cressie's weights, lags with 30 pairs or more) or "as gstat" (15 lags to a third of the diagonal, N_j/h_j² weights, every non-empty lag: R gstat's defaults), and each of its settings overridden one by one.&lt;br&gt;&lt;b&gt;Range convention&lt;/b&gt;: the range is PyKrige's. Spherical: the same as gstat's and ArcGIS's. Exponential: the practical range (95 % of the sill) = 3 × gstat's Exp range = ArcGIS's range. Gaussian: 7/4 × gstat's Gau range = 1.0104 × ArcGIS's range. Anisotropy: direction counter-clockwise from east = 90 − gstat's or ArcGIS's azimuth; ratio = 1 / gstat's minor/major ratio.&lt;br&gt;&lt;br&gt;Every run is cross-validated (leave one out: RMSE, mean error, mean standardised squared error) and, with several methods, a comparison table ranks them so the report can justify its choice. Outputs, in the CGCS2000 zone CRS, tiled and compressed, nodata outside the case area: prediction, kriging variance, the probability of exceeding the baseline (Gaussian kriging error on the kriged scale), and a variogram plot. Values below the detection limit are substituted by the chosen rule (DL/2 by default), recorded in the provenance. Kriging needs at least 10 points; duplicate locations are averaged with a warning.</source>
+      <translation>将一个或多个指标（各深度层分别）插值为按案涉范围掩膜的栅格。反距离加权默认取最近 12 个点、幂指数 2（邻近点数为 0：全部点，同 QGIS 自带 IDW）；设置写入方法比较表。普通克里金自动拟合变异函数（球状、指数或高斯模型，加权最小二乘，含块金；可选几何各向异性），每个像元由其 k 个最近点克里金（0：全部点）；可选对数变换，按对数正态克里金回变换 C* = exp(Y* + sigma^2/2 - m)，并同时输出对数尺度的预测值与方差（超标概率即据此计算）；可先去除线性或二次趋势。&lt;br&gt;&lt;br&gt;&lt;b&gt;数据薄弱时如实作答。&lt;/b&gt;自动拟合同时试用纯块金模型（无空间相关，按 AIC 选择）；置换检验（样品值在位置间随机置换 499 次，随机种子 0）检验短滞后距样品对是否比随机配对更相似；克里金的留一预测须优于其余样品的均值。任一检验不通过，或拟合停在变程下限、偏基台为零，或变程短于参与拟合的最小滞后距时，克里金曲面按声明的替代规则替换：样品均值及其预测方差 s²(1 + 1/n)（默认）、反距离加权，或不替换（仍进行克里金）。方法比较表说明实际采用的方法及原因；每条警告（另含样品少于 30 个、变程超过样品分布范围）均写入日志，并以代码记入交叉验证表。&lt;br&gt;&lt;br&gt;&lt;b&gt;变异函数选项&lt;/b&gt;（高级）：模型或自动；固定块金、偏基台与变程（三者均给定且指定模型时不作拟合，可重现其他软件的变异函数）；滞后距预设“插件默认”（12 个滞后距至对角线的一半，Cressie 权重，仅用点对数不少于 30 的滞后距）或“同 gstat”（15 个滞后距至对角线的三分之一，N_j/h_j² 权重，所有非空滞后距：R gstat 的默认设置），其各项设置均可逐项覆盖。&lt;br&gt;&lt;b&gt;变程约定&lt;/b&gt;：变程采用 PyKrige 的定义。球状：与 gstat 和 ArcGIS 相同。指数：实际变程（达到基台值的 95%）= 3 × gstat 的 Exp 变程 = ArcGIS 的变程。高斯：7/4 × gstat 的 Gau 变程 = 1.0104 × ArcGIS 的变程。各向异性：自正东逆时针方向 = 90 − gstat 或 ArcGIS 的方位角；比值 = 1 / gstat 的短轴/长轴比。&lt;br&gt;&lt;br&gt;每次运行均作交叉验证（留一法：均方根误差、平均误差、平均标准化平方误差）；运行多种方法时，比较表按其排序，供报告说明方法选择。输出采用 CGCS2000 分带坐标系，分块压缩，案涉范围外为无数据：预测值、克里金方差、超过基线的概率（克里金尺度上的高斯误差）及变异函数图。低于检出限的值按所选规则替代（默认 DL/2），并记入溯源信息。克里金至少需要 10 个点；重复位置取均值并给出警告。</translation>
     </message>
     <message>
       <source>Sample points with lab results</source>
@@ -462,6 +462,62 @@
       <translation>微尺度变异和测量误差；除非数据无误差，应保留。</translation>
     </message>
     <message>
+      <source>Variogram lags and weights</source>
+      <translation>变异函数滞后距与权重</translation>
+    </message>
+    <message>
+      <source>The settings below override the preset one by one when given.</source>
+      <translation>下列设置一经给定即逐项覆盖预设。</translation>
+    </message>
+    <message>
+      <source>Number of lags (empty: preset)</source>
+      <translation>滞后距个数（留空：按预设）</translation>
+    </message>
+    <message>
+      <source>Equal-width lag bins of the experimental variogram.</source>
+      <translation>实验变异函数的等宽滞后距分组。</translation>
+    </message>
+    <message>
+      <source>Maximum lag, m (empty: preset)</source>
+      <translation>最大滞后距，米（留空：按预设）</translation>
+    </message>
+    <message>
+      <source>Largest pair distance of the experimental variogram (preset: a fraction of the samples' bounding-box diagonal).</source>
+      <translation>实验变异函数所用点对的最大距离（预设：样品外包矩形对角线的一定比例）。</translation>
+    </message>
+    <message>
+      <source>Pair weights of the variogram fit</source>
+      <translation>变异函数拟合的点对权重</translation>
+    </message>
+    <message>
+      <source>Weights of the lag bins in the least-squares fit (N_j pairs, lag h_j).</source>
+      <translation>最小二乘拟合中各滞后距分组的权重（N_j 为点对数，h_j 为滞后距）。</translation>
+    </message>
+    <message>
+      <source>Minimum pairs per lag (empty: preset)</source>
+      <translation>每个滞后距的最少点对数（留空：按预设）</translation>
+    </message>
+    <message>
+      <source>Lag bins with fewer pairs are not fitted (unless fewer than 3 bins would be left).</source>
+      <translation>点对数更少的滞后距分组不参与拟合（除非剩余分组少于 3 个）。</translation>
+    </message>
+    <message>
+      <source>Where the data show no spatial structure</source>
+      <translation>数据未显示空间结构时</translation>
+    </message>
+    <message>
+      <source>What replaces the kriging surface when the structure checks fail; stated in the method table.</source>
+      <translation>结构检验不通过时替代克里金曲面的方法；写入方法比较表。</translation>
+    </message>
+    <message>
+      <source>Set negative kriged values to 0</source>
+      <translation>将克里金负值置为 0</translation>
+    </message>
+    <message>
+      <source>Ordinary kriging is not bounded by the data and can dip below zero; the share of negative cells is reported either way (the log transform avoids them).</source>
+      <translation>普通克里金不受数据范围约束，可能小于零；无论是否置零均报告负值像元比例（对数变换可避免负值）。</translation>
+    </message>
+    <message>
       <source>Log transform (lognormal kriging)</source>
       <translation>对数变换（对数正态克里金）</translation>
     </message>
@@ -526,12 +582,36 @@
       <translation>每个栅格取最近的 k 个点；0 为全局反距离加权。</translation>
     </message>
     <message>
-      <source>Kriging neighbours</source>
-      <translation>克里金邻近点数</translation>
+      <source>Kriging neighbours (0: all points)</source>
+      <translation>克里金邻近点数（0：全部点）</translation>
     </message>
     <message>
-      <source>k nearest points per cell of the local kriging system.</source>
-      <translation>局部克里金方程组中每个栅格的最近点数。</translation>
+      <source>k nearest points per cell of the local kriging system; 0 krige each cell from every point.</source>
+      <translation>每个像元局部克里金方程组所用的最近点数；0 表示每个像元使用全部点。</translation>
+    </message>
+    <message>
+      <source>Fixed nugget (empty: fitted)</source>
+      <translation>固定块金值（留空：拟合）</translation>
+    </message>
+    <message>
+      <source>Nugget held at this value (units squared).</source>
+      <translation>块金值固定为此值（单位的平方）。</translation>
+    </message>
+    <message>
+      <source>Fixed partial sill (empty: fitted)</source>
+      <translation>固定偏基台值（留空：拟合）</translation>
+    </message>
+    <message>
+      <source>Partial sill held at this value (units squared); sill = nugget + partial sill.</source>
+      <translation>偏基台值固定为此值（单位的平方）；基台值 = 块金值 + 偏基台值。</translation>
+    </message>
+    <message>
+      <source>Fixed range, m (empty: fitted)</source>
+      <translation>固定变程，米（留空：拟合）</translation>
+    </message>
+    <message>
+      <source>Range held at this value, in this plugin's convention: exponential practical range = 3 × gstat's Exp range = ArcGIS's range; Gaussian = 7/4 × gstat's Gau range = 1.0104 × ArcGIS's range; spherical the same everywhere.</source>
+      <translation>变程固定为此值，按本插件约定：指数模型实际变程 = 3 × gstat 的 Exp 变程 = ArcGIS 的变程；高斯模型 = 7/4 × gstat 的 Gau 变程 = 1.0104 × ArcGIS 的变程；球状模型各软件相同。</translation>
     </message>
     <message>
       <source>Interpolated rasters</source>
@@ -558,12 +638,56 @@
       <translation>请至少选择一个指标。</translation>
     </message>
     <message>
+      <source>A fixed range must be above 0 m.</source>
+      <translation>固定变程必须大于 0 米。</translation>
+    </message>
+    <message>
       <source>IDW</source>
       <translation>反距离加权</translation>
     </message>
     <message>
       <source>Ordinary kriging</source>
       <translation>普通克里金</translation>
+    </message>
+    <message>
+      <source>Plugin default (12 lags to half the diagonal, Cressie weights, lags with 30 pairs or more)</source>
+      <translation>插件默认（12 个滞后距至对角线的一半，Cressie 权重，仅用点对数不少于 30 的滞后距）</translation>
+    </message>
+    <message>
+      <source>As gstat (15 lags to a third of the diagonal, N_j/h_j² weights, every non-empty lag)</source>
+      <translation>同 gstat（15 个滞后距至对角线的三分之一，N_j/h_j² 权重，所有非空滞后距）</translation>
+    </message>
+    <message>
+      <source>From the preset</source>
+      <translation>按预设</translation>
+    </message>
+    <message>
+      <source>Cressie: N_j/γ(h_j)²</source>
+      <translation>Cressie：N_j/γ(h_j)²</translation>
+    </message>
+    <message>
+      <source>N_j</source>
+      <translation>N_j</translation>
+    </message>
+    <message>
+      <source>N_j/h_j² (gstat's default)</source>
+      <translation>N_j/h_j²（gstat 默认）</translation>
+    </message>
+    <message>
+      <source>Equal</source>
+      <translation>等权</translation>
+    </message>
+    <message>
+      <source>Mean with its uncertainty</source>
+      <translation>均值及其不确定度</translation>
+    </message>
+    <message>
+      <source>IDW (the IDW settings above)</source>
+      <translation>反距离加权（采用上方的 IDW 设置）</translation>
+    </message>
+    <message>
+      <source>Krige anyway (with the warning)</source>
+      <translation>仍进行克里金（附警告）</translation>
     </message>
     <message>
       <source>Linear</source>
@@ -580,6 +704,10 @@
     <message>
       <source>{0} {1}: RMSE {2}, ME {3}, MSSE {4}</source>
       <translation>{0} {1}：均方根误差 RMSE {2}，平均误差 ME {3}，标准化均方误差 MSSE {4}</translation>
+    </message>
+    <message>
+      <source>{0} {1}: surface made by {2}; {3}</source>
+      <translation>{0} {1}：曲面由 {2} 生成；{3}</translation>
     </message>
     <message>
       <source>Damage extent</source>
