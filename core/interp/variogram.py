@@ -710,7 +710,7 @@ def plot_variogram(fit: VariogramFit, path, title: str = "", unit: str = "", dpi
     aniso = ""
     if m.anisotropy_scaling != 1.0:
         aniso = f"; anisotropy ratio {m.anisotropy_scaling:g} at {m.anisotropy_angle:g}°"
-    ax.set_title((title + "\n" if title else "") + f"weights: {fit.weights}{aniso}", fontsize=9)
+    ax.set_title((title + "\n" if title else "") + f"lags: {fit.preset}, weights: {fit.weights}{aniso}", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
