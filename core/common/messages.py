@@ -519,9 +519,9 @@ MESSAGES: dict = {
     ),
     "INTERP_FALLBACK_MEAN": Template(
         "{what}: no defensible spatial structure: the kriging surface is replaced by the declared fallback, the "
-        "sample mean everywhere ({mean:.4g}) with its prediction variance s²(1 + 1/n) = {variance:.4g} (ordinary "
+        "sample mean everywhere ({mean:.4g}) with its prediction variance{scale} s²(1 + 1/n) = {variance:.4g} (ordinary "
         "kriging with a pure-nugget variogram); report the value and its uncertainty, not a map",
-        "{what}：无可支持的空间结构：克里金曲面按声明的替代规则改为全域样品均值（{mean:.4g}），预测方差 s²(1 + 1/n) = "
+        "{what}：无可支持的空间结构：克里金曲面按声明的替代规则改为全域样品均值（{mean:.4g}），预测方差{scale} s²(1 + 1/n) = "
         "{variance:.4g}（即纯块金变异函数的普通克里金）；请报告该数值及其不确定度而非分布图",
     ),
     "INTERP_FALLBACK_IDW": Template(

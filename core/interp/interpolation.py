@@ -865,6 +865,10 @@ def _exceedance(y_pred, var, threshold, log_transform: bool, mask):
     return exceed
 
 
+_LN_SCALE = Template(" of ln C (the mean shown is back-transformed)", "（ln C 尺度；所示均值已回变换）")
+_LINEAR_SCALE = Template("", "")
+
+
 def _mean_ok(ps, grid, mask, params, threshold, trend, resid, what) -> _OkRun:
     """The declared fallback 'mean': the mean with its uncertainty (see :mod:`.structure`)."""
     from .structure import mean_leave_one_out, mean_prediction
@@ -889,7 +893,8 @@ def _mean_ok(ps, grid, mask, params, threshold, trend, resid, what) -> _OkRun:
         std = (ly - y) / np.sqrt(lv)
     cv = CrossValidation(_cv_table(ps.ids, ps.xy, ps.z, back, lv, std))
     shown = math.exp(level + variance / 2.0 - lagrange) if params.log_transform and not trend.kind else level
-    notes = [Message("INTERP_FALLBACK_MEAN", what=what, mean=shown, variance=variance)]
+    notes = [Message("INTERP_FALLBACK_MEAN", what=what, mean=shown, variance=variance,
+                     scale=_LN_SCALE if params.log_transform else _LINEAR_SCALE)]
     log_pred = y_pred.astype(np.float32) if params.log_transform else None
     return _OkRun(pred, var.astype(np.float32), exceed, None, None, cv, notes, log_pred, method_used="mean")
 

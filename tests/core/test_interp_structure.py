@@ -146,6 +146,8 @@ def test_log_run_falling_back_back_transforms_the_mean_and_writes_the_ln_surface
                       kriging=KrigingParams(log_transform=True), thresholds={"v": float(np.exp(2.0))})
     s = res.surfaces[0]
     assert s.method_used == "mean"
+    note = next(w for w in s.warnings if getattr(w, "code", "") == "INTERP_FALLBACK_MEAN")
+    assert "variance of ln C" in note and "ln C" in note.text("zh")
     mean, variance, m = mean_prediction(y)
     inside = np.isfinite(s.prediction)
     assert_allclose(s.log_prediction[inside], mean, rtol=1e-6)
