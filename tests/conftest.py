@@ -46,3 +46,18 @@ if os.environ.get("REE_HIDE_QGIS") == "1":
 _keep_root_off_sys_path()
 _ensure_package_link()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _hypothesis_profile() -> None:
+    """In CI (CI=true) the property tests run a fixed set of examples, so a landing never
+    depends on luck; locally they explore new random examples each run."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profile()

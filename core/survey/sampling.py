@@ -409,7 +409,11 @@ def _cut_edge(geom, edge, x0: float, y0: float, s: float, r0: int, c0: int, nr: 
         if bad.any():
             fast[bad] = shapely.intersection(geom, shapely.box(minx - s, sy[bad] - s, maxx + s, sy[bad]))
         strips[strip_rows] = fast
-        parts[cut] = _polygon_parts(shapely.intersection(boxes[cut], strips[er[cut]]))
+        # a cell that only touches the zone overlays to an empty part (dropped below by its
+        # zero area); GEOS before 3.12 raises the floating-point invalid flag for an empty
+        # overlay, which numpy would turn into "invalid value encountered in intersection"
+        with np.errstate(invalid="ignore"):
+            parts[cut] = _polygon_parts(shapely.intersection(boxes[cut], strips[er[cut]]))
     keep = whole | cut
     er, ec, ex, ey, boxes, parts = er[keep], ec[keep], ex[keep], ey[keep], boxes[keep], parts[keep]
     area = np.full(parts.size, s * s)
