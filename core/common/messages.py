@@ -534,6 +534,30 @@ MESSAGES: dict = {
         "structure (fallback 'none' was asked): the map shows structure the data do not support",
         "{what}：尽管上述检验未发现可支持的空间结构，仍按要求（替代规则为“none”）以拟合的{model}变异函数进行克里金：该图显示的结构缺乏数据支持",
     ),
+    "DAMAGE_NO_BASELINE": Template(
+        "{code}: no baseline; its samples are reported as 'no_baseline'",
+        "{code}：无基线值，其样品记为 'no_baseline'（无基线）",
+    ),
+    "DAMAGE_ZONES_FROM_IDS": Template(
+        "no field {field!r}: zones taken from the sample id prefix",
+        "无字段 {field!r}：功能区取自样品编号前缀",
+    ),
+    "DAMAGE_NONE_CONFIRMED": Template(
+        "no sample exceeds its baseline by the confirmation rule: no confirmed damage",
+        "无样品按确认规则超过基线：未确认损害",
+    ),
+    "DAMAGE_NO_CELL_BEYOND": Template(
+        "{indicator} ({method}, layer {layer}): no cell beyond the baseline {baseline:g}: no damaged area",
+        "{indicator}（{method}，{layer} 层）：无像元超过基线 {baseline:g}：无损害范围",
+    ),
+    "DAMAGE_NO_AREA": Template(
+        "no damaged area: every interpolated cell lies within its baseline (empty outputs)",
+        "无损害范围：所有插值像元均未超过基线（输出为空）",
+    ),
+    "DAMAGE_SAMPLES_ONLY": Template(
+        "no interpolated rasters: samples only, no damaged areas or volumes",
+        "无插值栅格：仅评估样品，不计算损害面积和体积",
+    ),
 }
 """Message code -> :class:`Template`."""
 

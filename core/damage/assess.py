@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn
 from .extent import DEFAULT_PROBABILITIES, ExtentResult, SurfaceInput, damage_extent
 from .points import DEFAULT_THRESHOLD, DepthLayer, PointDamage, confirm_samples
@@ -259,7 +260,7 @@ def assess_damage(
         )
         warnings += extent.warnings
     else:
-        warnings.append("no interpolated rasters: samples only, no damaged areas or volumes")
+        warnings.append(Message("DAMAGE_SAMPLES_ONLY"))
     crs = None
     for frame in (zones, samples):
         if getattr(frame, "crs", None) is not None:

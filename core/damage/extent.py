@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
 from .points import DepthLayer, baseline_rows, degree, rule_text
 from .polygonize import cell_area, polygonize, sieve
@@ -416,9 +417,9 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                 diss["volume_m3"] = diss["area_m2"] * thick
                 poly_frames.append(diss[AREA_COLUMNS + ["geometry"]])
             if not counts.any():
-                warnings.append(
-                    f"{s.indicator} ({method}, layer {layer.name}): no cell beyond the baseline {b:g}: no damaged area"
-                )
+                warnings.append(Message(
+                    "DAMAGE_NO_CELL_BEYOND", indicator=s.indicator, method=method, layer=layer.name, baseline=b
+                ))
             done += 1
             progress(done / n_total)
         del exceed, level
@@ -474,7 +475,7 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
     level_cols = [f"{kind}_{_level_name(q)}_{unit}" for q in probs for kind, unit in (("area", "m2"), ("volume", "m3"))]
     areas = pd.DataFrame(area_rows, columns=AREA_COLUMNS + level_cols)
     if polygons.empty:
-        warnings.append("no damaged area: every interpolated cell lies within its baseline (empty outputs)")
+        warnings.append(Message("DAMAGE_NO_AREA"))
     parameters = {
         "min_area_m2": min_area_m2,
         "probabilities": probs,

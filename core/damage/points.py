@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.errors import InputError
+from ..common.messages import Message
 from ..lab.censored import FLAG_ABOVE, FLAG_BELOW, FLAG_MEASURED
 from ..standards.oxides import OXIDE_FACTORS as STANDARD_OXIDES
 
@@ -429,7 +430,7 @@ def confirm_samples(
         if code not in table.columns:
             raise InputError(f"indicator {code!r} is not in the sample table", layer="samples", column=code)
         if code not in base:
-            warnings.append(f"{code}: no baseline; its samples are reported as 'no_baseline'")
+            warnings.append(Message("DAMAGE_NO_BASELINE", code=code))
     ids = table[id_field].astype(str).to_numpy()
     top = _depths(table, id_field)
     if layer_field is not None:
@@ -447,7 +448,7 @@ def confirm_samples(
         zones = table[zone_field].fillna("").astype(str).to_numpy()
     else:
         zones = np.array([s.split("-")[0] if "-" in s else "" for s in ids], dtype=object)
-        warnings.append(f"no field {zone_field!r}: zones taken from the sample id prefix")
+        warnings.append(Message("DAMAGE_ZONES_FROM_IDS", field=zone_field))
     rule = rule_text(threshold)
     frames = []
     geometry = table.geometry.to_numpy() if hasattr(table, "geometry") and "geometry" in table.columns else None
@@ -512,7 +513,7 @@ def confirm_samples(
     summary = summarise(long, rule)
     signature = leaching_signature(long)
     if len(long) and not long["confirmed"].any():
-        warnings.append("no sample exceeds its baseline by the confirmation rule: no confirmed damage")
+        warnings.append(Message("DAMAGE_NONE_CONFIRMED"))
     parameters = {
         "threshold": threshold,
         "rule": rule,
