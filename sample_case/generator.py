@@ -24,7 +24,7 @@ from .features import build_site
 from .layout import EPSG, MAX_SCALE, MIN_SCALE, make_layout
 from .rasters import DEM_RESOLUTION_M, write_dems, write_ortho
 
-PARTS = ("vectors", "dem", "ortho", "lab")
+PARTS = ("vectors", "dem", "ortho", "lab", "water")
 """What ``include`` can name."""
 
 FILES = {
@@ -36,6 +36,8 @@ FILES = {
     "lab_xlsx": "lab_results.xlsx",
     "case_file": "case.toml",
     "readme": "README.txt",
+    "water_vectors": "water.gpkg",
+    "water_lab": "water_results.csv",
 }
 """Key returned by :func:`generate_sample_case` -> file name in the output folder."""
 
@@ -204,6 +206,8 @@ def _readme(written: set, layout, scale: float, seed: int, ortho_res, site) -> s
         "lab_xlsx": "lab results, Excel: results, detection limits, notes",
         "case_file": "case file naming the inputs and parameters",
         "readme": "this file",
+        "water_vectors": "GeoPackage: water_positions (groundwater wells with heads, stream sections)",
+        "water_lab": "water lab results, CSV UTF-8 with BOM, mg/L and μg/L in the header",
     }
     lines += [f"  {FILES[k]:<22} {descriptions[k]}" for k in FILES if k in written]
     lines += [
@@ -242,7 +246,8 @@ def generate_sample_case(
     seed : int
         Random seed; the same scale and seed give byte-identical files.
     include : iterable of str
-        Parts to write among ``"vectors"``, ``"dem"``, ``"ortho"``, ``"lab"``. The case
+        Parts to write among ``"vectors"``, ``"dem"``, ``"ortho"``, ``"lab"``, ``"water"``
+        (wells and stream sections with their lab results, :mod:`.water`). The case
         file, README and provenance are always written.
     progress : callable, optional
         Called with the fraction done in [0, 1].
@@ -341,6 +346,13 @@ def generate_sample_case(
                 },
             )
             written.update(("lab_csv", "lab_xlsx"))
+        if "water" in include:
+            from .water import write_water
+
+            with _gpkg_options(f"{SURVEY_DATE}T00:00:00.000Z"):
+                write_water(site, seed, stage / FILES["water_vectors"], stage / FILES["water_lab"],
+                            {"SYNTHETIC": "YES", **common})
+            written.update(("water_vectors", "water_lab"))
         check()
         steps.stage(3)(1.0)
         written.update(("case_file", "readme"))

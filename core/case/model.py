@@ -283,6 +283,8 @@ class Inputs:
     lab_sheet: Optional[Path] = None
     lab_csv: Optional[Path] = None
     layers: dict = field(default_factory=dict)
+    water_vectors: Optional[Path] = None
+    water_lab: Optional[Path] = None
 
 
 _INPUT_FILES = tuple(f.name for f in dataclasses.fields(Inputs) if f.name != "layers")
