@@ -558,6 +558,53 @@ MESSAGES: dict = {
         "no interpolated rasters: samples only, no damaged areas or volumes",
         "无插值栅格：仅评估样品，不计算损害面积和体积",
     ),
+    "WATER_STANDARDS_UNVERIFIED": Template(
+        "water-quality standards (GB/T 14848, GB 3838): {note}",
+        "水质标准（GB/T 14848、GB 3838）：{note}",
+    ),
+    "WATER_NO_CONTROL": Template(
+        "{medium}: no control position with results and no baseline given: its samples are reported as 'no_baseline'",
+        "{medium}：无有检测结果的对照点位，也未给出基线：其样品记为 'no_baseline'（无基线）",
+    ),
+    "WATER_NO_FLOW_DIRECTION": Template(
+        "groundwater flow direction unknown (fewer than 3 wells with a head, or flat heads, and none given): "
+        "the plume is not clipped to the down-gradient side",
+        "地下水流向未知（有水头的井少于 3 口或水头无梯度，且未给定）：污染羽未按下游方向裁剪",
+    ),
+    "WATER_NO_CASE_AREA": Template(
+        "no case area given: the plume is not clipped to the case's down-gradient side",
+        "未提供案涉范围：污染羽未按案涉范围下游方向裁剪",
+    ),
+    "WATER_NO_VOLUME": Template(
+        "no aquifer thickness or effective porosity (parameter or well fields): groundwater volumes left empty",
+        "无含水层厚度或有效孔隙度（参数或井字段）：地下水体积留空",
+    ),
+    "WATER_PLUME_TOO_FEW_WELLS": Template(
+        "{indicator}: the plume cannot be drawn: {n} well(s) with a decidable result, at least {needed} are needed "
+        "to bound an area; the wells' exceedances are reported per well only",
+        "{indicator}：无法绘制污染羽：可判定结果的井 {n} 口，至少需要 {needed} 口才能圈定范围；仅逐井报告超标",
+    ),
+    "WATER_PLUME_COLLINEAR": Template(
+        "{indicator}: the wells lie on one line: they bound no area, no plume",
+        "{indicator}：各井位于一条直线上，无法圈定范围，不绘制污染羽",
+    ),
+    "WATER_NO_STREAM_LINE": Template(
+        "no stream line given: the damaged reach runs along straight segments between the sections",
+        "未提供河流线：受损河段按断面之间的直线段计算",
+    ),
+    "WATER_NO_DISCHARGE": Template(
+        "no section has the role 'discharge': the reach starts at the most upstream assessed section {id}",
+        "无 'discharge'（汇入点）断面：受损河段自最上游的评估断面 {id} 起算",
+    ),
+    "WATER_REACH_OPEN": Template(
+        "{indicator}: no section downstream meets the baseline: the damaged reach runs at least to {id} "
+        "(sample further downstream)",
+        "{indicator}：下游无断面达到基线：受损河段至少延伸至 {id}（需在更下游采样）",
+    ),
+    "WATER_NONE_CONFIRMED": Template(
+        "no well or section exceeds its baseline by the confirmation rule: no confirmed water damage (empty outputs)",
+        "无井或断面按确认规则超过基线：未确认水环境损害（输出为空）",
+    ),
 }
 """Message code -> :class:`Template`."""
 
