@@ -572,3 +572,68 @@ def reproject_to_zone(
     parameters = {"zone_width_deg": width, "prefixed": prefixed, "target_crs": zone.authid}
     names = {name: (sources or {}).get(name, name) for name in projected}
     return ReprojectedLayers(projected, zone, names, parameters)
+
+
+# --------------------------------------------------------------------------- water damage
+def water_damage_for(
+    positions,
+    lab_sheet,
+    *,
+    stream=None,
+    case_area=None,
+    baseline=None,
+    params=None,
+    position_id_field: str = "position_id",
+    indicators: Optional[Sequence[str]] = None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+):
+    """Groundwater and surface-water damage from the water positions and the water lab sheet.
+
+    Self-contained step: the sheet is read by the lab importer (water units: mg/L, metals
+    μg/L; units checked and converted), joined to the wells and sections by
+    ``position_id_field``, then :func:`ree_damage.core.damage.water.assess_water` runs.
+
+    Parameters
+    ----------
+    positions : geopandas.GeoDataFrame
+        Wells and stream sections (``position_id``, ``medium``, ``role``, see
+        :func:`ree_damage.core.survey.depth.water_positions`; ``head_m`` for wells), metres.
+    lab_sheet : path-like
+        The water lab results (CSV or XLSX), one row per position id.
+    stream, case_area : geopandas.GeoDataFrame, optional
+        The receiving stream (reach) and the case boundary or zones (plume clip); reprojected
+        to the positions' CRS when another.
+    baseline : pandas.DataFrame, optional
+        ``indicator, baseline`` instead of the control positions.
+    params : ree_damage.core.damage.water.WaterParams, optional
+
+    Returns
+    -------
+    ree_damage.core.damage.water.WaterResult
+        Its warnings start with the lab import's.
+    """
+    from ..damage.water import assess_water
+
+    if position_id_field not in positions.columns:
+        raise InputError(f"the water positions have no field {position_id_field!r}", layer="water positions",
+                         column=position_id_field)
+    positions = positions.drop(columns="fid", errors="ignore")
+    lab = import_lab_results(lab_sheet, positions, sample_id_field=position_id_field, medium="groundwater")
+    table = lab.table
+    if position_id_field != "position_id":
+        table = table.assign(position_id=table[position_id_field].astype(str))
+    crs = positions.crs
+
+    def _in_crs(frame):
+        if frame is None or crs is None or frame.crs is None or frame.crs == crs:
+            return frame
+        return frame.to_crs(crs)
+
+    result = assess_water(
+        table, stream=_in_crs(stream), case_area=_in_crs(case_area), baseline=baseline, indicators=indicators,
+        params=params, progress=progress, is_canceled=is_canceled,
+    )
+    result.warnings[:0] = list(lab.warnings)
+    result.parameters["lab_import"] = lab.parameters
+    return result

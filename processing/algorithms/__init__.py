@@ -10,6 +10,7 @@ from .analysis.interpolate import Interpolate
 from .damage.damage_extent import DamageExtent
 from .damage.mined_volume import MinedVolume
 from .damage.vegetation_damage import VegetationDamage
+from .damage.water_damage import WaterDamage
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
@@ -28,6 +29,7 @@ ALGORITHMS = [
     DamageExtent,
     MinedVolume,
     VegetationDamage,
+    WaterDamage,
 ]
 
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration

@@ -150,6 +150,17 @@ PARAMS = {
         "OUTPUT": "{tmp}/vegetation_damage.gpkg",
         "INDEX_RASTER": "{tmp}/vegetation_exg.tif",
     },
+    # wells and stream sections of the sample case with their water lab results: plume and damaged reach
+    "ree_damage:water_damage": lambda ctx: {
+        "POSITIONS": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/water.gpkg|layername=water_positions",
+        "LAB_SHEET": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/water_results.csv",
+        "STREAM": _case(ctx, "stream"),
+        "CASE_AREA": _case(ctx, "case_boundary"),
+        "OUTPUT": "{tmp}/water_samples.gpkg",
+        "PLUME": "{tmp}/water_plume.gpkg",
+        "REACH": "{tmp}/water_reach.gpkg",
+        "SUMMARY": "{tmp}/water_summary.csv",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test
