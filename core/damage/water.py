@@ -430,7 +430,7 @@ def flow_azimuth(x, y, head) -> Optional[float]:
     if rank < 3 or math.hypot(coef[1], coef[2]) < 1e-12:
         return None
     # flow runs down the gradient: east component -dh/dx, north component -dh/dy
-    return math.degrees(math.atan2(-coef[1], -coef[2])) % 360.0
+    return round(math.degrees(math.atan2(-coef[1], -coef[2])), 9) % 360.0
 
 
 def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
