@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
+from ..damage.adaptive import DEFAULT_ADAPTIVE
 from ..damage.assess import DamageResult, assess_damage, surfaces_in_folder
 from ..damage.points import DepthLayer
 from ..geo.crs import GaussKrugerZone, lonlat_arrays, zone_for_extent
@@ -433,6 +434,7 @@ def damage_for(
     *,
     layer_field: str = "",
     degree_dir=None,
+    adaptive=DEFAULT_ADAPTIVE,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
 ) -> DamageResult:
@@ -453,6 +455,8 @@ def damage_for(
         interpolation used; empty: every sample and raster is in :func:`surface_layer`.
     degree_dir : path-like, optional
         Where the damage-degree rasters go (none written without it).
+    adaptive : ree_damage.core.damage.adaptive.AdaptiveParams or None
+        The second-round rule; None: no second-round proposals.
     """
     params = params or DamageParams()
     default = surface_layer(params)
@@ -484,6 +488,7 @@ def damage_for(
         min_area_m2=params.min_area_m2,
         probabilities=params.probabilities,
         degree_dir=degree_dir,
+        adaptive=adaptive,
         progress=progress,
         is_canceled=is_canceled,
     )

@@ -22,6 +22,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn
+from .adaptive import DEFAULT_ADAPTIVE, AdaptiveParams, propose_second_round
 from .extent import DEFAULT_PROBABILITIES, ExtentResult, SurfaceInput, damage_extent
 from .points import DEFAULT_THRESHOLD, DepthLayer, PointDamage, confirm_samples
 
@@ -113,6 +114,9 @@ class DamageResult:
     crs : str or None
     warnings : list of str
     parameters : dict
+    second_round : geopandas.GeoDataFrame or None
+        Proposed second-round sampling points (:mod:`ree_damage.core.damage.adaptive`);
+        None without probability rasters or when not asked for.
     """
 
     points: PointDamage
@@ -121,12 +125,14 @@ class DamageResult:
     crs: Optional[str] = None
     warnings: list = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    second_round: Any = None
 
-    OUTPUTS = ("samples", "summary", "signature", "areas", "union")
+    OUTPUTS = ("samples", "summary", "signature", "areas", "union", "comparison", "second_round")
     """Outputs :meth:`write` can write: the damaged-sample points (``.gpkg``; every sample
     and indicator, ``status`` says which are damaged), the summary and signature tables
     (``.csv``), the damaged-area polygons per indicator and zone and their union over
-    indicators (``.gpkg``)."""
+    indicators (``.gpkg``), and the IDW / kriging comparison (``.csv``,
+    :func:`method_comparison`) and the proposed second-round points (``.gpkg``)."""
 
     @property
     def empty(self) -> bool:
@@ -165,6 +171,8 @@ class DamageResult:
             "signature": self.points.signature,
             "areas": self.extent.polygons if self.extent is not None else None,
             "union": self.extent.union if self.extent is not None else None,
+            "comparison": method_comparison(self.summary) if self.extent is not None else None,
+            "second_round": self.second_round,
         }
         finals = {name: path for name, path in chosen.items() if frames[name] is not None}
         with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
@@ -208,6 +216,62 @@ def summary_table(points: PointDamage, extent: Optional[ExtentResult]) -> pd.Dat
     ).reset_index(drop=True)
 
 
+COMPARISON_COLUMNS = (
+    "zone",
+    "depth_layer",
+    "indicator",
+    "area_idw_m2",
+    "area_ok_m2",
+    "area_difference_pct",
+    "volume_idw_m3",
+    "volume_ok_m3",
+    "area_ok_p50_m2",
+    "area_ok_p80_m2",
+    "area_ok_p95_m2",
+    "volume_ok_p50_m3",
+    "volume_ok_p80_m3",
+    "volume_ok_p95_m3",
+)
+"""Columns of :func:`method_comparison`: IDW and kriging figures side by side."""
+
+
+def method_comparison(summary: pd.DataFrame) -> pd.DataFrame:
+    """IDW and ordinary-kriging areas (m2) and volumes (m3) side by side, one row per zone, layer and indicator.
+
+    ``area_difference_pct`` = (kriging - IDW) / IDW x 100 (NaN where the IDW area is 0);
+    the kriging range at P(exceed) >= 50/80/95 % beside them, so a report can say which
+    figure it states and how far the other method lies from it. Empty without both kinds of
+    surface (a method missing leaves its columns empty).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"zone": ["INJ", "INJ"], "depth_layer": ["0-50"] * 2, "indicator": ["Cd"] * 2,
+    ...                   "method": ["idw", "ok"], "area_m2": [100.0, 120.0], "volume_m3": [50.0, 60.0]})
+    >>> float(method_comparison(s)["area_difference_pct"].iloc[0])
+    20.0
+    """
+    keys = ["zone", "depth_layer", "indicator"]
+    methods = summary[summary["method"].isin(["idw", "ok"])] if "method" in summary else summary.iloc[0:0]
+    if not len(methods):
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    out = methods[keys].drop_duplicates().reset_index(drop=True)
+    for method in ("idw", "ok"):
+        part = methods[methods["method"] == method]
+        columns = {"area_m2": f"area_{method}_m2", "volume_m3": f"volume_{method}_m3"}
+        if method == "ok":
+            columns.update({f"{q}_p{p}_{u}": f"{q}_ok_p{p}_{u}" for p in (50, 80, 95)
+                            for q, u in (("area", "m2"), ("volume", "m3"))})
+        present = {k: v for k, v in columns.items() if k in part.columns}
+        out = out.merge(part[keys + list(present)].rename(columns=present), on=keys, how="left")
+    for column in COMPARISON_COLUMNS:
+        if column not in out.columns:
+            out[column] = np.nan
+    idw = out["area_idw_m2"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["area_difference_pct"] = np.where(idw > 0, (out["area_ok_m2"].astype(float) - idw) / idw * 100.0, np.nan)
+    return out[list(COMPARISON_COLUMNS)]
+
+
 def assess_damage(
     samples,
     baseline,
@@ -221,6 +285,7 @@ def assess_damage(
     min_area_m2: float = 0.0,
     probabilities: Sequence[float] = DEFAULT_PROBABILITIES,
     degree_dir=None,
+    adaptive: Optional[AdaptiveParams] = DEFAULT_ADAPTIVE,
     progress: Optional[ProgressFn] = None,
     is_canceled: Optional[CancelFn] = None,
 ) -> DamageResult:
@@ -245,6 +310,8 @@ def assess_damage(
         Levels of P(exceed) for the range of areas and volumes.
     degree_dir : path-like, optional
         Folder of the damage-degree rasters.
+    adaptive : AdaptiveParams or None
+        The second-round rule (P(exceed) band, spacing); None: no proposals.
     """
     points = confirm_samples(
         samples, baseline, threshold=threshold, layers=layers, layer_field=layer_field, zone_field=zone_field
@@ -274,4 +341,11 @@ def assess_damage(
              "exceedance": str(s.exceedance) if s.exceedance is not None else None}
             for s in surfaces
         ]
-    return DamageResult(points, extent, summary_table(points, extent), crs, warnings, parameters)
+    second_round = None
+    if extent is not None and adaptive is not None and hasattr(samples, "geometry"):
+        second_round, parameters["second_round"] = propose_second_round(
+            surfaces, samples, zones, params=adaptive, zone_field=zone_field, is_canceled=is_canceled,
+        )
+        if not len(second_round):
+            second_round = None
+    return DamageResult(points, extent, summary_table(points, extent), crs, warnings, parameters, second_round)

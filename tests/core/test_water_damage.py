@@ -261,6 +261,7 @@ def test_sample_case_chain_through_the_step(sample):
     assert tuple(r.summary.columns) == SUMMARY_COLUMNS
     reach = r.reach.set_index("indicator").loc["NH4_N"]
     assert reach["from_id"] == "SW-02" and not reach["open_end"]
+    assert reach["to_id"] == "SW-05" and reach["length_m"] == pytest.approx(100.0, abs=0.01)  # sections 0 -> 100 m
     assert len(r.plume) and set(r.plume["confidence"]) == {50, 80, 95}
     # the heads fall toward the stream in the south
     assert 135 < r.parameters["plume"]["flow_azimuth_deg"] < 225

@@ -77,8 +77,19 @@ def test_damage_extent_on_the_sample_case(chain, tmp_path, qgis_processing):
     assert kriged and float(kriged[0]["area_p95_m2"]) <= float(kriged[0]["area_p80_m2"]) <= float(kriged[0]["area_p50_m2"])
     degree = QgsRasterLayer(str(tmp_path / "damage" / "degree" / "Cd_L0-50_ok_degree.tif"), "k")
     assert degree.isValid()
-    for name in ("damaged_areas.gpkg", "damage_summary.csv", "damaged_samples.gpkg"):
+    for name in ("damaged_areas.gpkg", "damage_summary.csv", "damaged_samples.gpkg", "method_comparison.csv"):
         assert (tmp_path / "damage" / f"{name}.provenance.json").is_file()
+    # IDW and kriging side by side: the same figures as the summary's rows of each method
+    with open(tmp_path / "damage" / "method_comparison.csv", encoding="utf-8-sig") as handle:
+        compared = {(r["zone"], r["indicator"]): r for r in csv.DictReader(handle)}
+    idw = [r for r in rows if r["indicator"] == "Cd" and r["method"] == "idw" and r["zone"] == "ALL"][0]
+    assert float(compared[("ALL", "Cd")]["area_idw_m2"]) == pytest.approx(float(idw["area_m2"]))
+    assert float(compared[("ALL", "Cd")]["area_ok_m2"]) == pytest.approx(float(kriged[0]["area_m2"]))
+    # the second round (where P(exceed) is 20-80 % and no sample within 40 m): a point layer when any
+    second = tmp_path / "damage" / "second_round_points.gpkg"
+    if second.exists():
+        proposals = _layer(str(second))
+        assert {"point_id", "zone", "uncertainty", "p_exceed"} <= set(proposals.fields().names())
 
 
 def test_zones_are_needed_with_rasters_and_nothing_is_written(chain, tmp_path, qgis_processing):

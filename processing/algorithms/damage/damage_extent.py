@@ -19,6 +19,7 @@ from qgis.core import (
 
 from ....core.case.model import DamageParams
 from ....core.case.steps import control_samples, damage_for
+from ....core.damage.adaptive import AdaptiveParams
 from ...base import ReeAlgorithm
 from ...compat import (
     FILE_BEHAVIOR_FOLDER,
@@ -37,6 +38,8 @@ OUTPUT_FILES = {
     "signature": "leaching_signature.csv",
     "areas": "damaged_areas.gpkg",
     "union": "damaged_union.gpkg",
+    "comparison": "method_comparison.csv",
+    "second_round": "second_round_points.gpkg",
 }
 
 
@@ -54,6 +57,9 @@ class DamageExtent(ReeAlgorithm):
     PROBABILITIES = "PROBABILITIES"
     SURFACE_TOP = "SURFACE_TOP"
     SURFACE_BOTTOM = "SURFACE_BOTTOM"
+    P_LOW = "P_LOW"
+    P_HIGH = "P_HIGH"
+    SPACING = "SPACING"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     SUMMARY = "SUMMARY"
@@ -82,8 +88,10 @@ class DamageExtent(ReeAlgorithm):
             "volume where P(exceed) is at least 50, 80 and 95 %. The summary table (zone, layer, indicator, "
             "method, samples, exceedances, ratio, area, volume, at 50/80/95 %) is what valuation reads. Also "
             "written: the damaged-sample points, the leaching signature (NH4+-N, sulfate, REE sum, REO, pH "
-            "drop) per sample and damage-degree rasters; each file with provenance. Rasters in another CRS "
-            "than the zones are refused."
+            "drop) per sample, damage-degree rasters and the IDW and kriging areas and volumes side by side "
+            "(method_comparison.csv), and second-round sampling points where P(exceed) lies between 20 and 80 % "
+            "and no sample is within 40 m, ranked by uncertainty, ids <zone>-<nnn> numbered on; each file with "
+            "provenance. Rasters in another CRS than the zones are refused."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -131,6 +139,19 @@ class DamageExtent(ReeAlgorithm):
                                               defaultValue=", ".join(f"{p:g}" for p in defaults.probabilities))
         levels.setHelp(self.tr("Levels of P(exceed) at which areas and volumes are also given, between 0 and 1."))
         self.addParameter(advanced(levels))
+        second = AdaptiveParams()
+        p_low = QgsProcessingParameterNumber(self.P_LOW, self.tr("Second round: P(exceed) from"), NUMBER_DOUBLE,
+                                             second.p_low, minValue=0.0, maxValue=1.0)
+        p_low.setHelp(self.tr("Second-round points are proposed where P(exceed) lies between these two levels and "
+                              "no sample lies within the spacing, ranked by uncertainty."))
+        self.addParameter(advanced(p_low))
+        p_high = QgsProcessingParameterNumber(self.P_HIGH, self.tr("Second round: P(exceed) to"), NUMBER_DOUBLE,
+                                              second.p_high, minValue=0.0, maxValue=1.0)
+        self.addParameter(advanced(p_high))
+        spacing = QgsProcessingParameterDistance(self.SPACING, self.tr("Second round: spacing (m)"), second.spacing_m,
+                                                 minValue=0.1)
+        spacing.setHelp(self.tr("No first-round sample within it, and proposals at least this far apart (the 40 m grid)."))
+        self.addParameter(advanced(spacing))
         out = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
         out.setHelp(self.tr("Damaged samples, damaged areas, their union, the summary and signature tables and the "
                             "damage-degree rasters, each with provenance."))
@@ -161,6 +182,11 @@ class DamageExtent(ReeAlgorithm):
             surface_top_m=self.parameterAsDouble(parameters, self.SURFACE_TOP, context),
             surface_bottom_m=self.parameterAsDouble(parameters, self.SURFACE_BOTTOM, context),
         )
+        adaptive = AdaptiveParams(
+            p_low=self.parameterAsDouble(parameters, self.P_LOW, context),
+            p_high=self.parameterAsDouble(parameters, self.P_HIGH, context),
+            spacing_m=self.parameterAsDouble(parameters, self.SPACING, context),
+        )
         layer_field = (parameter_as_field_names(self, parameters, self.LAYER_FIELD, context) or [""])[0]
         pattern = self.parameterAsString(parameters, self.CONTROL_PATTERN, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
@@ -170,7 +196,7 @@ class DamageExtent(ReeAlgorithm):
             assessed = samples.drop(index=control_samples(samples, pattern).index) if pattern else samples
             result = damage_for(
                 assessed, baseline, zones, raster_folder, params, layer_field=layer_field,
-                degree_dir=folder / "degree", progress=progress, is_canceled=is_canceled,
+                degree_dir=folder / "degree", adaptive=adaptive, progress=progress, is_canceled=is_canceled,
             )
         for path in (result.extent.rasters.values() if result.extent is not None else ()):
             self.track_output(path)  # written while computing: removed if the run stops now
@@ -187,7 +213,7 @@ class DamageExtent(ReeAlgorithm):
             if not name.startswith("degree:"):
                 self.track_output(path)
         self.push_warnings(feedback, result.warnings)
-        layers = [str(written[name]) for name in ("areas", "union", "samples") if name in written]
+        layers = [str(written[name]) for name in ("areas", "union", "samples", "second_round") if name in written]
         for path in layers:
             context.addLayerToLoadOnCompletion(
                 path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
