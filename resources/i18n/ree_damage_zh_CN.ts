@@ -714,8 +714,8 @@
       <translation>损害范围</translation>
     </message>
     <message>
-      <source>Compares every sample and indicator with its baseline: damage degree K = (C - B) / B (pH on the hydrogen-ion activity, K = 10^(B - C) - 1), confirmed where K exceeds the threshold (C more than 20 % above B by default; the rule is written into every row). A value below its detection limit never counts as an exceedance; where the detection limit itself is above the baseline the sample is undecidable and left out of N. From the rasters of Interpolate it maps the damaged cells (prediction beyond the baseline) as polygons per indicator and functional zone, holes kept, and their union over indicators with the indicators exceeding there; areas in m2 per zone, depth layer and indicator, soil volumes = area x layer thickness in m3, and with kriging the area and volume where P(exceed) is at least 50, 80 and 95 %. The summary table (zone, layer, indicator, method, samples, exceedances, ratio, area, volume, at 50/80/95 %) is what valuation reads. Also written: the damaged-sample points, the leaching signature (NH4+-N, sulfate, REE sum, REO, pH drop) per sample and damage-degree rasters; each file with provenance. Rasters in another CRS than the zones are refused.</source>
-      <translation>逐个样品、逐个指标与基线比较：损害程度 K = (C - B) / B（pH 按氢离子活度计，K = 10^(B - C) - 1），K 超过阈值即确认损害（默认 C 超过 B 20% 以上；判定规则写入每一行）。低于检出限的数值从不计为超基线；检出限本身高于基线的样品为“无法判定”，不计入 N。依据“空间插值”的栅格，把预测值超过基线的像元按指标和功能分区制成面（保留内洞），并按指标合并，标明该处超标的指标；按分区、深度层和指标给出面积（m2），土壤体积 = 面积 × 层厚（m3），克里金时另给出超基线概率不低于 50%、80%、95% 的面积和体积。汇总表（分区、层、指标、方法、样品数、超标数、超标率、面积、体积、50/80/95%）供损害价值量化读取。同时写出损害样品点、每个样品的浸矿特征污染物（氨氮、硫酸盐、稀土总量、稀土氧化物、pH 降低）和损害程度栅格；每个文件附溯源记录。坐标系与分区不同的栅格将被拒绝。</translation>
+      <source>Compares every sample and indicator with its baseline: damage degree K = (C - B) / B (pH on the hydrogen-ion activity, K = 10^(B - C) - 1), confirmed where K exceeds the threshold (C more than 20 % above B by default; the rule is written into every row). A value below its detection limit never counts as an exceedance; where the detection limit itself is above the baseline the sample is undecidable and left out of N. From the rasters of Interpolate it maps the damaged cells (prediction beyond the baseline) as polygons per indicator and functional zone, holes kept, and their union over indicators with the indicators exceeding there; areas in m2 per zone, depth layer and indicator, soil volumes = area x layer thickness in m3, and with kriging the area and volume where P(exceed) is at least 50, 80 and 95 %. The summary table (zone, layer, indicator, method, samples, exceedances, ratio, area, volume, at 50/80/95 %) is what valuation reads. Also written: the damaged-sample points, the leaching signature (NH4+-N, sulfate, REE sum, REO, pH drop) per sample, damage-degree rasters and the IDW and kriging areas and volumes side by side (method_comparison.csv), and second-round sampling points where P(exceed) lies between 20 and 80 % and no sample is within 40 m, ranked by uncertainty, ids &lt;zone&gt;-&lt;nnn&gt; numbered on; each file with provenance. Rasters in another CRS than the zones are refused.</source>
+      <translation>逐个样品、逐个指标与基线比较：损害程度 K = (C - B) / B（pH 按氢离子活度计，K = 10^(B - C) - 1），K 超过阈值即确认损害（默认 C 超过 B 20% 以上；判定规则写入每一行）。低于检出限的数值从不计为超基线；检出限本身高于基线的样品为“无法判定”，不计入 N。依据“空间插值”的栅格，把预测值超过基线的像元按指标和功能分区制成面（保留内洞），并按指标合并，标明该处超标的指标；按分区、深度层和指标给出面积（m2），土壤体积 = 面积 × 层厚（m3），克里金时另给出超基线概率不低于 50%、80%、95% 的面积和体积。汇总表（分区、层、指标、方法、样品数、超标数、超标率、面积、体积、50/80/95%）供损害价值量化读取。同时写出损害样品点、每个样品的浸矿特征污染物（氨氮、硫酸盐、稀土总量、稀土氧化物、pH 降低）、损害程度栅格、IDW 与克里金并列的面积和体积（method_comparison.csv），以及第二轮采样建议点（超基线概率在 20% 至 80% 之间且 40 m 内无样品处，按不确定性排序，编号 &lt;分区&gt;-&lt;nnn&gt; 续编）；每个文件附溯源记录。坐标系与分区不同的栅格将被拒绝。</translation>
     </message>
     <message>
       <source>Output of Import lab results: sample points with a value and flag column per indicator.</source>
@@ -788,6 +788,26 @@
     <message>
       <source>Levels of P(exceed) at which areas and volumes are also given, between 0 and 1.</source>
       <translation>同时给出面积和体积的超基线概率 P 水平，取值 0 到 1。</translation>
+    </message>
+    <message>
+      <source>Second round: P(exceed) from</source>
+      <translation>第二轮采样：超基线概率下限</translation>
+    </message>
+    <message>
+      <source>Second-round points are proposed where P(exceed) lies between these two levels and no sample lies within the spacing, ranked by uncertainty.</source>
+      <translation>在超基线概率介于这两个水平之间且间距内无样品处建议第二轮采样点，按不确定性排序。</translation>
+    </message>
+    <message>
+      <source>Second round: P(exceed) to</source>
+      <translation>第二轮采样：超基线概率上限</translation>
+    </message>
+    <message>
+      <source>Second round: spacing (m)</source>
+      <translation>第二轮采样：间距（m）</translation>
+    </message>
+    <message>
+      <source>No first-round sample within it, and proposals at least this far apart (the 40 m grid).</source>
+      <translation>该距离内无第一轮样品，建议点之间至少相距该距离（40 m 网格）。</translation>
     </message>
     <message>
       <source>Damaged samples, damaged areas, their union, the summary and signature tables and the damage-degree rasters, each with provenance.</source>
