@@ -149,6 +149,12 @@ def test_plume_hand_worked_area_and_volume():
     case = gpd.GeoDataFrame(geometry=[shapely.box(60, 40, 70, 60)], crs=CRS)
     clipped = assess_water(t, baseline=BASE, case_area=case).plume.set_index("confidence")
     assert clipped.loc[50, "area_m2"] == 4000.0
+    # the same with the direction given instead of heads
+    given_dir = assess_water(t.drop(columns="head_m"), baseline=BASE, case_area=case,
+                             params=WaterParams(gw_azimuth_deg=90.0)).plume.set_index("confidence")
+    assert given_dir.loc[50, "area_m2"] == 4000.0
+    no_dir = assess_water(t.drop(columns="head_m"), baseline=BASE, case_area=case)
+    assert "WATER_NO_FLOW_DIRECTION" in _codes(no_dir) and no_dir.plume.set_index("confidence").loc[50, "area_m2"] == 5000.0
     summary = assess_water(t, baseline=BASE, case_area=case).summary
     row = summary[(summary["indicator"] == "NH4_N") & (summary["confidence"] == 50)].iloc[0]
     assert (row["medium"], row["area_m2"], row["volume_m3"]) == ("groundwater", 4000.0, 8000.0)

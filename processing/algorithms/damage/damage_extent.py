@@ -147,6 +147,7 @@ class DamageExtent(ReeAlgorithm):
         self.addParameter(advanced(p_low))
         p_high = QgsProcessingParameterNumber(self.P_HIGH, self.tr("Second round: P(exceed) to"), NUMBER_DOUBLE,
                                               second.p_high, minValue=0.0, maxValue=1.0)
+        p_high.setHelp(self.tr("Upper end of the uncertain band of P(exceed) (0.8 by default)."))
         self.addParameter(advanced(p_high))
         spacing = QgsProcessingParameterDistance(self.SPACING, self.tr("Second round: spacing (m)"), second.spacing_m,
                                                  minValue=0.1)

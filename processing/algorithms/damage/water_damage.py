@@ -38,6 +38,7 @@ class WaterDamage(ReeAlgorithm):
     GW_CLASS = "GW_CLASS"
     SW_CLASS = "SW_CLASS"
     MIN_WELLS = "MIN_WELLS"
+    GW_AZIMUTH = "GW_AZIMUTH"
     CELL_SIZE = "CELL_SIZE"
     THICKNESS = "THICKNESS"
     POROSITY = "POROSITY"
@@ -103,15 +104,26 @@ class WaterDamage(ReeAlgorithm):
         self.addParameter(threshold)
         gw = QgsProcessingParameterEnum(self.GW_CLASS, self.tr("GB/T 14848 class compared with"), list(GW_CLASSES),
                                         defaultValue=GW_CLASSES.index(defaults.gw_class))
+        gw.setHelp(self.tr("GB/T 14848-2017 quality class whose upper limit is the second comparison (III: drinking-water "
+                           "source)."))
         self.addParameter(advanced(gw))
         sw = QgsProcessingParameterEnum(self.SW_CLASS, self.tr("GB 3838 class compared with"), list(GB3838_CLASSES),
                                         defaultValue=GB3838_CLASSES.index(defaults.sw_class))
+        sw.setHelp(self.tr("GB 3838-2002 class whose limit is the second comparison for surface water."))
         self.addParameter(advanced(sw))
         wells = QgsProcessingParameterNumber(self.MIN_WELLS, self.tr("Wells needed for a plume"), NUMBER_INTEGER,
                                              defaults.min_plume_wells, minValue=3)
+        wells.setHelp(self.tr("Wells with a decidable result needed to draw a plume; with fewer a message says why "
+                              "none is drawn."))
         self.addParameter(advanced(wells))
+        azimuth = QgsProcessingParameterNumber(self.GW_AZIMUTH, self.tr("Groundwater flow direction (degrees from north)"),
+                                               NUMBER_DOUBLE, optional=True, minValue=0.0, maxValue=360.0)
+        azimuth.setHelp(self.tr("Empty: fitted to the wells' heads (field head_m); the plume is kept down-gradient of "
+                                "the case area."))
+        self.addParameter(advanced(azimuth))
         cell = QgsProcessingParameterNumber(self.CELL_SIZE, self.tr("Plume cell size (m)"), NUMBER_DOUBLE,
                                             defaults.cell_size_m, minValue=0.1)
+        cell.setHelp(self.tr("Cell of the interpolated plume; areas are cells x cell area."))
         self.addParameter(advanced(cell))
         thickness = QgsProcessingParameterNumber(self.THICKNESS, self.tr("Saturated aquifer thickness (m)"),
                                                  NUMBER_DOUBLE, optional=True, minValue=0.0)
@@ -160,6 +172,7 @@ class WaterDamage(ReeAlgorithm):
             sw_class=GB3838_CLASSES[self.parameterAsEnum(parameters, self.SW_CLASS, context)],
             min_plume_wells=self.parameterAsInt(parameters, self.MIN_WELLS, context),
             cell_size_m=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
+            gw_azimuth_deg=self._optional_number(parameters, self.GW_AZIMUTH, context),
             aquifer_thickness_m=self._optional_number(parameters, self.THICKNESS, context),
             effective_porosity=self._optional_number(parameters, self.POROSITY, context),
         )
