@@ -468,8 +468,6 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
     polys, areas, info = [], [], {"flow_azimuth_deg": az, "flow_direction": az_note, "aquifer_thickness_m": thickness,
                                   "effective_porosity": porosity}
     levels = sorted(int(c) for c in params.confidence)
-    any_mask = None
-    grid_key = None
     gw = rows[rows["medium"] == "groundwater"]
     for code, sub in gw.groupby("indicator", sort=False):
         check_canceled(is_canceled)
@@ -501,7 +499,6 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
         p = np.full(gx.shape, np.nan)
         p[inside] = idw_points(xy, z, np.column_stack([gx[inside], gy[inside]]), power=params.idw_power, k=None)
         a_cell = cell_area(transform)
-        key = (transform, gx.shape)
         for level in levels:
             mask = inside & (p >= level / 100.0 - 1e-12)
             cells = int(mask.sum())
@@ -513,10 +510,6 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
                 polys.append({"indicator": code, "confidence": level, "cells": cells, "area_m2": area,
                               "volume_m3": volume, "n_wells": len(dec),
                               "geometry": shapely.union_all(patches.geometry)})
-        if grid_key is None or grid_key == key:
-            grid_key = key
-            best = inside & (p >= 0.5 - 1e-12)
-            any_mask = best if any_mask is None else (any_mask | best)
     basis = ("indicator IDW over the wells (P = weighted share of wells with confirmed damage), inside the wells' "
              "convex hull, clipped to the case's down-gradient side")
     plume = gpd.GeoDataFrame(polys, columns=["indicator", "confidence", "cells", "area_m2", "volume_m3", "n_wells",
