@@ -802,6 +802,10 @@
       <translation>第二轮采样：超基线概率上限</translation>
     </message>
     <message>
+      <source>Upper end of the uncertain band of P(exceed) (0.8 by default).</source>
+      <translation>超基线概率不确定区间的上限（默认 0.8）。</translation>
+    </message>
+    <message>
       <source>Second round: spacing (m)</source>
       <translation>第二轮采样：间距（m）</translation>
     </message>
@@ -1218,6 +1222,150 @@
       <translation>{0} 个检查点的精度：总体精度 {1}，Kappa {2}</translation>
     </message>
     <message>
+      <source>Water damage (groundwater and surface water)</source>
+      <translation>地下水与地表水损害</translation>
+    </message>
+    <message>
+      <source>Reads the water lab results (mg/L, metals in ug/L; units checked) and joins them to the wells and stream sections by position id. Per well and section and indicator: the baseline (mean of the control well or section, or a given table), K = (C - B) / B (pH on the hydrogen-ion activity), damage confirmed where K exceeds the threshold (C more than 20 % above B by default), the comparison with GB/T 14848 class III (groundwater) or GB 3838 class III (surface water) and the quality class of the sample. A value below its detection limit never counts as an exceedance; where the limit exceeds the baseline the sample is undecidable. With at least 4 wells the plume is drawn by indicator IDW (P = weighted share of wells with confirmed damage) inside the wells' hull, clipped to the case's down-gradient side (flow fitted to the heads), at P &gt;= 50, 80 and 95 %; with fewer a message says why no plume is drawn. The damaged reach runs from the discharge section to the first downstream section that meets the baseline. The summary (medium, indicator, confidence, area m2, volume m3, length m) is what valuation reads. Every output carries provenance; the rules are written into the rows.</source>
+      <translation>读取水样检测结果（mg/L，金属为 μg/L；检查单位），按点位编号与监测井和河流断面关联。逐井、逐断面、逐指标给出：基线（对照井或对照断面的均值，或给定的基线表）、K = (C - B) / B（pH 按氢离子活度计）、K 超过阈值即确认损害（默认 C 高于 B 20% 以上）、与 GB/T 14848 III 类（地下水）或 GB 3838 III 类（地表水）的比较以及样品的水质类别。低于检出限的值不计为超标；检出限本身高于基线的样品记为无法判定。监测井不少于 4 口时，以指示 IDW（P = 确认损害井的距离加权比例）在井的凸包内绘制污染羽，并裁剪至案涉范围的地下水下游一侧（流向由水头拟合），给出 P ≥ 50%、80%、95% 的范围；井数不足时提示无法绘制的原因。受损河段自汇入断面起，至下游第一个达到基线的断面止。汇总表（介质、指标、置信水平、面积 m2、体积 m3、长度 m）供价值量化读取。每个输出均附溯源记录，规则写入每一行。</translation>
+    </message>
+    <message>
+      <source>Wells and stream sections</source>
+      <translation>监测井与河流断面</translation>
+    </message>
+    <message>
+      <source>Fields position_id, medium (groundwater / surface_water), role (control, discharge, downstream, down_gradient); head_m for wells, distance_m, width_m, depth_m for sections, as the depth schedule's water positions.</source>
+      <translation>字段 position_id、medium（groundwater 地下水 / surface_water 地表水）、role（control 对照、discharge 汇入点、downstream 下游、down_gradient 地下水下游）；井的 head_m（水头），断面的 distance_m、width_m、depth_m，与采样深度方案的水样点位一致。</translation>
+    </message>
+    <message>
+      <source>Water lab results (CSV or XLSX)</source>
+      <translation>水样检测结果（CSV 或 XLSX）</translation>
+    </message>
+    <message>
+      <source>One row per position id, units in the header or a units row.</source>
+      <translation>每个点位编号一行，单位写在表头或单位行中。</translation>
+    </message>
+    <message>
+      <source>Receiving stream</source>
+      <translation>受纳河流</translation>
+    </message>
+    <message>
+      <source>Lines digitised downstream; the damaged reach follows it.</source>
+      <translation>按水流方向数字化的线；受损河段沿其计算。</translation>
+    </message>
+    <message>
+      <source>Case boundary or functional zones: the plume is kept on its down-gradient side.</source>
+      <translation>案涉范围或功能区：污染羽保留在其地下水下游一侧。</translation>
+    </message>
+    <message>
+      <source>Water baseline table</source>
+      <translation>水环境基线表</translation>
+    </message>
+    <message>
+      <source>indicator, baseline (optional medium, unit, source); empty: the control positions.</source>
+      <translation>indicator、baseline（可选 medium、unit、source）；为空则取对照点位。</translation>
+    </message>
+    <message>
+      <source>GB/T 14848 class compared with</source>
+      <translation>比较的 GB/T 14848 类别</translation>
+    </message>
+    <message>
+      <source>GB/T 14848-2017 quality class whose upper limit is the second comparison (III: drinking-water source).</source>
+      <translation>作为第二比较基准的 GB/T 14848-2017 水质类别上限（III 类：饮用水水源）。</translation>
+    </message>
+    <message>
+      <source>GB 3838 class compared with</source>
+      <translation>比较的 GB 3838 类别</translation>
+    </message>
+    <message>
+      <source>GB 3838-2002 class whose limit is the second comparison for surface water.</source>
+      <translation>作为地表水第二比较基准的 GB 3838-2002 类别限值。</translation>
+    </message>
+    <message>
+      <source>Wells needed for a plume</source>
+      <translation>绘制污染羽所需井数</translation>
+    </message>
+    <message>
+      <source>Wells with a decidable result needed to draw a plume; with fewer a message says why none is drawn.</source>
+      <translation>绘制污染羽所需的可判定结果井数；不足时提示无法绘制的原因。</translation>
+    </message>
+    <message>
+      <source>Groundwater flow direction (degrees from north)</source>
+      <translation>地下水流向（自正北起算的角度）</translation>
+    </message>
+    <message>
+      <source>Empty: fitted to the wells' heads (field head_m); the plume is kept down-gradient of the case area.</source>
+      <translation>为空则由井的水头（字段 head_m）拟合；污染羽保留在案涉范围的地下水下游一侧。</translation>
+    </message>
+    <message>
+      <source>Plume cell size (m)</source>
+      <translation>污染羽像元大小（m）</translation>
+    </message>
+    <message>
+      <source>Cell of the interpolated plume; areas are cells x cell area.</source>
+      <translation>插值污染羽的像元；面积 = 像元数 × 像元面积。</translation>
+    </message>
+    <message>
+      <source>Saturated aquifer thickness (m)</source>
+      <translation>饱和含水层厚度（m）</translation>
+    </message>
+    <message>
+      <source>Empty: the wells' field aquifer_thickness_m; volume = area x thickness x porosity.</source>
+      <translation>为空则取井的 aquifer_thickness_m 字段；体积 = 面积 × 厚度 × 孔隙度。</translation>
+    </message>
+    <message>
+      <source>Effective porosity</source>
+      <translation>有效孔隙度</translation>
+    </message>
+    <message>
+      <source>Empty: the wells' field effective_porosity.</source>
+      <translation>为空则取井的 effective_porosity 字段。</translation>
+    </message>
+    <message>
+      <source>Water samples assessed</source>
+      <translation>水样评估结果</translation>
+    </message>
+    <message>
+      <source>One point per position and indicator: value, baseline, K, status, standard, class, rule.</source>
+      <translation>每个点位和指标一个点：检测值、基线、K、状态、标准、类别、规则。</translation>
+    </message>
+    <message>
+      <source>Groundwater plume</source>
+      <translation>地下水污染羽</translation>
+    </message>
+    <message>
+      <source>Per indicator and confidence level (50, 80, 95 %): area m2, volume m3.</source>
+      <translation>按指标和置信水平（50%、80%、95%）：面积 m2、体积 m3。</translation>
+    </message>
+    <message>
+      <source>Damaged reach</source>
+      <translation>受损河段</translation>
+    </message>
+    <message>
+      <source>Per indicator: from the discharge section to the first section meeting the baseline.</source>
+      <translation>按指标：自汇入断面至第一个达到基线的断面。</translation>
+    </message>
+    <message>
+      <source>Water damage summary</source>
+      <translation>水环境损害汇总</translation>
+    </message>
+    <message>
+      <source>medium, indicator, confidence, area_m2, volume_m3, length_m ...: read by valuation.</source>
+      <translation>medium、indicator、confidence、area_m2、volume_m3、length_m 等：供价值量化读取。</translation>
+    </message>
+    <message>
+      <source>Reading the wells, sections and lab results</source>
+      <translation>读取监测井、断面和检测结果</translation>
+    </message>
+    <message>
+      <source>Assessing the water damage</source>
+      <translation>评估水环境损害</translation>
+    </message>
+    <message>
+      <source>Writing the layers and table</source>
+      <translation>写出图层和表格</translation>
+    </message>
+    <message>
       <source>Report document (DOCX draft)</source>
       <translation>鉴定评估报告草稿（DOCX）</translation>
     </message>
@@ -1340,10 +1488,6 @@
     <message>
       <source>Zones from Functional zones; needed for the groundwater wells and stream sections.</source>
       <translation>“功能分区”的输出；布设地下水监测井和河流断面时需要。</translation>
-    </message>
-    <message>
-      <source>Receiving stream</source>
-      <translation>受纳河流</translation>
     </message>
     <message>
       <source>The stream the leachate reaches, lines (direction checked on the DEM).</source>
