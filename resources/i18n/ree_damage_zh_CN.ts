@@ -1222,7 +1222,7 @@
       <translation>{0} 个检查点的精度：总体精度 {1}，Kappa {2}</translation>
     </message>
     <message>
-      <source>Water damage (groundwater and surface water)</source>
+      <source>Water damage</source>
       <translation>地下水与地表水损害</translation>
     </message>
     <message>

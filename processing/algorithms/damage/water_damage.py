@@ -53,7 +53,7 @@ class WaterDamage(ReeAlgorithm):
         return "water_damage"
 
     def displayName(self):  # noqa: N802
-        return self.tr("Water damage (groundwater and surface water)")
+        return self.tr("Water damage")
 
     def groupId(self):  # noqa: N802
         return "damage"
