@@ -149,7 +149,9 @@ def _case_toml(written: set, scale: float, seed: int, ortho_res) -> str:
                 "ditch_depth_field": "bottom_depth_m",
                 "pond_depth_field": "bottom_depth_m",
             },
-            "sampling": {"cell_size_m": 40.0},
+            # six control points, as sampled (the 80 m x 40 m control area holds only two 40 m
+            # grid units, and a baseline from fewer than 5 control samples is weak)
+            "sampling": {"cell_size_m": 40.0, "control_count": 6},
             "depth": {"below_bottom_m": 3.0},
             "baseline": {
                 "statistic": "mean_2sd",

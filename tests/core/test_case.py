@@ -41,7 +41,7 @@ def test_the_sample_case_file_reads_into_the_model(sample):
     # given values replace defaults; the rest stay the guideline's
     assert case.parameters.zones.hole_depth_field == "hole_depth_m"
     assert case.parameters.zones.hole_buffer_m == ZoneParams().hole_buffer_m == 5.0
-    assert case.parameters.sampling == SamplingParams()
+    assert case.parameters.sampling == SamplingParams(control_count=6)  # as sampled (issue 19)
     assert case.parameters.interpolation.fields == ("La", "Cd", "NH4_N", "SO4")
     assert case.parameters.interpolation.methods == ("idw", "ok")
     assert isinstance(case.parameters.interpolation.cell_size_m, float)

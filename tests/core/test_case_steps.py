@@ -62,6 +62,15 @@ def test_sampling_records_the_crs_core_used(case, zones, grid, tmp_path):
     assert result.points.crs.to_epsg() == 4547
 
 
+def test_the_sample_case_shows_the_baseline_done_right(case, grid):
+    """Issue 19: the sample case lays 6 control points (its control area holds two 40 m
+    units only) and so gives no weak-baseline warning; the weak case has its own test in
+    test_sampling.py."""
+    assert case.parameters.sampling.control_count == 6
+    assert len(grid.control_points) == 6
+    assert not [w for w in grid.warnings if "control" in str(w)], grid.warnings
+
+
 def test_sampling_writes_the_outputs_named(grid, tmp_path):
     written = grid.write({"points": tmp_path / "points.gpkg", "compliance": tmp_path / "rules.csv"})
     assert set(written) == {"points", "compliance"}
