@@ -23,6 +23,7 @@ from . import lab as lab_sheet
 from .features import build_site
 from .layout import EPSG, MAX_SCALE, MIN_SCALE, make_layout
 from .rasters import DEM_RESOLUTION_M, write_dems, write_ortho
+from .valuation import valuation_section
 
 PARTS = ("vectors", "dem", "ortho", "lab", "water")
 """What ``include`` can name."""
@@ -176,6 +177,7 @@ def _case_toml(written: set, scale: float, seed: int, ortho_res) -> str:
             ),
             "rasters": f"DEM cell {DEM_RESOLUTION_M} m; orthomosaic cell {ortho_res or 'not written'} m",
         },
+        "valuation": valuation_section(),
     }
     header = (
         f"# {SYNTHETIC_ZH}\n# {SYNTHETIC_EN}.\n"

@@ -21,6 +21,9 @@ file has these tables (every key optional unless said; an unknown key is an erro
     left out keeps the default, whose justification is in :func:`param_sources`.
 ``[sources]``
     Free text: where prices, unit costs and other case-specific values come from.
+``[valuation]``
+    Prices, unit costs and the choices of the valuation, kept as read (checked by
+    :func:`ree_damage.core.valuation.params.read_params`).
 """
 
 from __future__ import annotations
@@ -314,6 +317,7 @@ class Case:
     parameters: Parameters = field(default_factory=Parameters)
     sources: dict = field(default_factory=dict)
     file: Optional[Path] = None
+    valuation: dict = field(default_factory=dict)
 
     def input(self, key: str) -> Path:
         """The path of input ``key``; an error naming the key when the case does not give it."""
@@ -353,6 +357,8 @@ class Case:
         doc["parameters"] = parameters
         if self.sources:
             doc["sources"] = dict(self.sources)
+        if self.valuation:
+            doc["valuation"] = dict(self.valuation)
         return {key: value for key, value in doc.items() if value}
 
     def to_toml(self, header: str = "") -> str:
@@ -415,7 +421,7 @@ def load_case(path, *, check_inputs: bool = True) -> Case:
 def case_from_dict(doc: Mapping, folder) -> Case:
     """A :class:`Case` from the parsed TOML document; ``folder`` resolves the input paths."""
     folder = Path(folder).resolve()
-    _no_unknown(doc, ("case", "crs", "inputs", "parameters", "sources"), "")
+    _no_unknown(doc, ("case", "crs", "inputs", "parameters", "sources", "valuation"), "")
     info = _dataclass_from(CaseInfo, doc.get("case", {}), "case")
     crs = _dataclass_from(CrsChoice, doc.get("crs", {}), "crs")
     if crs.zone != "auto" and not crs.zone.upper().startswith("EPSG:"):
@@ -435,7 +441,9 @@ def case_from_dict(doc: Mapping, folder) -> Case:
     for key, value in sources.items():
         if not isinstance(value, str):
             raise _key_error(f"sources.{key}", "a source is text")
-    return Case(folder=folder, info=info, crs=crs, inputs=inputs, parameters=parameters, sources=dict(sources))
+    valuation = dict(_table(doc.get("valuation", {}), "valuation"))
+    return Case(folder=folder, info=info, crs=crs, inputs=inputs, parameters=parameters, sources=dict(sources),
+                valuation=valuation)
 
 
 def check_case_inputs(case: Case) -> None:

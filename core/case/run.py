@@ -278,3 +278,40 @@ def vegetation(
         progress=progress,
         is_canceled=is_canceled,
     )
+
+
+def valuation(
+    case: Case,
+    *,
+    damage=None,
+    vegetation=None,
+    mined=None,
+    water=None,
+    progress: Optional[ProgressFn] = None,
+    is_canceled: Optional[CancelFn] = None,
+):
+    """The valuation of the case's ``[valuation]`` section (see :mod:`ree_damage.core.valuation`).
+
+    ``damage``, ``vegetation``, ``mined`` and ``water`` are the files earlier steps wrote:
+    ``damage_summary.csv``, the vegetation summary table, ``annex5_resource_summary.csv``
+    and the water damage table (each optional). Returns a
+    :class:`~ree_damage.core.valuation.valuate.ValuationResult`; write it with
+    ``result.write({"workbook": ..., "json": ...})``.
+    """
+    import dataclasses
+
+    from ..valuation.params import read_params
+    from ..valuation.valuate import valuate
+
+    if not case.valuation:
+        raise InputError("the case file has no [valuation] section", layer=str(case.file or case.folder),
+                         column="valuation")
+    params = read_params(case.valuation, case_info=dataclasses.asdict(case.info))
+    result = valuate(params, damage=damage, vegetation=vegetation, mined=mined, water=water, case_id=case.info.id,
+                     progress=progress, is_canceled=is_canceled)
+    if case.file is not None:
+        from ..common.provenance import describe_input
+
+        result.inputs["case_file"] = describe_input(case.file)
+        result.inputs_paths["case_file"] = str(case.file)
+    return result

@@ -16,6 +16,7 @@ from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
 from .tools.sample_case import SampleCase
 from .tools.to_cgcs2000 import ToCgcs2000
+from .valuation.valuation import Valuation
 
 ALGORITHMS = [
     SampleCase,
@@ -30,6 +31,7 @@ ALGORITHMS = [
     MinedVolume,
     VegetationDamage,
     WaterDamage,
+    Valuation,
 ]
 
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration

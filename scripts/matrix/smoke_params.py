@@ -161,6 +161,14 @@ PARAMS = {
         "REACH": "{tmp}/water_reach.gpkg",
         "SUMMARY": "{tmp}/water_summary.csv",
     },
+    # the sample case's [valuation] section on the damage summary above (its other quantities are the
+    # section's own sample fallbacks): workbook and JSON
+    "ree_damage:valuation": lambda ctx: {
+        "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/case.toml",
+        "DAMAGE_SUMMARY": ctx["results"]["ree_damage:damage_extent"]["SUMMARY"],
+        "WORKBOOK": "{tmp}/valuation.xlsx",
+        "JSON": "{tmp}/valuation.json",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test

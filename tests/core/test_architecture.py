@@ -29,7 +29,9 @@ CORE_ALLOWED = {
     "case": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "terrain", "imagery"},
     # a consumer of the written outputs: reads files, imports only the case-file model
     "report": {"common", "case"},
+    "valuation": {"common"},
 }
+CORE_ALLOWED["case"] = CORE_ALLOWED["case"] | {"valuation"}
 # Top-level packages of the plugin and what they may import.
 TOP_ALLOWED = {
     "core": {"core"},
