@@ -5,6 +5,9 @@
   once) of the chosen interpolation method give, summed over depth layers, the damaged
   soil volume (``volume_m3``; range ``volume_p50_m3`` ...), and the largest layer's
   ``area_m2`` the damaged soil area (the footprint of stacked layers is at least that).
+  Where the ANY rows carry no P(exceed) columns (``damage_extent`` gives them per
+  indicator), the range takes per layer and level the largest single indicator, a lower
+  bound of the union (noted in the output).
 - the vegetation summary of ``vegetation_damage`` (CSV or any table OGR reads): the
   ``CASE_AREA`` row's ``damaged_area_m2`` is the forest area lost.
 - the resource table of ``mined_volume`` (``annex5_resource_summary.csv`` or
@@ -133,6 +136,11 @@ def damage_quantities(path, method: str = "auto") -> tuple:
                 area_levels[level] = max(a_values)
     notes = [f"damage summary: method {chosen}; volume = sum over {len(rows)} depth layer(s), area = largest layer"]
     if not volume_levels:
+        volume_levels, area_levels, used = _levels_from_indicators(frame, rows, chosen, path)
+        if volume_levels:
+            notes.append("damage summary: the ANY rows give no P(exceed) levels; the range takes, per layer and "
+                         f"level, the largest single indicator ({used}), a lower bound of their union")
+    if not volume_levels:
         notes.append("damage summary: no P(exceed) columns for this method: no damage range (kriging gives one)")
     quantities = {
         "soil_damaged_volume_m3": Quantity("soil_damaged_volume_m3", volume, "m3",
@@ -144,6 +152,31 @@ def damage_quantities(path, method: str = "auto") -> tuple:
                                           {k: v / _HM2 for k, v in area_levels.items()}),
     }
     return quantities, notes
+
+
+def _levels_from_indicators(frame, any_rows, method: str, path) -> tuple:
+    """Per level, the sum over layers of the largest indicator's volume (and the largest area);
+    empty when a layer has no indicator with every level."""
+    volume_levels, area_levels, used = {}, {}, set()
+    indicators = frame[(frame["zone"] == "ALL") & (frame["indicator"] != "ANY") & (frame["method"] == method)]
+    for level in LEVELS:
+        vcol, acol = f"volume_p{level}_m3", f"area_p{level}_m2"
+        if vcol not in frame.columns or acol not in frame.columns:
+            return {}, {}, ""
+        volume, areas = Decimal(0), []
+        for layer in any_rows["depth_layer"]:
+            candidates = indicators[indicators["depth_layer"] == layer]
+            values = {i: (_number(candidates, i, vcol, path), _number(candidates, i, acol, path))
+                      for i in candidates.index}
+            values = {i: v for i, v in values.items() if v[0] is not None and v[1] is not None}
+            if not values:
+                return {}, {}, ""
+            best = max(values, key=lambda i: values[i][0])
+            used.add(str(candidates.at[best, "indicator"]))
+            volume += values[best][0]
+            areas.append(max(v[1] for v in values.values()))
+        volume_levels[level], area_levels[level] = volume, max(areas)
+    return volume_levels, area_levels, ", ".join(sorted(used))
 
 
 def vegetation_quantities(path) -> dict:
