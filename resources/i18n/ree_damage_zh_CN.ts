@@ -1954,6 +1954,170 @@
       <translation>已写入 {0}（{1} 个要素），坐标系 {2}</translation>
     </message>
     <message>
+      <source>Valuation</source>
+      <translation>价值量化</translation>
+    </message>
+    <message>
+      <source>Values the damage from the [valuation] section of the case file (every price and unit cost with its value, unit, source, date and [default] flag) and the tables of earlier steps: actual costs with receipts (guideline 10.1); mineral value by 自然资规〔2024〕5号 (sale proceeds, the unsold part at the average sale price, each period at its own price, or the price-determination institution's price; the destroyed resource = resource x the higher of the design's and the national minimum recovery rate) (10.6); restoration cost per measure, quantities from the damage tables (10.2); interim loss by habitat equivalency, discount rate 3 % with 2 % and 5 % sensitivity, crediting convention stated (10.2); forest ecosystem services by an editable unit-value table with a price-index adjustment (10.4); the residual loss (10.5). Writes an XLSX workbook (a summary sheet, one sheet per method, the parameters; values only, each line's formula as text) and a JSON with the same numbers, each with provenance. Money in decimal arithmetic, rounded half up to 0.01 yuan only for display. The total's range comes from the damage at P(exceed) &gt;= 50/80/95 % and the discount sensitivity. A missing price, a unit mismatch (m3 against t, 元/t against 万元/t), a negative quantity, a price date outside the act's period or a recovery rate above 1 stops the run naming the line and the parameter; nothing is written. Tick 'Write the parameter template' to write a [valuation] template instead.</source>
+      <translation>依据案件文件的 [valuation] 节（每项价格与单价均载明数值、单位、来源、日期及是否为 [default] 默认值）和前序步骤的表格量化损害：实际发生费用及票据（指南10.1）；按自然资规〔2024〕5号计算矿产资源价值（销赃数额；未销售部分按已销售部分的平均价格；分时段按各时段价格；或价格认定机构的价格；破坏资源量 = 资源量 x 设计回采率与国家最低回采率中的较高者）（10.6）；按修复措施计算修复费用，工程量取自损害表格（10.2）；以生境等价分析计算期间损害，贴现率3%，敏感性2%和5%，载明计息约定（10.2）；以可编辑的单位价值表并经价格指数调整计算森林生态系统服务价值（10.4）；不可修复的剩余损害（10.5）。输出XLSX工作簿（汇总表、每种方法一张表及参数表；仅数值，各行计算式以文本给出）和数字相同的JSON，均附溯源记录。金额以十进制计算，仅在显示时四舍五入至0.01元。合计的范围来自P(超标) &gt;= 50/80/95 %的损害量和贴现率敏感性。缺少价格、单位不符（m3对t，元/t对万元/t）、数量为负、价格日期不在违法行为期间内或回采率大于1时，运行停止并指明所在行和参数，不写出任何文件。勾选“写出参数模板”则改为写出 [valuation] 模板。</translation>
+    </message>
+    <message>
+      <source>Case file (TOML) with a [valuation] section</source>
+      <translation>含 [valuation] 节的案件文件（TOML）</translation>
+    </message>
+    <message>
+      <source>Prices, unit costs and method choices; [case] gives the act's period and survey date.</source>
+      <translation>价格、单价和方法选择；[case] 给出违法行为期间和调查日期。</translation>
+    </message>
+    <message>
+      <source>Interpolation rows of the damage summary</source>
+      <translation>损害汇总表中采用的插值方法</translation>
+    </message>
+    <message>
+      <source>Which interpolation's damaged volumes are valued; by default kriging when present.</source>
+      <translation>按哪种插值的损害体积计价；默认有克里金结果时用克里金。</translation>
+    </message>
+    <message>
+      <source>Crediting convention of the interim loss</source>
+      <translation>期间损害的计息约定</translation>
+    </message>
+    <message>
+      <source>When a year's service loss is counted in the habitat equivalency: mid-year (default) or end-of-year.</source>
+      <translation>生境等价分析中一年的服务损失计于何时：年中（默认）或年末。</translation>
+    </message>
+    <message>
+      <source>Write the parameter template</source>
+      <translation>写出参数模板</translation>
+    </message>
+    <message>
+      <source>Write a [valuation] template with every default to the template file and stop.</source>
+      <translation>将含全部默认值的 [valuation] 模板写入模板文件后停止。</translation>
+    </message>
+    <message>
+      <source>Parameter template</source>
+      <translation>参数模板</translation>
+    </message>
+    <message>
+      <source>TOML files (*.toml)</source>
+      <translation>TOML 文件 (*.toml)</translation>
+    </message>
+    <message>
+      <source>Where the template goes (with 'Write the parameter template').</source>
+      <translation>模板写入位置（勾选“写出参数模板”时）。</translation>
+    </message>
+    <message>
+      <source>Valuation workbook</source>
+      <translation>价值量化工作簿</translation>
+    </message>
+    <message>
+      <source>Excel workbooks (*.xlsx)</source>
+      <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+      <source>Summary, one sheet per method and the parameters.</source>
+      <translation>汇总表、每种方法一张表及参数表。</translation>
+    </message>
+    <message>
+      <source>Valuation JSON</source>
+      <translation>价值量化 JSON</translation>
+    </message>
+    <message>
+      <source>JSON files (*.json)</source>
+      <translation>JSON 文件 (*.json)</translation>
+    </message>
+    <message>
+      <source>The same numbers: exact decimals as text and the displayed values.</source>
+      <translation>相同的数字：精确十进制值（文本）与显示值。</translation>
+    </message>
+    <message>
+      <source>Damage summary table (damage_summary.csv)</source>
+      <translation>损害汇总表（damage_summary.csv）</translation>
+    </message>
+    <message>
+      <source>Output of Damage extent: damaged soil volume (sum over layers) and area, with the range at P(exceed) &gt;= 50/80/95 %.</source>
+      <translation>损害范围的输出：受损土壤体积（各层之和）和面积，以及P(超标) &gt;= 50/80/95 %时的范围。</translation>
+    </message>
+    <message>
+      <source>Vegetation damage summary</source>
+      <translation>植被损害汇总表</translation>
+    </message>
+    <message>
+      <source>Output of Vegetation damage (CSV or GeoPackage table): the CASE_AREA row's damaged area.</source>
+      <translation>植被损害的输出（CSV或GeoPackage表）：CASE_AREA 行的受损面积。</translation>
+    </message>
+    <message>
+      <source>Resource summary (annex5_resource_summary.csv)</source>
+      <translation>资源量汇总表（annex5_resource_summary.csv）</translation>
+    </message>
+    <message>
+      <source>Output of Mined volume: the total REO resource (t) of the affected range.</source>
+      <translation>开采方量与资源量估算的输出：影响范围内的REO资源量合计（t）。</translation>
+    </message>
+    <message>
+      <source>Water damage table</source>
+      <translation>水环境损害表</translation>
+    </message>
+    <message>
+      <source>CSV with medium (groundwater/surface_water), indicator, area_m2, volume_m3, confidence (50/80/95).</source>
+      <translation>CSV，含 medium（groundwater/surface_water）、indicator、area_m2、volume_m3、confidence（50/80/95）列。</translation>
+    </message>
+    <message>
+      <source>Total (yuan)</source>
+      <translation>合计（元）</translation>
+    </message>
+    <message>
+      <source>Range low (yuan)</source>
+      <translation>范围下限（元）</translation>
+    </message>
+    <message>
+      <source>Range high (yuan)</source>
+      <translation>范围上限（元）</translation>
+    </message>
+    <message>
+      <source>Reading the case file and the tables</source>
+      <translation>读取案件文件和表格</translation>
+    </message>
+    <message>
+      <source>Valuing</source>
+      <translation>计算价值</translation>
+    </message>
+    <message>
+      <source>Writing the workbook and the JSON</source>
+      <translation>写出工作簿和JSON</translation>
+    </message>
+    <message>
+      <source>Give the workbook, the JSON or both to write.</source>
+      <translation>请给出要写出的工作簿、JSON或两者。</translation>
+    </message>
+    <message>
+      <source>As the case file says</source>
+      <translation>按案件文件</translation>
+    </message>
+    <message>
+      <source>Kriging (ok)</source>
+      <translation>克里金（ok）</translation>
+    </message>
+    <message>
+      <source>Mid-year</source>
+      <translation>年中</translation>
+    </message>
+    <message>
+      <source>End-of-year</source>
+      <translation>年末</translation>
+    </message>
+    <message>
+      <source>Give the template file to write.</source>
+      <translation>请给出要写入的模板文件。</translation>
+    </message>
+    <message>
+      <source>Total {0} yuan, range {1} - {2} yuan</source>
+      <translation>合计 {0} 元，范围 {1} - {2} 元</translation>
+    </message>
+    <message>
+      <source>Template written: {0}</source>
+      <translation>已写出模板：{0}</translation>
+    </message>
+    <message>
       <source>Tools</source>
       <translation>工具</translation>
     </message>
@@ -1968,10 +2132,6 @@
     <message>
       <source>Damage</source>
       <translation>损害确认与量化</translation>
-    </message>
-    <message>
-      <source>Valuation</source>
-      <translation>价值量化</translation>
     </message>
     <message>
       <source>Report</source>

@@ -437,3 +437,60 @@ def test_the_sample_case_section_values_the_sample(tmp_path, damage_csv):
     # mineral: 410 000 + 3 x 205 000 + (30 x 0.75 - 5) x 205 000 = 410 000 + 615 000 + 3 587 500 = 4 612 500
     assert Decimal(document["methods"]["mineral"]["subtotal"]) == 4612500
     assert result.inputs["case_file"]["sha256"]
+
+
+# --------------------------------------------------------------------------- input tables
+def test_vegetation_summary_gives_the_forest_area(tmp_path):
+    table = tmp_path / "vegetation_summary.csv"
+    table.write_text("zone,zone_area_m2,damaged_area_m2,damaged_share\nINJ,20000,8000,0.4\n"
+                     "OUTSIDE_ZONES,5000,1000,0.2\nCASE_AREA,25000,9000,0.36\n", encoding="utf-8")
+    section = {"prices": {"reveg": price(45000, "元/hm2")},
+               "restoration": [{"item": "r", "quantity": "vegetation_damaged_area_hm2", "price": "reveg"}]}
+    result = valuate(params(**section), vegetation=table)
+    # CASE_AREA 9000 m2 = 0.9 hm2; x 45 000 = 40 500
+    assert result.total == 40500 and "zone=CASE_AREA (row 4)" in result.lines[0].sources[0]
+
+
+def test_damage_range_from_the_largest_indicator_when_any_has_no_levels(tmp_path):
+    table = tmp_path / "damage_summary.csv"
+    table.write_text(DAMAGE_HEADER
+                     + "ALL,0-50,ANY,ok,,,10,5,0.5,2000,1000,,,,,,,0.5\n"
+                     + "ALL,0-50,Cd,ok,mg/kg,0.3,10,5,0.5,1500,750,1500,750,900,450,100,50,0.5\n"
+                     + "ALL,0-50,NH4_N,ok,mg/kg,9,10,5,0.5,1800,900,1800,900,1000,500,700,350,0.5\n",
+                     encoding="utf-8")
+    section = {"prices": {"c": price(10, "元/m3")},
+               "restoration": [{"item": "c", "quantity": "soil_damaged_volume_m3", "price": "c"}]}
+    result = valuate(params(**section), damage=table)
+    # central 1000 m3 x 10 = 10 000; levels: largest indicator 900, 500, 350 m3 -> 9 000, 5 000, 3 500
+    assert result.total == 10000
+    assert [s.total for s in result.scenarios][:3] == [9000, 5000, 3500]
+    assert any("largest single indicator (NH4_N)" in note for note in result.notes)
+
+
+def test_unit_spellings():
+    from ree_damage.core.valuation.money import split_price_unit, unit_key
+
+    assert unit_key("元/m³") == "元/m3" and unit_key("元/(hm²·a)") == unit_key("元/hm2/a") == "元/hm2.a"
+    with pytest.raises(InputError, match="万元"):
+        split_price_unit("万元/t", line="l", parameter="p")
+
+
+def test_libreoffice_opens_the_workbook_with_the_same_total(tmp_path):
+    """LibreOffice (the office suite of the oracle) reads the summary sheet's total as written."""
+    import csv
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    result = valuate(params(**BASE))
+    written = result.write({"workbook": tmp_path / "v.xlsx"})
+    profile = (tmp_path / "lo_profile").as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                    "--outdir", str(tmp_path / "csv"), str(written["workbook"])],
+                   check=True, capture_output=True, timeout=180)
+    with open(tmp_path / "csv" / "v.csv", encoding="utf-8") as handle:
+        rows = {row[0]: row[1] for row in csv.reader(handle) if row}
+    # the base case: 8 500 + 200 000 + 1 300 000 = 1 508 500 (LibreOffice writes the value unformatted)
+    assert Decimal(rows["合计 Total"].replace(",", "")) == Decimal("1508500")
