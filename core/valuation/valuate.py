@@ -95,6 +95,11 @@ class ValuationResult:
     def subtotal(self, method: str) -> Decimal:
         return total_of([line for line in self.lines if line.method == method])
 
+    def shown(self, method: str) -> Decimal:
+        """The sum of every money line of ``method``, counted or not (exact)."""
+        with localcontext(CONTEXT):
+            return sum((line.result for line in self.lines if line.method == method and line.money), Decimal(0))
+
     @property
     def total(self) -> Decimal:
         return total_of(self.lines)
@@ -115,7 +120,8 @@ class ValuationResult:
             own = [line for line in self.lines if line.method == method]
             subtotal = self.subtotal(method)
             methods[method] = {"title": title, "guideline_section": section, "subtotal": text(subtotal),
-                               "subtotal_display": text(display(subtotal)), "lines": [line.as_dict() for line in own]}
+                               "subtotal_display": text(display(subtotal)), "lines_sum": text(self.shown(method)),
+                               "lines": [line.as_dict() for line in own]}
         return {
             "algorithm": ALGORITHM,
             "case": self.case_id,
@@ -144,8 +150,9 @@ class ValuationResult:
                 summary.append([title, None, "no lines (the case file gives no table for this method)"])
                 continue
             counted = any(line.counted for line in own if line.money)
+            shown = f"; shown, not counted in the total: its lines sum to {text(display(self.shown(method)))} 元"
             summary.append([title, float(display(self.subtotal(method))),
-                            f"guideline {section}" + ("" if counted else "; shown, not counted in the total")])
+                            f"guideline {section}" + ("" if counted else shown)])
         summary.append(["合计 Total", float(display(self.total)), "sum of the counted lines (exact), then rounded"])
         summary.append(["范围下限 Range low", float(display(self.low)), "lowest total of the scenarios below"])
         summary.append(["范围上限 Range high", float(display(self.high)), "highest total of the scenarios below"])

@@ -230,6 +230,9 @@ def test_forest_not_counted_beside_hea():
     # only the HEA line counts: 1 x 1.03^0.5 x 50 = 50.744 -> 50.74; the forest line (100) is shown, not counted
     assert result.as_json()["total_display"] == "50.74"
     assert not lines_of(result, "forest")[0].counted
+    # the forest line, 1 hm2 x 100 x (1/1) x 1 a = 100, is in the JSON and the summary's note
+    assert Decimal(result.as_json()["methods"]["forest"]["lines_sum"]) == 100
+    assert "its lines sum to 100.00 元" in str(result.sheets()["汇总 Summary"])
 
 
 # --------------------------------------------------------------------------- 10.5 residual loss

@@ -123,3 +123,24 @@ def test_valuation_headless(chain, tmp_path):
     results = json.loads(run.stdout)["results"]
     document = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
     assert results["TOTAL"] == pytest.approx(float(document["total_display"]))
+
+
+def test_a_canceled_valuation_writes_nothing(chain, tmp_path, qgis_processing):
+    from qgis.core import QgsProcessingFeedback
+
+    from ree_damage.processing.algorithms.valuation.valuation import Valuation
+
+    class CancelWhileValuing(QgsProcessingFeedback):
+        """Cancels when the valuation stage starts (the user presses Cancel mid-run)."""
+
+        def setProgressText(self, text):  # noqa: N802 - QGIS API
+            if text == "Valuing":
+                self.cancel()
+            super().setProgressText(text)
+
+    out = tmp_path / "out"
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        processing.run(Valuation(), {"CASE_FILE": chain["case_file"], "DAMAGE_SUMMARY": chain["damage"],
+                                     "WORKBOOK": str(out / "v.xlsx"), "JSON": str(out / "v.json")},
+                       feedback=CancelWhileValuing())
+    assert not out.exists() or not any(out.iterdir())
