@@ -114,7 +114,13 @@ class ValuationResult:
 
     # ------------------------------------------------------------------ JSON
     def as_json(self) -> dict:
-        """The numbers of the workbook: exact decimals as text, display values rounded half up to 0.01 元."""
+        """The numbers of the workbook: exact decimals as text, display values rounded half up to 0.01 元.
+
+        ``summary`` (``total_yuan``, ``low_yuan``, ``high_yuan``) and ``lines`` (the counted money
+        lines: ``item``, ``quantity``, ``unit``, ``unit_price_yuan``, ``formula``, ``result_yuan``)
+        are the shape ``report_document`` reads; ``methods`` holds every line of every sheet with
+        its exact result, sources and notes.
+        """
         methods = {}
         for method, (title, section) in METHODS.items():
             own = [line for line in self.lines if line.method == method]
@@ -122,9 +128,17 @@ class ValuationResult:
             methods[method] = {"title": title, "guideline_section": section, "subtotal": text(subtotal),
                                "subtotal_display": text(display(subtotal)), "lines_sum": text(self.shown(method)),
                                "lines": [line.as_dict() for line in own]}
+        counted = [line for line in self.lines if line.money and line.counted]
         return {
             "algorithm": ALGORITHM,
             "case": self.case_id,
+            # read by report_document (core/report/document.py): the total, its range and the counted lines
+            "summary": {"total_yuan": text(display(self.total)), "low_yuan": text(display(self.low)),
+                        "high_yuan": text(display(self.high))},
+            "lines": [{"method": line.method, "item": line.item,
+                       "quantity": text(line.quantity) if line.quantity is not None else "", "unit": line.unit,
+                       "unit_price_yuan": text(line.unit_price) if line.unit_price is not None else "",
+                       "formula": line.formula, "result_yuan": text(display(line.result))} for line in counted],
             "currency": "元",
             "rounding_rule": ROUNDING_RULE,
             "rounding_rule_zh": ROUNDING_RULE_ZH,

@@ -400,6 +400,10 @@ def test_workbook_read_back_equals_the_json(damage_csv, tmp_path):
         expected = [float(line["result_display"]) if line["result_display"] else None for line in entry["lines"]]
         assert amounts == expected, method
         assert Decimal(str(rows[-1][7])) == Decimal(entry["subtotal_display"])
+    # the shape report_document reads: summary total and the counted lines
+    assert document["summary"]["total_yuan"] == document["total_display"]
+    assert len(document["lines"]) == sum(1 for entry in document["methods"].values() for line in entry["lines"]
+                                         if line["money"] and line["counted"])
     # 0.125 displays as 0.13 (half up), the exact value stays in the JSON
     assert document["methods"]["actual_costs"]["lines"][0]["result"] == "0.125"
     assert document["methods"]["actual_costs"]["lines"][0]["result_display"] == "0.13"
