@@ -1954,8 +1954,8 @@
       <translation>已写入 {0}（{1} 个要素），坐标系 {2}</translation>
     </message>
     <message>
-      <source>Valuation</source>
-      <translation>价值量化</translation>
+      <source>Damage valuation</source>
+      <translation>损害价值量化</translation>
     </message>
     <message>
       <source>Values the damage from the [valuation] section of the case file (every price and unit cost with its value, unit, source, date and [default] flag) and the tables of earlier steps: actual costs with receipts (guideline 10.1); mineral value by 自然资规〔2024〕5号 (sale proceeds, the unsold part at the average sale price, each period at its own price, or the price-determination institution's price; the destroyed resource = resource x the higher of the design's and the national minimum recovery rate) (10.6); restoration cost per measure, quantities from the damage tables (10.2); interim loss by habitat equivalency, discount rate 3 % with 2 % and 5 % sensitivity, crediting convention stated (10.2); forest ecosystem services by an editable unit-value table with a price-index adjustment (10.4); the residual loss (10.5). Writes an XLSX workbook (a summary sheet, one sheet per method, the parameters; values only, each line's formula as text) and a JSON with the same numbers, each with provenance. Money in decimal arithmetic, rounded half up to 0.01 yuan only for display. The total's range comes from the damage at P(exceed) &gt;= 50/80/95 % and the discount sensitivity. A missing price, a unit mismatch (m3 against t, 元/t against 万元/t), a negative quantity, a price date outside the act's period or a recovery rate above 1 stops the run naming the line and the parameter; nothing is written. Tick 'Write the parameter template' to write a [valuation] template instead.</source>
@@ -2132,6 +2132,10 @@
     <message>
       <source>Damage</source>
       <translation>损害确认与量化</translation>
+    </message>
+    <message>
+      <source>Valuation</source>
+      <translation>价值量化</translation>
     </message>
     <message>
       <source>Report</source>

@@ -501,3 +501,19 @@ def test_libreoffice_opens_the_workbook_with_the_same_total(tmp_path):
         rows = {row[0]: row[1] for row in csv.reader(handle) if row}
     # the base case: 8 500 + 200 000 + 1 300 000 = 1 508 500 (LibreOffice writes the value unformatted)
     assert Decimal(rows["合计 Total"].replace(",", "")) == Decimal("1508500")
+
+
+def test_report_document_reads_the_valuation_json(tmp_path):
+    """The JSON's summary and counted lines are what report_document puts in the report."""
+    docx = pytest.importorskip("docx")
+    from ree_damage.core.report import build_report, collect_outputs
+    from ree_damage.sample_case import generate_sample_case
+
+    generate_sample_case(tmp_path / "sample_case", include=("vectors",))
+    valuate(params(**BASE)).write({"json": tmp_path / "valuation" / "valuation.json"})
+    import io
+
+    document = docx.Document(io.BytesIO(build_report(collect_outputs(tmp_path)).document))
+    text = "\n".join(p.text for p in document.paragraphs)
+    # the base case: total 1 508 500.00 元, its range the same (no damage range, no discounting)
+    assert "生态环境损害价值合计1,508,500.00元（范围1,508,500.00元至1,508,500.00元）" in text

@@ -50,7 +50,7 @@ class Valuation(ReeAlgorithm):
         return "valuation"
 
     def displayName(self):  # noqa: N802
-        return self.tr("Valuation")
+        return self.tr("Damage valuation")
 
     def groupId(self):  # noqa: N802
         return "valuation"
