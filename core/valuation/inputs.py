@@ -17,8 +17,9 @@
   ``confidence`` (50, 80 or 95: the row holds the plume where P(exceed) >= that %). Per
   medium and level the ``ANY`` indicator row is taken when present, else the largest
   volume over the indicators (their union is at least that); the central value is the 50 %
-  row. Without the table, ``[valuation.quantities.groundwater_volume_m3]`` (value, unit,
-  source) gives the groundwater volume to treat.
+  row. An empty cell (``water_damage`` draws no plume from fewer than 4 wells) gives no
+  quantity. Without the table (or a value), ``[valuation.quantities.groundwater_volume_m3]``
+  (value, unit, source) gives the groundwater volume to treat.
 
 Every quantity names its file, SHA-256, rows and column; a negative number stops the run
 naming the file, row and column.
@@ -242,13 +243,17 @@ def water_quantities(path) -> tuple:
                     continue
                 anys = at[at["indicator"] == "ANY"]
                 pick = anys if len(anys) else at
-                values = {i: (_number(pick, i, column, path) or Decimal(0)) for i in pick.index}
+                values = {i: _number(pick, i, column, path) for i in pick.index}
+                values = {i: v for i, v in values.items() if v is not None}  # empty: no plume could be drawn
+                if not values:
+                    continue
                 best = max(values, key=values.get)
                 levels[level] = values[best]
                 used.append(f"{level} %: row {best + 2} ({pick.at[best, 'indicator']})")
             if 50 not in levels:
-                raise InputError(f"no 50 % row for {medium}: the central value is the 50 % plume", layer=str(path),
-                                 column="confidence")
+                notes.append(f"water table: no {medium} {column} at 50 % (no plume drawn): "
+                             f"[valuation.quantities.{medium}_{column}] is used if given")
+                continue
             key = f"{medium}_{column}"
             quantities[key] = Quantity(key, levels[50], unit, f"{source}: medium={medium}, column {column}; "
                                        + "; ".join(used), levels)

@@ -267,6 +267,18 @@ def test_water_table_groundwater_volume(tmp_path):
     assert totals["damage P(exceed) >= 80 %"] == 36000 and totals["damage P(exceed) >= 95 %"] == 24000
 
 
+def test_an_empty_plume_falls_back_to_the_parameter(tmp_path):
+    water = tmp_path / "water.csv"
+    water.write_text("medium,indicator,area_m2,volume_m3,confidence\ngroundwater,ANY,,,50\n"
+                     "surface_water,ANY,300,90,50\n", encoding="utf-8")
+    section = {"prices": {"gw": price(12, "元/m3")},
+               "quantities": {"groundwater_volume_m3": {"value": 250, "unit": "m3", "source": "hydrogeology"}},
+               "restoration": [{"item": "gw", "quantity": "groundwater_volume_m3", "price": "gw"}]}
+    result = valuate(params(**section), water=water)
+    # no plume drawn: the 250 m3 of the parameter x 12 = 3 000, not 0
+    assert result.total == 3000 and any("no groundwater volume_m3 at 50 %" in n for n in result.notes)
+
+
 def test_groundwater_parameter_fallback():
     section = {"prices": {"gw": price(12, "元/m3")},
                "quantities": {"groundwater_volume_m3": {"value": 250, "unit": "m3", "source": "hydrogeology"}},
