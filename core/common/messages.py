@@ -605,6 +605,41 @@ MESSAGES: dict = {
         "no well or section exceeds its baseline by the confirmation rule: no confirmed water damage (empty outputs)",
         "无井或断面按确认规则超过基线：未确认水环境损害（输出为空）",
     ),
+    # ------------------------------------------------------------------ input layers: curves, DEM cover (issue 18/20)
+    "LAYER_CURVES_SEGMENTIZED": Template(
+        "{layer}: {n} curved feature(s) (circular arcs) turned into straight segments at most {deviation_m:g} m "
+        "from the arcs: feature(s) {ids}",
+        "{layer}：{n} 个曲线要素（圆弧）已转为直线段，与圆弧的偏差不超过 {deviation_m:g} 米：要素 {ids}",
+    ),
+    "DEM_ALL_NODATA": Template(
+        "the DEM holds no height: every cell is nodata (nodata value {nodata})",
+        "DEM 没有任何高程值：所有像元均为无数据（无数据值 {nodata}）",
+    ),
+    "DEM_NODATA_OVER_CASE": Template(
+        "the DEM reaches the case area but holds no height inside the case boundary (nodata there)",
+        "DEM 范围到达案涉区域，但案涉范围内没有高程值（均为无数据）",
+    ),
+    "DEM_FAR_FROM_CASE": Template(
+        "the DEM lies away from the case area: in {zone} the DEM spans x {dem_x} m, y {dem_y} m and the case "
+        "x {case_x} m, y {case_y} m, {distance:,.0f} m apart{hint}",
+        "DEM 不在案涉区域：在 {zone} 中 DEM 范围为 x {dem_x} 米、y {dem_y} 米，案涉范围为 x {case_x} 米、"
+        "y {case_y} 米，相距 {distance:,.0f} 米{hint}",
+    ),
+    "DEM_NOT_PLACEABLE": Template(
+        "the DEM's extent cannot be placed in {zone} from its declared CRS {declared} (its coordinates do not "
+        "fit that CRS){hint}",
+        "无法依据 DEM 所声明的坐标系 {declared} 将其范围换算到 {zone}（坐标与该坐标系不符）{hint}",
+    ),
+    "DEM_HINT_OTHER_CRS": Template(
+        "; read in {crs} instead of the declared {declared}, its extent would cover the case: the DEM's CRS "
+        "looks wrong (degrees taken for metres, or another Gauss-Kruger zone); set the right one",
+        "；若按 {crs} 而非所声明的 {declared} 解读，其范围将覆盖案涉区域：DEM 的坐标系似有误（把度当作米，"
+        "或分带不对）；请设置正确的坐标系",
+    ),
+    "ZONES_DEM_NOT_USED": Template(
+        "{cause}: the flow-through part of COLL is not mapped",
+        "{cause}：未划定浸出液收集区中的流经部分",
+    ),
 }
 """Message code -> :class:`Template`."""
 

@@ -857,11 +857,10 @@ def _routing_grid(dem, zone_crs, bounds):
     """The DEM on the grid functional_zones routes flow on (its default cell limits): the
     ``(z, transform, cell size)`` of :func:`dem_grid` and its warnings."""
     defaults = ZoneParams()
-    warnings: list = []
-    grid = dem_grid(
-        dem, zone_crs, bounds, warnings, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
+    z, transform, res, warnings = dem_grid(
+        dem, zone_crs, bounds, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
     )
-    return grid, warnings
+    return (z, transform, res), warnings
 
 
 def _azimuth_from_dem(dem, zone_crs, geom):
