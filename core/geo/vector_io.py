@@ -1,4 +1,4 @@
-"""Vector output: GeoPackage written atomically and reproducibly.
+"""Vector layers: GeoPackage written atomically and reproducibly; layers read with curves made straight.
 
 GeoPackage stores a "last change" timestamp per table; it is fixed (to
 ``SOURCE_DATE_EPOCH`` when set, else 2000-01-01) so that the same inputs give the same
