@@ -559,15 +559,15 @@ def raster_file_value(algorithm, parameters, key):
     return str(path) if path.is_file() else None
 
 
-def raster_parameter_path(algorithm, parameters, key, context):
-    """A file rasterio can read for a raster-layer parameter, or None when not given:
-    a file path as given (see :func:`raster_file_value`), else the layer's file
-    (:func:`raster_path`)."""
+def raster_parameter_path(algorithm, parameters, key, context, required: bool = False):
+    """A file rasterio can read for a raster-layer parameter, or None when not given
+    (``required``: an error instead): a file path as given (see :func:`raster_file_value`),
+    else the layer's file (:func:`raster_path`)."""
     path = raster_file_value(algorithm, parameters, key)
     if path is not None:
         return path
     layer = algorithm.parameterAsRasterLayer(parameters, key, context)
-    return raster_path(layer, context) if layer is not None else None
+    return raster_path(layer, context) if layer is not None or required else None
 
 
 def layer_source_path(layer) -> str:
