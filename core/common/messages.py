@@ -640,6 +640,10 @@ MESSAGES: dict = {
         "{cause}: the flow-through part of COLL is not mapped",
         "{cause}：未划定浸出液收集区中的流经部分",
     ),
+    "DEPTH_DEM_NOT_USED": Template(
+        "{cause}: the DEM gives no groundwater flow direction",
+        "{cause}：无法由 DEM 得出地下水流向",
+    ),
     # ------------------------------------------------------------------ sampling grid (core/survey/sampling)
     "SAMPLING_SLIVERS_ONLY": Template(
         "{zone}: the zone ({area_m2:.1f} m2) is made of slivers only; its units are kept",

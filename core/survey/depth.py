@@ -60,7 +60,7 @@ from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import dms_array, lonlat_arrays
-from ..geo.dem import dem_grid
+from ..geo.dem import dem_coverage_problem, dem_grid
 from ..geo.layers import LINE_TYPES, prepare_layer
 from ..geo.raster_io import apply_affine, burn
 from ..standards.indicators import GROUPS, indicators_for
@@ -868,6 +868,9 @@ def _azimuth_from_dem(dem, zone_crs, geom):
 
     (z, transform, res), warnings = _routing_grid(dem, zone_crs, shapely.bounds(geom))
     mask = burn([(geom, 1)], z.shape, transform).astype(bool)
+    if not (mask & np.isfinite(z)).any():  # no height there: say why (nodata, far away, CRS)
+        cause = dem_coverage_problem(dem, zone_crs, shapely.bounds(geom))
+        return None, warnings + [Message("DEPTH_DEM_NOT_USED", cause=cause)]
     gy, gx = np.gradient(z, res)  # gy along rows (southward), gx eastward
     ok = mask & np.isfinite(gx) & np.isfinite(gy)
     if not ok.any():

@@ -105,3 +105,14 @@ def test_metres_declared_as_degrees_cannot_be_placed_and_names_the_zone():
     assert len(notes) == 1
     assert "cannot be placed in EPSG:4547 from its declared CRS EPSG:4490" in notes[0]
     assert "read in EPSG:4547 instead of the declared EPSG:4490" in notes[0]
+
+
+def test_depth_schedule_says_why_an_all_nodata_dem_gives_no_flow_direction():
+    from ree_damage.core.survey.depth import water_positions
+
+    zones = _layer([shapely.box(*CASE)], zone=["INJ"])
+    values = np.full((40, 40), -9999.0)
+    _, warnings = water_positions(zones, dem=_dem(X0 - 50, Y0 + 250, values=values))
+    assert "the DEM holds no height: every cell is nodata (nodata value -9999): the DEM gives no groundwater flow " \
+           "direction" in warnings
+    assert any("direction unknown" in w for w in warnings)
