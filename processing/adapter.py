@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from qgis.core import (
+    QgsAbstractGeometry,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureRequest,
     QgsFields,
     QgsGeometry,
     QgsProcessingException,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingUtils,
     QgsRasterFileWriter,
     QgsRasterPipe,
@@ -115,17 +117,35 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     """
     if source is None:
         raise QgsProcessingException(tr("Could not load source layer '{0}'").format(layer_name))
+    from osgeo import ogr
+
+    from ..core.geo.vector_io import CURVE_MAX_DEVIATION_M, ogr_curves_kept
+
     fields = source.fields()
     names = [f.name() for f in fields]
-    wkbs, rows, fids = [], [], []
-    features = source.getFeatures(request or QgsFeatureRequest())
-    for count, feature in enumerate(features):
-        if count % 1000 == 0:
-            raise_if_canceled(feedback)
-        geometry = feature.geometry()
-        wkbs.append(bytes(geometry.asWkb()) if not geometry.isNull() else None)
-        rows.append([_to_python(v) for v in feature.attributes()])
-        fids.append(feature.id())
+    wkbs, rows, fids, curved = [], [], [], []
+    # GEOS (shapely) holds no arcs: curves become straight segments at most 1 cm from them
+    # (the same share of a degree, 0.01 / 111 320, in a geographic CRS), noted by prepare_layer
+    tolerance = CURVE_MAX_DEVIATION_M / (111_320.0 if source.sourceCrs().isGeographic() else 1.0)
+    max_difference = QgsAbstractGeometry.SegmentationToleranceType.MaximumDifference
+    with ogr_curves_kept():
+        # arcs as the file holds them (a pyogrio call before may have turned OGR's flag off:
+        # GDAL would then cut them at 4 degrees, unnoted)
+        ogr.SetNonLinearGeometriesEnabledFlag(True)
+        features = source.getFeatures(request or QgsFeatureRequest())
+        for count, feature in enumerate(features):
+            if count % 1000 == 0:
+                raise_if_canceled(feedback)
+            geometry = feature.geometry()
+            if geometry.isNull():
+                wkbs.append(None)
+            else:
+                if QgsWkbTypes.isCurvedType(geometry.wkbType()):
+                    geometry = QgsGeometry(geometry.constGet().segmentize(tolerance, max_difference))
+                    curved.append(feature.id())
+                wkbs.append(bytes(geometry.asWkb()))
+            rows.append([_to_python(v) for v in feature.attributes()])
+            fids.append(feature.id())
     raise_if_canceled(feedback)
     geometries = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
     frame = pd.DataFrame(rows, columns=names)
@@ -134,6 +154,8 @@ def source_to_gdf(source, layer_name: str = "layer", request: QgsFeatureRequest 
     frame.insert(0, "fid", np.array(fids, dtype=np.int64))
     crs = crs_to_core(source.sourceCrs())
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+    if curved:
+        gdf.attrs["curves_segmentized"] = {"layer": layer_name, "ids": curved, "max_deviation_m": CURVE_MAX_DEVIATION_M}
     if len(gdf) and crs is not None:
         # before any geometry work: latitudes beyond 90 degrees (swapped lat/lon) named as such;
         # an empty layer, no CRS and the CRS's area of use are checked by core, where needed
@@ -232,6 +254,7 @@ def gdf_to_sink(algorithm, parameters, key, context, gdf, feedback=None):
     wkb_type = wkb_type_for(gdf) if is_spatial else WkbType.NoGeometry
     crs = crs_from_core(gdf.crs) if is_spatial and gdf.crs is not None else QgsCoordinateReferenceSystem()
     raise_if_canceled(feedback)
+    check_output_folder(algorithm.parameterAsOutputLayer(parameters, key, context), key)
     sink, dest_id = algorithm.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, key))
@@ -420,6 +443,19 @@ def write_gpkg_direct(frame, path: Path, layer: str, info: dict) -> None:
         )
 
 
+def check_output_folder(destination, key: str) -> None:
+    """Refuse an output file in a folder that does not exist, naming the folder (GDAL's own
+    words are "sqlite3_open(...) failed: unable to open database file")."""
+    path = destination_file(destination)
+    if path is None or not path.is_absolute() or path.parent.is_dir():
+        return
+    raise QgsProcessingException(
+        tr("The folder of output {0} does not exist: {1}. Create it, or choose another place for {2}.").format(
+            key, str(path.parent), path.name
+        )
+    )
+
+
 # ------------------------------------------------------------------ cleanup
 def destination_file(dest_id) -> Path | None:
     """The file behind a sink destination id, None for memory or database outputs."""
@@ -477,6 +513,61 @@ def raster_path(layer, context=None, feedback=None) -> str:
     if not raster_writer_succeeded(error):
         raise QgsProcessingException(tr("Cannot export raster layer '{0}' ({1})").format(layer.name(), error))
     return target
+
+
+class RasterFileParameter(QgsProcessingParameterRasterLayer):
+    """A raster-layer parameter that takes a file path without loading it as a QGIS layer.
+
+    QGIS checks a raster parameter given as a path (qgis_process, processing.run, batch
+    runs) by loading it as a layer; loading renders it, and the renderer's min/max
+    (QgsRasterLayer's default contrast enhancement) makes GDAL compute statistics, which
+    on a raster without a valid cell prints "Failed to compute statistics, no valid
+    pixels found in sampling" to the user. Here an existing file is accepted as it is:
+    the step that reads it (rasterio) names what is wrong with it. Anything else (a
+    layer of the project, a layer id) is checked as QGIS does.
+    """
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 - QGIS API
+        if isinstance(value, str) and value and Path(value).is_file():
+            return True
+        return super().checkValueIsAcceptable(value, context)
+
+    def clone(self):
+        copy = RasterFileParameter(self.name(), self.description(), self.defaultValue())
+        copy.setFlags(self.flags())
+        copy.setHelp(self.help())
+        copy.setMetadata(self.metadata())
+        return copy
+
+
+def raster_file_value(algorithm, parameters, key):
+    """The file a raster-layer parameter names directly (a path given through qgis_process,
+    processing.run or a batch run), else None (a layer: of the project, or none given).
+
+    Such a file is read by rasterio and never loaded as a QGIS layer: loading one renders
+    it, and the renderer's min/max (QgsRasterLayer's default contrast enhancement) makes
+    GDAL compute statistics, which on a raster without a valid cell prints "Failed to
+    compute statistics, no valid pixels found in sampling" to the user.
+    """
+    definition = algorithm.parameterDefinition(key)
+    if definition is None or definition.type() != "raster":
+        return None
+    value = parameters.get(key)
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value)
+    return str(path) if path.is_file() else None
+
+
+def raster_parameter_path(algorithm, parameters, key, context, required: bool = False):
+    """A file rasterio can read for a raster-layer parameter, or None when not given
+    (``required``: an error instead): a file path as given (see :func:`raster_file_value`),
+    else the layer's file (:func:`raster_path`)."""
+    path = raster_file_value(algorithm, parameters, key)
+    if path is not None:
+        return path
+    layer = algorithm.parameterAsRasterLayer(parameters, key, context)
+    return raster_path(layer, context) if layer is not None or required else None
 
 
 def layer_source_path(layer) -> str:

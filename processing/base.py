@@ -48,10 +48,13 @@ def _finishing(process_algorithm):
 
     @functools.wraps(process_algorithm)
     def run(self, parameters, context, feedback):
+        from ..core.geo.vector_io import ogr_curves_kept
+
         self._run_outputs = []
         self._run_feedback = feedback
         try:
-            results = process_algorithm(self, parameters, context, feedback)
+            with ogr_curves_kept():  # pyogrio turns OGR's curve flag off for all of QGIS: put back
+                results = process_algorithm(self, parameters, context, feedback)
             self.check_canceled(feedback)
             return results
         except BaseException:
@@ -213,10 +216,14 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
 
     def input_paths(self, parameters, keys, context) -> dict:
         """The files behind layer parameters, for provenance (memory layers by name)."""
-        from .adapter import layer_source_path
+        from .adapter import layer_source_path, raster_file_value
 
         found = {}
         for key in keys:
+            raster_file = raster_file_value(self, parameters, key)
+            if raster_file is not None:  # not loaded as a layer (see raster_file_value)
+                found[key.lower()] = raster_file
+                continue
             layer = self.parameterAsLayer(parameters, key, context)
             if layer is None:
                 continue

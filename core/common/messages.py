@@ -605,6 +605,103 @@ MESSAGES: dict = {
         "no well or section exceeds its baseline by the confirmation rule: no confirmed water damage (empty outputs)",
         "无井或断面按确认规则超过基线：未确认水环境损害（输出为空）",
     ),
+    # ------------------------------------------------------------------ input layers: curves, DEM cover (issue 18/20)
+    "LAYER_CURVES_SEGMENTIZED": Template(
+        "{layer}: {n} curved feature(s) (circular arcs) turned into straight segments at most {deviation_m:g} m "
+        "from the arcs: feature(s) {ids}",
+        "{layer}：{n} 个曲线要素（圆弧）已转为直线段，与圆弧的偏差不超过 {deviation_m:g} 米：要素 {ids}",
+    ),
+    "DEM_ALL_NODATA": Template(
+        "the DEM holds no height: every cell is nodata (nodata value {nodata})",
+        "DEM 没有任何高程值：所有像元均为无数据（无数据值 {nodata}）",
+    ),
+    "DEM_NODATA_OVER_CASE": Template(
+        "the DEM reaches the case area but holds no height inside the case boundary (nodata there)",
+        "DEM 范围到达案涉区域，但案涉范围内没有高程值（均为无数据）",
+    ),
+    "DEM_FAR_FROM_CASE": Template(
+        "the DEM lies away from the case area: in {zone} the DEM spans x {dem_x} m, y {dem_y} m and the case "
+        "x {case_x} m, y {case_y} m, {distance:,.0f} m apart{hint}",
+        "DEM 不在案涉区域：在 {zone} 中 DEM 范围为 x {dem_x} 米、y {dem_y} 米，案涉范围为 x {case_x} 米、"
+        "y {case_y} 米，相距 {distance:,.0f} 米{hint}",
+    ),
+    "DEM_NOT_PLACEABLE": Template(
+        "the DEM's extent cannot be placed in {zone} from its declared CRS {declared} (its coordinates do not "
+        "fit that CRS){hint}",
+        "无法依据 DEM 所声明的坐标系 {declared} 将其范围换算到 {zone}（坐标与该坐标系不符）{hint}",
+    ),
+    "DEM_HINT_OTHER_CRS": Template(
+        "; read in {crs} instead of the declared {declared}, its extent would cover the case: the DEM's CRS "
+        "looks wrong (degrees taken for metres, or another Gauss-Kruger zone); set the right one",
+        "；若按 {crs} 而非所声明的 {declared} 解读，其范围将覆盖案涉区域：DEM 的坐标系似有误（把度当作米，"
+        "或分带不对）；请设置正确的坐标系",
+    ),
+    "ZONES_DEM_NOT_USED": Template(
+        "{cause}: the flow-through part of COLL is not mapped",
+        "{cause}：未划定浸出液收集区中的流经部分",
+    ),
+    "DEPTH_DEM_NOT_USED": Template(
+        "{cause}: the DEM gives no groundwater flow direction",
+        "{cause}：无法由 DEM 得出地下水流向",
+    ),
+    # ------------------------------------------------------------------ sampling grid (core/survey/sampling)
+    "SAMPLING_SLIVERS_ONLY": Template(
+        "{zone}: the zone ({area_m2:.1f} m2) is made of slivers only; its units are kept",
+        "{zone}：该功能区（{area_m2:.1f} m²）仅由碎片组成；其采样单元予以保留",
+    ),
+    "SAMPLING_SLIVERS_DROPPED": Template(
+        "{zone}: {n} edge sliver(s) under {min_area_m2:g} m2 or thinner than {min_width_m:g} m ({area_m2:.1f} m2 "
+        "in all) dropped: no neighbour could take them within 1600 m2",
+        "{zone}：{n} 个小于 {min_area_m2:g} m² 或窄于 {min_width_m:g} m 的边缘碎片（合计 {area_m2:.1f} m²）已剔除："
+        "无相邻单元可在1600 m²以内将其并入",
+    ),
+    "SAMPLING_SMALL_CASE_SPLIT": Template(
+        "case under {small_area_m2:g} m2: a unit was split in two so that there are at least {min_points} points",
+        "案涉面积小于 {small_area_m2:g} m²：一个采样单元被一分为二，使点位不少于 {min_points} 个",
+    ),
+    "SAMPLING_FAR_FROM_SOURCE": Template(
+        "{n} pond/pool/ditch point(s) stand more than {limit_m:g} m from their source (their unit does not come "
+        "closer; bands wider than 2 m?): {ids}",
+        "{n} 个池体/沟渠点位距其污染源超过 {limit_m:g} m（其采样单元无法更靠近；缓冲带宽于2 m？）：{ids}",
+    ),
+    "SAMPLING_FEW_CONTROL_POINTS": Template(
+        "only {n} control point(s): a baseline from fewer than 5 control samples is weak (control-area "
+        "baseline, " + GB_T_39791 + "; 5 is a default)",
+        "对照点仅 {n} 个：少于5个对照样品得出的基线代表性不足（对照区基线，" + GB_T_39791 + "；5为默认值）",
+    ),
+    "SAMPLING_ZONES_REPROJECTED": Template(
+        "{layer}: CRS {crs} is not a CGCS2000 Gauss-Kruger zone; reprojected to {zone}",
+        "{layer}：坐标系 {crs} 不是2000国家大地坐标系高斯-克吕格分带；已投影到 {zone}",
+    ),
+    "SAMPLING_NO_CONTROL_AREA": Template(
+        "no control area given: no control (reference) points for the baseline",
+        "未提供对照区：没有用于基线的对照点",
+    ),
+    # the compliance table's rule lines (rule_en is the English text, rule_zh the Chinese)
+    "SAMPLING_RULE_S1": Template(
+        "sampling unit at most 1600 m2 (cell {cell_m:g} m)",
+        "采样单元面积不大于1600 m²（网格 {cell_m:g} m）",
+    ),
+    "SAMPLING_RULE_S2": Template(
+        "one point per unit, inside its unit and zone",
+        "每个采样单元一个点位，点位位于其单元及功能区内",
+    ),
+    "SAMPLING_RULE_S3": Template(
+        "case under 5000 m2 (here {case_area_m2:.0f} m2) has at least 3 points",
+        "案涉面积小于5000 m²的案件（本案 {case_area_m2:.0f} m²），布点不少于3个",
+    ),
+    "SAMPLING_RULE_S4": Template(
+        "pond, pool and ditch points outside the edge and within 2 m of it; no point in water or inside a pond",
+        "池体及沟渠采样点位于其边缘外2 m内，不在水体或池内",
+    ),
+    "SAMPLING_RULE_S5": Template(
+        "point ids unique, as <zone>-<nnn>",
+        "点位编号唯一，格式为<功能区>-<序号>",
+    ),
+    "SAMPLING_RULE_S6": Template(
+        "sampling unit of one contiguous part, extent within two cells ({long_m:g} m x {cell_m:g} m)",
+        "采样单元为一个连续整体，范围不超过两个网格（{long_m:g} m × {cell_m:g} m）",
+    ),
 }
 """Message code -> :class:`Template`."""
 

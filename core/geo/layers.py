@@ -238,7 +238,8 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None
         :func:`check_crs_and_coordinates`, checked first), missing or wrong geometry,
         unrepairable geometry, or features wholly outside the boundary; the message
         names the feature ids. A repaired polygon whose area changed is reported with
-        its area before and after (m2).
+        its area before and after (m2). Curves made straight where the layer was read
+        (``gdf.attrs["curves_segmentized"]``) are noted with the deviation used.
     """
     warnings: list = []
     if gdf is None:
@@ -246,6 +247,17 @@ def prepare_layer(gdf, layer: str, allowed, zone: GaussKrugerZone, boundary=None
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(Message("LAYER_NOT_A_LAYER"), layer=layer)
     check_crs_and_coordinates(gdf, layer)
+    curves = gdf.attrs.get("curves_segmentized")
+    if curves:  # made straight where the layer was read (vector_io.read_layer, the QGIS adapter)
+        warnings.append(
+            Message(
+                "LAYER_CURVES_SEGMENTIZED",
+                layer=layer,
+                n=len(curves["ids"]),
+                deviation_m=curves["max_deviation_m"],
+                ids=ids_text(curves["ids"]),
+            )
+        )
     if gdf.crs.is_geographic:
         warnings.append(Message("LAYER_REPROJECTED", layer=layer, crs=gdf.crs.to_string(), zone=zone.authid))
     if gdf.crs.to_epsg() != zone.epsg:

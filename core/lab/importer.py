@@ -722,10 +722,17 @@ class _Layout:
 def _sheet_layout(rows: list, id_column: Optional[str], name: str) -> _Layout:
     """Find the header and the id column, and sort the rows below into units, detection
     limits, reference values (left out, noted) and body."""
+    if not any(not _is_empty(cell) for row in rows for cell in row):
+        raise InputError("the lab sheet is empty (no cell holds anything): nothing to import", layer=name)
     h, id_col = _find_header(rows, id_column)
     if h < 0:
-        what = f"column {id_column!r}" if id_column else "sample id column (样品编号 / sample id)"
-        raise InputError(f"no {what} found in the first 40 rows; name it with id_column", layer=name)
+        if id_column:
+            raise InputError(f"no column {id_column!r} found in the first 40 rows", layer=name)
+        raise InputError(
+            "no sample id column found in the first 40 rows: head the column of sample ids "
+            "'样品编号' or 'sample id' in the sheet",
+            layer=name,
+        )
     width = max(len(r) for r in rows)
     header = list(rows[h]) + [None] * (width - len(rows[h]))
     data_rows = [(i + 1, list(r) + [None] * (width - len(r))) for i, r in enumerate(rows) if i > h]
@@ -895,7 +902,13 @@ def _indicator_columns(layout: _Layout, medium: str, columns, units):
         seen_codes[code] = head_text
         cols.append(_Column(j, head_text, code, recognised, sheet_unit, unit, factor))
     if not cols and not any(p.severity == "error" for p in problems):
-        problems.append(_error("no indicator column recognised; name them with the columns parameter", row=h + 1))
+        problems.append(
+            _error(
+                "no indicator column recognised beside the sample ids: head each result column with the "
+                "indicator and its unit, e.g. 'Cd (mg/kg)' or '镉(mg/kg)'",
+                row=h + 1,
+            )
+        )
     sheet_units = {c.unit_sheet for c in cols if c.unit_sheet not in (None, "dimensionless")}
     fractions = {u for u in sheet_units if UNITS[u][0] == "mass fraction"}
     if len(fractions) > 1:
@@ -966,6 +979,13 @@ def _sample_rows(layout: _Layout, cols: list):
         cell = row[id_col]
         raw_id = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
         records.append((number, rid, raw_id, row))
+    if not records and not problems:
+        problems.append(
+            _error(
+                f"no sample row below the header (sheet row {layout.header_row}): the sheet holds no results",
+                row=layout.header_row,
+            )
+        )
     return records, problems
 
 
@@ -1140,6 +1160,8 @@ def _wide_table(long: pd.DataFrame, codes: list, samples, sample_id_field: str, 
     order = [rid for _, rid, _, _ in records]
     raw_ids = {rid: raw for _, rid, raw, _ in records}
     table = pd.DataFrame({sample_id_field: [raw_ids[r] for r in order]})
+    # where each sample stands in the sheet, for messages of later steps (locate_samples)
+    table.attrs["sheet_row"] = {raw: number for number, _, raw, _ in records}
     for code in codes:
         table[code] = wide_val[code].reindex(order).to_numpy(float) if code in wide_val else np.nan
         table[f"{code}_flag"] = (
@@ -1339,18 +1361,36 @@ def locate_samples(table, points, *, point_id_field: str = "point_id", layer: st
     if point_id_field not in points.columns:
         raise InputError(f"the point layer has no field '{point_id_field}'", layer=layer, column=point_id_field)
     ids = table["sample_id"].astype(str)
+    sheet_rows = table.attrs.get("sheet_row", {})
+
+    def named(sample_ids) -> str:
+        # each sample by its id and, where the table came from a sheet, its sheet row
+        shown = [
+            f"'{i}' (sheet row {sheet_rows[i]})" if i in sheet_rows else f"'{i}'" for i in list(sample_ids)[:10]
+        ]
+        return ", ".join(shown) + (f" and {len(sample_ids) - 10} more" if len(sample_ids) > 10 else "")
+
     parts = ids.str.rsplit("-", n=1, expand=True)
     depth = pd.to_numeric(parts[1], errors="coerce") if parts.shape[1] > 1 else pd.Series(np.nan, index=ids.index)
-    bad = ids[depth.isna()]
-    if len(bad):
-        raise InputError(f"sample id '{bad.iloc[0]}' is not <point>-<depth in cm>", layer="lab sheet", feature=bad.iloc[0])
+    bad = ids[depth.isna()].tolist()
+    if bad:
+        raise InputError(
+            f"{len(bad)} sample id(s) not of the form <point>-<depth in cm>: {named(bad)}",
+            layer="lab sheet",
+            row=sheet_rows.get(bad[0]),
+        )
     keyed = points.assign(_key=points[point_id_field].astype(str))
     positions = keyed.drop_duplicates(subset="_key").set_index("_key")
     point_ids = parts[0]
-    unknown = sorted(set(point_ids) - set(positions.index.astype(str)))
+    known = set(positions.index.astype(str))
+    unknown = [sid for sid, pid in zip(ids.tolist(), point_ids.tolist()) if pid not in known]
     if unknown:
-        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-        raise InputError(f"{len(unknown)} sample point(s) of the lab sheet are not in the point layer: {shown}", layer=layer)
+        points_named = sorted({pid for pid in point_ids.tolist() if pid not in known})
+        raise InputError(
+            f"{len(unknown)} sample(s) of the lab sheet stand at a point that is not in the point layer "
+            f"(point id(s) {', '.join(points_named[:10])}{' ...' if len(points_named) > 10 else ''}): {named(unknown)}",
+            layer=layer,
+        )
     geometry = positions.geometry.reindex(point_ids.to_numpy()).to_numpy()
     located = table.assign(point_id=point_ids.to_numpy(), depth_cm=depth.astype(int).to_numpy())
     return gpd.GeoDataFrame(located, geometry=geometry, crs=points.crs)

@@ -60,7 +60,7 @@ from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import dms_array, lonlat_arrays
-from ..geo.dem import dem_grid
+from ..geo.dem import dem_coverage_problem, dem_grid
 from ..geo.layers import LINE_TYPES, prepare_layer
 from ..geo.raster_io import apply_affine, burn
 from ..standards.indicators import GROUPS, indicators_for
@@ -857,11 +857,10 @@ def _routing_grid(dem, zone_crs, bounds):
     """The DEM on the grid functional_zones routes flow on (its default cell limits): the
     ``(z, transform, cell size)`` of :func:`dem_grid` and its warnings."""
     defaults = ZoneParams()
-    warnings: list = []
-    grid = dem_grid(
-        dem, zone_crs, bounds, warnings, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
+    z, transform, res, warnings = dem_grid(
+        dem, zone_crs, bounds, max_cells=defaults.dem_max_cells, min_cell_m=defaults.dem_min_cell_m
     )
-    return grid, warnings
+    return (z, transform, res), warnings
 
 
 def _azimuth_from_dem(dem, zone_crs, geom):
@@ -869,6 +868,9 @@ def _azimuth_from_dem(dem, zone_crs, geom):
 
     (z, transform, res), warnings = _routing_grid(dem, zone_crs, shapely.bounds(geom))
     mask = burn([(geom, 1)], z.shape, transform).astype(bool)
+    if not (mask & np.isfinite(z)).any():  # no height there: say why (nodata, far away, CRS)
+        cause = dem_coverage_problem(dem, zone_crs, shapely.bounds(geom))
+        return None, warnings + [Message("DEPTH_DEM_NOT_USED", cause=cause)]
     gy, gx = np.gradient(z, res)  # gy along rows (southward), gx eastward
     ok = mask & np.isfinite(gx) & np.isfinite(gy)
     if not ok.any():

@@ -267,7 +267,7 @@ def _zone_crs_of(gdf, layer: str) -> tuple:
         except InputError:
             pass
     zone = zone_for_extent(tuple(gdf.total_bounds), gdf.crs)
-    return zone, [f"{layer}: CRS {gdf.crs.to_string()} is not a CGCS2000 Gauss-Kruger zone; reprojected to {zone.authid}"]
+    return zone, [Message("SAMPLING_ZONES_REPROJECTED", layer=layer, crs=gdf.crs.to_string(), zone=zone.authid)]
 
 
 def _check_params(params: SamplingParams) -> None:
@@ -682,9 +682,7 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=
                 ncells[keep],
             )
         elif only_slivers:
-            warnings.append(
-                f"{plan.code}: the zone ({areas.sum():.1f} m2) is made of slivers only; its units are kept"
-            )
+            warnings.append(Message("SAMPLING_SLIVERS_ONLY", zone=plan.code, area_m2=float(areas.sum())))
         order = np.lexsort((subs, cols, rows))  # ids run by row from the north, then column from the west
         parts.append(
             {
@@ -701,9 +699,14 @@ def _edge_units(plans: list, origin: tuple, params: SamplingParams, is_canceled=
         check_canceled(is_canceled)
     for code, (count, area) in dropped.items():
         warnings.append(
-            f"{code}: {count} edge sliver(s) under {params.min_unit_area_m2:g} m2 or thinner than "
-            f"{params.min_unit_width_m:g} m ({area:.1f} m2 in all) dropped: "
-            "no neighbour could take them within 1600 m2"
+            Message(
+                "SAMPLING_SLIVERS_DROPPED",
+                zone=code,
+                n=count,
+                min_area_m2=params.min_unit_area_m2,
+                min_width_m=params.min_unit_width_m,
+                area_m2=area,
+            )
         )
     units = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     stops = np.cumsum([p["zone"].size for p in parts]).tolist()
@@ -837,7 +840,7 @@ def _split_to_minimum(units: dict) -> tuple:
                 new = [value] * len(halves)
             units[key][i:i] = new
         warnings.append(
-            f"case under {SMALL_CASE_AREA_M2:g} m2: a unit was split in two so that there are at least {SMALL_CASE_MIN_POINTS} points"
+            Message("SAMPLING_SMALL_CASE_SPLIT", small_area_m2=SMALL_CASE_AREA_M2, min_points=SMALL_CASE_MIN_POINTS)
         )
     units = {k: np.array(v, dtype=object) if k in ("zone", "geometry") else np.array(v) for k, v in units.items()}
     return units, warnings
@@ -1607,9 +1610,7 @@ def control_points(control_area, zone: GaussKrugerZone, params: SamplingParams) 
     if params.control_count is not None:
         u = u.iloc[0:0]
     if len(p) < 5:
-        warnings.append(
-            f"only {len(p)} control point(s): a baseline from fewer than 5 control samples is weak (control-area baseline, GB/T 39791; 5 is a default)"
-        )
+        warnings.append(Message("SAMPLING_FEW_CONTROL_POINTS", n=len(p)))
     return u, p, warnings
 
 
@@ -1676,8 +1677,12 @@ def _far_from_source_note(points_gdf, arrays: _SourceArrays, source_index) -> li
     if not far.any():
         return []
     return [
-        f"{far.sum()} pond/pool/ditch point(s) stand more than {NEAR_SOURCE_MAX_M:g} m from their source "
-        f"(their unit does not come closer; bands wider than 2 m?): {', '.join(points_gdf['point_id'][far].tolist()[:10])}"
+        Message(
+            "SAMPLING_FAR_FROM_SOURCE",
+            n=int(far.sum()),
+            limit_m=NEAR_SOURCE_MAX_M,
+            ids=", ".join(points_gdf["point_id"][far].tolist()[:10]),
+        )
     ]
 
 
@@ -1715,7 +1720,7 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
         warnings += notes
     else:
         cu, cp = _empty_outputs(zone)
-        warnings.append("no control area given: no control (reference) points for the baseline")
+        warnings.append(Message("SAMPLING_NO_CONTROL_AREA"))
     steps.stage(3)(1.0)
     parameters = asdict(params)
     parameters["origin"] = list(units["origin"])
@@ -1727,14 +1732,15 @@ def _sampling_grid(zones, sources, boundary, control_area, params, progress, is_
 # --------------------------------------------------------------------------- compliance
 
 
-def _rule_row(rule_id, zh, en, source, applies, failed_ids):
+def _rule_row(rule_id, rule: Message, source, applies, failed_ids):
+    """One line of the compliance table; the rule in both languages from its message code."""
     failed_ids = list(failed_ids)
     passed = applies - len(failed_ids)
     status = "N/A" if applies == 0 else ("PASS" if not failed_ids else "FAIL")
     return {
         "rule_id": rule_id,
-        "rule_zh": zh,
-        "rule_en": en,
+        "rule_zh": rule.text("zh"),
+        "rule_en": rule.text("en"),
         "source": source,
         "applies_to": int(applies),
         "passed": int(passed),
@@ -1820,8 +1826,7 @@ def _check_unit_area(unit_ids, unit_geoms, cell_size_m: float) -> dict:
     areas = shapely.area(unit_geoms)
     return _rule_row(
         "S1",
-        "采样单元面积不大于1600 m²",
-        f"sampling unit at most 1600 m2 (cell {cell_size_m:g} m)",
+        Message("SAMPLING_RULE_S1", cell_m=cell_size_m),
         "[seed] appendix table 1(1)",
         len(unit_ids),
         unit_ids[areas > MAX_UNIT_AREA_M2 + 1e-6],
@@ -1857,8 +1862,7 @@ def _check_one_point_per_unit(units, points, point_unit: _PointUnits, zones) -> 
                 bad += p_ids[mine][~ok].tolist()
     return _rule_row(
         "S2",
-        "每个采样单元一个点位，点位位于其单元及功能区内",
-        "one point per unit, inside its unit and zone",
+        Message("SAMPLING_RULE_S2"),
         "[seed] appendix table 1(1)",
         len(units),
         sorted(set(bad) | set(point_unit.without_one)),
@@ -1874,8 +1878,7 @@ def _check_unit_shape(unit_ids, unit_geoms, cell_size_m: float) -> dict:
     too_big = (span[:, 1] > 2 * cell_size_m + tol) | (span[:, 0] > cell_size_m + tol)
     return _rule_row(
         "S6",
-        "采样单元为一个连续整体，范围不超过两个网格",
-        f"sampling unit of one contiguous part, extent within two cells ({2 * cell_size_m:g} m x {cell_size_m:g} m)",
+        Message("SAMPLING_RULE_S6", long_m=2 * cell_size_m, cell_m=cell_size_m),
         "[default] a unit of the 40 m grid is compact: one part, a sliver joined to one neighbouring cell",
         len(unit_ids),
         unit_ids[(parts != 1) | too_big],
@@ -1887,8 +1890,7 @@ def _check_small_case(points, case_area_m2: float) -> dict:
     small = case_area_m2 < SMALL_CASE_AREA_M2
     return _rule_row(
         "S3",
-        "案涉面积小于5000 m²的案件，布点不少于3个",
-        f"case under 5000 m2 (here {case_area_m2:.0f} m2) has at least 3 points",
+        Message("SAMPLING_RULE_S3", case_area_m2=case_area_m2),
         "[seed] appendix table 1(1)",
         1 if small else 0,
         ["case"] if small and len(points) < SMALL_CASE_MIN_POINTS else [],
@@ -1942,8 +1944,7 @@ def _check_near_source(points, unit_geoms, point_unit: _PointUnits, sources) -> 
     ring = ring | in_water
     return _rule_row(
         "S4",
-        "池体及沟渠采样点位于其边缘外2 m内，不在水体或池内",
-        "pond, pool and ditch points outside the edge and within 2 m of it; no point in water or inside a pond",
+        Message("SAMPLING_RULE_S4"),
         "[seed] appendix table 1(2)",
         int(ring.sum()),
         points["point_id"].to_numpy()[far],
@@ -1989,8 +1990,7 @@ def _check_point_ids(points, unit_ids) -> dict:
         pattern = ids.str.fullmatch(id_re)
     return _rule_row(
         "S5",
-        "点位编号唯一，格式为<功能区>-<序号>",
-        "point ids unique, as <zone>-<nnn>",
+        Message("SAMPLING_RULE_S5"),
         "[default] sample-id scheme of the plugin (traceable ids for the chain of custody)",
         len(points),
         sorted(set(dup) | set(ids[~pattern].tolist())),

@@ -52,7 +52,7 @@ from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import Steps, check_canceled
 from ..geo.crs import GaussKrugerZone, to_zone, zone_for_extent
-from ..geo.dem import dem_grid
+from ..geo.dem import dem_coverage_problem, dem_grid
 from ..geo.flow import fill_and_route, trace_downslope
 from ..geo.layers import (
     LINE_TYPES,
@@ -264,33 +264,23 @@ def _depths(
         values = pd.to_numeric(gdf[field_name], errors="coerce").to_numpy(dtype=float)
         raw = gdf[field_name].to_numpy()
         notnum = np.isnan(values) & pd.notna(raw)
-        if notnum.any():
-            bad = ids[notnum]
-            raise InputError(
-                f"depth is not a number: feature(s) {ids_text(bad)}",
-                layer=layer,
-                feature=bad[0],
-                column=field_name,
-            )
         bad_range = ~np.isnan(values) & ((values <= 0) | (values > max_depth))
+        missing = np.isnan(values) & ~notnum
+        # every bad feature at once: a user fixing one problem should not meet the next on the rerun
+        found = []
+        if notnum.any():
+            found.append(f"depth is not a number: feature(s) {ids_text(ids[notnum])}")
         if bad_range.any():
-            bad = ids[bad_range]
-            raise InputError(
-                f"depth must be above 0 and at most {max_depth:g} m, got {values[bad_range][0]:g}: feature(s) {ids_text(bad)}",
-                layer=layer,
-                feature=bad[0],
-                column=field_name,
-            )
+            got = ", ".join(f"{i} ({v:g} m)" for i, v in zip(ids[bad_range][:10], values[bad_range][:10]))
+            more = f" and {int(bad_range.sum()) - 10} more" if bad_range.sum() > 10 else ""
+            found.append(f"depth must be above 0 and at most {max_depth:g} m: feature(s) {got}{more}")
+        if missing.any() and default is None:
+            found.append(f"depth is missing: feature(s) {ids_text(ids[missing])}")
+        if found:
+            first = ids[notnum | bad_range | (missing & (default is None))][0]
+            raise InputError("; ".join(found), layer=layer, feature=first, column=field_name)
         missing = np.isnan(values)
         if missing.any():
-            if default is None:
-                bad = ids[missing]
-                raise InputError(
-                    f"depth is missing: feature(s) {ids_text(bad)}",
-                    layer=layer,
-                    feature=bad[0],
-                    column=field_name,
-                )
             warnings.append(
                 Message(
                     "ZONES_DEPTH_DEFAULTED",
@@ -321,15 +311,15 @@ def _flow_through(dem, zone, boundary, inj, targets, params, is_canceled):
     when the DEM does not cover the case), and the warnings."""
     from rasterio import features
 
-    warnings: list = []
-    z, transform, res = dem_grid(
-        dem, zone, boundary.bounds, warnings, max_cells=params.dem_max_cells, min_cell_m=params.dem_min_cell_m
+    z, transform, res, warnings = dem_grid(
+        dem, zone, boundary.bounds, max_cells=params.dem_max_cells, min_cell_m=params.dem_min_cell_m
     )
     shape = z.shape
     inside = burn([(boundary, 1)], shape, transform).astype(bool)
     valid_in = np.isfinite(z) & inside
     if not valid_in.any():
-        warnings.append(Message("ZONES_DEM_OUTSIDE"))
+        # the cause named (all nodata, nodata over the case, far away, CRS suspected)
+        warnings.append(Message("ZONES_DEM_NOT_USED", cause=dem_coverage_problem(dem, zone, boundary.bounds)))
         return None, warnings
     coverage = valid_in.sum() / max(inside.sum(), 1)
     if coverage < 0.99:

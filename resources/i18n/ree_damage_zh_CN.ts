@@ -74,6 +74,10 @@
       <translation>未提供栅格图层</translation>
     </message>
     <message>
+      <source>The folder of output {0} does not exist: {1}. Create it, or choose another place for {2}.</source>
+      <translation>输出 {0} 的文件夹不存在：{1}。请先创建该文件夹，或为 {2} 另选保存位置。</translation>
+    </message>
+    <message>
       <source>Could not load source layer '{0}'</source>
       <translation>无法加载源图层“{0}”</translation>
     </message>

@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 from ree_damage.core.common.errors import InputError
+from ree_damage.core.geo.vector_io import read_layer
 from ree_damage.core.interp.interpolation import Target, interpolate
-from ree_damage.core.lab.importer import LabSheetError, import_lab_results
+from ree_damage.core.lab.importer import LabSheetError, import_lab_results, locate_samples
 from ree_damage.core.survey.zones import functional_zones
 
 X0, Y0 = 500_000.0, 2_766_000.0  # EPSG:4547 (CGCS2000 3-degree zone 38), about 114 E 25 N
@@ -53,6 +54,38 @@ def _lab_file(data: bytes, name: str):
 
 
 LAB_HEAD = "样品编号,Cd(mg/kg)\n"
+
+
+def _located(text):
+    def run(tmp):
+        path = tmp / "sheet" / "lab.csv"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        table = import_lab_results(path, None).table
+        points = _layer([shapely.Point(X0 + 5, Y0 + 5)], point_id=["INJ-001"])
+        return locate_samples(table, points)
+
+    return run
+
+
+def _curved_zones(tmp):
+    """A CurvePolygon boundary (a circle of radius 100 m) from a GeoPackage through the core
+    reader; a hole in the corner of its bounding square lies outside the arc."""
+    from osgeo import ogr, osr
+
+    path = tmp / "sheet" / "curves.gpkg"
+    path.parent.mkdir()
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4547)
+    data = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = data.CreateLayer("boundary", srs, ogr.wkbCurvePolygon)
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(
+        f"CURVEPOLYGON(CIRCULARSTRING({X0} {Y0 + 100},{X0 + 200} {Y0 + 100},{X0} {Y0 + 100}))"))
+    layer.CreateFeature(feature)
+    feature = layer = data = None
+    boundary = read_layer(path, "boundary")
+    return functional_zones(boundary, _holes(((X0 + 5, Y0 + 5),)))
 # lon/lat of the square in CGCS2000 geographic, and the same with x and y swapped
 LONLAT = shapely.box(114.0, 25.0, 114.002, 25.002)
 LATLON = shapely.box(25.0, 114.0, 25.002, 114.002)
@@ -86,6 +119,18 @@ REFUSED = [
     ("hole without geometry", _zones(_layer([SQUARE]), _layer([None, shapely.Point(X0 + 9, Y0 + 9)])),
      "1 feature(s) have no geometry: 0"),
     ("lab sheet that is not a sheet", _lab_file(b"\x00\x01PK not a workbook", "lab.xlsx"), "lab.xlsx"),
+    ("lab sheet empty", _lab(""), "the lab sheet is empty (no cell holds anything)"),
+    ("lab sheet header only", _lab(LAB_HEAD), "no sample row below the header (sheet row 1)"),
+    ("lab sheet without indicator columns", _lab("样品编号\nINJ-001-50\n"),
+     "head each result column with the indicator and its unit, e.g. 'Cd (mg/kg)'"),
+    ("lab sample at an unknown point", _located(LAB_HEAD + "INJ-001-50,0.1\nX-50,0.2\n"),
+     "point id(s) X): 'X-50' (sheet row 3)"),
+    ("holes with every kind of bad depth", _zones(_layer([SQUARE]), _layer(
+        [shapely.Point(X0 + 10 * i, Y0 + 10 * i) for i in range(1, 5)], depth_m=[8.0, np.nan, -1.0, "deep"])),
+     "depth is not a number: feature(s) 3; depth must be above 0 and at most 100 m: feature(s) 2 (-1 m); "
+     "depth is missing: feature(s) 1"),
+    ("curved boundary read, holes outside the arc", _curved_zones,
+     "1 feature(s) lie wholly outside the case boundary"),
 ]
 
 
@@ -129,4 +174,4 @@ def test_usable_samples_carry_no_such_warning():
 
 def test_table_size():
     """The count the README states (bad-input rows of this file and tests/qgis/test_bad_input.py)."""
-    assert len(REFUSED) + len(WARNED) == 23
+    assert len(REFUSED) + len(WARNED) == 29

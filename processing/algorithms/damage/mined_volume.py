@@ -10,14 +10,13 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterVectorDestination,
 )
 
 from ....core.terrain.blocks import BlockParams
 from ....core.terrain.mined import OUTPUT_FILES, mined_volume
 from ....core.terrain.volume import RESAMPLING_METHODS, VolumeParams
-from ...adapter import raster_path
+from ...adapter import RasterFileParameter, raster_parameter_path
 from ...base import ReeAlgorithm
 from ...compat import NUMBER_DOUBLE, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON, advanced
 from ..stages import Stages
@@ -79,7 +78,7 @@ class MinedVolume(ReeAlgorithm):
             (self.DEM_BEFORE, self.tr("DEM before mining"), self.tr("Heights in m (1985 height datum), projected CRS.")),
             (self.DEM_AFTER, self.tr("DEM after mining"), self.tr("Heights in m; resampled to the finer grid if the grids differ.")),
         ):
-            dem = QgsProcessingParameterRasterLayer(key, label)
+            dem = RasterFileParameter(key, label)
             dem.setHelp(help_text)
             self.addParameter(dem)
         self.add_source(self.BOUNDARY, self.tr("Boundary"), [SOURCE_VECTOR_POLYGON],
@@ -105,7 +104,7 @@ class MinedVolume(ReeAlgorithm):
                         self.tr("Without blocks, the INJ zone is split on a grid into blocks."))
         self.add_source(self.SAMPLES, self.tr("Lab results"), [SOURCE_VECTOR_POINT],
                         self.tr("Element columns La ... Y in mg/kg; a block's grade is the mean REO of its samples."))
-        grade = QgsProcessingParameterRasterLayer(self.GRADE_RASTER, self.tr("Kriged REO raster (mg/kg)"), optional=True)
+        grade = RasterFileParameter(self.GRADE_RASTER, self.tr("Kriged REO raster (mg/kg)"), optional=True)
         grade.setHelp(self.tr("Used instead of the samples: a block's grade is the raster's mean over it."))
         self.addParameter(grade)
         blocks = BlockParams()
@@ -149,14 +148,13 @@ class MinedVolume(ReeAlgorithm):
         stages = Stages(feedback, [self.tr("Reading the inputs"), self.tr("Differencing the DEMs and estimating the resource"),
                                    self.tr("Writing the outputs")])
         step = stages.next()
-        before = raster_path(self.parameterAsRasterLayer(parameters, self.DEM_BEFORE, context), context)
-        after = raster_path(self.parameterAsRasterLayer(parameters, self.DEM_AFTER, context), context)
+        before = raster_parameter_path(self, parameters, self.DEM_BEFORE, context, required=True)
+        after = raster_parameter_path(self, parameters, self.DEM_AFTER, context, required=True)
         boundary = self.read_source(parameters, self.BOUNDARY, context, step, required=True)
         blocks = self.read_source(parameters, self.BLOCKS, context, step)
         zones = self.read_source(parameters, self.ZONES, context, step)
         samples = self.read_source(parameters, self.SAMPLES, context, step)
-        grade_layer = self.parameterAsRasterLayer(parameters, self.GRADE_RASTER, context)
-        grade = raster_path(grade_layer, context) if grade_layer is not None else None
+        grade = raster_parameter_path(self, parameters, self.GRADE_RASTER, context)
         cut_fill = Path(self.parameterAsOutputLayer(parameters, self.CUT_FILL, context))
         contours = self.parameterAsOutputLayer(parameters, self.CONTOURS, context) if parameters.get(self.CONTOURS) else None
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))

@@ -7,12 +7,11 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....core.case.steps import plan_fieldwork
 from ....core.survey.depth import DepthParams
-from ...adapter import raster_path
+from ...adapter import RasterFileParameter, raster_parameter_path
 from ...base import ReeAlgorithm
 from ...compat import (
     NUMBER_DOUBLE,
@@ -92,7 +91,7 @@ class DepthSchedule(ReeAlgorithm):
                self.tr("Zones from Functional zones; needed for the groundwater wells and stream sections."))
         source(self.STREAM, self.tr("Receiving stream"), [SOURCE_VECTOR_LINE],
                self.tr("The stream the leachate reaches, lines (direction checked on the DEM)."))
-        dem = QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (groundwater flow direction)"), optional=True)
+        dem = RasterFileParameter(self.DEM, self.tr("DEM (groundwater flow direction)"), optional=True)
         dem.setHelp(self.tr("Gives the down-gradient direction for the wells and the stream's flow direction."))
         self.addParameter(dem)
 
@@ -131,8 +130,7 @@ class DepthSchedule(ReeAlgorithm):
             if parameters.get(self.WATER_TABLE) not in (None, "")
             else None
         )
-        dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
-        dem = raster_path(dem_layer, context) if dem_layer is not None else None
+        dem = raster_parameter_path(self, parameters, self.DEM, context)
         step = stages.next()
         progress, is_canceled = self.callbacks(step)
         with self.core_errors():

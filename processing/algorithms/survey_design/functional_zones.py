@@ -5,11 +5,10 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessingParameterDistance,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....core.survey.zones import ZoneParams, functional_zones
-from ...adapter import raster_path
+from ...adapter import RasterFileParameter, raster_parameter_path
 from ...base import ReeAlgorithm
 from ...compat import (
     SOURCE_VECTOR_ANY,
@@ -63,7 +62,7 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
         self.add_source(self.BOUNDARY, self.tr("Case boundary"), [SOURCE_VECTOR_POLYGON],
                         self.tr("Polygon(s) of the case area; every zone is clipped to it."), optional=False)
         self.add_works_parameters()
-        dem = QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (for the leachate flow path)"), optional=True)
+        dem = RasterFileParameter(self.DEM, self.tr("DEM (for the leachate flow path)"), optional=True)
         dem.setHelp(self.tr("Elevation model, m (1985 height datum); the flow-through path is traced on it by D8."))
         self.addParameter(dem)
 
@@ -98,8 +97,7 @@ class FunctionalZones(MinedWorksInputs, ReeAlgorithm):
                             self.tr("The zones are drawn around the mining works."))
         boundary = self.read_source(parameters, self.BOUNDARY, context, step, required=True)
         works = self.read_works(parameters, context, step)
-        dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
-        dem = raster_path(dem_layer, context) if dem_layer is not None else None
+        dem = raster_parameter_path(self, parameters, self.DEM, context)
         band = self.parameterAsDouble(parameters, self.BAND, context)
         params = ZoneParams(
             **self.works_depth_fields(parameters, context),
