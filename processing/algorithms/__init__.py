@@ -15,6 +15,7 @@ from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
 from .tools.sample_case import SampleCase
+from .tools.run_case import RunCase
 from .tools.to_cgcs2000 import ToCgcs2000
 
 ALGORITHMS = [
@@ -30,6 +31,7 @@ ALGORITHMS = [
     MinedVolume,
     VegetationDamage,
     WaterDamage,
+    RunCase,
 ]
 
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration

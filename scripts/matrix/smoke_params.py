@@ -161,6 +161,11 @@ PARAMS = {
         "REACH": "{tmp}/water_reach.gpkg",
         "SUMMARY": "{tmp}/water_summary.csv",
     },
+    # the whole chain from the sample case's case file into a case package with its QGIS project
+    "ree_damage:run_case": lambda ctx: {
+        "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["CASE_FILE"],
+        "OUTPUT_FOLDER": "{tmp}/case_package",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test
