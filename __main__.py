@@ -144,7 +144,6 @@ def cmd_run(args) -> int:
 def write_project_headless(result) -> Path:
     """Start QGIS without a display (when no application runs yet) and write the package's project."""
     import os
-
     import tempfile
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
