@@ -593,6 +593,7 @@ def _manifest(case, staging, outcomes, records, bases, layer_sources, host, seco
         "time_utc": _dt.datetime.now(tz=_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "seconds": round(seconds, 3),
         "stale": [o.name for o in outcomes if o.status == "ran" and o.reason],
+        "step_order": [o.name for o in outcomes],
         "steps": steps,
         "layers": dict(layer_sources),
         "files": files,
@@ -646,6 +647,7 @@ def add_files(package, files: dict, *, step: str, seconds: float = 0.0, note: st
         entries.append({"path": path.relative_to(package).as_posix(), "bytes": path.stat().st_size,
                         "sha256": sha256_file(path), "step": step})
     manifest["files"] = sorted(entries, key=lambda f: f["path"])
+    manifest["step_order"] = [*(name for name in manifest["step_order"] if name != step), step]
     manifest["steps"][step] = {"status": "ran", "reason": note, "seconds": round(seconds, 3),
                                "files": [Path(p).relative_to(package).as_posix() for p in files.values()]}
     tmp = package / f".{MANIFEST_NAME}.part"

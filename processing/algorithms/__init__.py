@@ -14,8 +14,8 @@ from .damage.water_damage import WaterDamage
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
-from .tools.sample_case import SampleCase
 from .tools.run_case import RunCase
+from .tools.sample_case import SampleCase
 from .tools.to_cgcs2000 import ToCgcs2000
 
 ALGORITHMS = [

@@ -72,7 +72,8 @@ def write_case_project(package, manifest: dict) -> Path:
     zone = (manifest["case"].get("crs") or {}).get("zone", "auto")
     root = project.layerTreeRoot()
     first_crs = None
-    for step, entry in manifest["steps"].items():
+    for step in manifest["step_order"]:
+        entry = manifest["steps"][step]
         if entry.get("status") == "skipped" or not entry.get("files"):
             continue
         layers = []
