@@ -442,7 +442,8 @@ def _run_steps(steps, case, out, staging, previous, host, say, progress, is_canc
                                   files=_step_files(folder, staging), summary=summary,
                                   warnings=[str(w) for w in (getattr(result, "warnings", None) or [])])
             outcome.seconds = time.perf_counter() - step_started
-            noted = f" ({len(outcome.warnings)} warnings in the manifest)" if outcome.warnings else ""
+            count = len(outcome.warnings)
+            noted = f" ({count} warning{'s' if count > 1 else ''} in the manifest)" if count else ""
             say(f"done {step.name} in {outcome.seconds:.1f} s{noted}")
         outcomes.append(outcome)
         stages.stage(index)(1.0)
@@ -478,9 +479,12 @@ def _save_state(staging: Path, step: Step, result, fingerprint: str) -> None:
 
 def _copy_step(step: Step, out: Path, staging: Path, old: dict) -> None:
     """A reused step's files and kept state, from the previous package into the staging one."""
-    source = out / step.name
-    if source.is_dir():
-        shutil.copytree(source, staging / step.name)
+    for relative in old.get("files", []):
+        if relative.startswith(GPKG_NAME + "#"):
+            continue  # gathered from the previous case.gpkg
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / relative, target)  # only the listed files: not what a viewer added (.aux.xml)
     (staging / STATE_DIR).mkdir(exist_ok=True)
     shutil.copy2(out / STATE_DIR / f"{step.name}.pickle", staging / STATE_DIR / f"{step.name}.pickle")
 

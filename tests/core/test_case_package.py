@@ -86,10 +86,15 @@ def test_no_output_embeds_the_time_of_the_run(sample):
     with sqlite3.connect(package / GPKG_NAME) as db:
         changes = {row[0] for row in db.execute("select last_change from gpkg_contents")}
     assert changes == {"2000-01-01T00:00:00Z"}
-    with zipfile.ZipFile(package / "depth" / "field_workbook.xlsx") as book:
-        core = book.read("docProps/core.xml").decode()
-        assert {info.date_time for info in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-    assert "2000-01-01T00:00:00Z</dcterms:created>" in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
+    for workbook in ("depth/field_workbook.xlsx", "mined_volume/resource_annex.xlsx"):
+        with zipfile.ZipFile(package / workbook) as book:
+            core = book.read("docProps/core.xml").decode()
+            assert {info.date_time for info in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "2000-01-01T00:00:00Z</dcterms:created>" in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
+    for plot in package.rglob("*.png"):
+        assert b"tIME" not in plot.read_bytes(), plot
+    for gps in ("depth/sampling_points.gpx", "depth/sampling_points.kml"):
+        assert "<time>" not in (package / gps).read_text(encoding="utf-8")
     import rasterio
 
     for tif in package.rglob("*.tif"):

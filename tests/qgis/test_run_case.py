@@ -29,6 +29,9 @@ def test_the_project_opens_with_every_layer_valid_and_grouped_by_step(qgis_proce
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"] for f in manifest["files"]}
     assert PROJECT_NAME in listed and manifest["steps"]["project"]["status"] == "ran"
+    # what QGIS computed while loading the rasters (.aux.xml) does not stay in the package
+    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
+    assert {p for p in on_disk if not p.startswith(".state/")} == listed | {"manifest.json"}
 
     # moved elsewhere, the project still finds its layers: the paths are relative
     moved = tmp_path / "moved"

@@ -66,6 +66,7 @@ def write_case_project(package, manifest: dict) -> Path:
     """
     started = time.perf_counter()
     package = Path(package)
+    aux_before = set(package.rglob("*.aux.xml"))
     project = QgsProject()
     project.setTitle(manifest["case"].get("name") or manifest["case"].get("id") or "case")
     project.writeEntryBool("Paths", "/Absolute", False)
@@ -105,6 +106,9 @@ def write_case_project(package, manifest: dict) -> Path:
     path = package / PROJECT_NAME
     if not project.write(str(path)):
         raise RuntimeError(f"the project could not be written to {path}: {project.error()}")
+    project.clear()  # closes the rasters: GDAL writes the statistics it computed (.aux.xml) now
+    for aux in set(package.rglob("*.aux.xml")) - aux_before:  # ... and they are not part of the package
+        aux.unlink()
     add_files(package, {"project": path}, step="project", seconds=time.perf_counter() - started,
               note="QGIS project (.qgz): holds the save time and zip times, so it differs between runs")
     return path
