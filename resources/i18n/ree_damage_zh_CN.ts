@@ -1842,6 +1842,14 @@
       <translation>清单</translation>
     </message>
     <message>
+      <source>Running the case chain into the package</source>
+      <translation>运行案例流程，写出成果包</translation>
+    </message>
+    <message>
+      <source>Writing the QGIS project</source>
+      <translation>写出 QGIS 工程</translation>
+    </message>
+    <message>
       <source>Sample case (synthetic)</source>
       <translation>示例案例（合成数据）</translation>
     </message>

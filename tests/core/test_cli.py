@@ -61,6 +61,8 @@ def test_run_writes_the_package_and_prints_the_summary(vector_case, tmp_path):
     again = cli("run", vector_case / "case.toml", "--output", tmp_path / "package", "--quiet")
     assert again.returncode == 0 and again.stderr == ""
     assert "reused: cgcs2000, zones, sampling, depth" in again.stdout
+    checked = cli("validate", vector_case / "case.toml", "--output", tmp_path / "package")
+    assert checked.returncode == 0 and f"package {tmp_path / 'package'}: every step up to date" in checked.stdout
 
 
 def test_validate_lists_the_steps_and_writes_nothing(vector_case, tmp_path):

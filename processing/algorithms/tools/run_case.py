@@ -21,6 +21,7 @@ from ....core.case import load_case
 from ....core.case.package import GPKG_NAME, add_files, run_case
 from ...base import ReeAlgorithm
 from ...compat import advanced
+from ..stages import Stages
 
 PROJECT_NAME = "case.qgz"
 """The QGIS project in the package."""
@@ -170,13 +171,16 @@ class RunCase(ReeAlgorithm):
         case_file = self.parameterAsFile(parameters, self.CASE_FILE, context)
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         rerun = self.parameterAsBoolean(parameters, self.RERUN_ALL, context)
-        progress, is_canceled = self.callbacks(feedback)
+        stages = Stages(feedback, [self.tr("Running the case chain into the package"),
+                                   self.tr("Writing the QGIS project")])
+        progress, is_canceled = self.callbacks(stages.next())
         with self.core_errors():
             case = load_case(case_file)
             result = run_case(case, folder, reuse=not rerun, host=self.host_info(), log=feedback.pushInfo,
                               progress=progress, is_canceled=is_canceled)
         for outcome in result.steps:
             self.push_warnings(feedback, outcome.warnings if outcome.status == "ran" else [])
+        stages.next()
         project = write_case_project(result.package, result.manifest)
         feedback.pushInfo(f"project: {project}")
         return {
