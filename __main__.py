@@ -203,6 +203,9 @@ def summary_text(result) -> str:
     total = figure("valuation", "total_value_cny")
     if total is not None:
         lines.append(f"total value: {total:,.0f} CNY")
+    report = [f for f in steps.get("report_document", {}).get("files", []) if f.endswith(".docx")]
+    if report:
+        lines.append(f"draft report: {result.package / report[0]}")
     lines.append(f"manifest: {result.package / 'manifest.json'} ({len(manifest['files'])} files with SHA-256)")
     return "\n".join(lines)
 

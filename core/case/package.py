@@ -427,7 +427,8 @@ def _run_steps(steps, case, out, staging, previous, host, say, progress, is_canc
             say(f"run {step.name}" + (f" ({why} changed)" if old is not None and why != "new" else ""))
             scratch = staging / ".scratch" / step.name
             scratch.mkdir(parents=True)
-            ctx = StepContext(case, staging, results, scratch, stages.stage(index), is_canceled, dict(host))
+            ctx = StepContext(case, staging, results, scratch, stages.stage(index), is_canceled, dict(host),
+                              previous=out if (out / GPKG_NAME).is_file() else None)
             result = step.run(ctx)
             check_canceled(is_canceled)
             folder = staging / step.name

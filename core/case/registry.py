@@ -52,6 +52,7 @@ class StepContext:
     progress: Optional[ProgressFn] = None
     is_canceled: Optional[CancelFn] = None
     host: dict = field(default_factory=dict)
+    previous: Optional[Path] = None
 
     def result(self, step: str):
         """The result of ``step``, None when it was skipped (or is not a step of this run)."""
@@ -263,6 +264,65 @@ def _vegetation_summary(result, folder: Path) -> dict:
     return out
 
 
+_REPORT_LAYERS = {
+    "zones": ("zones", "zones"),
+    "sampling_points": ("sampling", "sampling_points"),
+    "control_points": ("sampling", "control_points"),
+    "surveyed_points": ("cgcs2000", "sample_points"),
+    "lab_results": ("lab", "lab_results"),
+}
+"""Report role -> (step, layer in case.gpkg): the GeoPackages the report reads."""
+
+_REPORT_FILES = {
+    "compliance": "sampling/grid_compliance.csv",
+    "depth_schedule": "depth/depth_schedule.csv",
+    "lab_indicators": "lab/lab_indicators.csv",
+    "baseline": "baseline/baseline.csv",
+    "damage_summary": "damage/damage_summary.csv",
+    "volumes": "mined_volume/volumes.csv",
+    "vegetation": "vegetation_damage/vegetation_damage_by_zone.csv",
+    "annex3": "mined_volume/annex3_block_area_grade_thickness.csv",
+    "annex4": "mined_volume/annex4_block_resources.csv",
+    "annex5": "mined_volume/annex5_resource_summary.csv",
+    "valuation": "valuation/valuation.json",
+}
+"""Report role -> package file the report reads (those present)."""
+
+
+def _layer_extract(ctx: StepContext, step: str, layer: str, target: Path) -> Optional[Path]:
+    """Layer ``layer`` of ``step`` as a one-layer GeoPackage ``target`` (the report reads a
+    GeoPackage's first layer): from the step's GeoPackage when it ran in this run, else from
+    the previous package's ``case.gpkg``; None when neither has it."""
+    import pyogrio
+
+    from ..geo.vector_io import write_gpkg_layers
+
+    candidates = sorted(ctx.folder(step).rglob("*.gpkg")) if ctx.folder(step).is_dir() else []
+    if ctx.previous is not None:
+        candidates.append(ctx.previous / "case.gpkg")
+    for source in candidates:
+        if source.is_file() and layer in {str(name) for name, _ in pyogrio.list_layers(str(source))}:
+            return write_gpkg_layers(target, {layer: pyogrio.read_dataframe(str(source), layer=layer)})
+    return None
+
+
+def _report_run(ctx: StepContext):
+    from ..report import OUTPUT_FILES, build_report, collect_outputs
+
+    files = {"case_file": ctx.case.file} if ctx.case.file is not None else {}
+    for role, (step, layer) in _REPORT_LAYERS.items():
+        if ctx.result(step) is not None:
+            files[role] = _layer_extract(ctx, step, layer, ctx.scratch / OUTPUT_FILES[role])
+    for role, relative in _REPORT_FILES.items():
+        if (ctx.package / relative).is_file():
+            files[role] = ctx.package / relative
+    return build_report(collect_outputs(files=files), progress=ctx.progress, is_canceled=ctx.is_canceled)
+
+
+def _report_write(result, folder: Path, ctx: StepContext) -> dict:
+    return {"report": result.write(folder / "report_draft.docx", host=ctx.host)}
+
+
 STEPS = (
     Step("cgcs2000", "ree_damage:to_cgcs2000", run=lambda ctx: run.to_cgcs2000(ctx.case), write=_cgcs2000,
          inputs=("vectors",), layers=("sample_points",), case_keys=("crs",), weight=0.2),
@@ -303,8 +363,12 @@ STEPS = (
          inputs=("ortho",), optional_inputs=("ortho_before",), layers=("case_boundary",),
          optional_layers=("vegetation_check_points", "bare_ground_truth"), uses=("zones",),
          parameters=("vegetation",), case_keys=("case",), summary=_vegetation_summary, weight=2.0),
+    Step("report_document", "ree_damage:report_document", run=_report_run, write=_report_write,
+         depends=("zones", "sampling", "depth"),
+         uses=("cgcs2000", "lab", "baseline", "damage", "mined_volume", "vegetation_damage"),
+         case_keys=("case", "crs"), summary=lambda result, folder: {"report_tables": len(result.tables)}),
 )
-"""The chain in the order it runs. Valuation and the report document join here when they exist."""
+"""The chain in the order it runs. Valuation joins here (before report_document) when it exists."""
 
 
 def step_names(steps=STEPS) -> tuple:

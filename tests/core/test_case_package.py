@@ -18,7 +18,7 @@ from ree_damage.core.common.errors import Canceled, InputError
 from ree_damage.sample_case import generate_sample_case
 
 CHAIN = [step.name for step in STEPS]
-LAB_DOWNSTREAM = ["lab", "baseline", "interpolation", "damage", "mined_volume"]
+LAB_DOWNSTREAM = ["lab", "baseline", "interpolation", "damage", "mined_volume", "report_document"]
 
 
 def _digests(package: Path) -> dict:
@@ -57,7 +57,8 @@ def test_every_step_runs_on_the_sample_case_and_the_package_holds_its_files(samp
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
     assert listed == _digests(package)
     assert {"case.gpkg", "depth/field_workbook.xlsx", "mined_volume/cut_fill.tif",
-            "interpolation/La_ok_prediction.tif", "damage/damage_summary.csv"} <= set(listed)
+            "interpolation/La_ok_prediction.tif", "damage/damage_summary.csv",
+            "report_document/report_draft.docx"} <= set(listed)
     # no provenance sidecar left: their records are in the manifest, per step
     assert not list(package.rglob("*.provenance.json"))
     zones = manifest["steps"]["zones"]
@@ -127,11 +128,12 @@ def test_a_changed_parameter_reruns_only_its_step_and_those_downstream(sample, t
     text = case_file.read_text(encoding="utf-8")
     case_file.write_text(text.replace("[parameters.damage]\nthreshold = 0.2", "[parameters.damage]\nthreshold = 0.5"),
                          encoding="utf-8")
-    assert stale_steps(case_file, tmp_path / "package") == {"damage": "parameters.damage"}
+    assert stale_steps(case_file, tmp_path / "package") == {"damage": "parameters.damage",
+                                                            "report_document": "step damage"}
     result = run_case(case_file, tmp_path / "package")
-    assert result.names("ran") == ["damage"]
+    assert result.names("ran") == ["damage", "report_document"]
     assert result.step("damage").reason == "parameters.damage changed"
-    assert read_manifest(result.package)["stale"] == ["damage"]
+    assert read_manifest(result.package)["stale"] == ["damage", "report_document"]
 
 
 def test_a_changed_lab_sheet_reruns_the_lab_chain_and_gives_what_a_fresh_run_gives(sample, tmp_path):
@@ -158,7 +160,7 @@ def test_steps_without_their_inputs_are_skipped_with_the_reason(tmp_path):
     generate_sample_case(tmp_path / "case", include=("vectors",))
     lines = []
     result = run_case(tmp_path / "case" / "case.toml", tmp_path / "package", log=lines.append)
-    assert result.names("ran") == ["cgcs2000", "zones", "sampling", "depth"]
+    assert result.names("ran") == ["cgcs2000", "zones", "sampling", "depth", "report_document"]
     assert "skip lab: the case file names no inputs.lab_sheet" in lines
     assert "skip baseline: needs step lab, which did not run" in lines
     assert "skip mined_volume: the case file names no inputs.dem_before" in lines

@@ -37,6 +37,7 @@ STEP_LABELS = {
     "damage": "损害范围 / Damage extent",
     "mined_volume": "开采方量 / Mined volume",
     "vegetation_damage": "植被损害 / Vegetation damage",
+    "report_document": "鉴定评估报告 / Report document",
 }
 """Layer-tree group names of the steps (a step not listed is grouped under its id)."""
 
@@ -140,7 +141,8 @@ class RunCase(ReeAlgorithm):
         return self.tr(
             "Runs the whole chain from one case file (case.toml): functional zones, sampling grid, "
             "depth schedule; with lab results, baseline, interpolation and damage extent; vegetation "
-            "damage where an orthomosaic is given and mined volume where two DEMs are. A step whose "
+            "damage where an orthomosaic is given and mined volume where two DEMs are; the draft report "
+            "(DOCX). A step whose "
             "inputs the case file does not give is skipped with a line saying why. Writes a case "
             "package: case.gpkg with every vector layer, each step's rasters, tables and workbooks, "
             "manifest.json (every file with its SHA-256, the parameters, versions and step times) "
