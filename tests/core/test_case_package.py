@@ -75,9 +75,9 @@ def test_every_step_runs_on_the_sample_case_and_the_package_holds_its_files(samp
     assert contents["sampling_points"] == "ree_damage step sampling"
     assert {"lab_results", "damaged_areas", "vegetation_damage", "water_positions"} <= set(contents)
     assert not list(package.glob("*/*.gpkg"))
-    # headline figures (hand-checked against the tables: 4 zones, 38 + 3 points)
+    # headline figures (checked against the tables: 4 zones, 38 + 6 control points)
     assert manifest["steps"]["zones"]["summary"]["zone_codes"] == ["PREP", "INJ", "COLL", "SETL"]
-    assert manifest["steps"]["sampling"]["summary"] == {"points": 38, "control_points": 3}
+    assert manifest["steps"]["sampling"]["summary"] == {"points": 38, "control_points": 6}
     cut = manifest["steps"]["mined_volume"]["summary"]["cut_range_m3"]
     assert cut[0] < cut[1]
 

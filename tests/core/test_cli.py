@@ -53,7 +53,7 @@ def test_run_writes_the_package_and_prints_the_summary(vector_case, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "case package: " + str(tmp_path / "package") in done.stdout
     assert "functional zones: 4 (PREP, INJ, COLL, SETL)" in done.stdout
-    assert "sampling points: 33 + 3 control" in done.stdout  # no DEM here: no flow-through points
+    assert "sampling points: 33 + 6 control" in done.stdout  # no DEM here: no flow-through points
     assert "skip lab: the case file names no inputs.lab_sheet" in done.stderr
     assert "skip project: QGIS (qgis.core) is not installed" in done.stderr
     assert "Warning" not in done.stderr  # no Python warning (PYTHONWARNINGS=default shows them)
