@@ -8,7 +8,7 @@ earlier steps) and returns a result that writes itself with its provenance::
     grid = run.sampling(case, zones_result)
     grid.write({"points": "out/sampling_points.gpkg"}, inputs=run.inputs_of(case, "zones"))
 
-``scripts/demo.py`` goes through these functions; the Processing algorithms call the
+``core/case/registry.py`` (run_case) goes through these functions; the Processing algorithms call the
 same functions of :mod:`ree_damage.core.case.steps` on the layers QGIS gives them.
 """
 

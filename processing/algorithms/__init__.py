@@ -14,6 +14,7 @@ from .damage.water_damage import WaterDamage
 from .survey_design.depth_schedule import DepthSchedule
 from .survey_design.functional_zones import FunctionalZones
 from .survey_design.sampling_grid import SamplingGrid
+from .tools.run_case import RunCase
 from .tools.sample_case import SampleCase
 from .tools.to_cgcs2000 import ToCgcs2000
 from .valuation.valuation import Valuation
@@ -32,6 +33,7 @@ ALGORITHMS = [
     VegetationDamage,
     WaterDamage,
     Valuation,
+    RunCase,
 ]
 
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration

@@ -1802,6 +1802,58 @@
       <translation>池底或沟底埋深字段，m；缺失时采用默认值。</translation>
     </message>
     <message>
+      <source>Run the whole case</source>
+      <translation>运行整个案例</translation>
+    </message>
+    <message>
+      <source>Runs the whole chain from one case file (case.toml): functional zones, sampling grid, depth schedule; with lab results, baseline, interpolation and damage extent; vegetation damage where an orthomosaic is given and mined volume where two DEMs are; the draft report (DOCX). A step whose inputs the case file does not give is skipped with a line saying why. Writes a case package: case.gpkg with every vector layer, each step's rasters, tables and workbooks, manifest.json (every file with its SHA-256, the parameters, versions and step times) and case.qgz, a QGIS project with every layer grouped by step. The same inputs give the same files; a second run reruns only the steps whose inputs or parameters changed. The same as: python -m ree_damage run case.toml --output &lt;folder&gt;.</source>
+      <translation>从一个案例文件（case.toml）运行整个流程：功能分区、采样布点、采样深度；有检测结果时，基线、空间插值和损害范围；有正射影像时植被损害，有两期 DEM 时开采方量；鉴定评估报告草稿（DOCX）。案例文件未给出输入的步骤被跳过，并说明原因。写出案例成果包：包含全部矢量图层的 case.gpkg、各步骤的栅格、表格和工作簿、manifest.json（每个文件及其 SHA-256、参数、版本和各步骤用时），以及按步骤分组包含全部图层的 QGIS 工程 case.qgz。相同的输入得到相同的文件；再次运行时只重新运行输入或参数已变化的步骤。等同于：python -m ree_damage run case.toml --output &lt;文件夹&gt;。</translation>
+    </message>
+    <message>
+      <source>Case file</source>
+      <translation>案例文件</translation>
+    </message>
+    <message>
+      <source>The case.toml naming the inputs (paths relative to it) and the parameters.</source>
+      <translation>列出输入（相对于它的路径）和参数的 case.toml。</translation>
+    </message>
+    <message>
+      <source>Case package folder</source>
+      <translation>案例成果包文件夹</translation>
+    </message>
+    <message>
+      <source>A new or empty folder, or the package of an earlier run (reused where unchanged).</source>
+      <translation>新的或空的文件夹，或以前运行的成果包（未变化的部分沿用）。</translation>
+    </message>
+    <message>
+      <source>Rerun every step</source>
+      <translation>重新运行所有步骤</translation>
+    </message>
+    <message>
+      <source>Rerun the steps whose inputs did not change too.</source>
+      <translation>输入未变化的步骤也重新运行。</translation>
+    </message>
+    <message>
+      <source>Case package</source>
+      <translation>案例成果包</translation>
+    </message>
+    <message>
+      <source>QGIS project</source>
+      <translation>QGIS 工程</translation>
+    </message>
+    <message>
+      <source>Manifest</source>
+      <translation>清单</translation>
+    </message>
+    <message>
+      <source>Running the case chain into the package</source>
+      <translation>运行案例流程，写出成果包</translation>
+    </message>
+    <message>
+      <source>Writing the QGIS project</source>
+      <translation>写出 QGIS 工程</translation>
+    </message>
+    <message>
       <source>Sample case (synthetic)</source>
       <translation>示例案例（合成数据）</translation>
     </message>
@@ -1864,10 +1916,6 @@
     <message>
       <source>Sample case layers</source>
       <translation>示例案例图层</translation>
-    </message>
-    <message>
-      <source>Case file</source>
-      <translation>案例文件</translation>
     </message>
     <message>
       <source>Writing the synthetic sample case</source>

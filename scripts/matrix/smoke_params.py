@@ -169,6 +169,11 @@ PARAMS = {
         "WORKBOOK": "{tmp}/valuation.xlsx",
         "JSON": "{tmp}/valuation.json",
     },
+    # the whole chain from the sample case's case file into a case package with its QGIS project
+    "ree_damage:run_case": lambda ctx: {
+        "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["CASE_FILE"],
+        "OUTPUT_FOLDER": "{tmp}/case_package",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test

@@ -1,6 +1,6 @@
 """report_document through QGIS Processing on the outputs of the whole sample case chain.
 
-The chain is the one `make demo` runs (scripts/demo.py: the same core step functions the
+The chain is the per-step one `make demo` ran before run_case (scripts/demo_steps.py: the same core step functions the
 algorithms call); the report is then made by the Processing algorithm and read back.
 """
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def case_outputs(tmp_path_factory, qgis_app):
-    spec = importlib.util.spec_from_file_location("ree_demo", ROOT / "scripts" / "demo.py")
+    spec = importlib.util.spec_from_file_location("ree_demo", ROOT / "scripts" / "demo_steps.py")
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
     out = tmp_path_factory.mktemp("demo") / "demo_output"
