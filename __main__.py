@@ -202,7 +202,8 @@ def summary_text(result) -> str:
         lines.append(f"vegetation lost: {lost:,.0f} m2 (kappa {figure('vegetation_damage', 'kappa', float('nan')):.3f})")
     total = figure("valuation", "total_value_cny")
     if total is not None:
-        lines.append(f"total value: {total:,.0f} CNY")
+        low, high = figure("valuation", "total_value_range_cny") or (total, total)
+        lines.append(f"total value: {total:,.2f} CNY (range {low:,.2f}-{high:,.2f} CNY)")
     report = [f for f in steps.get("report_document", {}).get("files", []) if f.endswith(".docx")]
     if report:
         lines.append(f"draft report: {result.package / report[0]}")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..common.progress import CancelFn, ProgressFn
-from . import run
+from . import run, steps
 from .model import Case
 
 
@@ -264,6 +264,68 @@ def _vegetation_summary(result, folder: Path) -> dict:
     return out
 
 
+def _water_run(ctx: StepContext):
+    import pyogrio
+
+    case = ctx.case
+    positions = pyogrio.read_dataframe(str(case.input("water_vectors")), layer="water_positions")
+    return steps.water_damage_for(positions, case.input("water_lab"), stream=run.read_layer(case, "stream"),
+                                  case_area=run.read_layer(case, "case_boundary"),
+                                  progress=ctx.progress, is_canceled=ctx.is_canceled)
+
+
+def _water_write(result, folder: Path, ctx: StepContext) -> dict:
+    return result.write(
+        {"samples": folder / "water_samples.gpkg", "plume": folder / "water_plume.gpkg",
+         "reach": folder / "water_reach.gpkg", "summary": folder / "water_summary.csv"},
+        inputs=ctx.inputs_of("water_vectors", "water_lab"), host=ctx.host,
+    )
+
+
+def _water_summary(result, folder: Path) -> dict:
+    samples = result.samples
+    confirmed = samples[samples["confirmed"].astype(bool)] if len(samples) else samples
+    return {"water_positions_damaged": sorted({str(p) for p in confirmed.get("position_id", [])}),
+            "water_plume_polygons": int(len(result.plume)), "water_reaches": int(len(result.reach))}
+
+
+_VALUATION_FILES = {
+    "damage": "damage/damage_summary.csv",
+    "vegetation": "vegetation_damage/vegetation_damage_by_zone.csv",
+    "mined": "mined_volume/annex5_resource_summary.csv",
+    "water": "water_damage/water_summary.csv",
+}
+"""Valuation input -> package file of an earlier step (those present are read)."""
+
+
+def _valuation_ready(case: Case) -> Optional[str]:
+    return None if case.valuation else "the case file has no [valuation] section"
+
+
+def _valuation_run(ctx: StepContext):
+    files = {role: ctx.package / relative for role, relative in _VALUATION_FILES.items()}
+    result = run.valuation(ctx.case, **{role: path for role, path in files.items() if path.is_file()},
+                           progress=ctx.progress, is_canceled=ctx.is_canceled)
+    # the package's own files by their place in the package, not by the staging folder the
+    # run writes into: the same inputs then give the same workbook and JSON bytes
+    for described in result.inputs.values():
+        path = Path(described.get("path", "")) if isinstance(described, dict) else None
+        if path is not None and path.is_relative_to(ctx.package):
+            described["path"] = path.relative_to(ctx.package).as_posix()
+    return result
+
+
+def _valuation_write(result, folder: Path, ctx: StepContext) -> dict:
+    return result.write({"workbook": folder / "valuation.xlsx", "json": folder / "valuation.json"},
+                        inputs=ctx.inputs_of(), host=ctx.host)
+
+
+def _valuation_summary(result, folder: Path) -> dict:
+    summary = result.as_json()["summary"]
+    return {"total_value_cny": float(summary["total_yuan"]),
+            "total_value_range_cny": [float(summary["low_yuan"]), float(summary["high_yuan"])]}
+
+
 _REPORT_LAYERS = {
     "zones": ("zones", "zones"),
     "sampling_points": ("sampling", "sampling_points"),
@@ -363,12 +425,20 @@ STEPS = (
          inputs=("ortho",), optional_inputs=("ortho_before",), layers=("case_boundary",),
          optional_layers=("vegetation_check_points", "bare_ground_truth"), uses=("zones",),
          parameters=("vegetation",), case_keys=("case",), summary=_vegetation_summary, weight=2.0),
+    Step("water_damage", "ree_damage:water_damage", run=_water_run, write=_water_write,
+         inputs=("water_vectors", "water_lab"), optional_layers=("stream", "case_boundary"),
+         summary=_water_summary, weight=0.5),
+    Step("valuation", "ree_damage:valuation", run=_valuation_run, write=_valuation_write,
+         depends=("damage",), uses=("vegetation_damage", "mined_volume", "water_damage"),
+         case_keys=("valuation", "case"),
+         ready=_valuation_ready, summary=_valuation_summary, weight=0.3),
     Step("report_document", "ree_damage:report_document", run=_report_run, write=_report_write,
          depends=("zones", "sampling", "depth"),
-         uses=("cgcs2000", "lab", "baseline", "damage", "mined_volume", "vegetation_damage"),
+         uses=("cgcs2000", "lab", "baseline", "damage", "mined_volume", "vegetation_damage", "water_damage",
+               "valuation"),
          case_keys=("case", "crs"), summary=lambda result, folder: {"report_tables": len(result.tables)}),
 )
-"""The chain in the order it runs. Valuation joins here (before report_document) when it exists."""
+"""The chain in the order it runs."""
 
 
 def step_names(steps=STEPS) -> tuple:

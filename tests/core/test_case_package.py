@@ -18,7 +18,7 @@ from ree_damage.core.common.errors import Canceled, InputError
 from ree_damage.sample_case import generate_sample_case
 
 CHAIN = [step.name for step in STEPS]
-LAB_DOWNSTREAM = ["lab", "baseline", "interpolation", "damage", "mined_volume", "report_document"]
+LAB_DOWNSTREAM = ["lab", "baseline", "interpolation", "damage", "mined_volume", "valuation", "report_document"]
 
 
 def _digests(package: Path) -> dict:
@@ -129,11 +129,12 @@ def test_a_changed_parameter_reruns_only_its_step_and_those_downstream(sample, t
     case_file.write_text(text.replace("[parameters.damage]\nthreshold = 0.2", "[parameters.damage]\nthreshold = 0.5"),
                          encoding="utf-8")
     assert stale_steps(case_file, tmp_path / "package") == {"damage": "parameters.damage",
-                                                            "report_document": "step damage"}
+                                                            "valuation": "step damage",
+                                                            "report_document": "step damage, step valuation"}
     result = run_case(case_file, tmp_path / "package")
-    assert result.names("ran") == ["damage", "report_document"]
+    assert result.names("ran") == ["damage", "valuation", "report_document"]
     assert result.step("damage").reason == "parameters.damage changed"
-    assert read_manifest(result.package)["stale"] == ["damage", "report_document"]
+    assert read_manifest(result.package)["stale"] == ["damage", "valuation", "report_document"]
 
 
 def test_a_changed_lab_sheet_reruns_the_lab_chain_and_gives_what_a_fresh_run_gives(sample, tmp_path):
@@ -151,7 +152,7 @@ def test_a_changed_lab_sheet_reruns_the_lab_chain_and_gives_what_a_fresh_run_giv
     assert stale["lab"] == "inputs.lab_sheet" and stale["baseline"] == "step lab"
     result = run_case(case_file, tmp_path / "package")
     assert result.names("ran") == LAB_DOWNSTREAM
-    assert result.names("reused") == ["cgcs2000", "zones", "sampling", "depth", "vegetation_damage"]
+    assert result.names("reused") == ["cgcs2000", "zones", "sampling", "depth", "vegetation_damage", "water_damage"]
     fresh = run_case(case_file, tmp_path / "fresh", reuse=False)
     assert _digests(result.package) == _digests(fresh.package)
 
@@ -165,6 +166,7 @@ def test_steps_without_their_inputs_are_skipped_with_the_reason(tmp_path):
     assert "skip baseline: needs step lab, which did not run" in lines
     assert "skip mined_volume: the case file names no inputs.dem_before" in lines
     assert "skip vegetation_damage: the case file names no inputs.ortho" in lines
+    assert "skip valuation: needs step damage, which did not run" in lines
     assert read_manifest(result.package)["steps"]["damage"]["status"] == "skipped"
 
 
