@@ -152,6 +152,8 @@ def vector_styles() -> dict:
         "access_road": ("LineString", QgsSingleSymbolRenderer(line("#8c6d31", 0.5, "dash")), None, "道路"),
         # survey design
         "functional_zones": ("MultiPolygon", zones, None, "功能分区"),
+        "zone_outlines": ("MultiPolygon", QgsSingleSymbolRenderer(fill("0,0,0,0", "#08306b", 0.8)),
+                          labels("name_zh", 9.0, "#08306b"), "功能分区界线"),
         "flow_cells": ("Point", QgsSingleSymbolRenderer(marker("#6baed6", 0.8, outline="#6baed6")), None,
                        "浸出液流经栅格"),
         "sampling_units": ("Polygon", QgsSingleSymbolRenderer(fill("0,0,0,0", "#636363", 0.25)), None,
