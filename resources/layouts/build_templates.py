@@ -13,6 +13,7 @@ the attribute table, and ``table_title`` on page 2 of the template with a table)
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -157,6 +158,8 @@ def build(out: Path = HERE) -> list:
 
 
 if __name__ == "__main__":
+    if os.environ.get("QT_HASH_SEED") != "0":  # Qt orders XML attributes by hash: fixed seed, stable files
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "QT_HASH_SEED": "0"})
     app = QgsApplication([], True)
     app.initQgis()
     for written_path in build():

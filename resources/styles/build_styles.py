@@ -11,6 +11,7 @@ codes and field names stay English, as the data model says.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -287,6 +288,8 @@ def build(out: Path = HERE) -> list:
 
 
 if __name__ == "__main__":
+    if os.environ.get("QT_HASH_SEED") != "0":  # Qt orders XML attributes by hash: fixed seed, stable files
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "QT_HASH_SEED": "0"})
     app = QgsApplication([], False)
     app.initQgis()
     for written_path in build():
