@@ -14,7 +14,9 @@ the attribute table, and ``table_title`` on page 2 of the template with a table)
 from __future__ import annotations
 
 import os
+import re
 import sys
+import uuid
 from pathlib import Path
 
 from qgis.core import (
@@ -146,6 +148,16 @@ def build_layout(with_table: bool) -> QgsPrintLayout:
     return layout
 
 
+def stable_uuids(path: Path) -> None:
+    """Replace the random UUIDs QGIS writes (item and rule keys) by ones derived from the file
+    name and their order, so a rebuilt file changes only where its content did."""
+    text = path.read_text(encoding="utf-8")
+    found = list(dict.fromkeys(re.findall(r"\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}", text)))
+    for index, old in enumerate(found):
+        text = text.replace(old, "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"ree_damage/{path.name}/{index}")) + "}")
+    path.write_text(text, encoding="utf-8")
+
+
 def build(out: Path = HERE) -> list:
     written = []
     for name, with_table in (("theme_a4.qpt", False), ("theme_a4_table.qpt", True)):
@@ -153,6 +165,7 @@ def build(out: Path = HERE) -> list:
         path = out / name
         if not layout.saveAsTemplate(str(path), QgsReadWriteContext()):
             raise RuntimeError(f"{path} was not written")
+        stable_uuids(path)
         written.append(path)
     return written
 

@@ -12,9 +12,11 @@ codes and field names stay English, as the data model says.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
+import uuid
 
 from qgis.core import (
     QgsApplication,
@@ -256,6 +258,16 @@ def _one_cell_raster(folder: Path) -> Path:
     return path
 
 
+def stable_uuids(path: Path) -> None:
+    """Replace the random UUIDs QGIS writes (item and rule keys) by ones derived from the file
+    name and their order, so a rebuilt file changes only where its content did."""
+    text = path.read_text(encoding="utf-8")
+    found = list(dict.fromkeys(re.findall(r"\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}", text)))
+    for index, old in enumerate(found):
+        text = text.replace(old, "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"ree_damage/{path.name}/{index}")) + "}")
+    path.write_text(text, encoding="utf-8")
+
+
 def build(out: Path = HERE) -> list:
     """Write every style into ``out``; return the files written."""
     written = []
@@ -269,6 +281,7 @@ def build(out: Path = HERE) -> list:
         _message, ok = layer.saveNamedStyle(str(path), categories=CATEGORIES)
         if not ok:
             raise RuntimeError(f"{name}: {_message}")
+        stable_uuids(path)
         written.append(path)
     with tempfile.TemporaryDirectory() as folder:
         cell = _one_cell_raster(Path(folder))
@@ -282,7 +295,8 @@ def build(out: Path = HERE) -> list:
             _message, ok = layer.saveNamedStyle(str(path), categories=CATEGORIES)
             if not ok:
                 raise RuntimeError(f"{name}: {_message}")
-            written.append(path)
+            stable_uuids(path)
+        written.append(path)
             del layer
     return written
 
