@@ -15,8 +15,8 @@ import os
 import re
 import sys
 import tempfile
-from pathlib import Path
 import uuid
+from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
@@ -296,7 +296,7 @@ def build(out: Path = HERE) -> list:
             if not ok:
                 raise RuntimeError(f"{name}: {_message}")
             stable_uuids(path)
-        written.append(path)
+            written.append(path)
             del layer
     return written
 

@@ -1,10 +1,10 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis labelsEnabled="0" version="3.22.16-Białowieża" styleCategories="Symbology|Labeling">
   <renderer-v2 type="RuleRenderer" referencescale="-1" enableorderby="0" forceraster="0" symbollevels="0">
-    <rules key="{ca2073bd-001b-4582-b629-bac10797c640}">
-      <rule filter="&quot;confirmed&quot;" symbol="0" label="确认损害样品（超基线20%以上）" key="{5b1e243a-ea60-4dca-9311-9d7fc0b4c72b}"/>
-      <rule filter="&quot;above&quot; AND NOT &quot;confirmed&quot;" symbol="1" label="超基线样品（未达损害判定）" key="{d7f87516-ea25-4cc9-96b9-97a4057c6772}"/>
-      <rule filter="ELSE" symbol="2" label="未超基线样品" key="{007673e2-31e2-44e5-b3e5-4f5aacb26345}"/>
+    <rules key="{628e9e87-4284-5eae-aecf-ee5ee79b51db}">
+      <rule filter="&quot;confirmed&quot;" symbol="0" label="确认损害样品（超基线20%以上）" key="{5bba22eb-cb79-5368-9263-0ffe19edf428}"/>
+      <rule filter="&quot;above&quot; AND NOT &quot;confirmed&quot;" symbol="1" label="超基线样品（未达损害判定）" key="{f5e8538b-dbb6-535f-b299-3d7dbc669b2d}"/>
+      <rule filter="ELSE" symbol="2" label="未超基线样品" key="{489912bc-26bc-53ab-af6e-e78c03cc7ca4}"/>
     </rules>
     <symbols>
       <symbol type="marker" force_rhr="0" clip_to_extent="1" alpha="1" name="0">
