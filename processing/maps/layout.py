@@ -323,7 +323,7 @@ def _add_grids(map_item, crs, graticule: bool) -> None:
         lonlat.setGridLineColor(QColor("#1f4e9e"))
         lonlat.setGridLineWidth(0.2)
         lonlat.setAnnotationEnabled(True)
-        lonlat.setAnnotationFormat(QgsLayoutItemMapGrid.AnnotationFormat.DegreeMinuteSecondSuffix)
+        lonlat.setAnnotationFormat(QgsLayoutItemMapGrid.AnnotationFormat.DegreeMinuteSecond)
         lonlat.setAnnotationPrecision(0)
         lonlat.setAnnotationTextFormat(_grid_text(6.0, "#1f4e9e"))
         for side in (Border.Left, Border.Right, Border.Top, Border.Bottom):
