@@ -164,7 +164,21 @@ def test_no_layer_is_an_error_that_writes_nothing(tmp_path, provider):
 
     with pytest.raises(QgsProcessingException, match="At least one of"):
         processing.run("ree_damage:report_map", {"OUTPUT_FOLDER": str(tmp_path / "maps")})
-    assert not list((tmp_path / "maps").glob("*")) if (tmp_path / "maps").exists() else True
+    out = tmp_path / "maps"
+    assert not (out.exists() and any(out.iterdir()))
+
+
+def test_a_depth_table_without_point_ids_is_refused_before_anything_is_written(demo, tmp_path, provider):
+    from qgis.core import QgsProcessingException
+
+    out = tmp_path / "maps"
+    with pytest.raises(QgsProcessingException, match="point_id"):
+        processing.run("ree_damage:report_map", {
+            **_parameters(demo), "DEPTH_SCHEDULE": str(demo / "analysis" / "baseline.csv"), "DPI": 72,
+            "OUTPUT_FOLDER": str(out), "PROJECT": str(tmp_path / "maps.qgz"),
+        })
+    assert not (out.exists() and any(out.iterdir()))
+    assert not (tmp_path / "maps.qgz").exists()
 
 
 def test_default_resolution_is_300_dpi(provider):
