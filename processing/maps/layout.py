@@ -209,7 +209,7 @@ def fill_layout(layout, theme: Theme, layers: list, crs, texts: MapTexts, gratic
     for layer in layers:
         root.addLayer(layer)
     legend.model().setRootGroup(root)
-    _KEEP.append(root)  # the legend model does not own its root group
+    _LEGEND_ROOTS.append(root)  # the legend model does not own its root: see release_legend_roots()
     _tidy_raster_legends(legend, root)
     legend.setLinkedMap(map_item)
     legend.setTitle("图例")
@@ -263,8 +263,14 @@ def _tidy_raster_legends(legend, root) -> None:
         model.refreshLayerLegend(node)
 
 
-# legend root groups and post-processors must outlive the call that made them
-_KEEP: list = []
+# legend roots in use by layouts alive now
+_LEGEND_ROOTS: list = []
+
+
+def release_legend_roots() -> None:
+    """Free the legends' layer trees; call once the layouts that use them are gone
+    (``project.clear()``), never before: a legend drawing a freed tree crashes."""
+    _LEGEND_ROOTS.clear()
 
 
 def _title_size(title: str) -> float:

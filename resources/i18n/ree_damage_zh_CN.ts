@@ -1538,6 +1538,14 @@
       <translation>另导出一个每个功能分区一页的PDF（给出损害范围时为损害范围图，否则为功能分区图），以及每个分区一幅PNG。</translation>
     </message>
     <message>
+      <source>Map folder</source>
+      <translation>图件文件夹</translation>
+    </message>
+    <message>
+      <source>&lt;theme&gt;.pdf and &lt;theme&gt;.png per theme (more pages: &lt;theme&gt;_2.png ...), with their provenance; files of other themes already there are left alone.</source>
+      <translation>每个专题输出&lt;theme&gt;.pdf和&lt;theme&gt;.png（多页时为&lt;theme&gt;_2.png ……），附溯源记录；文件夹中其他专题已有的文件保持不变。</translation>
+    </message>
+    <message>
       <source>QGIS project with the layouts</source>
       <translation>含布局的QGIS工程</translation>
     </message>
@@ -1616,10 +1624,6 @@
     <message>
       <source>Default: the case's survey date.</source>
       <translation>默认：案件的调查日期。</translation>
-    </message>
-    <message>
-      <source>Map folder</source>
-      <translation>图件文件夹</translation>
     </message>
     <message>
       <source>Themes made</source>

@@ -50,6 +50,7 @@ from ...maps.layout import (
     fill_table,
     load_template,
     make_atlas,
+    release_legend_roots,
     zone_crs_of,
 )
 from ...maps.themes import ROLE_NAMES, ROLE_STYLES, THEMES, theme_by_id
@@ -206,7 +207,10 @@ class ReportMap(ReeAlgorithm):
         atlas.setHelp(self.tr("One more PDF with a page per zone (damage extent if given, else the zones), and "
                               "a PNG per zone."))
         self.addParameter(atlas)
-        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Map folder")))
+        folder = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Map folder"))
+        folder.setHelp(self.tr("<theme>.pdf and <theme>.png per theme (more pages: <theme>_2.png ...), with "
+                               "their provenance; files of other themes already there are left alone."))
+        self.addParameter(folder)
         project = QgsProcessingParameterFileDestination(self.PROJECT, self.tr("QGIS project with the layouts"),
                                                         self.tr("QGIS project (*.qgz)"), optional=True,
                                                         createByDefault=False)
@@ -220,9 +224,16 @@ class ReportMap(ReeAlgorithm):
         stages = Stages(feedback, [self.tr("Reading the case and the layers"), self.tr("Building and exporting "
                                                                                      "the maps"),
                                    self.tr("Saving the project")])
-        step = stages.next()
+        stages.next()
         case = self._case(parameters, context)
         project = QgsProject()
+        try:
+            return self._run(parameters, context, feedback, stages, case, project)
+        finally:  # the layouts go before the legend trees they draw, and before QGIS shuts down
+            project.clear()
+            release_legend_roots()
+
+    def _run(self, parameters, context, feedback, stages, case, project):
         layers = self._layers(parameters, context, project)
         if not layers:
             raise QgsProcessingException(self.missing_inputs_error(parameters, list(self.LAYER_PARAMETERS),
@@ -323,7 +334,7 @@ class ReportMap(ReeAlgorithm):
             layer.setName(ROLE_NAMES[role].format(field=field).strip())
             if role in ROLE_STYLES:
                 apply_style(layer, ROLE_STYLES[role], baseline=baseline.get(field))
-            project.addMapLayer(layer)
+            project.addMapLayer(layer, False)  # shown in the layer tree under each map's group
             layers[role] = layer
         self._match_damage_to_degree(layers)
         return layers
@@ -423,6 +434,7 @@ class ReportMap(ReeAlgorithm):
         shown = [layers[role] for role in theme.roles if role in layers]
         extent_layers = [layers["boundary"]] if "boundary" in layers else shown
         layout = load_template(project, theme.template, theme.title_zh)
+        project.layoutManager().addLayout(layout)  # the project owns it from here, also on an error
         fill_layout(layout, theme, shown, crs, texts, graticule,
                     extent=combined_extent(extent_layers, crs, project.transformContext()))
         if theme.template.endswith("_table.qpt"):
@@ -432,7 +444,6 @@ class ReportMap(ReeAlgorithm):
                 drop_table_page(layout)
                 feedback.pushInfo(self.tr("{0}: no depth schedule given: the table page is left out.").format(
                     theme.title_zh))
-        project.layoutManager().addLayout(layout)
         return layout
 
     def _atlas(self, project, layers, crs, texts, graticule, folder, dpi, feedback) -> list:
@@ -444,13 +455,13 @@ class ReportMap(ReeAlgorithm):
         outline = layers["zones"].clone()  # the zones as outlines above the theme's layers
         apply_style(outline, "zone_outlines")
         outline.setName("功能分区界线")
-        project.addMapLayer(outline)
+        project.addMapLayer(outline, False)
         shown = [outline, *(layers[role] for role in theme.roles if role in layers and role != "zones")]
         layout = load_template(project, theme.template, f"atlas_{theme.id}")
+        project.layoutManager().addLayout(layout)
         map_item = fill_layout(layout, theme, shown, crs, texts, graticule)
         make_atlas(layout, map_item, layers["zones"], "zone", "name_zh"
                    if "name_zh" in layers["zones"].fields().names() else "zone")
-        project.layoutManager().addLayout(layout)
         return export_atlas(layout, folder, dpi)
 
     def _save_project(self, project, path: Path) -> None:
