@@ -18,7 +18,7 @@ DATUM_NOTE = "2000国家大地坐标系，高斯-克吕格投影，3°带，中�
 CASE_NAME = "赣南某地非法开采离子型稀土案生态环境损害鉴定评估（合成示例）"
 ZONE_LABELS = ("浸矿剂配制区PREP", "注孔区INJ", "浸出液收集区（含流经区）COLL", "浸出液沉淀区SETL")
 THEMES = ("site_overview", "functional_zones", "sampling_plan", "contaminant", "damage_extent",
-          "vegetation_damage", "mined_volume")
+          "vegetation_damage", "mined_volume", "water_monitoring")
 A4_LANDSCAPE_MM = (297.0, 210.0)
 
 
@@ -51,6 +51,7 @@ def _parameters(demo: Path) -> dict:
         "CUT_FILL": str(demo / "damage" / "cut_fill.tif"),
         "CONTOURS": str(demo / "damage" / "dz_contours.gpkg"),
         "BLOCKS": str(demo / "damage" / "resource_blocks.gpkg"),
+        "WATER_POINTS": str(demo / "survey" / "water_positions.gpkg"),
         "AUTHOR": "张三",
         "DATE": "2026-03-20",
     }
@@ -87,8 +88,7 @@ def maps(demo, tmp_path_factory, qgis_app, qgis_processing):
 def test_every_theme_of_the_sample_case_is_exported(maps):
     out, results = maps
     assert results["THEMES_MADE"].split(",") == list(THEMES)
-    # no water layer given: that theme is skipped with a line naming the missing input
-    assert "water_monitoring" in results["THEMES_SKIPPED"] and "WATER_POINTS" in results["THEMES_SKIPPED"]
+    assert results["THEMES_SKIPPED"] == ""
     folder = out / "maps"
     for theme in THEMES:
         assert (folder / f"{theme}.pdf").stat().st_size > 10_000
@@ -131,7 +131,8 @@ def test_project_keeps_the_layouts_in_the_zone_crs(maps, qgis_app):
     assert all(layer.isValid() for layer in project.mapLayers().values())
     layouts = project.layoutManager().printLayouts()
     assert sorted(layout.name() for layout in layouts) == sorted(
-        ["现场概况图", "功能分区图", "采样布点图", "污染物含量分布图", "土壤损害范围图", "植被破坏范围图", "开采挖填方分布图"])
+        ["现场概况图", "功能分区图", "采样布点图", "污染物含量分布图", "土壤损害范围图", "植被破坏范围图", "开采挖填方分布图",
+         "水环境监测布点图"])
     for layout in layouts:
         page = layout.pageCollection().page(0).pageSize()
         assert (page.width(), page.height()) == A4_LANDSCAPE_MM
@@ -157,6 +158,15 @@ def test_a_chosen_crs_graticule_and_atlas(demo, tmp_path, provider):
     assert atlas_pages == [f"atlas_damage_extent_{zone}.png" for zone in ("COLL", "INJ", "PREP", "SETL")]
     pdf = _text(out / "atlas_damage_extent.pdf")
     assert "土壤损害范围图（注孔区）" in pdf and "土壤损害范围图（浸出液沉淀区）" in pdf
+
+
+def test_a_theme_without_its_layers_is_skipped_with_a_line_saying_why(demo, tmp_path, provider):
+    parameters = {key: value for key, value in _parameters(demo).items() if key != "WATER_POINTS"}
+    results = processing.run("ree_damage:report_map", {
+        **parameters, "THEMES": [1, 7], "DPI": 72, "OUTPUT_FOLDER": str(tmp_path / "maps")})
+    assert results["THEMES_MADE"] == "functional_zones"
+    assert results["THEMES_SKIPPED"] == "水环境监测布点图 (water_monitoring) skipped: no WATER_POINTS given."
+    assert not (tmp_path / "maps" / "water_monitoring.pdf").exists()
 
 
 def test_no_layer_is_an_error_that_writes_nothing(tmp_path, provider):

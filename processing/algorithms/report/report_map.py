@@ -432,7 +432,8 @@ class ReportMap(ReeAlgorithm):
     # ------------------------------------------------------------------ maps
     def _theme_layout(self, project, theme, layers, crs, texts, graticule, depth_table, feedback):
         shown = [layers[role] for role in theme.roles if role in layers]
-        extent_layers = [layers["boundary"]] if "boundary" in layers else shown
+        # the case area, except where the theme's points lie beyond it (water sections downstream)
+        extent_layers = [layers["boundary"]] if "boundary" in layers and theme.id != "water_monitoring" else shown
         layout = load_template(project, theme.template, theme.title_zh)
         project.layoutManager().addLayout(layout)  # the project owns it from here, also on an error
         fill_layout(layout, theme, shown, crs, texts, graticule,
