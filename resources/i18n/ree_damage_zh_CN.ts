@@ -1494,10 +1494,6 @@
       <translation>水样采样位置</translation>
     </message>
     <message>
-      <source>Groundwater plume</source>
-      <translation>地下水污染羽</translation>
-    </message>
-    <message>
       <source>Themes</source>
       <translation>专题</translation>
     </message>
