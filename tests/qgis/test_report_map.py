@@ -1,5 +1,6 @@
 """report_map on the sample case: every theme exported, read back from the PDF, the PNG and the project."""
 
+import csv
 import importlib.util
 import json
 import re
@@ -82,11 +83,11 @@ def maps(demo, tmp_path_factory, qgis_app, qgis_processing):
     })
     if provider is not None:
         registry.removeProvider("ree_damage")
-    return out, results
+    return out, results, demo
 
 
 def test_every_theme_of_the_sample_case_is_exported(maps):
-    out, results = maps
+    out, results, _demo = maps
     assert results["THEMES_MADE"].split(",") == list(THEMES)
     assert results["THEMES_SKIPPED"] == ""
     folder = out / "maps"
@@ -118,8 +119,10 @@ def test_pdf_text_has_title_datum_note_and_legend(maps):
     damage = _text(folder / "damage_extent.pdf")
     for label in ("K≤0未超过基线", "0<K≤0.2超过基线（未达损害判定）", "土壤损害范围（Cd，ok）"):
         assert label in damage, label
-    # concentration classes break at the baseline of Cd (0.1618 mg/kg from the baseline table)
-    assert "（基线0.1618）" in _text(folder / "contaminant.pdf")
+    # concentration classes break at the baseline of Cd, as the baseline table gives it
+    with open(maps[2] / "analysis" / "baseline.csv", encoding="utf-8-sig") as handle:
+        cd = next(row for row in csv.DictReader(handle) if row["indicator"] == "Cd")
+    assert f"（基线{float(cd['baseline']):.4g}）" in _text(folder / "contaminant.pdf")
     plan = _text(folder / "sampling_plan.pdf")
     assert "采样点位与采样深度一览表" in plan and "点位编号" in plan and "INJ-001" in plan
 
