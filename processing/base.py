@@ -56,6 +56,10 @@ def _finishing(process_algorithm):
             with ogr_curves_kept():  # pyogrio turns OGR's curve flag off for all of QGIS: put back
                 results = process_algorithm(self, parameters, context, feedback)
             self.check_canceled(feedback)
+            if context is not None:  # the layers QGIS loads at the end get the plugin's styles
+                from .styles import attach_styles
+
+                attach_styles(self.name(), context)
             return results
         except BaseException:
             self.discard_outputs()

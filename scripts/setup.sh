@@ -33,6 +33,8 @@ command -v make >/dev/null 2>&1 || need_packages+=(make)
 # to PDF) and poppler's pdftotext (reads the exported maps' text)
 command -v soffice >/dev/null 2>&1 || need_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 command -v pdftotext >/dev/null 2>&1 || need_packages+=(poppler-utils)
+# a Chinese font for the report maps' labels (Qt renders CJK text as empty boxes without one)
+fc-list :lang=zh 2>/dev/null | grep -q . || need_packages+=(fonts-wqy-microhei)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -39,3 +39,7 @@ ALGORITHMS = [
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration
 
 ALGORITHMS.append(ReportDocument)
+
+from .report.report_map import ReportMap  # noqa: E402 - appended registration
+
+ALGORITHMS.append(ReportMap)

@@ -1454,6 +1454,234 @@
       <translation>成果文件：{0}</translation>
     </message>
     <message>
+      <source>Report maps</source>
+      <translation>鉴定报告图件</translation>
+    </message>
+    <message>
+      <source>Print layouts for the appraisal report, one per theme: site overview, functional zones, sampling plan (with the depth schedule as a table), contaminant distribution (classes with a break at the baseline), damage extent, vegetation damage, mined volume (cut/fill) and, where water layers are given, water monitoring. A theme whose layers are not given is skipped with a line saying which. Each map is in the CGCS2000 3-degree Gauss-Kruger zone of the case (or the CRS chosen), with a labelled grid of eastings and northings (a geographic graticule on request), scale bar and numeric scale, north arrow, a legend with Chinese labels, the title from the case file, the datum note (CGCS2000, Gauss-Kruger, zone and central meridian, 1985 national height datum), data sources and imagery date, compiling unit, author and date. Exports a vector PDF and a PNG (300 dpi by default) per theme into the output folder; with a project file, the layouts are saved in it for editing. Layouts come from the templates in resources/layouts (.qpt).</source>
+      <translation>为鉴定评估报告制作打印布局，每个专题一幅：现场概况、功能分区、采样布点（附采样深度方案表）、污染物含量分布（分级在基线处断开）、损害范围、植被破坏、开采挖填方，以及给出水环境图层时的水环境监测布点。未给出所需图层的专题将跳过，并说明缺少哪个图层。每幅图采用案件所在的2000国家大地坐标系高斯-克吕格3°分带（或所选坐标系），带有标注横纵坐标的坐标格网（可选经纬网）、比例尺和数字比例尺、指北针、中文图例、取自案件文件的图名、坐标系统说明（2000国家大地坐标系、高斯-克吕格投影、带号与中央经线、1985国家高程基准）、数据来源与影像日期、编制单位、制图人和日期。每个专题向输出文件夹导出矢量PDF和PNG（默认300 dpi）；给出工程文件时，布局保存在其中以便编辑。布局来自resources/layouts中的模板（.qpt）。</translation>
+    </message>
+    <message>
+      <source>Case file (title, unit, sources)</source>
+      <translation>案件文件（图名、单位、数据来源）</translation>
+    </message>
+    <message>
+      <source>The case's TOML file: the title is the case name, the compiling unit its institution, the imagery date its survey date, the map CRS its zone.</source>
+      <translation>案件的TOML文件：图名取案件名称，编制单位取鉴定机构，影像日期取调查日期，地图坐标系取其分带。</translation>
+    </message>
+    <message>
+      <source>Case boundary</source>
+      <translation>案涉范围</translation>
+    </message>
+    <message>
+      <source>Sampling grid cells</source>
+      <translation>采样网格单元</translation>
+    </message>
+    <message>
+      <source>Interpolated concentration raster</source>
+      <translation>插值含量栅格</translation>
+    </message>
+    <message>
+      <source>Damage-degree raster</source>
+      <translation>损害程度栅格</translation>
+    </message>
+    <message>
+      <source>Damaged areas</source>
+      <translation>损害范围</translation>
+    </message>
+    <message>
+      <source>Water sampling positions</source>
+      <translation>水样采样位置</translation>
+    </message>
+    <message>
+      <source>Themes</source>
+      <translation>专题</translation>
+    </message>
+    <message>
+      <source>Maps to make; all by default (those whose layers are given).</source>
+      <translation>要制作的专题图；默认全部（给出了所需图层的专题）。</translation>
+    </message>
+    <message>
+      <source>Map CRS</source>
+      <translation>地图坐标系</translation>
+    </message>
+    <message>
+      <source>Default: the case file's zone, else the CGCS2000 3-degree Gauss-Kruger zone of the layers' centre (EPSG 4534-4554).</source>
+      <translation>默认：案件文件中的分带，否则取图层中心所在的2000国家大地坐标系高斯-克吕格3°带（EPSG 4534-4554）。</translation>
+    </message>
+    <message>
+      <source>Add a geographic graticule (CGCS2000)</source>
+      <translation>添加经纬网（2000国家大地坐标系）</translation>
+    </message>
+    <message>
+      <source>Longitude/latitude crosses labelled in degrees, minutes, seconds.</source>
+      <translation>经纬网十字，以度分秒标注。</translation>
+    </message>
+    <message>
+      <source>PNG resolution (dpi)</source>
+      <translation>PNG分辨率（dpi）</translation>
+    </message>
+    <message>
+      <source>300 dpi: print quality for a report.</source>
+      <translation>300 dpi：报告印刷质量。</translation>
+    </message>
+    <message>
+      <source>Atlas over the functional zones</source>
+      <translation>按功能分区制作图集</translation>
+    </message>
+    <message>
+      <source>One more PDF with a page per zone (damage extent if given, else the zones), and a PNG per zone.</source>
+      <translation>另导出一个每个功能分区一页的PDF（给出损害范围时为损害范围图，否则为功能分区图），以及每个分区一幅PNG。</translation>
+    </message>
+    <message>
+      <source>Map folder</source>
+      <translation>图件文件夹</translation>
+    </message>
+    <message>
+      <source>&lt;theme&gt;.pdf and &lt;theme&gt;.png per theme (more pages: &lt;theme&gt;_2.png ...), with their provenance; files of other themes already there are left alone.</source>
+      <translation>每个专题输出&lt;theme&gt;.pdf和&lt;theme&gt;.png（多页时为&lt;theme&gt;_2.png ……），附溯源记录；文件夹中其他专题已有的文件保持不变。</translation>
+    </message>
+    <message>
+      <source>QGIS project with the layouts</source>
+      <translation>含布局的QGIS工程</translation>
+    </message>
+    <message>
+      <source>QGIS project (*.qgz)</source>
+      <translation>QGIS工程 (*.qgz)</translation>
+    </message>
+    <message>
+      <source>Saves the styled layers and the layouts for editing in QGIS.</source>
+      <translation>保存带样式的图层和布局，以便在QGIS中编辑。</translation>
+    </message>
+    <message>
+      <source>Atlas skipped: no functional zones given.</source>
+      <translation>图集已跳过：未给出功能分区。</translation>
+    </message>
+    <message>
+      <source>Optional: the themes that show it are skipped without it.</source>
+      <translation>可选：缺少时，需要它的专题将跳过。</translation>
+    </message>
+    <message>
+      <source>Depth schedule (table)</source>
+      <translation>采样深度方案（表）</translation>
+    </message>
+    <message>
+      <source>The samples of depth_schedule: summarised per point in the sampling-plan table.</source>
+      <translation>depth_schedule输出的样品：在采样布点图的表中按点位汇总。</translation>
+    </message>
+    <message>
+      <source>The baseline table: the concentration classes break at the indicator's baseline.</source>
+      <translation>基线表：含量分级在该指标的基线处断开。</translation>
+    </message>
+    <message>
+      <source>Title (before the theme name)</source>
+      <translation>图名（专题名之前）</translation>
+    </message>
+    <message>
+      <source>Default: the case name.</source>
+      <translation>默认：案件名称。</translation>
+    </message>
+    <message>
+      <source>Compiling unit</source>
+      <translation>编制单位</translation>
+    </message>
+    <message>
+      <source>Default: the case's institution.</source>
+      <translation>默认：案件的鉴定机构。</translation>
+    </message>
+    <message>
+      <source>Author</source>
+      <translation>制图人</translation>
+    </message>
+    <message>
+      <source>Left blank for a signature when not given.</source>
+      <translation>未给出时留空，供签名。</translation>
+    </message>
+    <message>
+      <source>Date</source>
+      <translation>日期</translation>
+    </message>
+    <message>
+      <source>Default: today (YYYY-MM-DD).</source>
+      <translation>默认：今天（YYYY-MM-DD）。</translation>
+    </message>
+    <message>
+      <source>Data sources</source>
+      <translation>数据来源</translation>
+    </message>
+    <message>
+      <source>Default: the case file's [sources].</source>
+      <translation>默认：案件文件的[sources]。</translation>
+    </message>
+    <message>
+      <source>Imagery date</source>
+      <translation>影像日期</translation>
+    </message>
+    <message>
+      <source>Default: the case's survey date.</source>
+      <translation>默认：案件的调查日期。</translation>
+    </message>
+    <message>
+      <source>Themes made</source>
+      <translation>已制作的专题</translation>
+    </message>
+    <message>
+      <source>Themes skipped, with why</source>
+      <translation>跳过的专题及原因</translation>
+    </message>
+    <message>
+      <source>Reading the case and the layers</source>
+      <translation>读取案件和图层</translation>
+    </message>
+    <message>
+      <source>Building and exporting the maps</source>
+      <translation>制作并导出图件</translation>
+    </message>
+    <message>
+      <source>Saving the project</source>
+      <translation>保存工程</translation>
+    </message>
+    <message>
+      <source>A map needs at least one layer.</source>
+      <translation>地图至少需要一个图层。</translation>
+    </message>
+    <message>
+      <source>No map was made: {0}</source>
+      <translation>未制作任何图件：{0}</translation>
+    </message>
+    <message>
+      <source>Baseline table: columns 'indicator' and 'baseline' expected, found {0}.</source>
+      <translation>基线表：应有列'indicator'和'baseline'，实际为{0}。</translation>
+    </message>
+    <message>
+      <source>Depth schedule: columns {0} expected, found {1}.</source>
+      <translation>采样深度方案：应有列{0}，实际为{1}。</translation>
+    </message>
+    <message>
+      <source>The depth table {0} does not open.</source>
+      <translation>采样深度表{0}无法打开。</translation>
+    </message>
+    <message>
+      <source>{0} ({1}) skipped: no {2} given.</source>
+      <translation>{0}（{1}）已跳过：未给出{2}。</translation>
+    </message>
+    <message>
+      <source>{0} ({1}): map at 1:{2}</source>
+      <translation>{0}（{1}）：比例尺1:{2}</translation>
+    </message>
+    <message>
+      <source>{0}: no depth schedule given: the table page is left out.</source>
+      <translation>{0}：未给出采样深度方案，省略表格页。</translation>
+    </message>
+    <message>
+      <source>The project {0} was not written: {1}</source>
+      <translation>工程{0}未能写入：{1}</translation>
+    </message>
+    <message>
+      <source>Case file {0}: {1}</source>
+      <translation>案件文件{0}：{1}</translation>
+    </message>
+    <message>
       <source>Depth schedule</source>
       <translation>采样深度方案与外业表</translation>
     </message>
@@ -1568,10 +1796,6 @@
     <message>
       <source>Divides the case area into the four functional areas of the guideline: leaching-agent preparation area (PREP), injection hole area (INJ), leachate collection area including the area the leachate flowed through (COLL) and leachate precipitation area (SETL). INJ follows the hole field (buffered union of the holes, gaps under 20 m closed), never a bounding box; pools, ditches and ponds get a 2 m band, so that their sampling points can stand within 2 m of them as the guideline requires. With a DEM, the flow-through part of COLL is the downslope path of the leachate from INJ to the ditches and ponds, by D8 flow routing on the depression-filled DEM. Where zones would overlap the priority SETL &gt; PREP &gt; INJ &gt; COLL decides; all zones are clipped to the case boundary. Invalid geometries are repaired and reported; layers in a geographic CRS are reprojected into the CGCS2000 Gauss-Kruger zone of the case. Each zone records its area in m2 and the features that made it.</source>
       <translation>将案涉区域划分为指南规定的四个功能区：浸矿剂配制区（PREP）、注孔区（INJ）、浸出液收集区（含浸出液流经区，COLL）和浸出液沉淀区（SETL）。注孔区沿注药孔群划定（各孔缓冲后合并，闭合小于20 m的间隙），不使用外包矩形；配制池、沟渠和沉淀池外扩2 m，使其采样点能按指南要求位于2 m范围内。提供 DEM 时，收集区中的流经部分为浸出液自注孔区向沟渠和沉淀池的下坡路径，在填洼后的 DEM 上用 D8 流向算法追踪。功能区重叠时按 沉淀区 &gt; 配制区 &gt; 注孔区 &gt; 收集区 的优先级处理；各功能区均裁剪到案涉范围内。无效几何自动修复并报告；地理坐标系图层转换到案件所在的2000国家大地坐标系高斯-克吕格分带。每个功能区记录面积（m²）及构成要素。</translation>
-    </message>
-    <message>
-      <source>Case boundary</source>
-      <translation>案涉范围</translation>
     </message>
     <message>
       <source>Polygon(s) of the case area; every zone is clipped to it.</source>

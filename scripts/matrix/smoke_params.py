@@ -174,6 +174,20 @@ PARAMS = {
         "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["CASE_FILE"],
         "OUTPUT_FOLDER": "{tmp}/case_package",
     },
+    # the report maps of the themes whose layers the runs above made (water monitoring is skipped)
+    "ree_damage:report_map": lambda ctx: {
+        "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["CASE_FILE"],
+        "BOUNDARY": _case(ctx, "case_boundary"),
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "UNITS": ctx["results"]["ree_damage:sampling_grid"]["UNITS"],
+        "POINTS": ctx["results"]["ree_damage:sampling_grid"]["POINTS"],
+        "DEPTH_SCHEDULE": ctx["results"]["ree_damage:depth_schedule"]["SAMPLES"],
+        "CONCENTRATION": ctx["results"]["ree_damage:interpolate"]["OUTPUT_FOLDER"] + "/La_ok_prediction.tif",
+        "BASELINE": ctx["results"]["ree_damage:baseline"]["OUTPUT"],
+        "DPI": 72,
+        "OUTPUT_FOLDER": "{tmp}/report_maps",
+        "PROJECT": "{tmp}/report_maps.qgz",
+    },
 }
 
 # algorithm id -> why it is not run by the smoke test

@@ -1,0 +1,1 @@
+"""Report maps: print layouts per theme from the templates under ``resources/layouts``."""
