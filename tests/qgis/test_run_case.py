@@ -57,6 +57,10 @@ def test_the_project_opens_with_every_layer_valid_and_grouped_by_step(qgis_proce
     assert "baseline" not in with_layers and {"zones", "damage", "mined_volume"} <= set(with_layers)
     zones_group = project.layerTreeRoot().findGroup(STEP_LABELS["zones"])
     assert sorted(node.layer().name() for node in zones_group.findLayers()) == ["flow_cells", "zones"]
+    # styled from the shared QML styles: the four functional zones by category
+    zones_layer = next(node.layer() for node in zones_group.findLayers() if node.layer().name() == "zones")
+    assert zones_layer.renderer().type() == "categorizedSymbol"
+    assert len(zones_layer.renderer().categories()) == 4
 
 def test_a_bad_case_file_is_a_processing_error_naming_the_key(qgis_processing, sample_case, tmp_path):
     shutil.copytree(sample_case, tmp_path / "case")

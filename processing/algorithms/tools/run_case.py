@@ -37,24 +37,26 @@ STEP_LABELS = {
     "damage": "损害范围 / Damage extent",
     "mined_volume": "开采方量 / Mined volume",
     "vegetation_damage": "植被损害 / Vegetation damage",
+    "water_damage": "水环境损害 / Water damage",
+    "valuation": "损害价值量化 / Valuation",
     "report_document": "鉴定评估报告 / Report document",
 }
 """Layer-tree group names of the steps (a step not listed is grouped under its id)."""
 
 
 def apply_style(layer, step: str, name: str) -> None:
-    """The style hook: where the shared QML styles get applied to a package layer.
+    """Apply the shared QML style (``processing/styles.py``) that fits the layer's name; a
+    layer no style fits keeps QGIS's default style."""
+    from ...styles import apply_style as apply_named_style
+    from ...styles import style_for_name
 
-    ``processing/styles.py`` (being written on another branch) is used when present;
-    without it the layers keep QGIS's default style.
-    """
-    try:
-        from ... import styles
-    except ImportError:
+    style = style_for_name(name)
+    if style is None:
         return
-    apply = getattr(styles, "apply_style", None)
-    if apply is not None:
-        apply(layer, step, name)
+    try:
+        apply_named_style(layer, style)
+    except ValueError:  # e.g. an empty layer of another geometry type (control units laid as points)
+        return
 
 
 def write_case_project(package, manifest: dict) -> Path:
