@@ -30,6 +30,8 @@ CORE_ALLOWED = {
     # a consumer of the written outputs: reads files, imports only the case-file model
     "report": {"common", "case"},
     "valuation": {"common"},
+    "causality": {"common", "geo", "standards"},
+    "restoration": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "imagery"},
 }
 CORE_ALLOWED["case"] = CORE_ALLOWED["case"] | {"valuation"}
 # Top-level packages of the plugin and what they may import.
