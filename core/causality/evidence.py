@@ -559,7 +559,8 @@ def _summary(evidence, zone_field: str) -> pd.DataFrame:
     frame.loc[frame["group"] == "well", "_zone"] = "WELL"
     for zone_code, part in [*frame.groupby("_zone", sort=True), ("ALL", frame)]:
         status = part["path_status"].astype(str)
-        distances = pd.to_numeric(part["path_distance_m"], errors="coerce")
+        distances = pd.to_numeric(part["path_distance_m"], errors="coerce").dropna()
+        homology = pd.to_numeric(part["homology_r"], errors="coerce").dropna()  # wells have none
         rows.append({
             "zone": zone_code,
             "n_points": len(part),
@@ -567,12 +568,17 @@ def _summary(evidence, zone_field: str) -> pd.DataFrame:
             "n_on_path": int((status == STATUS_ON).sum()),
             "n_below_path": int((status == STATUS_BELOW).sum()),
             "n_off_path": int((status == STATUS_OFF).sum()),
-            "homology_r_median": float(pd.to_numeric(part["homology_r"], errors="coerce").median()),
-            "homology_r_min": float(pd.to_numeric(part["homology_r"], errors="coerce").min()),
-            "path_distance_min_m": float(distances.min()),
-            "path_distance_max_m": float(distances.max()),
+            "homology_r_median": float(homology.median()) if len(homology) else np.nan,
+            "homology_r_min": float(homology.min()) if len(homology) else np.nan,
+            "path_distance_min_m": float(distances.min()) if len(distances) else np.nan,
+            "path_distance_max_m": float(distances.max()) if len(distances) else np.nan,
         })
     return pd.DataFrame(rows)
+
+
+def _median(values) -> float:
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    return float(values.median()) if len(values) else np.nan
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -586,9 +592,9 @@ def _facts(indices, evidence, timing, reference, elements, params, act_start, ac
     parts = [
         f"{len(src)} source sample(s) and {len(indices) - len(src)} soil sample(s) were normalised to "
         f"{reference['source'].iloc[0]} over {len(elements)} elements ({', '.join(elements)}).",
-        f"Source samples: median sum of REE {_fmt(src['sum_ree'].median(), 1)} mg/kg, (La/Yb)N "
-        f"{_fmt(src['la_yb_n'].median())}, Eu/Eu* {_fmt(src['eu_anomaly'].median())}, Ce/Ce* "
-        f"{_fmt(src['ce_anomaly'].median())} (medians).",
+        f"Source samples: median sum of REE {_fmt(_median(src['sum_ree']), 1)} mg/kg, (La/Yb)N "
+        f"{_fmt(_median(src['la_yb_n']))}, Eu/Eu* {_fmt(_median(src['eu_anomaly']))}, Ce/Ce* "
+        f"{_fmt(_median(src['ce_anomaly']))} (medians).",
     ]
     for group, words in ((GROUP_DAMAGED, "damaged"), (GROUP_ASSESSED, "assessed, not confirmed damaged"),
                          (GROUP_CONTROL, "control")):
@@ -596,9 +602,9 @@ def _facts(indices, evidence, timing, reference, elements, params, act_start, ac
         if len(rows):
             parts.append(
                 f"Correlation r of the log10 pattern with the mean source pattern, {words} samples (n = {len(rows)}): "
-                f"median {_fmt(rows['homology_r'].median(), 3)}, range {_fmt(rows['homology_r'].min(), 3)} to "
-                f"{_fmt(rows['homology_r'].max(), 3)}; (La/Yb)N median {_fmt(rows['la_yb_n'].median())}, "
-                f"Ce/Ce* median {_fmt(rows['ce_anomaly'].median())}."
+                f"median {_fmt(_median(rows['homology_r']), 3)}, range {_fmt(rows['homology_r'].min(), 3)} to "
+                f"{_fmt(rows['homology_r'].max(), 3)}; (La/Yb)N median {_fmt(_median(rows['la_yb_n']))}, "
+                f"Ce/Ce* median {_fmt(_median(rows['ce_anomaly']))}."
             )
     if traced:
         status = soil["path_status"].astype(str)

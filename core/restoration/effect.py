@@ -43,7 +43,7 @@ ALL_ZONES = "ALL"
 
 RESULT_COLUMNS = (
     "zone", "indicator", "unit", "target", "direction", "target_source", "n_samples", "n_undecidable", "n",
-    "n_met", "n_not_met", "share_met", "value_max", "value_mean", "met_by_sample", "zone_area_m2",
+    "n_met", "n_not_met", "share_met", "value_min", "value_max", "value_mean", "met_by_sample", "zone_area_m2",
     "area_not_met_m2", "area_share_met", "met_by_area", "area_method", "statistic",
 )
 
@@ -359,6 +359,7 @@ def restoration_effect(
             "direction": target["direction"], "target_source": target["source"], "n_samples": int(len(part)),
             "n_undecidable": n_und, "n": n, "n_met": n_met, "n_not_met": n_not,
             "share_met": n_met / n if n else np.nan,
+            "value_min": float(vals.min()) if len(vals) else np.nan,
             "value_max": float(vals.max()) if len(vals) else np.nan,
             "value_mean": float(vals.mean()) if len(vals) else np.nan,
             "met_by_sample": ("met" if n_not == 0 and n_und == 0 else "not met" if n_not else "undecided") if n
@@ -416,8 +417,11 @@ def restoration_effect(
     if mosaic is not None:
         from ..imagery.vegetation import vegetation_damage
 
-        result = vegetation_damage(mosaic, zones_z, zones_z.rename(columns={zone_field: "zone"}),
-                                   params=vegetation_params, progress=steps.stage(2), is_canceled=is_canceled)
+        # the area is the zones themselves, so the part outside every zone is empty and
+        # vegetation_damage's intersection with it warns (invalid value): nothing is lost
+        with np.errstate(invalid="ignore"):
+            result = vegetation_damage(mosaic, zones_z, zones_z.rename(columns={zone_field: "zone"}),
+                                       params=vegetation_params, progress=steps.stage(2), is_canceled=is_canceled)
         try:
             summary = result.summary
             veg_targets = wanted[wanted["indicator"] == VEGETATION_INDICATOR].set_index("zone")["target"]
@@ -499,10 +503,11 @@ def report_section(results, vegetation, remaining, targets, sampled_on, restorat
     lines.append("Results per zone and indicator:")
     for row in results.itertuples():
         sign = "<=" if row.direction == "max" else ">="
+        worst = f"max {row.value_max:.3g}" if row.direction == "max" else f"min {row.value_min:.3g}"
         area = "" if not np.isfinite(row.area_not_met_m2) else f", {row.area_not_met_m2:.0f} m2 beyond the target"
         lines.append(
             f"  {row.zone} {row.indicator} (target {sign} {row.target:g} {row.unit}): {row.n_met} of {row.n} "
-            f"decidable samples meet it ({row.n_undecidable} undecidable), max {row.value_max:.3g}; by sample: "
+            f"decidable samples meet it ({row.n_undecidable} undecidable), {worst}; by sample: "
             f"{row.met_by_sample}; by area: {row.met_by_area}{area}."
         )
     for row in vegetation.itertuples():
@@ -511,12 +516,17 @@ def report_section(results, vegetation, remaining, targets, sampled_on, restorat
             f"{row.zone_area_m2:.0f} m2); recovery ratio against a baseline cover of {row.baseline_cover * 100:.0f} %: "
             f"{row.recovery_ratio:.2f}" + (f"; target {row.target * 100:.0f} %: {row.met}" if row.met else "") + "."
         )
+    import shapely
+
     soil = remaining[remaining["kind"] == "soil"] if len(remaining) else remaining
     bare = remaining[remaining["kind"] == "vegetation"] if len(remaining) else remaining
+    # one indicator's polygons overlap another's: the union is the ground to restore again
+    soil_area = float(shapely.area(shapely.union_all(soil.geometry.values))) if len(soil) else 0.0
     lines.append(
         "12.5 Supplementary restoration: "
-        + (f"soil beyond a target over {soil['area_m2'].sum():.0f} m2 ({soil['volume_m3'].sum():.0f} m3 at "
-           f"{params.thickness_m:g} m) in {len(soil)} zone-indicator polygon(s)" if len(soil) else "no soil beyond a target")
+        + (f"soil beyond at least one target over {soil_area:.0f} m2 ({soil_area * params.thickness_m:.0f} m3 at "
+           f"{params.thickness_m:g} m; {len(soil)} zone-indicator polygon(s), overlaps counted once)" if len(soil)
+           else "no soil beyond a target")
         + (f"; bare ground {bare['area_m2'].sum():.0f} m2" if len(bare) else "")
         + " (the remaining-damage layer holds the polygons)."
     )
