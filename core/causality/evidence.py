@@ -35,6 +35,7 @@ from .paths import (
     down_gradient,
     path_distances,
     trace_cells,
+    zones_of_points,
 )
 from .timing import first_seen, order_text, parse_date
 
@@ -219,6 +220,7 @@ def pattern_plots(indices: pd.DataFrame, elements: Sequence[str], reference_labe
     except ImportError:
         warnings.append("matplotlib is not installed: the rare-earth pattern plots were not drawn")
         return {}
+    import gc
     import io
 
     columns = [f"{e}_n" for e in elements]
@@ -238,7 +240,7 @@ def pattern_plots(indices: pd.DataFrame, elements: Sequence[str], reference_labe
         if not len(rows):
             continue
         figure = Figure(figsize=(6.4, 4.2), dpi=120)
-        FigureCanvasAgg(figure)
+        canvas = FigureCanvasAgg(figure)
         axes = figure.add_subplot(111)
         for values in rows.to_numpy(dtype=float):
             axes.plot(x, np.where(values > 0, values, np.nan), color=colours[group], linewidth=0.6, alpha=0.6)
@@ -256,6 +258,12 @@ def pattern_plots(indices: pd.DataFrame, elements: Sequence[str], reference_labe
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
         plots[group] = buffer.getvalue()
+        # free the figure here: left to the garbage collector at interpreter exit, inside
+        # QGIS, the figure-canvas cycle crashed Python (segmentation fault)
+        figure.clear()
+        canvas.figure = None
+        del figure, canvas, axes
+    gc.collect()
     return plots
 
 
@@ -287,7 +295,7 @@ def causality_evidence(
     act_end: str = "",
     sampled_on: str = "",
     reference: Optional[pd.DataFrame] = None,
-    params: CausalityParams = CausalityParams(),
+    params: Optional[CausalityParams] = None,
     progress=None,
     is_canceled=None,
 ) -> CausalityResult:
@@ -334,6 +342,7 @@ def causality_evidence(
 
     from ..geo.crs import to_zone
 
+    params = params or CausalityParams()
     steps = Steps(progress, [1, 3, 2, 1])
     warnings: list = []
     reference = chondrite.normalising_table() if reference is None else reference
@@ -346,6 +355,9 @@ def causality_evidence(
     for date_text, what in ((act_start, "act start"), (act_end, "act end"), (sampled_on, "sampling date")):
         if date_text:
             parse_date(date_text, what)
+
+    samples = samples.copy()
+    samples[zone_field] = zones_of_points(samples, zones, zone_field, id_field)
 
     # ---- homology
     group = _groups(samples, id_field, control_pattern, damaged_ids)

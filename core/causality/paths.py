@@ -274,3 +274,41 @@ def optional_float(value) -> Optional[float]:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+ZONE_CODES = ("PREP", "INJ", "COLL", "SETL", "CTRL")
+
+
+def zones_of_points(points, zones=None, zone_field: str = "zone", id_field: str = "sample_id"):
+    """The functional zone of each point: its own ``zone_field`` when it has one, else the
+    zone polygon it lies in, else the zone code in its id (``INJ-003-50``, ``R-INJ-003-50``).
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``""`` where none of the three says.
+    """
+    import re
+
+    import shapely
+
+    count = len(points)
+    out = np.full(count, "", dtype=object)
+    if zone_field in points.columns:
+        out[:] = points[zone_field].fillna("").astype(str).to_numpy()
+    missing = out == ""
+    if missing.any() and zones is not None and len(zones) and zone_field in zones.columns:
+        geoms = zones.to_crs(points.crs).geometry.values if points.crs is not None and zones.crs is not None \
+            else zones.geometry.values
+        codes = zones[zone_field].astype(str).to_numpy()
+        tree = shapely.STRtree(geoms)
+        index = np.flatnonzero(missing)
+        pairs = tree.query(points.geometry.values[index], predicate="intersects")
+        for point_i, zone_i in zip(pairs[0][::-1], pairs[1][::-1]):  # the first zone listed wins
+            out[index[point_i]] = codes[zone_i]
+    pattern = re.compile(r"(?:^|-)(" + "|".join(ZONE_CODES) + r")(?:-|$)")
+    if id_field in points.columns:
+        for i in np.flatnonzero(out == ""):
+            found = pattern.search(str(points[id_field].iat[i]))
+            out[i] = found.group(1) if found else ""
+    return out

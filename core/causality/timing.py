@@ -110,3 +110,49 @@ def order_text(first: str, act_start: str, act_end: str, sampled: str) -> str:
 def dates_from(mapping: Mapping) -> list:
     """``{name: date}`` as sorted ``(date, name)`` pairs (dates parsed)."""
     return sorted((parse_date(value, f"date of {name}"), name) for name, value in mapping.items())
+
+
+def dated_files(table_path, kind: str = "DEM") -> list:
+    """The dated rasters of an image-date table: ``(date, name, path)`` for the rows of ``kind``.
+
+    Parameters
+    ----------
+    table_path : path-like
+        CSV (UTF-8) with columns ``file`` (relative to the table's folder, or absolute),
+        ``date`` (YYYY-MM-DD) and ``kind`` (e.g. ``DEM``, ``mosaic``).
+    kind : str
+        The rows to take (case-insensitive).
+
+    Returns
+    -------
+    list of (datetime.date, str, pathlib.Path)
+
+    Raises
+    ------
+    InputError
+        A missing column, a bad date or a missing file, naming the row.
+    """
+    from pathlib import Path
+
+    path = Path(table_path)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
+    except Exception as exc:  # pandas raises several parser errors
+        raise InputError(f"cannot read the image-date table: {exc}", layer=path.name) from exc
+    for column in ("file", "date", "kind"):
+        if column not in frame.columns:
+            raise InputError(f"column {column!r} missing (file, date, kind)", layer=path.name, column=column)
+    out = []
+    for i, row in enumerate(frame.to_dict("records")):
+        if row["kind"].strip().lower() != kind.lower():
+            continue
+        file = Path(row["file"].strip())
+        file = file if file.is_absolute() else path.parent / file
+        if not file.is_file():
+            raise InputError(f"file {row['file']!r} not found", layer=path.name, row=i + 2, column="file")
+        try:
+            date = parse_date(row["date"], "date")
+        except InputError as exc:
+            raise InputError(str(exc), layer=path.name, row=i + 2, column="date") from None
+        out.append((date, file.name, file))
+    return out

@@ -28,6 +28,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ..causality.paths import zones_of_points
 from ..common.errors import InputError
 from ..common.progress import Steps, check_canceled
 from ..damage.points import classify
@@ -250,7 +251,7 @@ def restoration_effect(
     mosaic=None,
     sampled_on: str = "",
     restoration_end: str = "",
-    params: RestorationParams = RestorationParams(),
+    params: Optional[RestorationParams] = None,
     vegetation_params=None,
     progress=None,
     is_canceled=None,
@@ -286,6 +287,7 @@ def restoration_effect(
 
     from ..geo.crs import to_zone
 
+    params = params or RestorationParams()
     steps = Steps(progress, [1, 2, 3, 0.5])
     warnings: list = []
     table = read_targets(targets)
@@ -297,9 +299,10 @@ def restoration_effect(
     if zone_field not in zones_z.columns:
         raise InputError(f"zone field {zone_field!r} not found", layer="zones", column=zone_field)
     samples_z, _ = to_zone(samples, zone, layer="post-restoration samples")
-    for column in (zone_field, id_field):
-        if column not in samples_z.columns:
-            raise InputError(f"field {column!r} not found", layer="post-restoration samples", column=column)
+    if id_field not in samples_z.columns:
+        raise InputError(f"field {id_field!r} not found", layer="post-restoration samples", column=id_field)
+    samples_z = samples_z.copy()
+    samples_z[zone_field] = zones_of_points(samples_z, zones_z, zone_field, id_field)
     zone_geoms = {
         str(code): shapely.make_valid(shapely.union_all(part.geometry.values))
         for code, part in zones_z.groupby(zones_z[zone_field].astype(str), sort=True)

@@ -31,7 +31,7 @@ CORE_ALLOWED = {
     "report": {"common", "case"},
     "valuation": {"common"},
     "causality": {"common", "geo", "standards"},
-    "restoration": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "imagery"},
+    "restoration": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "imagery", "causality"},
 }
 CORE_ALLOWED["case"] = CORE_ALLOWED["case"] | {"valuation"}
 # Top-level packages of the plugin and what they may import.
