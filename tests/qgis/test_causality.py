@@ -46,12 +46,8 @@ def case(tmp_path_factory, qgis_app):
     sources = processing.run(ImportLabResults(), {
         "SHEET_FILE": str(paths["source_lab"]), "POINTS": extra("source_points"), "OUTPUT": str(out / "sources.gpkg"),
     })["OUTPUT"]
-    post = processing.run(ImportLabResults(), {
-        "SHEET_FILE": str(paths["post_restoration_lab"]), "POINTS": extra("post_restoration_points"),
-        "OUTPUT": str(out / "post.gpkg"),
-    })["OUTPUT"]
-    return {"paths": paths, "zones": zones, "surface": surface, "sources": sources, "post": post,
-            "wells": extra("wells")}
+    return {"paths": paths, "zones": zones, "surface": surface, "sources": sources,
+            "post_points": extra("post_restoration_points"), "wells": extra("wells")}
 
 
 def test_causality_evidence_on_the_sample_case(case, tmp_path, qgis_processing):
@@ -99,7 +95,7 @@ def test_causality_evidence_on_the_sample_case(case, tmp_path, qgis_processing):
 def test_causality_without_source_samples_is_refused(case, tmp_path, qgis_processing):
     from ree_damage.processing.algorithms.causality.causality_evidence import CausalityEvidence
 
-    with pytest.raises(QgsProcessingException, match="SOURCE_SAMPLES"):
+    with pytest.raises(QgsProcessingException, match="SOURCE_SAMPLES, SOURCE_SHEET"):
         processing.run(CausalityEvidence(), {"SAMPLES": case["surface"], "OUTPUT_FOLDER": str(tmp_path / "c")})
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
 
@@ -108,8 +104,9 @@ def test_restoration_effect_on_the_sample_case(case, tmp_path, qgis_processing):
     from ree_damage.processing.algorithms.causality.restoration_effect import RestorationEffect
 
     paths = case["paths"]
+    # the sheet and its points, imported inside (the same importer as Import lab results)
     result = processing.run(RestorationEffect(), {
-        "SAMPLES": case["post"], "TARGETS": str(paths["restoration_targets"]), "ZONES": case["zones"],
+        "SHEET": str(paths["post_restoration_lab"]), "POINTS": case["post_points"], "TARGETS": str(paths["restoration_targets"]), "ZONES": case["zones"],
         "MOSAIC": str(paths["ortho_after_restoration"]), "SAMPLED_ON": "2028-06-20", "RESTORATION_END": "2026-06-30",
         "OUTPUT_FOLDER": str(tmp_path / "restoration"),
     })

@@ -30,6 +30,7 @@ from ...compat import (
     parameter_as_field_names,
 )
 from ..stages import Stages
+from .lab_input import add_sheet_parameters, lab_table
 
 OUTPUT_FILES = {
     "evidence": "causality_evidence.gpkg",
@@ -47,6 +48,8 @@ class CausalityEvidence(ReeAlgorithm):
 
     SAMPLES = "SAMPLES"
     SOURCE_SAMPLES = "SOURCE_SAMPLES"
+    SOURCE_SHEET = "SOURCE_SHEET"
+    SOURCE_POINTS = "SOURCE_POINTS"
     CONTROL_PATTERN = "CONTROL_PATTERN"
     DAMAGE = "DAMAGE"
     ZONES = "ZONES"
@@ -105,10 +108,11 @@ class CausalityEvidence(ReeAlgorithm):
                                 "controls included."))
         self.addParameter(samples)
         sources = QgsProcessingParameterFeatureSource(self.SOURCE_SAMPLES, self.tr("Source lab results"),
-                                                      [SOURCE_VECTOR])
+                                                      [SOURCE_VECTOR], optional=True)
         sources.setHelp(self.tr("Import lab results of the leachate, pond-sediment or ditch-sediment samples: "
-                                "the REE source pattern."))
+                                "the REE source pattern (or give their sheet and points below)."))
         self.addParameter(sources)
+        add_sheet_parameters(self, self.SOURCE_SHEET, self.SOURCE_POINTS, self.tr("Sources"))
         pattern = QgsProcessingParameterString(self.CONTROL_PATTERN, self.tr("Control sample ids (regular expression)"),
                                                defaultValue="^CTRL-")
         pattern.setHelp(self.tr("Samples whose id matches are controls: plotted and compared, not assessed."))
@@ -193,7 +197,8 @@ class CausalityEvidence(ReeAlgorithm):
                                    self.tr("Writing the tables, layers and plots")])
         step = stages.next()
         samples = self.read_source(parameters, self.SAMPLES, context, step, required=True)
-        sources = self.read_source(parameters, self.SOURCE_SAMPLES, context, step, required=True)
+        sources = lab_table(self, parameters, context, step, self.SOURCE_SAMPLES, self.SOURCE_SHEET,
+                            self.SOURCE_POINTS)
         damage = self.read_source(parameters, self.DAMAGE, context, step)
         zones = self.read_source(parameters, self.ZONES, context, step)
         wells = self.read_source(parameters, self.WELLS, context, step)
@@ -238,9 +243,11 @@ class CausalityEvidence(ReeAlgorithm):
             )
         stages.next()
         folder.mkdir(parents=True, exist_ok=True)
-        inputs = self.input_paths(parameters, [self.SAMPLES, self.SOURCE_SAMPLES, self.DAMAGE, self.ZONES, self.WELLS],
-                                  context)
+        inputs = self.input_paths(parameters, [self.SAMPLES, self.SOURCE_SAMPLES, self.SOURCE_POINTS, self.DAMAGE,
+                                               self.ZONES, self.WELLS], context)
+        source_sheet = self.parameterAsFile(parameters, self.SOURCE_SHEET, context) or None
         inputs.update({key: value for key, value in (("dem", dem), ("image_dates", dates_file),
+                                                     ("source_sheet", source_sheet),
                                                      ("case_file", case_file), ("normalising", normalising)) if value})
         for _, _, path in dated or []:
             inputs[f"dated:{Path(path).name}"] = str(path)

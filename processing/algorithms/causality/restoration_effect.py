@@ -26,6 +26,7 @@ from ...compat import (
     advanced,
 )
 from ..stages import Stages
+from .lab_input import add_sheet_parameters, lab_table
 
 OUTPUT_FILES = {
     "results": "restoration_results.csv",
@@ -40,6 +41,8 @@ class RestorationEffect(ReeAlgorithm):
     """Post-restoration samples and imagery against the restoration targets (section 12 of the guideline)."""
 
     SAMPLES = "SAMPLES"
+    SHEET = "SHEET"
+    POINTS = "POINTS"
     TARGETS = "TARGETS"
     ZONES = "ZONES"
     RASTER_FOLDER = "RASTER_FOLDER"
@@ -82,9 +85,11 @@ class RestorationEffect(ReeAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         samples = QgsProcessingParameterFeatureSource(self.SAMPLES, self.tr("Post-restoration lab results"),
-                                                      [SOURCE_VECTOR_POINT])
-        samples.setHelp(self.tr("Output of Import lab results for the samples taken after restoration (field zone)."))
+                                                      [SOURCE_VECTOR_POINT], optional=True)
+        samples.setHelp(self.tr("Output of Import lab results for the samples taken after restoration (or give their "
+                                "sheet and points below); the zone comes from a zone field, the zones layer or the id."))
         self.addParameter(samples)
+        add_sheet_parameters(self, self.SHEET, self.POINTS, self.tr("Post-restoration samples"))
         targets = QgsProcessingParameterFile(self.TARGETS, self.tr("Restoration targets (CSV or XLSX)"))
         targets.setHelp(self.tr("Columns zone, indicator, target, unit, source and optionally direction (max/min)."))
         self.addParameter(targets)
@@ -127,7 +132,7 @@ class RestorationEffect(ReeAlgorithm):
                                    self.tr("Comparing with the targets"),
                                    self.tr("Writing the tables and layers")])
         step = stages.next()
-        samples = self.read_source(parameters, self.SAMPLES, context, step, required=True)
+        samples = lab_table(self, parameters, context, step, self.SAMPLES, self.SHEET, self.POINTS)
         zones = self.read_source(parameters, self.ZONES, context, step, required=True)
         targets = self.parameterAsFile(parameters, self.TARGETS, context)
         raster_folder = self.parameterAsFile(parameters, self.RASTER_FOLDER, context) or None
@@ -149,8 +154,9 @@ class RestorationEffect(ReeAlgorithm):
             )
         stages.next()
         folder.mkdir(parents=True, exist_ok=True)
-        inputs = self.input_paths(parameters, [self.SAMPLES, self.ZONES], context)
-        inputs.update({key: value for key, value in (("targets", targets), ("rasters", raster_folder),
+        inputs = self.input_paths(parameters, [self.SAMPLES, self.POINTS, self.ZONES], context)
+        sheet = self.parameterAsFile(parameters, self.SHEET, context) or None
+        inputs.update({key: value for key, value in (("targets", targets), ("rasters", raster_folder), ("sheet", sheet),
                                                      ("mosaic", mosaic)) if value})
         with self.core_errors():
             written = result.write({name: folder / file for name, file in OUTPUT_FILES.items()}, inputs=inputs,
