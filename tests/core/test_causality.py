@@ -218,3 +218,38 @@ def test_damaged_ids_from_the_damage_layer():
     assert damaged_sample_ids(layer) == {"A"}
     with pytest.raises(InputError, match="sample_id and status"):
         damaged_sample_ids(pd.DataFrame({"sample_id": ["A"]}))
+
+
+def test_image_date_table(tmp_path):
+    from ree_damage.core.causality.timing import dated_files
+
+    (tmp_path / "a.tif").write_bytes(b"")
+    (tmp_path / "b.tif").write_bytes(b"")
+    table = tmp_path / "dates.csv"
+    table.write_text("file,date,kind\na.tif,2023-11-20,DEM\nb.tif,2026-03-10,dem\nc.tif,2026-03-15,mosaic\n",
+                     encoding="utf-8")
+    assert [(d.isoformat(), n) for d, n, _ in dated_files(table)] == [("2023-11-20", "a.tif"), ("2026-03-10", "b.tif")]
+    table.write_text("file,date,kind\na.tif,20/11/2023,DEM\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a date") as info:
+        dated_files(table)
+    assert info.value.row == 2
+    table.write_text("file,date,kind\nmissing.tif,2023-11-20,DEM\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not found"):
+        dated_files(table)
+
+
+def test_zone_of_each_point_from_field_polygon_or_id():
+    from ree_damage.core.causality.paths import zones_of_points
+
+    zones = gpd.GeoDataFrame({"zone": ["INJ"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=EPSG)
+    points = gpd.GeoDataFrame({"sample_id": ["X-1-50", "R-SETL-002-50", "Q-9"]},
+                              geometry=[shapely.Point(5, 5), shapely.Point(50, 50), shapely.Point(60, 60)], crs=EPSG)
+    assert zones_of_points(points, zones).tolist() == ["INJ", "SETL", ""]
+    points["zone"] = ["COLL", "", ""]
+    assert zones_of_points(points, zones).tolist() == ["COLL", "SETL", ""]
+
+
+def test_too_few_rare_earth_columns_is_named():
+    zones, samples, sources = _site()
+    with pytest.raises(InputError, match="rare earth element column"):
+        causality_evidence(samples[["sample_id", "zone", "La", "Ce", "geometry"]], sources[["sample_id", "La", "Ce"]])
