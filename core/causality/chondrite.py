@@ -19,7 +19,7 @@ Examples
 >>> float(table.loc["La", "value_ppm"]), float(table.loc["Yb", "value_ppm"])
 (0.237, 0.17)
 >>> idx = ree_indices(pd.DataFrame({"La": [23.7], "Yb": [1.7]}), table)
->>> float(idx["la_yb_n"].iloc[0])
+>>> round(float(idx["la_yb_n"].iloc[0]), 9)
 10.0
 """
 

@@ -294,6 +294,7 @@ def causality_evidence(
     act_start: str = "",
     act_end: str = "",
     sampled_on: str = "",
+    date_field: Optional[str] = None,
     reference: Optional[pd.DataFrame] = None,
     params: Optional[CausalityParams] = None,
     progress=None,
@@ -328,6 +329,9 @@ def causality_evidence(
         Dates of the act (case file), ISO.
     sampled_on : str
         Sampling date (ISO) of the soil samples.
+    date_field : str, optional
+        A field of ``samples`` with each sample's sampling date (ISO); wins over
+        ``sampled_on`` where filled.
     reference : pandas.DataFrame, optional
         Normalising values (:func:`~.chondrite.normalising_table`); default CI chondrite.
     params : CausalityParams
@@ -358,6 +362,21 @@ def causality_evidence(
 
     samples = samples.copy()
     samples[zone_field] = zones_of_points(samples, zones, zone_field, id_field)
+    if date_field:
+        if date_field not in samples.columns:
+            raise InputError(f"date field {date_field!r} not found", layer="samples", column=date_field)
+        own = []
+        for i, value in enumerate(samples[date_field].tolist()):
+            if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+                own.append(sampled_on)
+                continue
+            try:
+                own.append(parse_date(value, "sampling date").isoformat())
+            except InputError as exc:
+                raise InputError(str(exc), layer="samples", row=i + 1, column=date_field) from None
+        samples["_sampled_on"] = own
+    else:
+        samples["_sampled_on"] = sampled_on
 
     # ---- homology
     group = _groups(samples, id_field, control_pattern, damaged_ids)
@@ -403,9 +422,11 @@ def causality_evidence(
         well_frame["group"] = "well"
         well_frame["kind"] = "well"
         frames.append(well_frame)
+    if well_frame is not None:
+        well_frame["_sampled_on"] = sampled_on
     points = pd.concat(
         [f[[c for c in (id_field, zone_field, "point_id", "group", "kind", "homology_r", "sum_ree", "la_yb_n",
-                        "eu_anomaly", "ce_anomaly") if c in f.columns] + [f.geometry.name]]
+                        "eu_anomaly", "ce_anomaly", "_sampled_on") if c in f.columns] + [f.geometry.name]]
          .rename(columns={f.geometry.name: "geometry"}).set_geometry("geometry") for f in frames],
         ignore_index=True,
     )
@@ -535,8 +556,9 @@ def causality_evidence(
         evidence["source_first_seen"] = earliest
     evidence["act_start"] = act_start
     evidence["act_end"] = act_end
-    evidence["sampled_on"] = sampled_on
-    evidence["time_order"] = [order_text(f, act_start, act_end, sampled_on) for f in evidence["source_first_seen"]]
+    evidence["sampled_on"] = evidence.pop("_sampled_on")
+    evidence["time_order"] = [order_text(f, act_start, act_end, d)
+                              for f, d in zip(evidence["source_first_seen"], evidence["sampled_on"])]
     evidence = evidence[[c for c in evidence.columns if c != "geometry"] + ["geometry"]]
 
     summary = _summary(evidence, zone_field)
@@ -554,6 +576,7 @@ def causality_evidence(
         "act_start": act_start,
         "act_end": act_end,
         "sampled_on": sampled_on,
+        "date_field": date_field or "",
         "dated_dems": [(str(d), str(n)) for d, n, _ in (dated_dems or [])],
         "grid_cells": list(grid[1]) if grid else None,
     }
@@ -639,8 +662,11 @@ def _facts(indices, evidence, timing, reference, elements, params, act_start, ac
             parts.append(f"Source area {row.source}: {seen}; reference DEM {row.reference_name} of {row.reference_date}.")
     if act_start or act_end:
         parts.append(f"The case file dates the act from {act_start or '?'} to {act_end or '?'}.")
-    if sampled_on:
-        parts.append(f"The soil samples were taken on {sampled_on}.")
+    taken = sorted({str(d) for d in soil["sampled_on"]} - {""})
+    if len(taken) == 1:
+        parts.append(f"The soil samples were taken on {taken[0]}.")
+    elif taken:
+        parts.append(f"The soil samples were taken between {taken[0]} and {taken[-1]}.")
     return " ".join(parts)
 
 

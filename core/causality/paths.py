@@ -242,7 +242,7 @@ def down_gradient(wells_xy: np.ndarray, heads_m: np.ndarray, sources_xy: np.ndar
     along = (wells_xy[:, None, :] - sources_xy[None, :, :]) @ flow
     return {
         "gradient": gradient,
-        "azimuth_deg": math.degrees(math.atan2(flow[0], flow[1])) % 360.0,
+        "azimuth_deg": round(math.degrees(math.atan2(flow[0], flow[1])), 9) % 360.0,  # -1e-15 is north, not 360
         "head_at_source_m": head_at_source,
         "down": along > 0,
         "along_m": along,

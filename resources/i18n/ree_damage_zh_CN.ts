@@ -810,6 +810,14 @@
       <translation>未在下方填写时，从中读取行为日期（act_start、act_end）和调查日期。</translation>
     </message>
     <message>
+      <source>Sampling date field</source>
+      <translation>采样日期字段</translation>
+    </message>
+    <message>
+      <source>A field with each sample's sampling date (YYYY-MM-DD), in place of the one date above.</source>
+      <translation>逐个样品的采样日期字段（YYYY-MM-DD），代替上面的统一日期。</translation>
+    </message>
+    <message>
       <source>Normalising values (CSV)</source>
       <translation>标准化值（CSV）</translation>
     </message>

@@ -253,3 +253,18 @@ def test_too_few_rare_earth_columns_is_named():
     zones, samples, sources = _site()
     with pytest.raises(InputError, match="rare earth element column"):
         causality_evidence(samples[["sample_id", "zone", "La", "Ce", "geometry"]], sources[["sample_id", "La", "Ce"]])
+
+
+def test_each_sample_may_carry_its_own_date():
+    zones, samples, sources = _site()
+    samples["taken"] = ["2026-03-14", "", "2026-03-16", "2026-03-16"]
+    result = causality_evidence(samples, sources, zones=zones, dem=_plane_dem(), sampled_on="2026-03-15",
+                                date_field="taken", params=CausalityParams(min_cell_m=2.0, tolerance_m=2.0))
+    ev = result.evidence.set_index("sample_id")
+    assert ev.loc["INJ-001-50", "sampled_on"] == "2026-03-14"
+    assert ev.loc["COLL-001-50", "sampled_on"] == "2026-03-15"  # empty: the one date given
+    assert "between 2026-03-14 and 2026-03-16" in result.facts
+    samples["taken"] = ["14.03.2026", "", "", ""]
+    with pytest.raises(InputError, match="not a date") as info:
+        causality_evidence(samples, sources, date_field="taken")
+    assert info.value.column == "taken" and info.value.row == 1

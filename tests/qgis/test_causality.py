@@ -131,3 +131,22 @@ def test_restoration_effect_on_the_sample_case(case, tmp_path, qgis_processing):
     for heading in ("12.1", "12.2", "12.3", "12.4", "12.5", "12.6"):
         assert heading in section
     assert "2028-06-20" in section and (tmp_path / "restoration" / "restoration_results.csv.provenance.json").is_file()
+
+
+def test_loaded_layers_are_styled(case, tmp_path, qgis_processing):
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    from ree_damage.processing.algorithms.causality.causality_evidence import CausalityEvidence
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = processing.run(CausalityEvidence(), {
+        "SAMPLES": case["surface"], "SOURCE_SAMPLES": case["sources"], "ZONES": case["zones"],
+        "DEM": str(case["paths"]["dem_before"]), "DATE_FIELD": None, "OUTPUT_FOLDER": str(tmp_path / "c"),
+    }, context=context)
+    details = context.layersToLoadOnCompletion()[result["EVIDENCE"]]
+    layer = _layer(result["EVIDENCE"])
+    details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "path_status"
+    assert {c.value() for c in renderer.categories()} == {"on_path", "below_path", "off_path", "outside_dem"}

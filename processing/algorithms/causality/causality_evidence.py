@@ -31,6 +31,7 @@ from ...compat import (
 )
 from ..stages import Stages
 from .lab_input import add_sheet_parameters, lab_table
+from .styles import PATH_SOURCE_COLOURS, PATH_STATUS_COLOURS, styled
 
 OUTPUT_FILES = {
     "evidence": "causality_evidence.gpkg",
@@ -62,6 +63,7 @@ class CausalityEvidence(ReeAlgorithm):
     ACT_START = "ACT_START"
     ACT_END = "ACT_END"
     SAMPLED_ON = "SAMPLED_ON"
+    DATE_FIELD = "DATE_FIELD"
     NORMALISING = "NORMALISING"
     LREE = "LREE"
     HREE = "HREE"
@@ -160,6 +162,11 @@ class CausalityEvidence(ReeAlgorithm):
             parameter = QgsProcessingParameterString(key, label, defaultValue="", optional=True)
             parameter.setHelp(text)
             self.addParameter(parameter)
+        date_field = QgsProcessingParameterField(self.DATE_FIELD, self.tr("Sampling date field"),
+                                                 parentLayerParameterName=self.SAMPLES, optional=True)
+        date_field.setHelp(self.tr("A field with each sample's sampling date (YYYY-MM-DD), in place of the one date "
+                                   "above."))
+        self.addParameter(date_field)
         table = QgsProcessingParameterFile(self.NORMALISING, self.tr("Normalising values (CSV)"), extension="csv",
                                            optional=True)
         table.setHelp(self.tr("Columns element, value_ppm, source; empty: CI chondrite of Sun & McDonough (1989)."))
@@ -206,6 +213,7 @@ class CausalityEvidence(ReeAlgorithm):
         dem = raster_path(dem_layer, context) if dem_layer is not None else None
         head = (parameter_as_field_names(self, parameters, self.HEAD_FIELD, context) or [None])[0]
         well_id = (parameter_as_field_names(self, parameters, self.WELL_ID_FIELD, context) or [None])[0]
+        date_field = (parameter_as_field_names(self, parameters, self.DATE_FIELD, context) or [None])[0]
         dates_file = self.parameterAsFile(parameters, self.IMAGE_DATES, context) or None
         case_file = self.parameterAsFile(parameters, self.CASE_FILE, context) or None
         dates = {key: self.parameterAsString(parameters, key, context).strip()
@@ -238,7 +246,7 @@ class CausalityEvidence(ReeAlgorithm):
                 samples, sources, control_pattern=self.parameterAsString(parameters, self.CONTROL_PATTERN, context),
                 damaged_ids=damaged, zones=zones, dem=dem, dated_dems=dated, wells=wells, head_field=head,
                 well_id_field=well_id, act_start=dates[self.ACT_START], act_end=dates[self.ACT_END],
-                sampled_on=dates[self.SAMPLED_ON], reference=reference, params=params, progress=progress,
+                sampled_on=dates[self.SAMPLED_ON], date_field=date_field, reference=reference, params=params, progress=progress,
                 is_canceled=is_canceled,
             )
         stages.next()
@@ -259,8 +267,9 @@ class CausalityEvidence(ReeAlgorithm):
         self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("evidence", "paths") if name in written]
         for path in layers:
-            context.addLayerToLoadOnCompletion(
-                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
-            )
+            details = context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
+            styled(details, "path_status", PATH_STATUS_COLOURS if path == str(written["evidence"])
+                   else PATH_SOURCE_COLOURS)
+            context.addLayerToLoadOnCompletion(path, details)
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers,
                 self.EVIDENCE: str(written["evidence"]), self.FACTS: str(written["facts"])}

@@ -27,6 +27,7 @@ from ...compat import (
 )
 from ..stages import Stages
 from .lab_input import add_sheet_parameters, lab_table
+from .styles import REMAINING_COLOURS, SAMPLE_STATUS_COLOURS, styled
 
 OUTPUT_FILES = {
     "results": "restoration_results.csv",
@@ -166,8 +167,11 @@ class RestorationEffect(ReeAlgorithm):
         self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("remaining", "samples") if name in written]
         for path in layers:
-            context.addLayerToLoadOnCompletion(
-                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
-            )
+            details = context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
+            if path == str(written.get("remaining")):
+                styled(details, "kind", REMAINING_COLOURS)
+            else:
+                styled(details, "status", SAMPLE_STATUS_COLOURS)
+            context.addLayerToLoadOnCompletion(path, details)
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers, self.RESULTS: str(written["results"]),
                 self.SECTION: str(written["section"])}
