@@ -134,7 +134,12 @@ def test_restoration_effect_on_the_sample_case(case, tmp_path, qgis_processing):
 
 
 def test_loaded_layers_are_styled(case, tmp_path, qgis_processing):
-    from qgis.core import QgsCategorizedSymbolRenderer, QgsProcessingContext, QgsProcessingFeedback, QgsProject
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProject,
+    )
 
     from ree_damage.processing.algorithms.causality.causality_evidence import CausalityEvidence
 
