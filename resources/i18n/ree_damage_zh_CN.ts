@@ -931,7 +931,7 @@
     </message>
     <message>
       <source>Restoration effect</source>
-      <translation>恢复效果</translation>
+      <translation>恢复效果评估</translation>
     </message>
     <message>
       <source>Whether the restored site reached its targets (section 12 of the guideline). The target table (zone or ALL, indicator, target, unit, source, optional direction: max = not to exceed, min = to reach; pH and vegetation_cover default to min) is compared with the post-restoration samples, imported with Import lab results, by the damage rule with the target as baseline: below detection never exceeds, a detection limit beyond the target is undecidable. By sample: met where every decidable sample is on the target's side and none is undecidable. By area: with the rasters of Interpolate run on the post-restoration samples, the cells beyond the target (as Damage extent maps them); without them, each sample's nearest-sample polygon in its zone; met where that area is 0 m2. With a post-restoration mosaic, the vegetation cover per zone and its ratio to the baseline cover. What remains damaged is written as polygons with area (m2) and soil volume (area x layer thickness, m3) for a supplementary restoration plan (12.5), with the result tables and a report section following 12.1-12.6; each file with provenance.</source>
