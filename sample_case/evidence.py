@@ -3,7 +3,7 @@
 Written beside the other files, from the same site but with their OWN random stream
 (``default_rng([seed, 16])``), so every other file stays byte-identical:
 
-- ``causality.gpkg``: ``source_points`` (pond and ditch sediment, the REE sources),
+- ``sample_case_evidence.gpkg``: ``source_points`` (pond and ditch sediment, the REE sources),
   ``post_restoration_points`` (one surface point beside every soil sample point) and
   ``wells`` (groundwater heads);
 - ``source_lab.csv`` and ``post_restoration_lab.csv``: lab sheets in the form of the main sheet;
@@ -27,7 +27,7 @@ from .lab import ANALYTES, DEPTH_COLUMN, ID_COLUMN, NOTE_COLUMN, POINT_COLUMN, R
 from .layout import EPSG
 
 FILES = {
-    "evidence_vectors": "causality.gpkg",
+    "evidence_vectors": "sample_case_evidence.gpkg",
     "source_lab": "source_lab.csv",
     "post_restoration_lab": "post_restoration_lab.csv",
     "restoration_targets": "restoration_targets.csv",

@@ -196,8 +196,8 @@ PARAMS = {
 
 
 def _extra(ctx, name: str) -> str:
-    """A layer of the causality and restoration inputs of the sample case (causality.gpkg)."""
-    return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + f"/causality.gpkg|layername={name}"
+    """A layer of the causality and restoration inputs of the sample case (sample_case_evidence.gpkg)."""
+    return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + f"/sample_case_evidence.gpkg|layername={name}"
 
 # algorithm id -> why it is not run by the smoke test
 SKIP: dict[str, str] = {}
