@@ -465,8 +465,9 @@ def causality_evidence(
         from ..geo.dem import dem_grid
         from ..geo.flow import fill_and_route
 
-        heights, transform, cell = dem_grid(dem, zone, bounds, warnings, max_cells=params.dem_max_cells,
-                                            min_cell_m=params.min_cell_m)
+        grid_dem = dem_grid(dem, zone, bounds, max_cells=params.dem_max_cells, min_cell_m=params.min_cell_m)
+        heights, transform, cell = grid_dem.heights, grid_dem.transform, grid_dem.cell_size
+        warnings.extend(grid_dem.warnings)
         check_canceled(is_canceled)
         receivers, filled = fill_and_route(heights, cell)
         labels = _label_grid(sources, transform, heights.shape)
@@ -529,8 +530,9 @@ def causality_evidence(
 
         dated = []
         for date, name, raster in dated_dems:
-            heights_t, transform_t, _ = dem_grid(raster, zone, bounds, warnings, max_cells=params.dem_max_cells,
-                                                 min_cell_m=params.min_cell_m)
+            grid_t = dem_grid(raster, zone, bounds, max_cells=params.dem_max_cells, min_cell_m=params.min_cell_m)
+            heights_t, transform_t = grid_t.heights, grid_t.transform
+            warnings.extend(grid_t.warnings)
             dated.append((parse_date(date, f"date of {name}"), str(name), heights_t))
             check_canceled(is_canceled)
         labels_t = _label_grid(sources, transform_t, dated[0][2].shape)
