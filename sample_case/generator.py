@@ -19,13 +19,14 @@ from ..core.common.progress import Steps, check_canceled
 from ..core.common.provenance import make_record, sha256_file, write_sidecar
 from ..core.common.xlsx import write_workbook
 from ..core.geo.crs import HEIGHT_DATUM_1985, gauss_kruger_zone, lonlat_arrays
+from . import evidence as evidence_files
 from . import lab as lab_sheet
 from .features import build_site
 from .layout import EPSG, MAX_SCALE, MIN_SCALE, make_layout
 from .rasters import DEM_RESOLUTION_M, write_dems, write_ortho
 from .valuation import valuation_section
 
-PARTS = ("vectors", "dem", "ortho", "lab", "water")
+PARTS = ("vectors", "dem", "ortho", "lab", "water", "evidence")
 """What ``include`` can name."""
 
 FILES = {
@@ -39,6 +40,7 @@ FILES = {
     "readme": "README.txt",
     "water_vectors": "water.gpkg",
     "water_lab": "water_results.csv",
+    **evidence_files.FILES,
 }
 """Key returned by :func:`generate_sample_case` -> file name in the output folder."""
 
@@ -212,6 +214,12 @@ def _readme(written: set, layout, scale: float, seed: int, ortho_res, site) -> s
         "readme": "this file",
         "water_vectors": "GeoPackage: water_positions (groundwater wells with heads, stream sections)",
         "water_lab": "water lab results, CSV UTF-8 with BOM, mg/L and μg/L in the header",
+        "evidence_vectors": "GeoPackage: REE source points (pond/ditch sediment), post-restoration points, wells",
+        "source_lab": "lab results of the REE source samples (same form as the main sheet)",
+        "post_restoration_lab": "lab results of the post-restoration samples",
+        "restoration_targets": "restoration targets: zone, indicator, target, unit, source, direction",
+        "image_dates": "dates of the DEMs and mosaics (time order)",
+        "ortho_after_restoration": "RGB mosaic after restoration, 1 m, uint8, 3 bands",
     }
     lines += [f"  {FILES[k]:<22} {descriptions[k]}" for k in FILES if k in written]
     lines += [
@@ -357,6 +365,10 @@ def generate_sample_case(
                 write_water(site, seed, stage / FILES["water_vectors"], stage / FILES["water_lab"],
                             {"SYNTHETIC": "YES", **common})
             written.update(("water_vectors", "water_lab"))
+        if "evidence" in include:
+            written.update(
+                evidence_files.write_evidence(site, stage, seed, tags, f"{SURVEY_DATE}T00:00:00.000Z")
+            )
         check()
         steps.stage(3)(1.0)
         written.update(("case_file", "readme"))

@@ -16,6 +16,9 @@ file has these tables (every key optional unless said; an unknown key is an erro
     ``vectors`` (GeoPackage of the mapped layers), ``dem_before``, ``dem_after``,
     ``ortho``, ``ortho_before`` (a mosaic from before the act), ``lab_sheet`` (the lab's results, XLSX or CSV), ``lab_csv``; and
     ``[inputs.layers]``: role -> layer name in ``vectors`` (roles in :data:`LAYER_ROLES`).
+    Optional causality and restoration inputs: ``evidence_vectors`` (GeoPackage of source
+    points, post-restoration points, wells), ``source_lab``, ``post_restoration_lab``,
+    ``restoration_targets``, ``image_dates``, ``ortho_after_restoration``.
 ``[parameters.<step>]``
     Per step the fields of its parameter dataclass (:data:`STEP_PARAMETERS`); a key
     left out keeps the default, whose justification is in :func:`param_sources`.
@@ -288,6 +291,13 @@ class Inputs:
     layers: dict = field(default_factory=dict)
     water_vectors: Optional[Path] = None
     water_lab: Optional[Path] = None
+    # causality and restoration-effect inputs (issue 16)
+    evidence_vectors: Optional[Path] = None
+    source_lab: Optional[Path] = None
+    post_restoration_lab: Optional[Path] = None
+    restoration_targets: Optional[Path] = None
+    image_dates: Optional[Path] = None
+    ortho_after_restoration: Optional[Path] = None
 
 
 _INPUT_FILES = tuple(f.name for f in dataclasses.fields(Inputs) if f.name != "layers")

@@ -7,6 +7,8 @@ algorithms of damage, valuation, report and case go into their own subpackages.
 from .analysis.baseline import Baseline
 from .analysis.import_lab_results import ImportLabResults
 from .analysis.interpolate import Interpolate
+from .causality.causality_evidence import CausalityEvidence
+from .causality.restoration_effect import RestorationEffect
 from .damage.damage_extent import DamageExtent
 from .damage.mined_volume import MinedVolume
 from .damage.vegetation_damage import VegetationDamage
@@ -34,6 +36,8 @@ ALGORITHMS = [
     WaterDamage,
     Valuation,
     RunCase,
+    CausalityEvidence,
+    RestorationEffect,
 ]
 
 from .report.report_document import ReportDocument  # noqa: E402 - appended registration

@@ -714,6 +714,326 @@
       <translation>{0} {1}：曲面由 {2} 生成；{3}</translation>
     </message>
     <message>
+      <source>Causality evidence</source>
+      <translation>因果关系证据</translation>
+    </message>
+    <message>
+      <source>The evidence of the causal chain (section 8 of the guideline) for every damaged point, as facts with the rule that produced them, never as a verdict. Homology: the rare earth patterns of the source samples (leachate, pond or ditch sediment), the damaged samples and the controls, normalised to CI chondrite (Sun &amp; McDonough 1989, written beside the results; give your own table element, value_ppm, source to replace it), with the sum of REE, LREE/HREE, (La/Yb)N, Eu/Eu* = EuN / sqrt(SmN x GdN) and Ce/Ce* = CeN / sqrt(LaN x PrN), and the correlation r of each sample's log10 pattern with the mean source pattern; a pattern plot (PNG) per group. Migration path: the D8 downslope path on the depression-filled DEM from every INJ and SETL area; a point is on a path within the tolerance, below a path when a higher path cell lies within the search distance; the distance along the path in m. Groundwater: with well heads, a plane fitted to them and whether each well lies down-gradient of a source. Time order: from the DEMs dated in the image-date table (file, date, kind), the first date each source area is seen disturbed (height change above 0.5 m on at least 5 % of its cells), beside the act dates of the case file and the sampling date. Outputs: the evidence table per point, the paths, the REE indices of every sample, a summary per zone, the time order, the normalising values and a paragraph of facts for the report; each with provenance.</source>
+      <translation>逐个损害点给出因果关系链（指南第8章）的证据，只列事实及得出事实的规则，不作结论。同源性：源样品（浸出液、沉淀池或沟渠底泥）、损害样品和对照样品的稀土配分模式，以CI球粒陨石标准化（Sun &amp; McDonough 1989，随结果一并写出；可用自己的表 element, value_ppm, source 替换），计算稀土总量、LREE/HREE、(La/Yb)N、Eu/Eu* = EuN / sqrt(SmN x GdN) 和 Ce/Ce* = CeN / sqrt(LaN x PrN)，以及每个样品 log10 配分模式与源样品平均模式的相关系数 r；每组一张配分模式图（PNG）。迁移路径：在填洼后的DEM上，自每个注孔区和沉淀区按D8向下坡的路径；点位在容差内为位于路径上，搜索距离内有更高的路径格网时为位于路径下方；沿路径距离以m计。地下水：给出水位时，对各井水位拟合平面，判断各井是否位于源的下游（顺水力梯度）。时间顺序：由影像日期表（file, date, kind）中标明日期的DEM，求各源区首次出现扰动的日期（至少5 %的格网高程变化超过0.5 m），并列出案卷中的行为日期和采样日期。输出：逐点证据表、路径、全部样品的稀土指标、分区汇总、时间顺序、标准化值和供报告使用的事实段落；每个文件附溯源记录。</translation>
+    </message>
+    <message>
+      <source>Soil lab results</source>
+      <translation>土壤检测结果</translation>
+    </message>
+    <message>
+      <source>Output of Import lab results for the soil samples (REE columns La ... Lu, Y in mg/kg), controls included.</source>
+      <translation>“导入检测结果”对土壤样品的输出（稀土列 La … Lu、Y，mg/kg），含对照样品。</translation>
+    </message>
+    <message>
+      <source>Source lab results</source>
+      <translation>源样品检测结果</translation>
+    </message>
+    <message>
+      <source>Import lab results of the leachate, pond-sediment or ditch-sediment samples: the REE source pattern (or give their sheet and points below).</source>
+      <translation>“导入检测结果”对浸出液、沉淀池底泥或沟渠底泥样品的输出：稀土源配分模式（或在下方给出其检测报表和点位）。</translation>
+    </message>
+    <message>
+      <source>Sources</source>
+      <translation>源样品</translation>
+    </message>
+    <message>
+      <source>Samples whose id matches are controls: plotted and compared, not assessed.</source>
+      <translation>编号匹配的样品为对照样品：参与绘图和比较，不作评估。</translation>
+    </message>
+    <message>
+      <source>Damaged samples (Damage extent)</source>
+      <translation>损害样品（损害范围）</translation>
+    </message>
+    <message>
+      <source>The damaged-sample layer of Damage extent: samples with a confirmed indicator are the damaged points; without it every sample not a control is treated as one.</source>
+      <translation>“损害范围”的损害样品图层：有确认超标指标的样品为损害点；不提供时，所有非对照样品均视为损害点。</translation>
+    </message>
+    <message>
+      <source>Functional zones</source>
+      <translation>功能分区</translation>
+    </message>
+    <message>
+      <source>Output of Functional zones (field zone): the INJ and SETL areas are the sources of the paths and of the time order.</source>
+      <translation>“功能分区”的输出（字段 zone）：注孔区和沉淀区是路径和时间顺序的源。</translation>
+    </message>
+    <message>
+      <source>DEM</source>
+      <translation>数字高程模型</translation>
+    </message>
+    <message>
+      <source>Heights in m for the downslope paths (the DEM before mining is the natural surface).</source>
+      <translation>用于下坡路径的高程（m）（开采前的DEM即自然地表）。</translation>
+    </message>
+    <message>
+      <source>Image-date table (CSV)</source>
+      <translation>影像日期表（CSV）</translation>
+    </message>
+    <message>
+      <source>Columns file, date (YYYY-MM-DD) and kind; the rows of kind DEM (two or more, paths relative to the table) give the time order.</source>
+      <translation>列 file、date（YYYY-MM-DD）和 kind；kind 为 DEM 的行（两行或以上，路径相对于该表）用于时间顺序。</translation>
+    </message>
+    <message>
+      <source>Groundwater wells</source>
+      <translation>地下水监测井</translation>
+    </message>
+    <message>
+      <source>Wells: traced like the soil points; with a head field, tested down-gradient.</source>
+      <translation>监测井：与土壤点位一样追踪路径；有水位字段时判断是否位于下游。</translation>
+    </message>
+    <message>
+      <source>Groundwater head field (m)</source>
+      <translation>地下水水位字段（m）</translation>
+    </message>
+    <message>
+      <source>Head of each well, m above the 1985 datum; at least 3 wells not on a line.</source>
+      <translation>各井水位，1985国家高程基准以上m；至少3口不共线的井。</translation>
+    </message>
+    <message>
+      <source>Well id field</source>
+      <translation>井编号字段</translation>
+    </message>
+    <message>
+      <source>Names the wells in the tables (default WELL-001 ...).</source>
+      <translation>在表中标识各井（默认 WELL-001 …）。</translation>
+    </message>
+    <message>
+      <source>Case file (case.toml)</source>
+      <translation>案卷文件（case.toml）</translation>
+    </message>
+    <message>
+      <source>Gives the act dates (act_start, act_end) and the survey date when they are not typed below.</source>
+      <translation>未在下方填写时，从中读取行为日期（act_start、act_end）和调查日期。</translation>
+    </message>
+    <message>
+      <source>Sampling date field</source>
+      <translation>采样日期字段</translation>
+    </message>
+    <message>
+      <source>A field with each sample's sampling date (YYYY-MM-DD), in place of the one date above.</source>
+      <translation>逐个样品的采样日期字段（YYYY-MM-DD），代替上面的统一日期。</translation>
+    </message>
+    <message>
+      <source>Normalising values (CSV)</source>
+      <translation>标准化值（CSV）</translation>
+    </message>
+    <message>
+      <source>Columns element, value_ppm, source; empty: CI chondrite of Sun &amp; McDonough (1989).</source>
+      <translation>列 element、value_ppm、source；留空：Sun &amp; McDonough（1989）CI球粒陨石。</translation>
+    </message>
+    <message>
+      <source>Light REE group</source>
+      <translation>轻稀土组</translation>
+    </message>
+    <message>
+      <source>Elements summed as LREE, comma separated.</source>
+      <translation>计入LREE的元素，逗号分隔。</translation>
+    </message>
+    <message>
+      <source>Heavy REE group</source>
+      <translation>重稀土组</translation>
+    </message>
+    <message>
+      <source>Elements summed as HREE, comma separated (Y counted heavy by default).</source>
+      <translation>计入HREE的元素，逗号分隔（默认Y计入重稀土）。</translation>
+    </message>
+    <message>
+      <source>On-path tolerance (m)</source>
+      <translation>位于路径上的容差（m）</translation>
+    </message>
+    <message>
+      <source>A path cell this close to the point puts it on the path (GPS error, path width).</source>
+      <translation>路径格网距点位在此距离内即视为位于路径上（GPS误差、路径宽度）。</translation>
+    </message>
+    <message>
+      <source>Below-path search distance (m)</source>
+      <translation>路径下方搜索距离（m）</translation>
+    </message>
+    <message>
+      <source>A higher path cell this close puts the point below the path.</source>
+      <translation>此距离内有更高的路径格网时，点位视为位于路径下方。</translation>
+    </message>
+    <message>
+      <source>Evidence table, paths, REE indices, summary, time order, normalising values, facts and the pattern plots, each with provenance.</source>
+      <translation>证据表、路径、稀土指标、汇总、时间顺序、标准化值、事实段落和配分模式图，均附溯源记录。</translation>
+    </message>
+    <message>
+      <source>Act start date</source>
+      <translation>行为开始日期</translation>
+    </message>
+    <message>
+      <source>First day of the illegal mining, YYYY-MM-DD.</source>
+      <translation>非法开采的第一天，YYYY-MM-DD。</translation>
+    </message>
+    <message>
+      <source>Act end date</source>
+      <translation>行为结束日期</translation>
+    </message>
+    <message>
+      <source>Last day of the illegal mining, YYYY-MM-DD.</source>
+      <translation>非法开采的最后一天，YYYY-MM-DD。</translation>
+    </message>
+    <message>
+      <source>Sampling date</source>
+      <translation>采样日期</translation>
+    </message>
+    <message>
+      <source>Day the soil samples were taken, YYYY-MM-DD.</source>
+      <translation>采集土壤样品的日期，YYYY-MM-DD。</translation>
+    </message>
+    <message>
+      <source>Evidence layers</source>
+      <translation>证据图层</translation>
+    </message>
+    <message>
+      <source>Evidence table</source>
+      <translation>证据表</translation>
+    </message>
+    <message>
+      <source>Paragraph of facts</source>
+      <translation>事实段落</translation>
+    </message>
+    <message>
+      <source>Reading the samples, zones and rasters</source>
+      <translation>读取样品、分区和栅格</translation>
+    </message>
+    <message>
+      <source>Patterns, paths and time order</source>
+      <translation>配分模式、路径和时间顺序</translation>
+    </message>
+    <message>
+      <source>Writing the tables, layers and plots</source>
+      <translation>写出表格、图层和图件</translation>
+    </message>
+    <message>
+      <source>A head field needs the wells layer.</source>
+      <translation>水位字段需要监测井图层。</translation>
+    </message>
+    <message>
+      <source>Instead of the layer: the lab's sheet, imported here as Import lab results does (ids &lt;point&gt;-&lt;depth cm&gt;).</source>
+      <translation>代替图层：实验室的检测报表，在此按“导入检测结果”的方式导入（编号 &lt;点位&gt;-&lt;深度 cm&gt;）。</translation>
+    </message>
+    <message>
+      <source>The points (point_id) the sheet's samples are placed at; needed with the sheet.</source>
+      <translation>报表中样品所在的点位（point_id）；提供报表时必需。</translation>
+    </message>
+    <message>
+      <source>{0}: lab sheet (CSV or XLSX)</source>
+      <translation>{0}：检测报表（CSV 或 XLSX）</translation>
+    </message>
+    <message>
+      <source>{0}: sample points</source>
+      <translation>{0}：采样点位</translation>
+    </message>
+    <message>
+      <source>Restoration effect</source>
+      <translation>恢复效果评估</translation>
+    </message>
+    <message>
+      <source>Whether the restored site reached its targets (section 12 of the guideline). The target table (zone or ALL, indicator, target, unit, source, optional direction: max = not to exceed, min = to reach; pH and vegetation_cover default to min) is compared with the post-restoration samples, imported with Import lab results, by the damage rule with the target as baseline: below detection never exceeds, a detection limit beyond the target is undecidable. By sample: met where every decidable sample is on the target's side and none is undecidable. By area: with the rasters of Interpolate run on the post-restoration samples, the cells beyond the target (as Damage extent maps them); without them, each sample's nearest-sample polygon in its zone; met where that area is 0 m2. With a post-restoration mosaic, the vegetation cover per zone and its ratio to the baseline cover. What remains damaged is written as polygons with area (m2) and soil volume (area x layer thickness, m3) for a supplementary restoration plan (12.5), with the result tables and a report section following 12.1-12.6; each file with provenance.</source>
+      <translation>修复后的场地是否达到恢复目标（指南第12章）。目标表（zone 或 ALL、indicator、target、unit、source，可选 direction：max 为不超过，min 为达到；pH 和 vegetation_cover 默认为 min）与用“导入检测结果”导入的修复后样品比较，规则同损害判定，以目标值为基线：低于检出限从不超过，检出限超过目标值则无法判定。按样品：所有可判定样品均在目标一侧且无无法判定样品时达标。按面积：有对修复后样品运行“插值”得到的栅格时，取超过目标的格网（同“损害范围”）；否则取各样品在其分区内的最近样品多边形；该面积为0 m2时达标。提供修复后正射影像时，给出各分区植被覆盖度及其与基线覆盖度之比。仍受损的范围以多边形写出，含面积（m2）和土方量（面积 x 土层厚度，m3），供制定补充性恢复方案（12.5）使用，并给出结果表和按12.1-12.6编排的报告章节；每个文件附溯源记录。</translation>
+    </message>
+    <message>
+      <source>Post-restoration lab results</source>
+      <translation>修复后检测结果</translation>
+    </message>
+    <message>
+      <source>Output of Import lab results for the samples taken after restoration (or give their sheet and points below); the zone comes from a zone field, the zones layer or the id.</source>
+      <translation>“导入检测结果”对修复后样品的输出（或在下方给出其报表和点位）；分区取自 zone 字段、分区图层或样品编号。</translation>
+    </message>
+    <message>
+      <source>Post-restoration samples</source>
+      <translation>修复后样品</translation>
+    </message>
+    <message>
+      <source>Restoration targets (CSV or XLSX)</source>
+      <translation>恢复目标（CSV 或 XLSX）</translation>
+    </message>
+    <message>
+      <source>Columns zone, indicator, target, unit, source and optionally direction (max/min).</source>
+      <translation>列 zone、indicator、target、unit、source，可选 direction（max/min）。</translation>
+    </message>
+    <message>
+      <source>Output of Functional zones (field zone): the areas the targets apply to.</source>
+      <translation>“功能分区”的输出（字段 zone）：目标适用的范围。</translation>
+    </message>
+    <message>
+      <source>Interpolated rasters (folder)</source>
+      <translation>插值栅格（文件夹）</translation>
+    </message>
+    <message>
+      <source>Output folder of Interpolate on the post-restoration samples; without it the area comes from nearest-sample polygons.</source>
+      <translation>对修复后样品运行“插值”的输出文件夹；不提供时面积取自最近样品多边形。</translation>
+    </message>
+    <message>
+      <source>Post-restoration mosaic</source>
+      <translation>修复后正射影像</translation>
+    </message>
+    <message>
+      <source>RGB or multispectral orthomosaic after restoration: vegetation cover per zone.</source>
+      <translation>修复后的RGB或多光谱正射影像：各分区植被覆盖度。</translation>
+    </message>
+    <message>
+      <source>Sampled layer thickness (m)</source>
+      <translation>采样土层厚度（m）</translation>
+    </message>
+    <message>
+      <source>Remaining damaged area x thickness = soil volume still to restore.</source>
+      <translation>仍受损面积 x 厚度 = 仍需修复的土方量。</translation>
+    </message>
+    <message>
+      <source>Baseline vegetation cover (0-1)</source>
+      <translation>基线植被覆盖度（0-1）</translation>
+    </message>
+    <message>
+      <source>Vegetated share before the act: the reference of the recovery ratio.</source>
+      <translation>行为发生前的植被覆盖比例：恢复比的参照。</translation>
+    </message>
+    <message>
+      <source>Result tables, sample statuses, remaining damage and the report section.</source>
+      <translation>结果表、样品状态、仍受损范围和报告章节。</translation>
+    </message>
+    <message>
+      <source>Day the post-restoration samples were taken.</source>
+      <translation>采集修复后样品的日期。</translation>
+    </message>
+    <message>
+      <source>Restoration completed</source>
+      <translation>修复完成日期</translation>
+    </message>
+    <message>
+      <source>Day the restoration works ended.</source>
+      <translation>修复工程结束的日期。</translation>
+    </message>
+    <message>
+      <source>Restoration layers</source>
+      <translation>恢复效果图层</translation>
+    </message>
+    <message>
+      <source>Result table</source>
+      <translation>结果表</translation>
+    </message>
+    <message>
+      <source>Report section</source>
+      <translation>报告章节</translation>
+    </message>
+    <message>
+      <source>Reading the samples, targets and zones</source>
+      <translation>读取样品、目标和分区</translation>
+    </message>
+    <message>
+      <source>Comparing with the targets</source>
+      <translation>与目标比较</translation>
+    </message>
+    <message>
+      <source>Writing the tables and layers</source>
+      <translation>写出表格和图层</translation>
+    </message>
+    <message>
       <source>Damage extent</source>
       <translation>损害范围</translation>
     </message>
@@ -738,16 +1058,8 @@
       <translation>“基线确定”的输出：每个指标的基线值、单位和来源。</translation>
     </message>
     <message>
-      <source>Functional zones</source>
-      <translation>功能分区</translation>
-    </message>
-    <message>
       <source>The Functional zones output (field zone): areas are given per zone. Needed with rasters.</source>
       <translation>“功能分区”的输出（字段 zone）：按分区给出面积。使用栅格时必需。</translation>
-    </message>
-    <message>
-      <source>Interpolated rasters (folder)</source>
-      <translation>插值栅格（文件夹）</translation>
     </message>
     <message>
       <source>The output folder of Interpolate; without it only the samples are assessed.</source>

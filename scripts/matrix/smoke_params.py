@@ -188,7 +188,35 @@ PARAMS = {
         "OUTPUT_FOLDER": "{tmp}/report_maps",
         "PROJECT": "{tmp}/report_maps.qgz",
     },
+    # REE homology of the surface samples against the sample case's pond/ditch sediments (sheet imported
+    # inside), D8 paths from INJ/SETL on the DEM, time order from the dated DEMs, wells down-gradient
+    "ree_damage:causality_evidence": lambda ctx: {
+        "SAMPLES": _surface_samples(ctx),
+        "SOURCE_SHEET": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/source_lab.csv",
+        "SOURCE_POINTS": _extra(ctx, "source_points"),
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "DEM": _dem(ctx),
+        "IMAGE_DATES": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/image_dates.csv",
+        "WELLS": _extra(ctx, "wells"),
+        "HEAD_FIELD": "head_m",
+        "CASE_FILE": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/case.toml",
+        "OUTPUT_FOLDER": "{tmp}/causality",
+    },
+    # the post-restoration sheet against the sample case's targets, with the post-restoration mosaic
+    "ree_damage:restoration_effect": lambda ctx: {
+        "SHEET": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/post_restoration_lab.csv",
+        "POINTS": _extra(ctx, "post_restoration_points"),
+        "TARGETS": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/restoration_targets.csv",
+        "ZONES": ctx["results"]["ree_damage:functional_zones"]["OUTPUT"],
+        "MOSAIC": ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + "/ortho_after_restoration_1m.tif",
+        "OUTPUT_FOLDER": "{tmp}/restoration",
+    },
 }
+
+
+def _extra(ctx, name: str) -> str:
+    """A layer of the causality and restoration inputs of the sample case (sample_case_evidence.gpkg)."""
+    return ctx["results"]["ree_damage:sample_case"]["OUTPUT_FOLDER"] + f"/sample_case_evidence.gpkg|layername={name}"
 
 # algorithm id -> why it is not run by the smoke test
 SKIP: dict[str, str] = {}

@@ -30,6 +30,8 @@ CORE_ALLOWED = {
     # a consumer of the written outputs: reads files, imports only the case-file model
     "report": {"common", "case"},
     "valuation": {"common"},
+    "causality": {"common", "geo", "standards"},
+    "restoration": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "imagery", "causality"},
 }
 CORE_ALLOWED["case"] = CORE_ALLOWED["case"] | {"valuation"}
 # run_case runs the report step: core/case/registry imports core/report inside the step's run
