@@ -690,6 +690,10 @@ MESSAGES: dict = {
         "case under 5000 m2 (here {case_area_m2:.0f} m2) has at least 3 points",
         "案涉面积小于5000 m²的案件（本案 {case_area_m2:.0f} m²），布点不少于3个",
     ),
+    "SAMPLING_RULE_S3_NOT_APPLICABLE": Template(
+        "not applicable: the case is {case_area_m2:,.0f} m2, the rule is for cases under 5,000 m2",
+        "不适用：本案面积 {case_area_m2:,.0f} m²，该规则适用于面积小于5000 m²的案件",
+    ),
     "SAMPLING_RULE_S4": Template(
         "pond, pool and ditch points outside the edge and within 2 m of it; no point in water or inside a pond",
         "池体及沟渠采样点位于其边缘外2 m内，不在水体或池内",

@@ -1890,7 +1890,8 @@ def _check_small_case(points, case_area_m2: float) -> dict:
     small = case_area_m2 < SMALL_CASE_AREA_M2
     return _rule_row(
         "S3",
-        Message("SAMPLING_RULE_S3", case_area_m2=case_area_m2),
+        # a rule that does not apply says why in words, not "N/A: case under 5000 m2 (here 75209 m2)"
+        Message("SAMPLING_RULE_S3" if small else "SAMPLING_RULE_S3_NOT_APPLICABLE", case_area_m2=case_area_m2),
         "[seed] appendix table 1(1)",
         1 if small else 0,
         ["case"] if small and len(points) < SMALL_CASE_MIN_POINTS else [],

@@ -43,3 +43,14 @@ def test_compliance_lines_come_from_their_codes():
     assert list(table["rule_zh"]) == [
         MESSAGES[f"SAMPLING_RULE_{r}"].zh.format(cell_m=40, case_area_m2=1600.0, long_m=80) for r in table["rule_id"]
     ]
+
+
+def test_a_rule_that_does_not_apply_says_why_in_words():
+    """Issue 19: "S3 N/A: case under 5000 m2 (here 75209 m2) has at least 3 points" read as nonsense."""
+    units = _layer([shapely.box(X0, Y0, X0 + 40, Y0 + 40)], unit_id=["PREP-001"], zone=["PREP"])
+    points = _layer([shapely.Point(X0 + 20, Y0 + 20)], point_id=["PREP-001"], unit_id=["PREP-001"], zone=["PREP"],
+                    source_type=["grid"])
+    s3 = check_sampling(units, points, case_area_m2=75209.0).set_index("rule_id").loc["S3"]
+    assert s3.status == "N/A"
+    assert s3.rule_en == "not applicable: the case is 75,209 m2, the rule is for cases under 5,000 m2"
+    assert s3.rule_zh == "不适用：本案面积 75,209 m²，该规则适用于面积小于5000 m²的案件"
