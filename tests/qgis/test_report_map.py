@@ -25,8 +25,8 @@ A4_LANDSCAPE_MM = (297.0, 210.0)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The outputs of ``make demo`` (scripts/demo.py) for the sample case."""
-    spec = importlib.util.spec_from_file_location("ree_demo", ROOT / "scripts" / "demo.py")
+    """The outputs of ``make demo`` (scripts/demo_steps.py: the per-step chain) for the sample case."""
+    spec = importlib.util.spec_from_file_location("ree_demo", ROOT / "scripts" / "demo_steps.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = tmp_path_factory.mktemp("demo")
