@@ -94,7 +94,7 @@ class CaseSetupDialog(QDialog):
         self.folder.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         if case is not None:
             self.folder.setFilePath(str(case.folder))
-            self.folder.setReadOnly(True)  # the inputs are relative to it
+            self.folder.setEnabled(False)  # the inputs are relative to it: the folder stays
         files_form.addRow(tr("Case folder"), self.folder)
         input_labels = {
             "vectors": tr("Mapped layers (GeoPackage)"), "dem_before": tr("DEM before mining"),

@@ -68,7 +68,7 @@ def step_labels() -> dict:
         "valuation": tr("Valuation"),
         "causality": tr("Causality"),
         "maps": tr("Maps"),
-        "report": tr("Report"),
+        "report": tr("Report draft (DOCX)"),
     }
 
 
