@@ -45,7 +45,7 @@ def _wait(panel):
 
 
 def _errors(qgis_iface):
-    return qgis_iface.messageBar().get_messages(Qgis.Critical)
+    return qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
 
 
 def _group_layers(panel, key):
@@ -286,3 +286,15 @@ def test_steps_name_registered_algorithms(provider):
     for step in case_state.STEPS:
         if step.algorithm and step.key not in NOT_REGISTERED:
             assert registry.algorithmById(step.algorithm_id) is not None, step.key
+
+
+def test_a_canceled_step_leaves_nothing(qgis_iface, panel, sample_case):
+    assert panel.set_case_file(sample_case)
+    assert panel.run_step("zones")
+    panel.cancel()  # the algorithm checks between its stages, and once more before it returns
+    _wait(panel)
+    (message,) = _errors(qgis_iface)
+    assert message == "Functional zones:Canceled: nothing was written."
+    assert panel.state_text("zones") == "not run"
+    assert not case_state.step_output_files(panel.case, "zones")
+    assert panel.step_group("zones", create=False) is None
