@@ -28,6 +28,7 @@ from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -158,6 +159,7 @@ class CasePanel(QgsDockWidget):
         self.steps.setColumnCount(2)
         self.steps.setRootIsDecorated(False)
         self.steps.setUniformRowHeights(True)
+        self.steps.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for key in case_state.STEP_KEYS:
             item = QTreeWidgetItem(self.steps)
             item.setData(0, Qt.ItemDataRole.UserRole, key)
