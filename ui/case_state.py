@@ -87,7 +87,10 @@ STEPS = (
     Step("interpolation", "interpolate", (Output("OUTPUT_FOLDER", "rasters", folder=True),), ("lab", "baseline")),
     Step("damage", "damage_extent", (Output("OUTPUT_FOLDER", "damage", folder=True),),
          ("zones", "lab", "baseline", "interpolation")),
-    Step("water", "water_damage", (), ("lab", "baseline")),
+    Step("water", "water_damage", (
+        Output("OUTPUT", "water_samples.gpkg"), Output("PLUME", "groundwater_plume.gpkg"),
+        Output("REACH", "damaged_reach.gpkg"), Output("SUMMARY", "water_summary.csv", layer=False),
+    ), ("depth",)),
     Step("imagery", "vegetation_damage", (
         Output("OUTPUT", "vegetation_damage.gpkg"), Output("INDEX_RASTER", "vegetation_index.tif"),
     ), ("zones",)),
@@ -339,6 +342,16 @@ def _damage(case):
     }
 
 
+def _water(case):
+    # the water lab sheet is not a case-file input yet: chosen in the dialog
+    return {
+        "POSITIONS": str(output_path(case, "depth", "WATER_POINTS")),
+        "STREAM": _layer(case, "stream"),
+        "CASE_AREA": _layer(case, "case_boundary"),
+        "THRESHOLD": case.parameters.damage.threshold,
+    }
+
+
 def _imagery(case):
     return {
         "INPUT": _path(case.inputs.ortho),
@@ -376,7 +389,7 @@ def _report(case):
 
 _BUILDERS: dict = {
     "zones": _zones, "sampling": _sampling, "depth": _depth, "lab": _lab, "baseline": _baseline,
-    "interpolation": _interpolation, "damage": _damage, "imagery": _imagery, "volume": _volume, "report": _report,
+    "interpolation": _interpolation, "damage": _damage, "water": _water, "imagery": _imagery, "volume": _volume, "report": _report,
 }
 
 

@@ -2574,10 +2574,6 @@
       <translation>土壤损害范围</translation>
     </message>
     <message>
-      <source>Water damage</source>
-      <translation>水环境损害</translation>
-    </message>
-    <message>
       <source>Imagery (vegetation)</source>
       <translation>影像（植被破坏）</translation>
     </message>

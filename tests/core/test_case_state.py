@@ -147,5 +147,7 @@ def test_parameters_of_the_first_steps_for_the_sample_case(tmp_path):
     assert interpolation["METHODS"] == [0, 1] and interpolation["FIELDS"] == ["La", "Cd", "NH4_N", "SO4"]
     assert interpolation["INPUT"].endswith("lab.gpkg|layername=lab|subset=depth_cm = 50 AND sample_id NOT LIKE 'CTRL-%'")
     assert "ZONES" not in case_state.step_parameters(case, "report")  # not written yet: left out
+    water = case_state.step_parameters(case, "water")
+    assert water["POSITIONS"] == str(tmp_path.resolve() / "outputs" / "depth" / "water_positions.gpkg")
     with pytest.raises(KeyError):
-        case_state.step_parameters(case, "water")
+        case_state.step_parameters(case, "valuation")

@@ -13,7 +13,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QEvent, Qt, QTranslator
 from ree_damage.ui import PROJECT_KEY, PROJECT_SCOPE, case_state
 from ree_damage.ui.case_panel import CasePanel
 
-NOT_REGISTERED = ("water", "valuation", "causality", "maps")  # their algorithms are still to come
+NOT_REGISTERED = ("valuation", "causality", "maps")  # their algorithms are still to come
 
 
 @pytest.fixture()
