@@ -315,7 +315,8 @@ class CasePanel(QgsDockWidget):
             case_state.NOT_AVAILABLE, case_state.CASE_READY)
         self.edit_button.setEnabled(self.case is not None and self.running is None)
         self.dialog_button.setEnabled(runnable and self.running is None)
-        self.run_button.setEnabled(runnable and self.running is None)
+        # a step the panel cannot fill in yet (an algorithm newer than the panel) opens empty, never runs blind
+        self.run_button.setEnabled(runnable and self.running is None and case_state.has_parameters(key))
         self.cancel_button.setEnabled(self.running is not None)
         if state is not None and state.reasons:
             self.detail_label.setText("\n".join(reason_text(r) for r in state.reasons))
@@ -337,6 +338,8 @@ class CasePanel(QgsDockWidget):
     # ------------------------------------------------------------------ running
     def parameters(self, key: str) -> dict:
         """The step's Processing parameters for the case; its output folder is created."""
+        if not case_state.has_parameters(key):
+            return {}
         parameters = case_state.step_parameters(self.case, key)
         case_state.step_folder(self.case, key).mkdir(parents=True, exist_ok=True)
         return parameters
@@ -361,7 +364,7 @@ class CasePanel(QgsDockWidget):
             return False
         definition = case_state.step(key)
         algorithm = QgsApplication.processingRegistry().algorithmById(definition.algorithm_id or "")
-        if algorithm is None:
+        if algorithm is None or not case_state.has_parameters(key):
             return False
         parameters = self.parameters(key)
         context = QgsProcessingContext()

@@ -393,6 +393,11 @@ _BUILDERS: dict = {
 }
 
 
+def has_parameters(key: str) -> bool:
+    """Whether the panel knows how to fill in the step's algorithm for a case."""
+    return key in _BUILDERS
+
+
 def step_parameters(case: Case, key: str) -> dict:
     """The Processing parameters of a step for the case: its inputs (the case's layers and the
     outputs of the steps before it, where they exist), its parameters from the case file, and
