@@ -2622,10 +2622,6 @@
       <translation>对照采样点位（方案）</translation>
     </message>
     <message>
-      <source>Water sampling positions</source>
-      <translation>水样采样位置</translation>
-    </message>
-    <message>
       <source>Lab results at the samples</source>
       <translation>样品检测结果</translation>
     </message>
