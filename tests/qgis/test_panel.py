@@ -67,7 +67,6 @@ def test_the_panel_walks_the_sample_case(qgis_iface, panel, sample_case):
 
     assert panel.state_text("case") == "case file read"
     assert panel.state_text("zones") == "not run" and panel.state_text("report") == "not run"
-    assert "maps" in _not_registered()  # report_map is still to come
     for key in _not_registered():
         item = panel._item(key)
         assert panel.state_text(key) == "not available"
