@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 CORE_PYTEST := REE_HIDE_QGIS=1 $(PY) -m pytest -p no:pytest_qgis tests/core
 QGIS_PYTEST := $(PY) -m pytest tests/qgis
 
-.PHONY: setup test lint qt6-check test-core test-qgis demo package install-plugin bench clean setup-matrix test-matrix
+.PHONY: setup test lint qt6-check test-core test-qgis demo package install-plugin bench clean setup-matrix test-matrix screenshots
 
 setup:
 	@bash scripts/setup.sh
@@ -42,6 +42,10 @@ install-plugin: setup
 
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# the QGIS desktop under Xvfb: the case panel on the sample case (English, Chinese), the About box
+screenshots: setup
+	$(PY) scripts/screenshots.py --output docs/screenshots
 
 # QGIS 3.40 (Debian trixie) and 3.44 (Debian sid) in cached debootstrap roots
 setup-matrix:

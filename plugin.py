@@ -13,6 +13,7 @@ from . import deps
 PLUGIN_DIR = Path(__file__).resolve().parent
 MENU_OBJECT_NAME = "ree_damage_menu"
 TOOLBAR_OBJECT_NAME = "ree_damage_toolbar"
+CASE_PANEL_ACTION_NAME = "ree_damage_case_panel_action"
 
 
 def _tr(text: str) -> str:
@@ -30,6 +31,8 @@ class ReeDamagePlugin:
         self.toolbar = None
         self.actions = []
         self.dependency_problems = []
+        self.case_panel = None
+        self.case_panel_action = None
 
     # ------------------------------------------------------------ processing
     def initProcessing(self):  # noqa: N802 - QGIS API (called by qgis_process too)
@@ -70,6 +73,11 @@ class ReeDamagePlugin:
             action.triggered.connect(lambda _checked=False, a=algorithm_id: self.open_algorithm(a))
             submenu.addAction(action)
             self.actions.append(action)
+        self.case_panel_action = QAction(self._icon(), _tr("Case panel"), main_window)
+        self.case_panel_action.setObjectName(CASE_PANEL_ACTION_NAME)
+        self.case_panel_action.triggered.connect(self.show_case_panel)
+        self.menu.addAction(self.case_panel_action)
+        self.actions.append(self.case_panel_action)
         self.menu.addSeparator()
         about = QAction(_tr("About and dependencies…"), main_window)
         about.triggered.connect(self.show_about)
@@ -85,11 +93,16 @@ class ReeDamagePlugin:
         button.setMenu(self.menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.toolbar.addWidget(button)
+        self.toolbar.addAction(self.case_panel_action)
+        from qgis.core import QgsProject
+
+        QgsProject.instance().readProject.connect(self._project_read)
 
         if self.dependency_problems:
             self.push_missing_libraries_message()
 
     def unload(self):
+        self._unload_case_panel()
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
@@ -109,6 +122,48 @@ class ReeDamagePlugin:
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None
+
+    # ------------------------------------------------------------ case panel
+    def show_case_panel(self):
+        """Show the dock "Case / 案件" (created on first use); the About box when libraries are missing."""
+        if self.dependency_problems:
+            self.show_about()
+            return None
+        if self.case_panel is None:
+            from qgis.PyQt.QtCore import Qt
+
+            from .ui.case_panel import CasePanel
+
+            self.case_panel = CasePanel(self.iface, self.iface.mainWindow())
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.case_panel)
+        self.case_panel.show()
+        self.case_panel.raise_()
+        return self.case_panel
+
+    def _project_read(self, *_args):
+        """A project that remembers a case opens the panel on it."""
+        from qgis.core import QgsProject
+
+        from .ui import PROJECT_KEY, PROJECT_SCOPE
+
+        path, found = QgsProject.instance().readEntry(PROJECT_SCOPE, PROJECT_KEY, "")
+        if found and path and self.case_panel is None:
+            self.show_case_panel()  # it reads the project's case itself
+
+    def _unload_case_panel(self):
+        from qgis.core import QgsProject
+
+        try:
+            QgsProject.instance().readProject.disconnect(self._project_read)
+        except TypeError:
+            pass  # initGui did not get that far
+        if self.case_panel is not None:
+            self.case_panel.shutdown()
+            self.iface.removeDockWidget(self.case_panel)
+            self.case_panel.setParent(None)
+            self.case_panel.deleteLater()
+            self.case_panel = None
+        self.case_panel_action = None
 
     def push_missing_libraries_message(self):
         """A one-line message (the missing libraries' names) with a button to the details:

@@ -35,6 +35,9 @@ command -v soffice >/dev/null 2>&1 || need_packages+=(libreoffice-writer-nogui l
 command -v pdftotext >/dev/null 2>&1 || need_packages+=(poppler-utils)
 # a Chinese font for the report maps' labels (Qt renders CJK text as empty boxes without one)
 fc-list :lang=zh 2>/dev/null | grep -q . || need_packages+=(fonts-wqy-microhei)
+# make screenshots: the QGIS desktop on a virtual X server (xvfb-run needs xauth)
+command -v xvfb-run >/dev/null 2>&1 || need_packages+=(xvfb)
+command -v xauth >/dev/null 2>&1 || need_packages+=(xauth)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

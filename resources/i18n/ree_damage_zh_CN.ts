@@ -8,6 +8,10 @@
       <translation>稀土损害鉴定</translation>
     </message>
     <message>
+      <source>Case panel</source>
+      <translation>案件面板</translation>
+    </message>
+    <message>
       <source>About and dependencies…</source>
       <translation>关于与依赖库…</translation>
     </message>
@@ -2764,6 +2768,300 @@
     <message>
       <source>Rare-earth damage assessment (稀土生态环境损害鉴定评估) {0}</source>
       <translation>稀土生态环境损害鉴定评估 {0}</translation>
+    </message>
+    <message>
+      <source>Case name</source>
+      <translation>案件名称</translation>
+    </message>
+    <message>
+      <source>Province</source>
+      <translation>省份</translation>
+    </message>
+    <message>
+      <source>County</source>
+      <translation>县（市、区）</translation>
+    </message>
+    <message>
+      <source>Site</source>
+      <translation>地点</translation>
+    </message>
+    <message>
+      <source>Entrusting unit</source>
+      <translation>委托单位</translation>
+    </message>
+    <message>
+      <source>Appraisal institution</source>
+      <translation>鉴定机构</translation>
+    </message>
+    <message>
+      <source>Act period, start (YYYY-MM-DD)</source>
+      <translation>违法行为起始日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Act period, end (YYYY-MM-DD)</source>
+      <translation>违法行为终止日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Coordinate reference system</source>
+      <translation>坐标参照系</translation>
+    </message>
+    <message>
+      <source>Site longitude</source>
+      <translation>场地经度</translation>
+    </message>
+    <message>
+      <source>Automatic (from the case boundary)</source>
+      <translation>自动（按案件范围确定）</translation>
+    </message>
+    <message>
+      <source>Gauss-Kruger zone</source>
+      <translation>高斯-克吕格投影带</translation>
+    </message>
+    <message>
+      <source>Case folder and inputs</source>
+      <translation>案件文件夹与输入数据</translation>
+    </message>
+    <message>
+      <source>Case folder</source>
+      <translation>案件文件夹</translation>
+    </message>
+    <message>
+      <source>Mapped layers (GeoPackage)</source>
+      <translation>调查图层（GeoPackage）</translation>
+    </message>
+    <message>
+      <source>Lab result sheet</source>
+      <translation>检测结果表</translation>
+    </message>
+    <message>
+      <source>Give the case a name.</source>
+      <translation>请填写案件名称。</translation>
+    </message>
+    <message>
+      <source>Case setup</source>
+      <translation>案件设置</translation>
+    </message>
+    <message>
+      <source>Edit the case</source>
+      <translation>编辑案件</translation>
+    </message>
+    <message>
+      <source>Inputs are files inside the case folder.</source>
+      <translation>输入数据须为案件文件夹内的文件。</translation>
+    </message>
+    <message>
+      <source>Choose the case folder.</source>
+      <translation>请选择案件文件夹。</translation>
+    </message>
+    <message>
+      <source>EPSG:{0} — CGCS2000 3° zone {1}, central meridian {2}°E</source>
+      <translation>EPSG:{0} — 2000国家大地坐标系 3°带 第{1}带，中央经线 {2}°E</translation>
+    </message>
+    <message>
+      <source>Proposed from the site longitude: {0}</source>
+      <translation>按场地经度建议：{0}</translation>
+    </message>
+    <message>
+      <source>Write the dates of the act period as YYYY-MM-DD.</source>
+      <translation>违法行为期间的日期请按 YYYY-MM-DD 填写。</translation>
+    </message>
+    <message>
+      <source>These inputs are not inside the case folder: {0}</source>
+      <translation>以下输入数据不在案件文件夹内：{0}</translation>
+    </message>
+    <message>
+      <source>The case file was not written: {0}</source>
+      <translation>案件文件未写入：{0}</translation>
+    </message>
+    <message>
+      <source>Sampling plan</source>
+      <translation>采样布点方案</translation>
+    </message>
+    <message>
+      <source>Interpolation</source>
+      <translation>空间插值</translation>
+    </message>
+    <message>
+      <source>Soil damage</source>
+      <translation>土壤损害范围</translation>
+    </message>
+    <message>
+      <source>Imagery (vegetation)</source>
+      <translation>影像（植被破坏）</translation>
+    </message>
+    <message>
+      <source>Mined volume</source>
+      <translation>开采方量</translation>
+    </message>
+    <message>
+      <source>Causality</source>
+      <translation>因果关系</translation>
+    </message>
+    <message>
+      <source>Maps</source>
+      <translation>图件</translation>
+    </message>
+    <message>
+      <source>Report draft (DOCX)</source>
+      <translation>报告草稿（DOCX）</translation>
+    </message>
+    <message>
+      <source>not available</source>
+      <translation>暂不可用</translation>
+    </message>
+    <message>
+      <source>not run</source>
+      <translation>未运行</translation>
+    </message>
+    <message>
+      <source>up to date</source>
+      <translation>已是最新</translation>
+    </message>
+    <message>
+      <source>stale</source>
+      <translation>已过期</translation>
+    </message>
+    <message>
+      <source>case file read</source>
+      <translation>已读取案件文件</translation>
+    </message>
+    <message>
+      <source>Control sampling units</source>
+      <translation>对照采样单元</translation>
+    </message>
+    <message>
+      <source>Control sampling points (plan)</source>
+      <translation>对照采样点位（方案）</translation>
+    </message>
+    <message>
+      <source>Lab results at the samples</source>
+      <translation>样品检测结果</translation>
+    </message>
+    <message>
+      <source>Vegetation damage</source>
+      <translation>植被破坏</translation>
+    </message>
+    <message>
+      <source>Cut and fill</source>
+      <translation>挖填方</translation>
+    </message>
+    <message>
+      <source>Cut and fill contours</source>
+      <translation>挖填方等值线</translation>
+    </message>
+    <message>
+      <source>a step before it is stale: {0}</source>
+      <translation>前序步骤已过期：{0}</translation>
+    </message>
+    <message>
+      <source>New…</source>
+      <translation>新建…</translation>
+    </message>
+    <message>
+      <source>Set up a new case and write its case file</source>
+      <translation>设置新案件并写入案件文件</translation>
+    </message>
+    <message>
+      <source>Open…</source>
+      <translation>打开…</translation>
+    </message>
+    <message>
+      <source>Open an existing case file (case.toml)</source>
+      <translation>打开已有的案件文件（case.toml）</translation>
+    </message>
+    <message>
+      <source>Edit…</source>
+      <translation>编辑…</translation>
+    </message>
+    <message>
+      <source>Edit the case's metadata, CRS zone and inputs</source>
+      <translation>编辑案件信息、投影带和输入数据</translation>
+    </message>
+    <message>
+      <source>Refresh</source>
+      <translation>刷新</translation>
+    </message>
+    <message>
+      <source>Check the outputs against their inputs again</source>
+      <translation>重新核对成果与其输入数据</translation>
+    </message>
+    <message>
+      <source>Open dialog…</source>
+      <translation>打开对话框…</translation>
+    </message>
+    <message>
+      <source>Open the step's Processing dialog, filled in for the case</source>
+      <translation>打开该步骤的处理工具对话框（已按案件填好）</translation>
+    </message>
+    <message>
+      <source>Run</source>
+      <translation>运行</translation>
+    </message>
+    <message>
+      <source>Run the step with the case's inputs and parameters</source>
+      <translation>按案件的输入数据和参数运行该步骤</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Open a case file</source>
+      <translation>打开案件文件</translation>
+    </message>
+    <message>
+      <source>Case files (*.toml)</source>
+      <translation>案件文件 (*.toml)</translation>
+    </message>
+    <message>
+      <source>input changed since the run: {0}</source>
+      <translation>运行后输入数据已改变：{0}</translation>
+    </message>
+    <message>
+      <source>input missing: {0}</source>
+      <translation>输入数据缺失：{0}</translation>
+    </message>
+    <message>
+      <source>output without its provenance record: {0}</source>
+      <translation>成果缺少溯源记录：{0}</translation>
+    </message>
+    <message>
+      <source>Step</source>
+      <translation>步骤</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>No case open: set up a new case or open a case file.</source>
+      <translation>尚未打开案件：请新建案件或打开案件文件。</translation>
+    </message>
+    <message>
+      <source>Done.</source>
+      <translation>完成。</translation>
+    </message>
+    <message>
+      <source>Cannot open the case file</source>
+      <translation>无法打开案件文件</translation>
+    </message>
+    <message>
+      <source>The step failed; see the Processing log.</source>
+      <translation>该步骤运行失败，详见处理工具日志。</translation>
+    </message>
+    <message>
+      <source>Case: {0}</source>
+      <translation>案件：{0}</translation>
+    </message>
+    <message>
+      <source>Cannot read the provenance records</source>
+      <translation>无法读取溯源记录</translation>
+    </message>
+    <message>
+      <source>Case: {0}
+Folder: {1}</source>
+      <translation>案件：{0}
+文件夹：{1}</translation>
     </message>
   </context>
 </TS>
