@@ -19,7 +19,10 @@ def _import_shapely_geos_quietly() -> None:
     module is cached and never warns again. Remove with those pins."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The 'shapely.geos' module is deprecated", DeprecationWarning)
-        import shapely.geos  # noqa: F401
+        try:
+            import shapely.geos  # noqa: F401
+        except ImportError:  # no shapely: nothing to quiet (the plugin's About box names it missing)
+            pass
 
 
 _import_shapely_geos_quietly()

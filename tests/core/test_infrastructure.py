@@ -192,6 +192,19 @@ def test_deps_sentences_go_through_the_translation():
     assert found == ["no-such-dist-xyz 缺失 (>= 1.0 needed)"]
 
 
+def test_the_version_reads_without_the_geo_libraries():
+    """The About box reads core's version exactly when libraries are missing (issue 19)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['shapely'] = None; sys.modules['geopandas'] = None; "
+            f"sys.path.insert(0, {str(Path(deps.__file__).parent.parent)!r}); "
+            "from ree_damage.core import __version__; print(__version__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0.1.0"
+
+
 def test_deps_all_present_in_this_environment():
     assert deps.problems() == []
 
