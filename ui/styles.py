@@ -1,27 +1,27 @@
-"""Styling of the outputs the case panel loads: the hook where the project's styles apply.
-
-Until ``processing/styles.py`` (the QML styles under ``resources/styles``, being built in
-parallel) is on main, a layer gets the QML file of its name from ``resources/styles`` when
-one is there, and QGIS's default style otherwise.
-"""
+"""Styling of the outputs the case panel loads: the shared QML styles of
+``processing/styles.py`` (``resources/styles``), the same ones the Processing runs and the
+case project use."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-STYLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
+from ..processing.styles import apply_style, style_for_name
 
 
 def apply_output_style(layer, step_key: str) -> bool:
     """Style a layer the panel loaded for step ``step_key``; True when a style was applied.
 
-    The style is ``resources/styles/<file stem>.qml`` (``zones.qml`` for ``zones.gpkg``).
+    The style is the one that fits the layer's name, else its file's stem (``zones`` for
+    ``zones.gpkg``); a layer no style fits, or whose geometry the style does not fit, keeps
+    QGIS's default style.
     """
     source = Path(layer.source().split("|")[0])
-    qml = STYLES_DIR / f"{source.stem}.qml"
-    if not qml.is_file():
+    style = style_for_name(layer.name()) or style_for_name(source.stem)
+    if style is None:
         return False
-    _message, ok = layer.loadNamedStyle(str(qml))
-    if ok:
-        layer.triggerRepaint()
-    return bool(ok)
+    try:
+        apply_style(layer, style)
+    except ValueError:
+        return False
+    return True

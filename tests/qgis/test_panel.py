@@ -93,6 +93,9 @@ def test_the_panel_walks_the_sample_case(qgis_iface, panel, sample_case):
         "Control sampling points (plan)", "Control sampling units", "Sampling points", "Sampling units"]
     points = QgsProject.instance().mapLayersByName("Sampling points")[0]
     assert points.isValid() and points.featureCount() > 0
+    # styled with the shared QML styles: four functional zones by category
+    zones_layer = QgsProject.instance().mapLayersByName("Functional zones")[0]
+    assert zones_layer.renderer().type() == "categorizedSymbol" and len(zones_layer.renderer().categories()) == 4
     outputs = case_state.step_folder(panel.case, "sampling")
     assert (outputs / "sampling_points.gpkg.provenance.json").is_file()
 
