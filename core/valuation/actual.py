@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..common.errors import InputError
 from .lines import LineItem, fmt
-from .money import check_money_unit, non_negative
+from .money import check_keys, check_money_unit, non_negative
 from .params import parse_date
 
 METHOD = "actual_costs"
@@ -23,13 +23,7 @@ def actual_cost_lines(params, quantities=None, rate=None) -> list:
         where = f"valuation.actual_costs[{n}]"
         item = str(row.get("item") or "")
         line = f"{where} {item}".strip()
-        for key in row:
-            if key not in KEYS:
-                raise InputError(f"{where}.{key}: unknown key; known: {', '.join(KEYS)}", feature=line,
-                                 column=f"{where}.{key}")
-        for key in ("item", "date", "amount", "evidence"):
-            if row.get(key) in (None, ""):
-                raise InputError(f"{where}.{key}: missing", feature=line, column=f"{where}.{key}")
+        check_keys(row, known=KEYS, required=("item", "date", "amount", "evidence"), where=where, line=line)
         check_money_unit(row.get("unit", "元"), line=line, parameter=f"{where}.unit")
         amount = non_negative(row["amount"], line=line, parameter=f"{where}.amount")
         date = parse_date(row["date"], line=line, parameter=f"{where}.date")

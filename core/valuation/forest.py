@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from ..common.errors import InputError
 from .inputs import quantity_of
 from .lines import LineItem, fmt
-from .money import check_units_match, non_negative
+from .money import check_keys, check_units_match, non_negative
 
 METHOD = "forest"
 KEYS = ("area", "area_unit", "years_of_loss", "price_index", "price_index_source", "services", "note")
@@ -48,13 +48,8 @@ def forest_lines(params, quantities, rate=None) -> list:
     if not spec:
         return []
     line = WHERE
-    for key in spec:
-        if key not in KEYS:
-            raise InputError(f"{WHERE}.{key}: unknown key; known: {', '.join(KEYS)}", feature=line,
-                             column=f"{WHERE}.{key}")
-    for key in ("area", "years_of_loss", "price_index", "services"):
-        if spec.get(key) in (None, "", [], {}):
-            raise InputError(f"{WHERE}.{key}: missing", feature=line, column=f"{WHERE}.{key}")
+    check_keys(spec, known=KEYS, required=("area", "years_of_loss", "price_index", "services"), where=WHERE,
+               line=line)
     area = quantity_of(spec["area"], quantities, line=line, parameter=f"{WHERE}.area", unit=spec.get("area_unit"))
     if area.unit != "hm2":
         raise InputError(f"{WHERE}.area: unit mismatch, the area is in {area.unit}, unit values are per hm2",
@@ -86,13 +81,7 @@ def forest_lines(params, quantities, rate=None) -> list:
         where = f"{WHERE}.services[{n}]"
         item = str(row.get("service") or "")
         sline = f"{where} {item}".strip()
-        for key in row:
-            if key not in SERVICE_KEYS:
-                raise InputError(f"{where}.{key}: unknown key; known: {', '.join(SERVICE_KEYS)}", feature=sline,
-                                 column=f"{where}.{key}")
-        for key in ("service", "price", "price_year"):
-            if row.get(key) in (None, ""):
-                raise InputError(f"{where}.{key}: missing", feature=sline, column=f"{where}.{key}")
+        check_keys(row, known=SERVICE_KEYS, required=("service", "price", "price_year"), where=where, line=sline)
         price = params.price(row["price"], line=sline, parameter=f"{where}.price")
         check_units_match("hm2.a", price.unit, line=sline, parameter=price.parameter + ".unit")
         price_year = row["price_year"]

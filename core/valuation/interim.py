@@ -31,7 +31,7 @@ from decimal import Decimal
 from ..common.errors import InputError
 from .inputs import quantity_of
 from .lines import LineItem, fmt
-from .money import check_units_match, non_negative, power
+from .money import check_keys, check_units_match, non_negative, power
 
 METHOD = "interim"
 KEYS = ("area", "area_unit", "loss_start_year", "recovery_year", "initial_loss", "path", "method",
@@ -101,12 +101,7 @@ def interim_lines(params, quantities, rate=None) -> list:
         return []
     rate = params.discount_rate if rate is None else rate
     line = WHERE
-    for key in spec:
-        if key not in KEYS:
-            raise InputError(f"{WHERE}.{key}: unknown key; known: {', '.join(KEYS)}", feature=line,
-                             column=f"{WHERE}.{key}")
-    if spec.get("area") in (None, ""):
-        raise InputError(f"{WHERE}.area: missing", feature=line, column=f"{WHERE}.area")
+    check_keys(spec, known=KEYS, required=("area",), where=WHERE, line=line)
     area = quantity_of(spec["area"], quantities, line=line, parameter=f"{WHERE}.area", unit=spec.get("area_unit"))
     if area.unit != "hm2":
         raise InputError(f"{WHERE}.area: unit mismatch, the area is in {area.unit}, HEA works in hm2 (use a *_hm2 "

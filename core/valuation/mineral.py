@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from ..common.errors import InputError
 from .lines import LineItem, fmt
-from .money import check_money_unit, check_units_match, non_negative, quantity_unit
+from .money import check_keys, check_money_unit, check_units_match, non_negative, quantity_unit
 from .params import parse_date
 
 METHOD = "mineral"
@@ -72,10 +72,7 @@ def mineral_lines(params, quantities, rate=None) -> list:
     m = params.mineral
     if not m:
         return []
-    for key in m:
-        if key not in KEYS:
-            raise InputError(f"{WHERE}.{key}: unknown key; known: {', '.join(KEYS)}", feature=WHERE,
-                             column=f"{WHERE}.{key}")
+    check_keys(m, known=KEYS, where=WHERE, line=WHERE)
     line = f"{WHERE} extracted product"
     if "product_quantity" not in m:
         raise InputError(f"{WHERE}.product_quantity: missing", feature=line, column=f"{WHERE}.product_quantity")

@@ -41,6 +41,18 @@ _SPELLINGS = {"³": "3", "²": "2", "（": "(", "）": ")", "·": ".", "*": ".",
               "/yr": "/a", "ha": "hm2", "hm22": "hm2", "公顷": "hm2", "吨": "t", "年": "a", "项": "item"}
 
 
+def check_keys(table, *, known, required=(), where: str, line: str) -> None:
+    """Refuse a parameter table with a key not in ``known`` or without a ``required`` one,
+    naming the parameter (``where.key``) and the line; nothing is written then."""
+    for key in table:
+        if key not in known:
+            raise InputError(f"{where}.{key}: unknown key; known: {', '.join(known)}", feature=line,
+                             column=f"{where}.{key}")
+    for key in required:
+        if table.get(key) in (None, "", [], {}):
+            raise InputError(f"{where}.{key}: missing", feature=line, column=f"{where}.{key}")
+
+
 def to_decimal(value, *, line: str, parameter: str) -> Decimal:
     """``value`` (int, float, str or Decimal) as a Decimal; an error naming line and parameter otherwise.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..common.errors import InputError
 from .inputs import quantity_of
 from .lines import LineItem, fmt
-from .money import check_units_match, unit_key
+from .money import check_keys, check_units_match, unit_key
 
 METHOD = "residual"
 KEYS = ("item", "quantity", "quantity_unit", "method", "price", "note")
@@ -29,13 +29,7 @@ def residual_lines(params, quantities, rate=None) -> list:
         where = f"valuation.residual[{n}]"
         item = str(row.get("item") or "")
         line = f"{where} {item}".strip()
-        for key in row:
-            if key not in KEYS:
-                raise InputError(f"{where}.{key}: unknown key; known: {', '.join(KEYS)}", feature=line,
-                                 column=f"{where}.{key}")
-        for key in ("item", "quantity", "method", "price"):
-            if row.get(key) in (None, ""):
-                raise InputError(f"{where}.{key}: missing", feature=line, column=f"{where}.{key}")
+        check_keys(row, known=KEYS, required=("item", "quantity", "method", "price"), where=where, line=line)
         method = row["method"]
         if method not in METHODS:
             raise InputError(f"{where}.method: {method!r}, one of {', '.join(METHODS)}", feature=line,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from ..common.errors import InputError
 from .inputs import quantity_of
 from .lines import LineItem, fmt
-from .money import check_units_match, non_negative
+from .money import check_keys, check_units_match, non_negative
 
 METHOD = "restoration"
 KEYS = ("item", "kind", "quantity", "quantity_unit", "factor", "price", "note")
@@ -32,13 +32,7 @@ def restoration_lines(params, quantities, rate=None) -> list:
         where = f"valuation.restoration[{n}]"
         item = str(row.get("item") or "")
         line = f"{where} {item}".strip()
-        for key in row:
-            if key not in KEYS:
-                raise InputError(f"{where}.{key}: unknown key; known: {', '.join(KEYS)}", feature=line,
-                                 column=f"{where}.{key}")
-        for key in ("item", "quantity", "price"):
-            if row.get(key) in (None, ""):
-                raise InputError(f"{where}.{key}: missing", feature=line, column=f"{where}.{key}")
+        check_keys(row, known=KEYS, required=("item", "quantity", "price"), where=where, line=line)
         kind = row.get("kind", "primary")
         if kind not in KINDS:
             raise InputError(f"{where}.kind: {kind!r}, one of {', '.join(KINDS)}", feature=line, column=f"{where}.kind")
