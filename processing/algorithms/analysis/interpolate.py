@@ -300,9 +300,7 @@ class Interpolate(ReeAlgorithm):
                 row.field, row.method, row.method_used, row.settings))
         rasters = sorted(str(p) for p in written.values() if str(p).endswith(".tif"))
         for path in rasters:
-            context.addLayerToLoadOnCompletion(
-                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_RASTERS)
-            )
+            self.load_on_completion(context, path, Path(path).stem, self.OUTPUT_RASTERS)
         comparison = next((str(p) for p in written.values() if str(p).endswith("method_comparison.csv")), "")
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_RASTERS: rasters, self.COMPARISON: comparison}
 

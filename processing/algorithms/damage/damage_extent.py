@@ -216,7 +216,5 @@ class DamageExtent(ReeAlgorithm):
         self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("areas", "union", "samples", "second_round") if name in written]
         for path in layers:
-            context.addLayerToLoadOnCompletion(
-                path, context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
-            )
+            self.load_on_completion(context, path, Path(path).stem, self.OUTPUT_LAYERS)
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers, self.SUMMARY: str(written["summary"])}
