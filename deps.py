@@ -95,20 +95,23 @@ def problems(tr=None) -> list[str]:
 def qgis_python() -> Path:
     """The Python interpreter of the running QGIS.
 
-    Inside QGIS desktop ``sys.executable`` is often the QGIS program itself, not Python:
-    the interpreter is found under the Python installation QGIS runs (``sys.base_prefix``),
-    with the running version's name (``python3.11``), so the command installs for the
-    Python QGIS loads and not for the first ``python3`` on the PATH.
+    Inside QGIS desktop ``sys.executable`` is not to be trusted: it is the QGIS program
+    itself, or whatever ``python3`` comes first on the PATH (seen: a pyenv shim). The
+    interpreter QGIS runs is the one of its Python installation (``sys.base_prefix``),
+    with the running version's name (``python3.11``); ``sys.executable`` serves only
+    when that is not found.
     """
-    executable = Path(sys.executable)
-    if executable.name.lower().startswith("python"):
-        return executable
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     prefix = Path(sys.base_prefix)
+    executable = Path(sys.executable)
     if os.name == "nt":
         candidates = [prefix / "python.exe", executable.parent / "python.exe", executable.parent / "python3.exe"]
     else:
-        candidates = [prefix / "bin" / f"python{version}", prefix / "bin" / "python3", Path("/usr/bin") / f"python{version}"]
+        candidates = [prefix / "bin" / f"python{version}", prefix / "bin" / "python3"]
+    if executable.name.lower().startswith("python"):
+        candidates.append(executable)
+    if os.name != "nt":
+        candidates.append(Path("/usr/bin") / f"python{version}")
     return next((candidate for candidate in candidates if candidate.exists()), candidates[0])
 
 

@@ -1,5 +1,6 @@
 """Screenshots of the real QGIS desktop under Xvfb: the case panel on the sample case, in
-English and in Chinese.
+English and in Chinese, and the missing-libraries message and About box (rasterio made to
+look missing: the plugin's own check is told so; nothing is uninstalled).
 
 Usage: python scripts/screenshots.py [--output docs/screenshots]   (``make screenshots``)
 
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else Pa
 SHOTS = {  # file name -> (mode, locale)
     "case_panel_en.png": ("panel", "en_US"),
     "case_panel_zh_CN.png": ("panel", "zh_CN"),
+    "missing_libraries_en.png": ("missing", "en_US"),
 }
 ONLY = os.environ.get("REE_SHOT_ONLY")  # one file name: take only that shot
 SCREEN = (1600, 1000)
@@ -108,6 +110,10 @@ def in_qgis() -> None:
         QgsProject.instance().setDirty(False)
         os._exit(0)  # noqa: SLF001 - no "save the project?" question
 
+    if os.environ["REE_SHOT_MODE"] == "missing":
+        show_missing_libraries(plugin, later, target)
+        return
+
     from qgis import processing
 
     result = processing.run("ree_damage:sample_case", {"OUTPUT_FOLDER": str(work / "sample_case")})
@@ -140,6 +146,31 @@ def in_qgis() -> None:
         later(4000, save_and_quit)
 
     later(1000, next_step)
+
+
+def show_missing_libraries(plugin, later, target) -> None:
+    """The message bar and the About box as a user without rasterio sees them."""
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from ree_damage import deps
+
+    deps.missing = lambda: [("rasterio", None, deps.REQUIRED["rasterio"])]
+    plugin.dependency_problems = deps.problems(plugin_tr)
+    plugin.push_missing_libraries_message()
+    box = plugin.about_box()
+    box.show()
+
+    def save_and_quit():
+        QApplication.primaryScreen().grabWindow(0).save(target)  # the box is a window of its own
+        os._exit(0)  # noqa: SLF001
+
+    later(3000, save_and_quit)
+
+
+def plugin_tr(text: str) -> str:
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("ree_damage", text)
 
 
 if os.environ.get("REE_SHOT_MODE"):

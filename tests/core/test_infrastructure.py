@@ -165,6 +165,22 @@ def test_install_command_names_the_python_qgis_runs_not_the_qgis_program(monkeyp
     assert _words_as_bash_reads_them(deps.install_command(tmp_path))[0] == str(prefix / "bin" / f"python{version}")
 
 
+def test_install_command_ignores_the_first_python3_on_the_path(monkeypatch, tmp_path):
+    """Seen in QGIS desktop under make screenshots: sys.executable was a pyenv shim."""
+    import sys
+
+    prefix = tmp_path / "usr"
+    (prefix / "bin").mkdir(parents=True)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (prefix / "bin" / f"python{version}").write_text("")
+    shim = tmp_path / ".pyenv" / "shims" / "python3"
+    shim.parent.mkdir(parents=True)
+    shim.write_text("")
+    monkeypatch.setattr(sys, "executable", str(shim))
+    monkeypatch.setattr(sys, "base_prefix", str(prefix))
+    assert deps.qgis_python() == prefix / "bin" / f"python{version}"
+
+
 def test_apt_line_lists_what_pip_needs_and_only_that(monkeypatch):
     import importlib.util
     import shutil
