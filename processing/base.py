@@ -84,6 +84,18 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return tr(text)
 
+    def flags(self):
+        # QGIS 3.40.6 (Debian trixie, Python 3.13, pyproj 3.7.1): pyproj segfaults creating a CRS
+        # in a QgsTask worker thread (measured in the matrix: the panel's background run of
+        # sampling_grid); a plain Python thread does not. Until that is understood, our
+        # algorithms run in QGIS's main thread there (the dialog then waits, but does not crash).
+        flags = super().flags()
+        if Qgis.QGIS_VERSION_INT >= 34000:
+            from .compat import ALGORITHM_NO_THREADING, flags_with
+
+            flags = flags_with(flags, ALGORITHM_NO_THREADING)
+        return flags
+
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
 

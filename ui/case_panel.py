@@ -375,6 +375,14 @@ class CasePanel(QgsDockWidget):
             self.message(step_labels()[key], problem, Qgis.MessageLevel.Critical)
             return False
         self._remove_step_layers(key)  # the files are rewritten: the old layers let go of them
+        if not run_in_background(algorithm):
+            # an algorithm that must run in the main thread (as the Processing dialog does)
+            self.running = (key, None, context, feedback)
+            self.progress.setValue(0)
+            self._update_buttons()
+            results, successful = algorithm.run(parameters, context, feedback)
+            self._finished(key, successful, results or {})
+            return True
         task = QgsProcessingAlgRunnerTask(algorithm, parameters, context, feedback)
         self.running = (key, task, context, feedback)
         feedback.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
@@ -387,7 +395,8 @@ class CasePanel(QgsDockWidget):
     def cancel(self):
         if self.running is not None:
             self.running[3].cancel()
-            self.running[1].cancel()
+            if self.running[1] is not None:
+                self.running[1].cancel()
 
     def is_running(self) -> bool:
         return self.running is not None
@@ -511,3 +520,11 @@ class CasePanel(QgsDockWidget):
             except TypeError:
                 pass
         self.cancel()
+
+
+def run_in_background(algorithm) -> bool:
+    """False for an algorithm that asks for QGIS's main thread (``NoThreading``)."""
+    from ..processing.compat import ALGORITHM_NO_THREADING
+
+    return not (algorithm.flags() & ALGORITHM_NO_THREADING)
+
