@@ -16,8 +16,11 @@ The style of an output is found from the algorithm and output name (``functional
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 import sqlite3
+import uuid
 from pathlib import Path
 
 from qgis.core import (
@@ -271,7 +274,9 @@ def embed_styles(gpkg_path, styles: dict | None = None) -> dict:
     Notes
     -----
     QGIS writes the table (``saveStyleToDatabase``: QML and SLD); its time stamps are then
-    set to :data:`STYLE_TIME`, so embedding is byte for byte repeatable. An earlier default
+    set to :data:`STYLE_TIME` and the random parts QGIS >= 3.26 writes are fixed (the symbol
+    layer ids become name-based UUIDs; the elevation-profile symbols, which QGIS gives a random
+    colour, are drawn in grey), so embedding is byte for byte repeatable. An earlier default
     style of the same layer is replaced.
     """
     path = Path(gpkg_path)
@@ -288,30 +293,73 @@ def embed_styles(gpkg_path, styles: dict | None = None) -> dict:
         if not layer.isValid():
             raise ValueError(f"{path.name}: layer {name!r} does not open")
         apply_style(layer, style)
-        error = layer.saveStyleToDatabase(name, f"ree_damage style {style}", True, "")
+        _fixed_profile_symbols(layer)
+        if hasattr(layer, "saveStyleToDatabaseV2"):  # QGIS >= 3.44 deprecates the first form
+            _results, error = layer.saveStyleToDatabaseV2(name, f"ree_damage style {style}", True, "")
+        else:
+            error = layer.saveStyleToDatabase(name, f"ree_damage style {style}", True, "")
         del layer
         if error:
             raise OSError(f"{path.name}: the style of layer {name!r} was not saved: {error}")
-    _fix_time_stamps(path)
+    _make_repeatable(path, list(styles))
     return dict(styles)
 
 
+@contextlib.contextmanager
+def _sqlite(path: Path):
+    """A connection that commits on success and is closed in every case (``with
+    sqlite3.connect()`` alone commits but leaves the file open; Python 3.13 warns of it)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
 def _gpkg_feature_tables(path: Path) -> list:
-    with sqlite3.connect(path) as connection:
+    with _sqlite(path) as connection:
         rows = connection.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features' "
                                   "ORDER BY table_name").fetchall()
     return [row[0] for row in rows]
 
 
 def _delete_styles(path: Path, layers) -> None:
-    with sqlite3.connect(path) as connection:
+    with _sqlite(path) as connection:
         if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone():
             connection.executemany("DELETE FROM layer_styles WHERE f_table_name = ?", [(name,) for name in layers])
-    connection.close()
 
 
-def _fix_time_stamps(path: Path) -> None:
-    with sqlite3.connect(path) as connection:
+#: QGIS >= 3.36 gives every symbol layer a random id (for selective masking, which our styles
+#: do not use): replaced by ids made from the layer name and the symbol layer's rank
+_SYMBOL_LAYER_ID = re.compile(r'(<layer\b[^>]*?\bid=")\{[0-9a-fA-F-]{36}\}(")')
+_PROFILE_GREY = "#7f7f7f"
+
+
+def _fixed_profile_symbols(layer) -> None:
+    """Fixed elevation-profile symbols (QGIS >= 3.26 draws a random colour on opening a layer)."""
+    from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
+
+    properties = layer.elevationProperties() if hasattr(layer, "elevationProperties") else None
+    for setter, symbol in (("setProfileLineSymbol", QgsLineSymbol), ("setProfileFillSymbol", QgsFillSymbol),
+                           ("setProfileMarkerSymbol", QgsMarkerSymbol)):
+        if properties is not None and hasattr(properties, setter):
+            getattr(properties, setter)(symbol.createSimple({"color": _PROFILE_GREY, "outline_color": _PROFILE_GREY}))
+
+
+def _repeatable_qml(table: str, qml: str) -> str:
+    counter = itertools.count()
+    return _SYMBOL_LAYER_ID.sub(
+        lambda match: f"{match.group(1)}{{{uuid.uuid5(uuid.NAMESPACE_URL, f'ree_damage:{table}:{next(counter)}')}}}"
+                      f"{match.group(2)}", qml)
+
+
+def _make_repeatable(path: Path, layers) -> None:
+    with _sqlite(path) as connection:
+        rows = connection.execute(
+            f"SELECT id, f_table_name, styleQML FROM layer_styles WHERE f_table_name IN "
+            f"({', '.join('?' * len(layers))})", list(layers)).fetchall() if layers else []
+        connection.executemany("UPDATE layer_styles SET styleQML = ? WHERE id = ?",
+                               [(_repeatable_qml(table, qml or ""), row_id) for row_id, table, qml in rows])
         connection.execute("UPDATE layer_styles SET update_time = ?", (STYLE_TIME,))
         connection.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = 'layer_styles'", (STYLE_TIME,))
-    connection.close()

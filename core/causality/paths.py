@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..common.errors import InputError
 from ..common.progress import check_canceled
+from ..geo.raster_io import apply_affine
 
 STATUS_ON = "on_path"
 STATUS_BELOW = "below_path"
@@ -251,8 +252,7 @@ def down_gradient(wells_xy: np.ndarray, heads_m: np.ndarray, sources_xy: np.ndar
 
 def cell_of(transform, x, y, shape) -> tuple:
     """Row and column of points ``x, y`` (m) on a north-up grid; -1 outside."""
-    inverse = ~transform
-    col, row = inverse * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    col, row = apply_affine(~transform, np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     row = np.floor(row).astype(np.int64)
     col = np.floor(col).astype(np.int64)
     outside = (row < 0) | (row >= shape[0]) | (col < 0) | (col >= shape[1])
@@ -263,7 +263,7 @@ def cell_of(transform, x, y, shape) -> tuple:
 
 def cell_centres(transform, rows, cols) -> tuple:
     """x, y (m) of cell centres."""
-    x, y = transform * (np.asarray(cols, dtype=float) + 0.5, np.asarray(rows, dtype=float) + 0.5)
+    x, y = apply_affine(transform, np.asarray(cols, dtype=float) + 0.5, np.asarray(rows, dtype=float) + 0.5)
     return np.asarray(x), np.asarray(y)
 
 

@@ -149,6 +149,28 @@ def _font(size: float, bold: bool = False) -> QFont:
     return font
 
 
+def _text_format(size: float, bold: bool = False) -> QgsTextFormat:
+    text = QgsTextFormat.fromQFont(_font(size, bold))
+    text.setSize(size)
+    return text
+
+
+def _set_text(target, size: float, bold: bool = False) -> None:
+    """Set the font of a layout label or legend style: a text format where QGIS has one
+    (labels from 3.24, legend styles from 3.30; setFont is deprecated there), else a QFont (3.22)."""
+    if hasattr(target, "setTextFormat"):
+        target.setTextFormat(_text_format(size, bold))
+    else:
+        target.setFont(_font(size, bold))
+
+
+def _current_size_and_bold(label) -> tuple[float, bool]:
+    if hasattr(label, "textFormat"):
+        text = label.textFormat()
+        return text.size(), text.font().bold()
+    return label.font().pointSizeF(), label.font().bold()
+
+
 # ----------------------------------------------------------------------------- layouts
 def load_template(project, template: str, name: str) -> QgsPrintLayout:
     """A layout of ``project`` made from ``resources/layouts/<template>``."""
@@ -180,7 +202,8 @@ def _item(layout, item_id: str):
 def _set_label(layout, item_id: str, text: str, size: float | None = None, bold: bool = False) -> None:
     label = _item(layout, item_id)
     label.setText(text)
-    label.setFont(_font(size or label.font().pointSizeF(), bold or label.font().bold()))
+    current_size, current_bold = _current_size_and_bold(label)
+    _set_text(label, size or current_size, bold or current_bold)
 
 
 def fill_layout(layout, theme: Theme, layers: list, crs, texts: MapTexts, graticule: bool = False,
@@ -217,7 +240,7 @@ def fill_layout(layout, theme: Theme, layers: list, crs, texts: MapTexts, gratic
     for style, size, bold in ((QgsLegendStyle.Style.Title, 10.0, True), (QgsLegendStyle.Style.Group, 8.0, True),
                               (QgsLegendStyle.Style.Subgroup, 8.0, False),
                               (QgsLegendStyle.Style.SymbolLabel, 7.5, False)):
-        legend.rstyle(style).setFont(_font(size, bold))
+        _set_text(legend.rstyle(style), size, bold)
     legend.refresh()
 
     scalebar = _item(layout, "scalebar")
@@ -231,9 +254,7 @@ def fill_layout(layout, theme: Theme, layers: list, crs, texts: MapTexts, gratic
     scalebar.setUnitLabel("m")
     scalebar.setNumberOfSegments(4)
     scalebar.setNumberOfSegmentsLeft(0)
-    text = QgsTextFormat.fromQFont(_font(7.0))
-    text.setSize(7.0)
-    scalebar.setTextFormat(text)
+    scalebar.setTextFormat(_text_format(7.0))
     scalebar.update()
 
     _set_label(layout, "title", texts.title + theme.title_zh, size=_title_size(texts.title + theme.title_zh))
@@ -339,8 +360,7 @@ def _add_grids(map_item, crs, graticule: bool) -> None:
 
 
 def _grid_text(size: float, color: str = "#000000") -> QgsTextFormat:
-    text = QgsTextFormat.fromQFont(_font(size))
-    text.setSize(size)
+    text = _text_format(size)
     text.setColor(QColor(color))
     return text
 
@@ -366,12 +386,8 @@ def fill_table(layout, table_layer, title: str, headings: dict) -> None:
     for column in columns:
         column.setHeading(headings.get(column.attribute(), column.attribute()))
     table.setColumns(columns)
-    header = QgsTextFormat.fromQFont(_font(8.0, True))
-    header.setSize(8.0)
-    content = QgsTextFormat.fromQFont(_font(7.5))
-    content.setSize(7.5)
-    table.setHeaderTextFormat(header)
-    table.setContentTextFormat(content)
+    table.setHeaderTextFormat(_text_format(8.0, True))
+    table.setContentTextFormat(_text_format(7.5))
     table.refreshAttributes()
     _set_label(layout, "table_title", title)
 

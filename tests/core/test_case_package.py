@@ -3,6 +3,7 @@ only the steps downstream of it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -69,7 +70,7 @@ def test_every_step_runs_on_the_sample_case_and_the_package_holds_its_files(samp
     assert manifest["steps"]["damage"]["basis"]["steps"].keys() == {"lab", "baseline", "interpolation", "zones"}
     assert manifest["software"]["name"] == "ree_damage" and "numpy" in manifest["libraries"]
     # every vector layer in one GeoPackage, named by its step
-    with sqlite3.connect(package / GPKG_NAME) as db:
+    with contextlib.closing(sqlite3.connect(package / GPKG_NAME)) as db:
         contents = dict(db.execute("select table_name, description from gpkg_contents").fetchall())
     assert contents["zones"] == "ree_damage step zones"
     assert contents["sampling_points"] == "ree_damage step sampling"
@@ -84,7 +85,7 @@ def test_every_step_runs_on_the_sample_case_and_the_package_holds_its_files(samp
 
 def test_no_output_embeds_the_time_of_the_run(sample):
     package = sample[1].package
-    with sqlite3.connect(package / GPKG_NAME) as db:
+    with contextlib.closing(sqlite3.connect(package / GPKG_NAME)) as db:
         changes = {row[0] for row in db.execute("select last_change from gpkg_contents")}
     assert changes == {"2000-01-01T00:00:00Z"}
     for workbook in ("depth/field_workbook.xlsx", "mined_volume/resource_annex.xlsx"):

@@ -1,5 +1,6 @@
 """The embedded synthetic sample case (ree_damage.sample_case)."""
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -76,7 +77,7 @@ def test_layers_present_valid_in_cgcs2000(case):
         assert frame.crs.to_epsg() == 4547, name
         assert shapely.is_valid(frame.geometry.values).all(), name
         assert not frame.geometry.is_empty.any(), name
-    with sqlite3.connect(paths["vectors"]) as db:
+    with contextlib.closing(sqlite3.connect(paths["vectors"])) as db:
         rows = db.execute("SELECT description, last_change FROM gpkg_contents").fetchall()
     assert all("SYNTHETIC" in d and "合成数据" in d for d, _ in rows)
     assert {t for _, t in rows} == {"2026-03-15T00:00:00.000Z"}

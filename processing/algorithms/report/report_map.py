@@ -28,6 +28,7 @@ from qgis.core import (
 from ....core.common.atomic import atomic_directory, atomic_path
 from ....core.common.errors import ReeDamageError
 from ....core.common.provenance import make_record
+from ....core.geo.raster_io import gdal_exceptions
 from ...base import ReeAlgorithm
 from ...compat import (
     ALGORITHM_NO_THREADING,
@@ -481,8 +482,9 @@ def _raster_tags(layer: QgsRasterLayer) -> dict:
     try:
         from osgeo import gdal
 
-        data = gdal.Open(source)
-        return dict(data.GetMetadata() or {}) if data is not None else {}
+        with gdal_exceptions():
+            data = gdal.Open(source)
+            return dict(data.GetMetadata() or {}) if data is not None else {}
     except RuntimeError:
         return {}
 
