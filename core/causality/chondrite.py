@@ -2,7 +2,10 @@
 
 The normalising values are an editable table (``element, value_ppm, source``): the
 default is the CI chondrite of Sun & McDonough (1989), shipped in :data:`SUN_MCDONOUGH_1989`
-and written beside every result; a user table in the same form replaces it.
+and written beside every result; a user table in the same form replaces it. The 15 values
+were checked one by one against an independent transcription of the same table (pyrolite's
+``CH_SunMcDonough1989`` reference composition, DOI 10.1144/GSL.SP.1989.042.01.19): all
+equal. They have not been checked against the printed paper here.
 
 Formulas (N = sample / chondrite, both in mg/kg = ppm):
 

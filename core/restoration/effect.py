@@ -150,6 +150,79 @@ def read_targets(targets) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+BASELINE_TARGET_SOURCE = (
+    "primary restoration returns the site to its baseline (guideline 10.2): target = baseline of the "
+    "baseline table ({source}, {method})"
+)
+
+
+def targets_from_baseline(baseline, given=None) -> pd.DataFrame:
+    """Restoration targets from the baseline table: primary restoration is back to baseline.
+
+    Parameters
+    ----------
+    baseline : pandas.DataFrame or path-like
+        The table of the ``baseline`` algorithm (``baseline.csv``): ``indicator``,
+        ``baseline`` (in the indicator's ``unit``: mg/kg, mg/L or pH units), ``direction``
+        (``above``: damage lies above the baseline, ``below``: below, as for pH), and
+        ``source``/``method`` where present.
+    given : pandas.DataFrame or path-like, optional
+        A target table (:func:`read_targets`); its rows win over the baseline's for the
+        same indicator (in any zone), so a negotiated target can replace the baseline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A checked target table (:func:`read_targets`): zone ``ALL`` for each indicator of
+        the baseline table not given, target = baseline, direction ``max`` for ``above``
+        and ``min`` for ``below``, the source naming the baseline row.
+
+    Raises
+    ------
+    InputError
+        A missing column or a baseline that is not a number, naming the row.
+    """
+    layer = "baseline"
+    if not isinstance(baseline, pd.DataFrame):
+        layer = Path(baseline).name
+        try:
+            frame = pd.read_csv(baseline, encoding="utf-8-sig", dtype=str)
+        except Exception as exc:  # pandas raises many reader errors
+            raise InputError(f"cannot read the baseline table: {exc}", layer=layer) from exc
+    else:
+        frame = baseline.astype(str)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in ("indicator", "baseline", "unit"):
+        if column not in frame.columns:
+            raise InputError(f"column {column!r} missing: not a baseline table", layer=layer, column=column)
+    given_table = read_targets(given) if given is not None else None
+    taken = set(given_table["indicator"]) if given_table is not None else set()
+    rows = []
+    for i, row in enumerate(frame.fillna("").to_dict("records")):
+        indicator = str(row["indicator"]).strip()
+        if not indicator or indicator in taken:
+            continue
+        value = pd.to_numeric(pd.Series([row["baseline"]]), errors="coerce").iloc[0]
+        if not np.isfinite(value):
+            raise InputError(f"baseline {row['baseline']!r} of {indicator} is not a number", layer=layer,
+                             row=i + 2, column="baseline")
+        direction = str(row.get("direction", "") or "").strip().lower()
+        if direction not in ("", "above", "below"):
+            raise InputError(f"direction {direction!r} of {indicator}: 'above' or 'below'", layer=layer, row=i + 2,
+                             column="direction")
+        source = BASELINE_TARGET_SOURCE.format(source=str(row.get("source", "") or "?").strip(),
+                                               method=str(row.get("method", "") or "?").strip())
+        rows.append({"zone": ALL_ZONES, "indicator": indicator, "target": float(value),
+                     "unit": str(row["unit"]).strip(), "source": source,
+                     "direction": "min" if direction == "below" else "max"})
+    derived = pd.DataFrame(rows, columns=[*TARGET_COLUMNS, "direction"])
+    combined = derived if given_table is None else pd.concat([given_table, derived], ignore_index=True)
+    if combined.empty:
+        raise InputError("no target: the baseline table has no indicator that the target table does not give",
+                         layer=layer)
+    return read_targets(combined)
+
+
 @dataclass
 class RestorationResult:
     """What :func:`restoration_effect` returns; writes itself with provenance.

@@ -938,8 +938,8 @@
       <translation>恢复效果评估</translation>
     </message>
     <message>
-      <source>Whether the restored site reached its targets (section 12 of the guideline). The target table (zone or ALL, indicator, target, unit, source, optional direction: max = not to exceed, min = to reach; pH and vegetation_cover default to min) is compared with the post-restoration samples, imported with Import lab results, by the damage rule with the target as baseline: below detection never exceeds, a detection limit beyond the target is undecidable. By sample: met where every decidable sample is on the target's side and none is undecidable. By area: with the rasters of Interpolate run on the post-restoration samples, the cells beyond the target (as Damage extent maps them); without them, each sample's nearest-sample polygon in its zone; met where that area is 0 m2. With a post-restoration mosaic, the vegetation cover per zone and its ratio to the baseline cover. What remains damaged is written as polygons with area (m2) and soil volume (area x layer thickness, m3) for a supplementary restoration plan (12.5), with the result tables and a report section following 12.1-12.6; each file with provenance.</source>
-      <translation>修复后的场地是否达到恢复目标（指南第12章）。目标表（zone 或 ALL、indicator、target、unit、source，可选 direction：max 为不超过，min 为达到；pH 和 vegetation_cover 默认为 min）与用“导入检测结果”导入的修复后样品比较，规则同损害判定，以目标值为基线：低于检出限从不超过，检出限超过目标值则无法判定。按样品：所有可判定样品均在目标一侧且无无法判定样品时达标。按面积：有对修复后样品运行“插值”得到的栅格时，取超过目标的格网（同“损害范围”）；否则取各样品在其分区内的最近样品多边形；该面积为0 m2时达标。提供修复后正射影像时，给出各分区植被覆盖度及其与基线覆盖度之比。仍受损的范围以多边形写出，含面积（m2）和土方量（面积 x 土层厚度，m3），供制定补充性恢复方案（12.5）使用，并给出结果表和按12.1-12.6编排的报告章节；每个文件附溯源记录。</translation>
+      <source>Whether the restored site reached its targets (section 12 of the guideline). The target table (zone or ALL, indicator, target, unit, source, optional direction: max = not to exceed, min = to reach; pH and vegetation_cover default to min), or the baseline table of Baseline (primary restoration is back to baseline, guideline 10.2: each indicator's baseline becomes its target), is compared with the post-restoration samples, imported with Import lab results, by the damage rule with the target as baseline: below detection never exceeds, a detection limit beyond the target is undecidable. By sample: met where every decidable sample is on the target's side and none is undecidable. By area: with the rasters of Interpolate run on the post-restoration samples, the cells beyond the target (as Damage extent maps them); without them, each sample's nearest-sample polygon in its zone; met where that area is 0 m2. With a post-restoration mosaic, the vegetation cover per zone and its ratio to the baseline cover. What remains damaged is written as polygons with area (m2) and soil volume (area x layer thickness, m3) for a supplementary restoration plan (12.5), with the result tables and a report section following 12.1-12.6; each file with provenance.</source>
+      <translation>修复后的场地是否达到恢复目标（指南第12章）。目标表（zone 或 ALL、indicator、target、unit、source，可选 direction：max 为不超过，min 为达到；pH 和 vegetation_cover 默认为 min），或“基线”算法的基线表（基本恢复即恢复至基线，指南10.2：各指标的基线即其目标），与用“导入检测结果”导入的修复后样品比较，规则同损害判定，以目标值为基线：低于检出限从不超过，检出限超过目标值则无法判定。按样品：所有可判定样品均在目标一侧且无无法判定样品时达标。按面积：有对修复后样品运行“插值”得到的栅格时，取超过目标的格网（同“损害范围”）；否则取各样品在其分区内的最近样品多边形；该面积为0 m2时达标。提供修复后正射影像时，给出各分区植被覆盖度及其与基线覆盖度之比。仍受损的范围以多边形写出，含面积（m2）和土方量（面积 x 土层厚度，m3），供制定补充性恢复方案（12.5）使用，并给出结果表和按12.1-12.6编排的报告章节；每个文件附溯源记录。</translation>
     </message>
     <message>
       <source>Post-restoration lab results</source>
@@ -958,8 +958,16 @@
       <translation>恢复目标（CSV 或 XLSX）</translation>
     </message>
     <message>
-      <source>Columns zone, indicator, target, unit, source and optionally direction (max/min).</source>
-      <translation>列 zone、indicator、target、unit、source，可选 direction（max/min）。</translation>
+      <source>Columns zone, indicator, target, unit, source and optionally direction (max/min). Give this table, the baseline table below, or both.</source>
+      <translation>列 zone、indicator、target、unit、source，可选 direction（max/min）。给出此表、下方的基线表，或两者都给。</translation>
+    </message>
+    <message>
+      <source>Targets from the baseline table</source>
+      <translation>以基线表为恢复目标</translation>
+    </message>
+    <message>
+      <source>The table of Baseline (baseline.csv): primary restoration returns the site to its baseline (guideline 10.2), so each of its indicators gets its baseline as the target in every zone (not above it; for pH, not below it). An indicator also in the target table keeps the target given there.</source>
+      <translation>“基线”算法输出的基线表（baseline.csv）：基本恢复即将场地恢复至基线水平（指南10.2），因此表中每个指标在各分区均以其基线为目标（不超过基线；pH 为不低于基线）。目标表中也给出的指标采用目标表中的目标值。</translation>
     </message>
     <message>
       <source>Output of Functional zones (field zone): the areas the targets apply to.</source>
@@ -1036,6 +1044,10 @@
     <message>
       <source>Writing the tables and layers</source>
       <translation>写出表格和图层</translation>
+    </message>
+    <message>
+      <source>Give the restoration targets, the baseline table, or both.</source>
+      <translation>请给出恢复目标表、基线表，或两者都给。</translation>
     </message>
     <message>
       <source>Damage extent</source>

@@ -108,3 +108,64 @@ def test_bad_targets_are_named():
         read_targets(pd.concat([TARGETS, TARGETS.iloc[:1]]))
     with pytest.raises(InputError, match="direction"):
         read_targets(TARGETS.assign(direction=["up", ""]))
+
+
+BASELINE_TABLE = pd.DataFrame({
+    "indicator": ["pH", "NH4_N", "SO4"],
+    "baseline": ["4.86", "27.1", "225.5"],
+    "unit": ["无量纲 (dimensionless)", "mg/kg", "mg/kg"],
+    "direction": ["below", "above", "above"],
+    "source": ["control samples"] * 3,
+    "method": ["mean - 2 SD", "exp(mean + 2 SD) of ln values", "mean + 2 SD"],
+})
+
+
+def test_targets_from_the_baseline_table_are_the_baselines():
+    """Primary restoration is back to baseline: each indicator's baseline is its target in every
+    zone, not to exceed (above) or, for pH (below), not to fall under; the source names the row."""
+    from ree_damage.core.restoration.effect import targets_from_baseline
+
+    targets = targets_from_baseline(BASELINE_TABLE).set_index("indicator")
+    assert list(targets.index) == ["pH", "NH4_N", "SO4"]
+    assert (targets["zone"] == "ALL").all()
+    assert targets.loc["pH", "target"] == 4.86 and targets.loc["pH", "direction"] == "min"
+    assert targets.loc["NH4_N", "target"] == 27.1 and targets.loc["NH4_N", "direction"] == "max"
+    assert "control samples" in targets.loc["SO4", "source"] and "mean + 2 SD" in targets.loc["SO4", "source"]
+    assert "10.2" in targets.loc["SO4", "source"]
+
+
+def test_a_given_target_wins_over_the_baseline_for_its_indicator():
+    from ree_damage.core.restoration.effect import targets_from_baseline
+
+    targets = targets_from_baseline(BASELINE_TABLE, given=TARGETS)
+    by_key = {(r["zone"], r["indicator"]): r for r in targets.to_dict("records")}
+    # NH4_N and pH come from the target table (NH4_N 100 in ALL, pH 5.1 in INJ); SO4 from the baseline
+    assert set(by_key) == {("ALL", "NH4_N"), ("INJ", "pH"), ("ALL", "SO4")}
+    assert by_key[("ALL", "NH4_N")]["target"] == 100.0
+    assert by_key[("ALL", "SO4")]["target"] == 225.5
+
+
+def test_a_bad_baseline_table_is_named(tmp_path):
+    from ree_damage.core.restoration.effect import targets_from_baseline
+
+    with pytest.raises(InputError, match="column 'baseline' missing"):
+        targets_from_baseline(BASELINE_TABLE.drop(columns="baseline"))
+    bad = BASELINE_TABLE.copy()
+    bad.loc[1, "baseline"] = "n.d."
+    path = tmp_path / "baseline.csv"
+    bad.to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.raises(InputError, match="NH4_N is not a number") as error:
+        targets_from_baseline(path)
+    assert error.value.row == 3 and "baseline.csv" in str(error.value)
+
+
+def test_restoration_against_the_baseline_targets():
+    """The synthetic samples against NH4_N 27.1 (max) and pH 4.86 (min): NH4_N is above its
+    baseline in both zones (INJ 40-180, SETL 60), pH reaches 4.86 everywhere."""
+    from ree_damage.core.restoration.effect import targets_from_baseline
+
+    result = restoration_effect(_samples(), targets_from_baseline(BASELINE_TABLE.iloc[:2]), _zones())
+    rows = {(r["zone"], r["indicator"]): r for r in result.results.to_dict("records")}
+    assert rows[("INJ", "NH4_N")]["met_by_sample"] == "not met"
+    assert rows[("INJ", "pH")]["met_by_sample"] == "met"
+    assert rows[("INJ", "NH4_N")]["n_not_met"] == 4

@@ -1,6 +1,7 @@
 """Causality evidence and restoration effect on the sample case, through QGIS Processing."""
 
 import csv
+import json
 
 import pytest
 from qgis import processing
@@ -155,3 +156,27 @@ def test_loaded_layers_are_styled(case, tmp_path, qgis_processing):
     renderer = layer.renderer()
     assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "path_status"
     assert {c.value() for c in renderer.categories()} == {"on_path", "below_path", "off_path", "outside_dem"}
+
+
+def test_restoration_targets_from_the_baseline_table(case, tmp_path, qgis_processing):
+    """No target table: the baseline table gives the targets (primary restoration is back to
+    baseline); without either the run is refused with a message saying what to give."""
+    from ree_damage.processing.algorithms.causality.restoration_effect import RestorationEffect
+
+    paths = case["paths"]
+    baseline = tmp_path / "baseline.csv"
+    baseline.write_text("indicator,baseline,unit,direction,source,method\n"
+                        "NH4_N,27.1,mg/kg,above,control samples,exp(mean + 2 SD) of ln values\n"
+                        "pH,4.86,无量纲 (dimensionless),below,control samples,mean - 2 SD\n", encoding="utf-8")
+    params = {"SHEET": str(paths["post_restoration_lab"]), "POINTS": case["post_points"], "ZONES": case["zones"],
+              "OUTPUT_FOLDER": str(tmp_path / "restoration")}
+    result = processing.run(RestorationEffect(), {**params, "BASELINE": str(baseline)})
+    rows = _rows(result["RESULTS"])
+    assert {r["indicator"] for r in rows} == {"NH4_N", "pH"}
+    nh4 = [r for r in rows if r["indicator"] == "NH4_N"]
+    assert all(float(r["target"]) == 27.1 and r["direction"] == "max" and "baseline" in r["target_source"]
+               for r in nh4)
+    provenance = json.loads((tmp_path / "restoration" / "restoration_results.csv.provenance.json").read_text())
+    assert any(str(baseline) in json.dumps(value) for value in provenance.values())
+    with pytest.raises(QgsProcessingException, match="Give the restoration targets, the baseline table, or both"):
+        processing.run(RestorationEffect(), {**params, "OUTPUT_FOLDER": str(tmp_path / "none")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import (
+    QgsProcessingException,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
     QgsProcessingParameterFeatureSource,
@@ -15,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ....core.restoration.effect import RestorationParams, restoration_effect
+from ....core.restoration.effect import RestorationParams, restoration_effect, targets_from_baseline
 from ...adapter import raster_path
 from ...base import ReeAlgorithm
 from ...compat import (
@@ -45,6 +46,7 @@ class RestorationEffect(ReeAlgorithm):
     SHEET = "SHEET"
     POINTS = "POINTS"
     TARGETS = "TARGETS"
+    BASELINE = "BASELINE"
     ZONES = "ZONES"
     RASTER_FOLDER = "RASTER_FOLDER"
     MOSAIC = "MOSAIC"
@@ -72,7 +74,9 @@ class RestorationEffect(ReeAlgorithm):
         return self.tr(
             "Whether the restored site reached its targets (section 12 of the guideline). The target table "
             "(zone or ALL, indicator, target, unit, source, optional direction: max = not to exceed, min = to "
-            "reach; pH and vegetation_cover default to min) is compared with the post-restoration samples, "
+            "reach; pH and vegetation_cover default to min), or the baseline table of Baseline (primary "
+            "restoration is back to baseline, guideline 10.2: each indicator's baseline becomes its target), "
+            "is compared with the post-restoration samples, "
             "imported with Import lab results, by the damage rule with the target as baseline: below detection "
             "never exceeds, a detection limit beyond the target is undecidable. By sample: met where every "
             "decidable sample is on the target's side and none is undecidable. By area: with the rasters of "
@@ -91,9 +95,18 @@ class RestorationEffect(ReeAlgorithm):
                                 "sheet and points below); the zone comes from a zone field, the zones layer or the id."))
         self.addParameter(samples)
         add_sheet_parameters(self, self.SHEET, self.POINTS, self.tr("Post-restoration samples"))
-        targets = QgsProcessingParameterFile(self.TARGETS, self.tr("Restoration targets (CSV or XLSX)"))
-        targets.setHelp(self.tr("Columns zone, indicator, target, unit, source and optionally direction (max/min)."))
+        targets = QgsProcessingParameterFile(self.TARGETS, self.tr("Restoration targets (CSV or XLSX)"),
+                                             optional=True)
+        targets.setHelp(self.tr("Columns zone, indicator, target, unit, source and optionally direction (max/min). "
+                                "Give this table, the baseline table below, or both."))
         self.addParameter(targets)
+        baseline = QgsProcessingParameterFile(self.BASELINE, self.tr("Targets from the baseline table"),
+                                              extension="csv", optional=True)
+        baseline.setHelp(self.tr("The table of Baseline (baseline.csv): primary restoration returns the site to its "
+                                 "baseline (guideline 10.2), so each of its indicators gets its baseline as the "
+                                 "target in every zone (not above it; for pH, not below it). An indicator also in "
+                                 "the target table keeps the target given there."))
+        self.addParameter(baseline)
         zones = QgsProcessingParameterFeatureSource(self.ZONES, self.tr("Functional zones"), [SOURCE_VECTOR_POLYGON])
         zones.setHelp(self.tr("Output of Functional zones (field zone): the areas the targets apply to."))
         self.addParameter(zones)
@@ -135,7 +148,10 @@ class RestorationEffect(ReeAlgorithm):
         step = stages.next()
         samples = lab_table(self, parameters, context, step, self.SAMPLES, self.SHEET, self.POINTS)
         zones = self.read_source(parameters, self.ZONES, context, step, required=True)
-        targets = self.parameterAsFile(parameters, self.TARGETS, context)
+        targets = self.parameterAsFile(parameters, self.TARGETS, context) or None
+        baseline = self.parameterAsFile(parameters, self.BASELINE, context) or None
+        if targets is None and baseline is None:
+            raise QgsProcessingException(self.tr("Give the restoration targets, the baseline table, or both."))
         raster_folder = self.parameterAsFile(parameters, self.RASTER_FOLDER, context) or None
         mosaic_layer = self.parameterAsRasterLayer(parameters, self.MOSAIC, context)
         mosaic = raster_path(mosaic_layer, context) if mosaic_layer is not None else None
@@ -147,8 +163,9 @@ class RestorationEffect(ReeAlgorithm):
         step = stages.next()
         progress, is_canceled = self.callbacks(step)
         with self.core_errors():
+            target_table = targets_from_baseline(baseline, given=targets) if baseline else targets
             result = restoration_effect(
-                samples, targets, zones, raster_folder=raster_folder, mosaic=mosaic,
+                samples, target_table, zones, raster_folder=raster_folder, mosaic=mosaic,
                 sampled_on=self.parameterAsString(parameters, self.SAMPLED_ON, context).strip(),
                 restoration_end=self.parameterAsString(parameters, self.RESTORATION_END, context).strip(),
                 params=params, progress=progress, is_canceled=is_canceled,
@@ -157,7 +174,8 @@ class RestorationEffect(ReeAlgorithm):
         folder.mkdir(parents=True, exist_ok=True)
         inputs = self.input_paths(parameters, [self.SAMPLES, self.POINTS, self.ZONES], context)
         sheet = self.parameterAsFile(parameters, self.SHEET, context) or None
-        inputs.update({key: value for key, value in (("targets", targets), ("rasters", raster_folder), ("sheet", sheet),
+        inputs.update({key: value for key, value in (("targets", targets), ("baseline", baseline),
+                                                     ("rasters", raster_folder), ("sheet", sheet),
                                                      ("mosaic", mosaic)) if value})
         with self.core_errors():
             written = result.write({name: folder / file for name, file in OUTPUT_FILES.items()}, inputs=inputs,
