@@ -9,7 +9,9 @@ Written beside the other files, from the same site but with their OWN random str
 - ``source_lab.csv`` and ``post_restoration_lab.csv``: lab sheets in the form of the main sheet;
 - ``restoration_targets.csv``: zone, indicator, target, unit, source, direction;
 - ``image_dates.csv``: the dates of the DEMs and mosaics (file, date, kind);
-- ``ortho_after_restoration_1m.tif``: an RGB mosaic two years after restoration (1 m).
+- ``ortho_after_restoration_1m.tif``: an RGB mosaic two years after restoration (1 m);
+- ``ortho_before_act_1m.tif``: an RGB mosaic from before the act (1 m): forest but for the road
+  (own stream ``default_rng([seed, 18])``).
 
 All values are SYNTHETIC. The source pattern is that of an ion-exchange leachate
 precipitate: heavy REE and Y enriched and Ce depleted against the weathering crust (Ce
@@ -33,11 +35,13 @@ FILES = {
     "restoration_targets": "restoration_targets.csv",
     "image_dates": "image_dates.csv",
     "ortho_after_restoration": "ortho_after_restoration_1m.tif",
+    "ortho_before_act": "ortho_before_act_1m.tif",
 }
 """Key -> file name in the sample case folder."""
 
 DATES = {
     "dem_before_2m.tif": ("2023-11-20", "DEM", "survey before the act (synthetic)"),
+    "ortho_before_act_1m.tif": ("2023-11-20", "mosaic", "aerial image before the act (synthetic)"),
     "dem_after_2m.tif": ("2026-03-10", "DEM", "drone survey after the act (synthetic)"),
     "ortho_rgb.tif": ("2026-03-15", "mosaic", "drone survey after the act (synthetic)"),
     "ortho_after_restoration_1m.tif": ("2028-06-20", "mosaic", "two years after restoration (synthetic)"),
@@ -200,6 +204,35 @@ def write_ortho_after(site, path: Path, tags: dict, seed: int) -> None:
         dst.update_tags(**{**tags, "IMAGE_DATE": DATES[FILES["ortho_after_restoration"]][0]})
 
 
+def write_ortho_before(site, path: Path, tags: dict, seed: int) -> None:
+    """A 1 m RGB mosaic from before the act: forest canopy everywhere but the access road."""
+    import rasterio
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    from .features import ROAD
+
+    rng = np.random.default_rng([seed, 18])
+    x0, y0, x1, y1 = site.layout.bounds
+    width, height = int(round(x1 - x0)), int(round(y1 - y0))
+    transform = Affine(1.0, 0.0, x0, 0.0, -1.0, y1)
+    geoms, codes = site.ortho_shapes
+    road = [g for g, code in zip(geoms, codes) if code == ROAD]
+    bare = (rasterize([(g, 1) for g in road], out_shape=(height, width), transform=transform, dtype="uint8")
+            if road else np.zeros((height, width), dtype="uint8"))
+    texture = rng.normal(0.0, 1.0, (height, width))
+    red = np.where(bare == 1, 196 + 8 * texture, 58 + 10 * texture)
+    green = np.where(bare == 1, 160 + 8 * texture, 112 + 14 * texture)
+    blue = np.where(bare == 1, 122 + 6 * texture, 50 + 8 * texture)
+    bands = np.clip(np.stack([red, green, blue]), 0, 255).astype("uint8")
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 3, "dtype": "uint8",
+               "crs": f"EPSG:{EPSG}", "transform": transform, "compress": "deflate", "photometric": "RGB",
+               "tiled": True, "blockxsize": 256, "blockysize": 256}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(bands)
+        dst.update_tags(**{**tags, "IMAGE_DATE": DATES[FILES["ortho_before_act"]][0]})
+
+
 def write_evidence(site, stage: Path, seed: int, tags: dict, date_iso: str) -> set:
     """Write the files of :data:`FILES` into ``stage``; returns their keys."""
     import pyogrio
@@ -227,6 +260,7 @@ def write_evidence(site, stage: Path, seed: int, tags: dict, date_iso: str) -> s
     _csv(parts["targets"], stage / FILES["restoration_targets"])
     _csv(parts["dates"], stage / FILES["image_dates"])
     write_ortho_after(site, stage / FILES["ortho_after_restoration"], tags, seed)
+    write_ortho_before(site, stage / FILES["ortho_before_act"], tags, seed)
     return set(FILES)
 
 

@@ -220,6 +220,7 @@ def _readme(written: set, layout, scale: float, seed: int, ortho_res, site) -> s
         "restoration_targets": "restoration targets: zone, indicator, target, unit, source, direction",
         "image_dates": "dates of the DEMs and mosaics (time order)",
         "ortho_after_restoration": "RGB mosaic after restoration, 1 m, uint8, 3 bands",
+        "ortho_before_act": "RGB mosaic before the act, 1 m, uint8, 3 bands (time order)",
     }
     lines += [f"  {FILES[k]:<22} {descriptions[k]}" for k in FILES if k in written]
     lines += [

@@ -18,7 +18,7 @@ file has these tables (every key optional unless said; an unknown key is an erro
     ``[inputs.layers]``: role -> layer name in ``vectors`` (roles in :data:`LAYER_ROLES`).
     Optional causality and restoration inputs: ``evidence_vectors`` (GeoPackage of source
     points, post-restoration points, wells), ``source_lab``, ``post_restoration_lab``,
-    ``restoration_targets``, ``image_dates``, ``ortho_after_restoration``.
+    ``restoration_targets``, ``image_dates``, ``ortho_after_restoration``, ``ortho_before_act``.
 ``[parameters.<step>]``
     Per step the fields of its parameter dataclass (:data:`STEP_PARAMETERS`); a key
     left out keeps the default, whose justification is in :func:`param_sources`.
@@ -298,6 +298,7 @@ class Inputs:
     restoration_targets: Optional[Path] = None
     image_dates: Optional[Path] = None
     ortho_after_restoration: Optional[Path] = None
+    ortho_before_act: Optional[Path] = None
 
 
 _INPUT_FILES = tuple(f.name for f in dataclasses.fields(Inputs) if f.name != "layers")

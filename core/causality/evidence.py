@@ -14,6 +14,7 @@ Three strands, each given as facts with the rule that produced them, never as a 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,14 @@ from .paths import (
     trace_cells,
     zones_of_points,
 )
-from .timing import first_seen, order_text, parse_date
+from .timing import (
+    TIMING_COLUMNS,
+    first_seen,
+    first_seen_vegetation_lost,
+    index_on_grid,
+    order_text,
+    parse_date,
+)
 
 GROUP_SOURCE = "source"
 GROUP_DAMAGED = "damaged"
@@ -69,6 +77,8 @@ class CausalityParams:
         At most about this many DEM cells over the area (coarser cells beyond).
     min_cell_m : float
         Smallest DEM cell, m.
+    image_index : str
+        Vegetation index of the dated images (``exg``, ``exgr``, ``gli``, ``vari``, ``ndvi``).
     """
 
     lree: tuple = chondrite.LREE_DEFAULT
@@ -81,6 +91,7 @@ class CausalityParams:
     min_fraction: float = 0.05
     dem_max_cells: int = 4_000_000
     min_cell_m: float = 1.0
+    image_index: str = "exg"
 
 
 PARAM_SOURCES = {
@@ -91,6 +102,8 @@ PARAM_SOURCES = {
     "tolerance_m": "[default] 4 m: GPS error plus the one-cell width of a D8 path",
     "search_m": "[default] 20 m: lateral spread of leachate beside its path (judgement; editable)",
     "change_threshold_m": "[default] 0.5 m: above the vertical error of drone DEMs",
+    "image_index": "[default] exg (excess green), the RGB index of vegetation_damage; ndvi where a NIR band exists",
+    "image_threshold": "Otsu's threshold of each dated image's index on the time-order grid",
     "groundwater": "plane fitted to the well heads by least squares; down-gradient = downstream of the source",
 }
 
@@ -267,6 +280,20 @@ def pattern_plots(indices: pd.DataFrame, elements: Sequence[str], reference_labe
     return plots
 
 
+def _grid_over(bounds, params: CausalityParams) -> tuple:
+    """A north-up grid over ``bounds`` (m) with a two-cell margin: cells of at least
+    ``params.min_cell_m``, at most about ``params.dem_max_cells`` of them (as for the DEM)."""
+    from affine import Affine
+
+    minx, miny, maxx, maxy = bounds
+    res = max(params.min_cell_m, math.sqrt((maxx - minx) * (maxy - miny) / max(params.dem_max_cells, 1)))
+    x0 = math.floor(minx / res) * res - 2 * res
+    y1 = math.ceil(maxy / res) * res + 2 * res
+    cols = int(math.ceil((maxx + 2 * res - x0) / res))
+    rows = int(math.ceil((y1 - (miny - 2 * res)) / res))
+    return Affine(res, 0.0, x0, 0.0, -res, y1), (rows, cols)
+
+
 def _label_grid(sources, transform, shape) -> np.ndarray:
     from ..geo.raster_io import burn
 
@@ -288,6 +315,7 @@ def causality_evidence(
     zones=None,
     dem=None,
     dated_dems: Optional[Sequence[tuple]] = None,
+    dated_images: Optional[Sequence[tuple]] = None,
     wells=None,
     head_field: Optional[str] = None,
     well_id_field: Optional[str] = None,
@@ -323,6 +351,9 @@ def causality_evidence(
         DEM for the paths (heights in m).
     dated_dems : sequence of (date, name, path-like or Dem), optional
         Two or more dated DEMs for the time order.
+    dated_images : sequence of (date, name, path-like), optional
+        Two or more dated orthomosaics (RGB or multispectral GeoTIFF) for the time order:
+        a source area is seen disturbed when its vegetation is lost.
     wells : geopandas.GeoDataFrame, optional
         Groundwater wells (points); with ``head_field`` (head, m) the down-gradient test.
     act_start, act_end : str
@@ -440,10 +471,9 @@ def causality_evidence(
     path_table = pd.DataFrame(index=points.index)
     path_lines = gpd.GeoDataFrame({"sample_id": [], "source": [], "path_status": [], "length_m": []},
                                   geometry=[], crs=f"EPSG:{zone.epsg}")
-    timing = pd.DataFrame(columns=["source", "zone", "reference_date", "reference_name", "first_seen",
-                                   "first_seen_name", "disturbed_fraction"])
+    timing = pd.DataFrame(columns=["source", "zone", *TIMING_COLUMNS[1:]])
     grid = None
-    if (dem is not None or dated_dems) and zones is None:
+    if (dem is not None or dated_dems or dated_images) and zones is None:
         raise InputError("give the functional zones: the paths and the time order start from the INJ and SETL areas",
                          layer="zones")
     if zones is not None:
@@ -525,6 +555,8 @@ def causality_evidence(
 
     # ---- time order
     first_by_label: dict = {}
+    seen_tables: list = []
+    transform_t = labels_t = None
     if dated_dems:
         from ..geo.dem import dem_grid
 
@@ -536,11 +568,36 @@ def causality_evidence(
             dated.append((parse_date(date, f"date of {name}"), str(name), heights_t))
             check_canceled(is_canceled)
         labels_t = _label_grid(sources, transform_t, dated[0][2].shape)
-        seen = first_seen(dated, labels_t, threshold_m=params.change_threshold_m, min_fraction=params.min_fraction)
+        seen_tables.append(first_seen(dated, labels_t, threshold_m=params.change_threshold_m,
+                                      min_fraction=params.min_fraction))
+    if dated_images:
+        if len(dated_images) < 2:
+            raise InputError("time order needs at least two dated images", layer="image dates")
+        if transform_t is not None:
+            image_transform, image_shape = transform_t, labels_t.shape
+        elif dem is not None:
+            image_transform, image_shape = transform, heights.shape
+        else:
+            image_transform, image_shape = _grid_over(bounds, params)
+        labels_i = _label_grid(sources, image_transform, image_shape)
+        dated_index, thresholds = [], {}
+        for date, name, raster in dated_images:
+            values, threshold = index_on_grid(raster, image_transform, image_shape, zone.epsg,
+                                              index=params.image_index)
+            dated_index.append((parse_date(date, f"date of {name}"), str(name), values))
+            thresholds[str(name)] = threshold
+            check_canceled(is_canceled)
+        seen_tables.append(first_seen_vegetation_lost(dated_index, labels_i, index=params.image_index,
+                                                      thresholds=thresholds, min_fraction=params.min_fraction))
+    if seen_tables:
+        seen = pd.concat(seen_tables, ignore_index=True)
         seen.insert(0, "source", seen["source_label"].map(names))
         seen.insert(1, "zone", seen["source"].str.rsplit("-", n=1).str[0])
         timing = seen.drop(columns="source_label")
-        first_by_label = dict(zip(seen["source_label"], seen["first_seen"]))
+        for label, date in zip(seen["source_label"], seen["first_seen"]):
+            if date and (not first_by_label.get(label) or date < first_by_label[label]):
+                first_by_label[label] = date  # the earliest date any DEM or image shows
+            first_by_label.setdefault(label, "")
     steps.stage(2)(1.0)
 
     # ---- the evidence table
@@ -580,6 +637,7 @@ def causality_evidence(
         "sampled_on": sampled_on,
         "date_field": date_field or "",
         "dated_dems": [(str(d), str(n)) for d, n, _ in (dated_dems or [])],
+        "dated_images": [(str(d), str(n)) for d, n, _ in (dated_images or [])],
         "grid_cells": list(grid[1]) if grid else None,
     }
     return CausalityResult(
@@ -658,10 +716,15 @@ def _facts(indices, evidence, timing, reference, elements, params, act_start, ac
         parts.append(gw_note)
     if len(timing):
         for row in timing.itertuples():
+            on_image = str(row.basis).startswith("vegetation lost")
+            change = ("of its cells lost their vegetation" if on_image
+                      else f"of its cells changed by more than {params.change_threshold_m:g} m")
+            kind = "image" if on_image else "DEM"
             seen = (f"first seen disturbed on {row.first_seen} ({row.first_seen_name}, "
-                    f"{row.disturbed_fraction * 100:.0f} % of its cells changed by more than "
-                    f"{params.change_threshold_m:g} m)") if row.first_seen else "not seen disturbed on any DEM"
-            parts.append(f"Source area {row.source}: {seen}; reference DEM {row.reference_name} of {row.reference_date}.")
+                    f"{row.disturbed_fraction * 100:.0f} % {change})") if row.first_seen \
+                else f"not seen disturbed on any {kind}"
+            parts.append(f"Source area {row.source}: {seen}; reference {kind} {row.reference_name} of "
+                         f"{row.reference_date}.")
     if act_start or act_end:
         parts.append(f"The case file dates the act from {act_start or '?'} to {act_end or '?'}.")
     taken = sorted({str(d) for d in soil["sampled_on"]} - {""})

@@ -37,7 +37,7 @@ from qgis.core import (
     QgsUnitTypes,
 )
 from qgis.PyQt.QtCore import QFile, QIODevice, Qt
-from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
+from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
 from qgis.PyQt.QtXml import QDomDocument
 
 from ...core.geo.crs import gauss_kruger_zone, zone_from_epsg
@@ -201,9 +201,49 @@ def _item(layout, item_id: str):
 
 def _set_label(layout, item_id: str, text: str, size: float | None = None, bold: bool = False) -> None:
     label = _item(layout, item_id)
-    label.setText(text)
     current_size, current_bold = _current_size_and_bold(label)
-    _set_text(label, size or current_size, bold or current_bold)
+    size, bold = size or current_size, bold or current_bold
+    if hasattr(label, "setTextFormat") and "[%" not in text:  # an expression is evaluated when drawn
+        # QGIS >= 3.24 draws labels with its text renderer, which breaks lines at spaces only:
+        # Chinese text runs off the box, so its lines are broken here (3.22 wraps by itself)
+        width = label.sizeWithUnits().width() - 2.0 * label.marginX()
+        text = wrap_text(text, _font(size, bold), size, width)
+    label.setText(text)
+    _set_text(label, size, bold)
+
+
+_BREAK_AFTER = "，；、。：） "
+"""Where a line may break by preference (Chinese punctuation, a space)."""
+
+
+def wrap_text(text: str, font: QFont, size_pt: float, width_mm: float) -> str:
+    """``text`` with line breaks so that no line is wider than ``width_mm`` in ``font`` at
+    ``size_pt`` points: after punctuation or a space where one lies in the last 40 % of the
+    line, else between any two characters (Chinese has no spaces to break at)."""
+    sized = QFont(font)
+    sized.setPixelSize(1000)  # measured at 1000 px a em, scaled to mm: independent of screen DPI
+    metrics = QFontMetricsF(sized)
+    mm_per_unit = size_pt * 25.4 / 72.0 / 1000.0
+    limit = max(width_mm, 1.0) * 0.97
+
+    def width(line: str) -> float:
+        return metrics.horizontalAdvance(line) * mm_per_unit
+
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for character in paragraph:
+            if line and width(line + character) > limit:
+                cut = max(line.rfind(mark) for mark in _BREAK_AFTER)
+                if cut >= 0.6 * len(line):
+                    lines.append(line[:cut + 1].rstrip())
+                    line = line[cut + 1:].lstrip()
+                else:
+                    lines.append(line)
+                    line = ""
+            line += character
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def fill_layout(layout, theme: Theme, layers: list, crs, texts: MapTexts, graticule: bool = False,

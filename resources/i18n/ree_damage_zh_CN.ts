@@ -722,8 +722,8 @@
       <translation>因果关系证据</translation>
     </message>
     <message>
-      <source>The evidence of the causal chain (section 8 of the guideline) for every damaged point, as facts with the rule that produced them, never as a verdict. Homology: the rare earth patterns of the source samples (leachate, pond or ditch sediment), the damaged samples and the controls, normalised to CI chondrite (Sun &amp; McDonough 1989, written beside the results; give your own table element, value_ppm, source to replace it), with the sum of REE, LREE/HREE, (La/Yb)N, Eu/Eu* = EuN / sqrt(SmN x GdN) and Ce/Ce* = CeN / sqrt(LaN x PrN), and the correlation r of each sample's log10 pattern with the mean source pattern; a pattern plot (PNG) per group. Migration path: the D8 downslope path on the depression-filled DEM from every INJ and SETL area; a point is on a path within the tolerance, below a path when a higher path cell lies within the search distance; the distance along the path in m. Groundwater: with well heads, a plane fitted to them and whether each well lies down-gradient of a source. Time order: from the DEMs dated in the image-date table (file, date, kind), the first date each source area is seen disturbed (height change above 0.5 m on at least 5 % of its cells), beside the act dates of the case file and the sampling date. Outputs: the evidence table per point, the paths, the REE indices of every sample, a summary per zone, the time order, the normalising values and a paragraph of facts for the report; each with provenance.</source>
-      <translation>逐个损害点给出因果关系链（指南第8章）的证据，只列事实及得出事实的规则，不作结论。同源性：源样品（浸出液、沉淀池或沟渠底泥）、损害样品和对照样品的稀土配分模式，以CI球粒陨石标准化（Sun &amp; McDonough 1989，随结果一并写出；可用自己的表 element, value_ppm, source 替换），计算稀土总量、LREE/HREE、(La/Yb)N、Eu/Eu* = EuN / sqrt(SmN x GdN) 和 Ce/Ce* = CeN / sqrt(LaN x PrN)，以及每个样品 log10 配分模式与源样品平均模式的相关系数 r；每组一张配分模式图（PNG）。迁移路径：在填洼后的DEM上，自每个注孔区和沉淀区按D8向下坡的路径；点位在容差内为位于路径上，搜索距离内有更高的路径格网时为位于路径下方；沿路径距离以m计。地下水：给出水位时，对各井水位拟合平面，判断各井是否位于源的下游（顺水力梯度）。时间顺序：由影像日期表（file, date, kind）中标明日期的DEM，求各源区首次出现扰动的日期（至少5 %的格网高程变化超过0.5 m），并列出案卷中的行为日期和采样日期。输出：逐点证据表、路径、全部样品的稀土指标、分区汇总、时间顺序、标准化值和供报告使用的事实段落；每个文件附溯源记录。</translation>
+      <source>The evidence of the causal chain (section 8 of the guideline) for every damaged point, as facts with the rule that produced them, never as a verdict. Homology: the rare earth patterns of the source samples (leachate, pond or ditch sediment), the damaged samples and the controls, normalised to CI chondrite (Sun &amp; McDonough 1989, written beside the results; give your own table element, value_ppm, source to replace it), with the sum of REE, LREE/HREE, (La/Yb)N, Eu/Eu* = EuN / sqrt(SmN x GdN) and Ce/Ce* = CeN / sqrt(LaN x PrN), and the correlation r of each sample's log10 pattern with the mean source pattern; a pattern plot (PNG) per group. Migration path: the D8 downslope path on the depression-filled DEM from every INJ and SETL area; a point is on a path within the tolerance, below a path when a higher path cell lies within the search distance; the distance along the path in m. Groundwater: with well heads, a plane fitted to them and whether each well lies down-gradient of a source. Time order: from the DEMs and the orthomosaics dated in the image-date table (file, date, kind), the first date each source area is seen disturbed (height change above 0.5 m, or vegetation lost: vegetated on the earliest image and bare later, each image cut at its Otsu threshold, on at least 5 % of its cells), the earliest of the two kept, beside the act dates of the case file and the sampling date. Outputs: the evidence table per point, the paths, the REE indices of every sample, a summary per zone, the time order, the normalising values and a paragraph of facts for the report; each with provenance.</source>
+      <translation>逐个损害点给出因果关系链（指南第8章）的证据，只列事实及得出事实的规则，不作结论。同源性：源样品（浸出液、沉淀池或沟渠底泥）、损害样品和对照样品的稀土配分模式，以CI球粒陨石标准化（Sun &amp; McDonough 1989，随结果一并写出；可用自己的表 element, value_ppm, source 替换），计算稀土总量、LREE/HREE、(La/Yb)N、Eu/Eu* = EuN / sqrt(SmN x GdN) 和 Ce/Ce* = CeN / sqrt(LaN x PrN)，以及每个样品 log10 配分模式与源样品平均模式的相关系数 r；每组一张配分模式图（PNG）。迁移路径：在填洼后的DEM上，自每个注孔区和沉淀区按D8向下坡的路径；点位在容差内为位于路径上，搜索距离内有更高的路径格网时为位于路径下方；沿路径距离以m计。地下水：给出水位时，对各井水位拟合平面，判断各井是否位于源的下游（顺水力梯度）。时间顺序：由影像日期表（file, date, kind）中标明日期的DEM和正射影像，求各源区首次出现扰动的日期（至少5 %的格网高程变化超过0.5 m，或植被丧失：在最早影像上有植被、之后变为裸地，每幅影像按其Otsu阈值划分），两者取较早者，并列出案卷中的行为日期和采样日期。输出：逐点证据表、路径、全部样品的稀土指标、分区汇总、时间顺序、标准化值和供报告使用的事实段落；每个文件附溯源记录。</translation>
     </message>
     <message>
       <source>Soil lab results</source>
@@ -778,8 +778,8 @@
       <translation>影像日期表（CSV）</translation>
     </message>
     <message>
-      <source>Columns file, date (YYYY-MM-DD) and kind; the rows of kind DEM (two or more, paths relative to the table) give the time order.</source>
-      <translation>列 file、date（YYYY-MM-DD）和 kind；kind 为 DEM 的行（两行或以上，路径相对于该表）用于时间顺序。</translation>
+      <source>Columns file, date (YYYY-MM-DD) and kind; the rows of kind DEM, and those of kind mosaic (orthomosaics), two or more of a kind, paths relative to the table, give the time order.</source>
+      <translation>列 file、date（YYYY-MM-DD）和 kind；kind 为 DEM 的行和 kind 为 mosaic（正射影像）的行（每类两幅或以上，路径相对于该表）用于确定时间顺序。</translation>
     </message>
     <message>
       <source>Groundwater wells</source>
@@ -860,6 +860,14 @@
     <message>
       <source>A higher path cell this close puts the point below the path.</source>
       <translation>此距离内有更高的路径格网时，点位视为位于路径下方。</translation>
+    </message>
+    <message>
+      <source>Vegetation index of the dated mosaics</source>
+      <translation>标明日期的正射影像所用植被指数</translation>
+    </message>
+    <message>
+      <source>The index that tells vegetated from bare on the dated mosaics (as in Vegetation damage); NDVI needs a near-infrared band.</source>
+      <translation>在标明日期的正射影像上区分植被与裸地的指数（同“植被损害”）；NDVI 需要近红外波段。</translation>
     </message>
     <message>
       <source>Evidence table, paths, REE indices, summary, time order, normalising values, facts and the pattern plots, each with provenance.</source>

@@ -30,7 +30,7 @@ CORE_ALLOWED = {
     # a consumer of the written outputs: reads files, imports only the case-file model
     "report": {"common", "case"},
     "valuation": {"common"},
-    "causality": {"common", "geo", "standards"},
+    "causality": {"common", "geo", "standards", "imagery"},
     "restoration": {"common", "geo", "standards", "survey", "lab", "interp", "damage", "imagery", "causality"},
 }
 CORE_ALLOWED["case"] = CORE_ALLOWED["case"] | {"valuation"}

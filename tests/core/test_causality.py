@@ -268,3 +268,67 @@ def test_each_sample_may_carry_its_own_date():
     with pytest.raises(InputError, match="not a date") as info:
         causality_evidence(samples, sources, date_field="taken")
     assert info.value.column == "taken" and info.value.row == 1
+
+
+def _rgb_image(path, bare_boxes, *, x0=500000.0, y_top=2800120.0, cell=0.5, epsg=EPSG):
+    """An 80 m x 120 m RGB GeoTIFF: green vegetation (60, 120, 40), bare soil (150, 130, 110)
+    in ``bare_boxes`` (minx, miny, maxx, maxy in m) and on a 6 m road along the west edge."""
+    import rasterio
+
+    rows, cols = int(120 / cell), int(80 / cell)
+    xs = x0 + (np.arange(cols) + 0.5) * cell
+    ys = y_top - (np.arange(rows) + 0.5) * cell
+    bare = np.zeros((rows, cols), dtype=bool)
+    bare[:, xs < x0 + 6] = True
+    for minx, miny, maxx, maxy in bare_boxes:
+        bare |= (xs[None, :] > minx) & (xs[None, :] < maxx) & (ys[:, None] > miny) & (ys[:, None] < maxy)
+    rgb = np.where(bare, np.array([150, 130, 110])[:, None, None], np.array([60, 120, 40])[:, None, None])
+    with rasterio.open(path, "w", driver="GTiff", width=cols, height=rows, count=3, dtype="uint8",
+                       crs=f"EPSG:{epsg}", transform=Affine(cell, 0, x0, 0, -cell, y_top), photometric="RGB") as out:
+        out.write(rgb.astype("uint8"))
+    return path
+
+
+def test_time_order_from_dated_images(tmp_path):
+    """Three dated mosaics: in 2025 a patch of the COLL zone is cleared, in 2026 the INJ area
+    (an 8 m square) is stripped. The INJ area is first seen disturbed on the 2026 image; the
+    DEMs, which show the digging only in 2026 too, agree; the earliest date of either is kept."""
+    x0, y_top = 500000.0, 2800120.0
+    zones, samples, sources = _site()
+    inj = (x0 + 36, y_top - 40, x0 + 44, y_top - 32)
+    images = [
+        ("2023-11-20", "ortho_2023.tif", _rgb_image(tmp_path / "ortho_2023.tif", [])),
+        ("2025-08-01", "ortho_2025.tif", _rgb_image(tmp_path / "ortho_2025.tif", [(x0 + 50, y_top - 100, x0 + 70, y_top - 80)])),
+        ("2026-03-10", "ortho_2026.tif", _rgb_image(tmp_path / "ortho_2026.tif", [(x0 + 50, y_top - 100, x0 + 70, y_top - 80), inj])),
+    ]
+    result = causality_evidence(samples, sources, zones=zones, dated_images=images, sampled_on="2026-03-15",
+                                params=CausalityParams(min_cell_m=2.0, tolerance_m=2.0))
+    timing = result.timing.set_index("source")
+    assert timing.loc["INJ-1", "reference_name"] == "ortho_2023.tif"
+    assert timing.loc["INJ-1", "first_seen"] == "2026-03-10"
+    assert timing.loc["INJ-1", "disturbed_fraction"] > 0.5  # the whole square, less its edge cells
+    assert timing.loc["INJ-1", "basis"].startswith("vegetation lost: exg")
+    assert "lost their vegetation" in result.facts
+    assert result.evidence.set_index("sample_id").loc["INJ-001-50", "source_first_seen"] == "2026-03-10"
+    # DEMs dug in 2025 plus images stripped in 2026: the earlier date of the two is the source's
+    before = _plane_dem()
+    dug = before.array.copy()
+    dug[16:20, 18:22] -= 1.5
+    both = causality_evidence(
+        samples, sources, zones=zones, dem=before, dated_images=images,
+        dated_dems=[("2023-11-20", "dem_before", before), ("2025-08-01", "dem_mid", Dem(dug, before.transform, before.crs))],
+        params=CausalityParams(min_cell_m=2.0, tolerance_m=2.0))
+    assert sorted(both.timing["first_seen"]) == ["2025-08-01", "2026-03-10"]
+    assert both.evidence.set_index("sample_id").loc["INJ-001-50", "source_first_seen"] == "2025-08-01"
+
+
+def test_an_image_off_the_site_is_named(tmp_path):
+    zones, samples, sources = _site()
+    far = _rgb_image(tmp_path / "far.tif", [], x0=600000.0)
+    near = _rgb_image(tmp_path / "near.tif", [])
+    with pytest.raises(InputError, match="does not cover") as error:
+        causality_evidence(samples, sources, zones=zones,
+                           dated_images=[("2023-01-01", "near.tif", near), ("2024-01-01", "far.tif", far)])
+    assert "far.tif" in str(error.value)
+    with pytest.raises(InputError, match="at least two dated images"):
+        causality_evidence(samples, sources, zones=zones, dated_images=[("2023-01-01", "near.tif", near)])

@@ -28,7 +28,7 @@ def case(tmp_path_factory, qgis_app):
     from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
     out = tmp_path_factory.mktemp("causality")
-    paths = generate_sample_case(out / "case", include=("vectors", "dem", "lab", "evidence"))
+    paths = generate_sample_case(out / "case", include=("vectors", "dem", "ortho", "lab", "evidence"))
     gpkg = paths["vectors"]
     layer = lambda name: f"{gpkg}|layername={name}"  # noqa: E731
     extra = lambda name: f"{paths['evidence_vectors']}|layername={name}"  # noqa: E731
@@ -74,8 +74,16 @@ def test_causality_evidence_on_the_sample_case(case, tmp_path, qgis_processing):
     assert all(-1.0 <= f["homology_r"] <= 1.0 for f in soil)
     # the case file's dates reach every row; the settling ponds are dug between the two DEMs
     assert {f["act_start"] for f in soil} == {"2024-04-01"} and {f["sampled_on"] for f in soil} == {"2026-03-15"}
-    timing = {r["source"]: r for r in _rows(tmp_path / "causality" / "time_order.csv")}
+    rows = _rows(tmp_path / "causality" / "time_order.csv")
+    timing = {r["source"]: r for r in rows if r["basis"].startswith("DEM")}
     assert timing["SETL-1"]["first_seen"] == "2026-03-10" and timing["SETL-1"]["reference_date"] == "2023-11-20"
+    # the mosaics: forest in 2023, the INJ and SETL areas stripped on the 2026 drone mosaic
+    seen_on_images = {r["source"]: r for r in rows if r["basis"].startswith("vegetation lost")}
+    assert set(seen_on_images) == set(timing)
+    assert all(r["reference_name"] == "ortho_before_act_1m.tif" for r in seen_on_images.values())
+    assert {r["first_seen"] for r in seen_on_images.values()} == {"2026-03-15"}
+    # each point keeps the earliest date either shows: the DEM's for the ponds
+    assert {f["source_first_seen"] for f in soil if f["source"].startswith("SETL")} <= {"2026-03-10"}
     # the three wells at the foot of the slope lie down-gradient of the sources, the control well does not
     assert wells["GW-CTRL-001"]["down_gradient_of"] == ""
     assert all(wells[w]["down_gradient_of"] for w in ("GW-001", "GW-002", "GW-003"))

@@ -219,3 +219,22 @@ def test_report_map_headless_with_qgis_process(demo, tmp_path):
     assert QImage(str(out / "functional_zones.png")).width() == 841  # 297 mm / 25.4 * 72 = 841.9 px, truncated
     text = _text(out / "functional_zones.pdf")
     assert CASE_NAME + "功能分区图" in text and DATUM_NOTE in text and "注孔区INJ" in text
+
+
+def test_chinese_text_is_wrapped_to_its_box(qgis_app):
+    """QGIS >= 3.24 breaks label lines at spaces only: Chinese lines are broken by us, at
+    punctuation where one is near the end, and every line fits the width."""
+    from qgis.PyQt.QtGui import QFont, QFontMetricsF
+
+    from ree_damage.processing.maps.layout import _font, wrap_text
+
+    text = "坐标系统：2000国家大地坐标系，高斯-克吕格投影，3°带，中央经线114°；1985国家高程基准；第38带（EPSG:4525）"
+    wrapped = wrap_text(text, _font(7.5), 7.5, 40.0)
+    lines = wrapped.split("\n")
+    assert len(lines) >= 3 and "".join(lines) == text.replace(" ", "")
+    font = QFont(_font(7.5))
+    font.setPixelSize(1000)
+    metrics = QFontMetricsF(font)
+    assert all(metrics.horizontalAdvance(line) * 7.5 * 25.4 / 72 / 1000 <= 40.0 for line in lines)
+    assert sum(line.endswith(("，", "；")) for line in lines[:-1]) >= 1  # broken after punctuation
+    assert wrap_text("短文本\n第二行", _font(7.5), 7.5, 40.0) == "短文本\n第二行"

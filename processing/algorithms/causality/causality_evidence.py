@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
     QgsProcessingParameterDistance,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
@@ -32,6 +33,8 @@ from ...compat import (
 from ..stages import Stages
 from .lab_input import add_sheet_parameters, lab_table
 from .styles import PATH_SOURCE_COLOURS, PATH_STATUS_COLOURS, styled
+
+IMAGE_INDICES = ("exg", "exgr", "gli", "vari", "ndvi")
 
 OUTPUT_FILES = {
     "evidence": "causality_evidence.gpkg",
@@ -69,6 +72,7 @@ class CausalityEvidence(ReeAlgorithm):
     HREE = "HREE"
     TOLERANCE = "TOLERANCE"
     SEARCH = "SEARCH"
+    IMAGE_INDEX = "IMAGE_INDEX"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     EVIDENCE = "EVIDENCE"
@@ -97,9 +101,11 @@ class CausalityEvidence(ReeAlgorithm):
             "downslope path on the depression-filled DEM from every INJ and SETL area; a point is on a path "
             "within the tolerance, below a path when a higher path cell lies within the search distance; the "
             "distance along the path in m. Groundwater: with well heads, a plane fitted to them and whether each "
-            "well lies down-gradient of a source. Time order: from the DEMs dated in the image-date table (file, "
-            "date, kind), the first date each source area is seen disturbed (height change above 0.5 m on at "
-            "least 5 % of its cells), beside the act dates of the case file and the sampling date. Outputs: "
+            "well lies down-gradient of a source. Time order: from the DEMs and the orthomosaics dated in the "
+            "image-date table (file, date, kind), the first date each source area is seen disturbed (height "
+            "change above 0.5 m, or vegetation lost: vegetated on the earliest image and bare later, each image "
+            "cut at its Otsu threshold, on at least 5 % of its cells), the earliest of the two kept, beside the "
+            "act dates of the case file and the sampling date. Outputs: "
             "the evidence table per point, the paths, the REE indices of every sample, a summary per zone, the "
             "time order, the normalising values and a paragraph of facts for the report; each with provenance."
         )
@@ -134,8 +140,9 @@ class CausalityEvidence(ReeAlgorithm):
         self.addParameter(dem)
         dates = QgsProcessingParameterFile(self.IMAGE_DATES, self.tr("Image-date table (CSV)"), extension="csv",
                                            optional=True)
-        dates.setHelp(self.tr("Columns file, date (YYYY-MM-DD) and kind; the rows of kind DEM (two or more, paths "
-                              "relative to the table) give the time order."))
+        dates.setHelp(self.tr("Columns file, date (YYYY-MM-DD) and kind; the rows of kind DEM, and those of kind "
+                              "mosaic (orthomosaics), two or more of a kind, paths relative to the table, give the "
+                              "time order."))
         self.addParameter(dates)
         wells = QgsProcessingParameterFeatureSource(self.WELLS, self.tr("Groundwater wells"), [SOURCE_VECTOR_POINT],
                                                     optional=True)
@@ -186,6 +193,12 @@ class CausalityEvidence(ReeAlgorithm):
                                                 defaults.search_m, minValue=0.0)
         search.setHelp(self.tr("A higher path cell this close puts the point below the path."))
         self.addParameter(advanced(search))
+        image_index = QgsProcessingParameterEnum(self.IMAGE_INDEX, self.tr("Vegetation index of the dated mosaics"),
+                                                 options=["ExG", "ExGR", "GLI / VDVI", "VARI", "NDVI"],
+                                                 defaultValue=0)
+        image_index.setHelp(self.tr("The index that tells vegetated from bare on the dated mosaics (as in "
+                                    "Vegetation damage); NDVI needs a near-infrared band."))
+        self.addParameter(advanced(image_index))
         out = QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
         out.setHelp(self.tr("Evidence table, paths, REE indices, summary, time order, normalising values, facts and "
                             "the pattern plots, each with provenance."))
@@ -224,6 +237,7 @@ class CausalityEvidence(ReeAlgorithm):
             hree=self._group(parameters, self.HREE, context),
             tolerance_m=self.parameterAsDouble(parameters, self.TOLERANCE, context),
             search_m=self.parameterAsDouble(parameters, self.SEARCH, context),
+            image_index=IMAGE_INDICES[self.parameterAsEnum(parameters, self.IMAGE_INDEX, context)],
         )
         folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
         with self.core_errors():
@@ -235,6 +249,7 @@ class CausalityEvidence(ReeAlgorithm):
                 dates[self.ACT_END] = dates[self.ACT_END] or info.act_end
                 dates[self.SAMPLED_ON] = dates[self.SAMPLED_ON] or info.survey_date
             dated = dated_files(dates_file, kind="DEM") if dates_file else None
+            images = dated_files(dates_file, kind="mosaic") if dates_file else None
             reference = normalising_table(normalising)
             damaged = damaged_sample_ids(damage) if damage is not None else None
         if head and wells is None:
@@ -244,7 +259,7 @@ class CausalityEvidence(ReeAlgorithm):
         with self.core_errors():
             result = causality_evidence(
                 samples, sources, control_pattern=self.parameterAsString(parameters, self.CONTROL_PATTERN, context),
-                damaged_ids=damaged, zones=zones, dem=dem, dated_dems=dated, wells=wells, head_field=head,
+                damaged_ids=damaged, zones=zones, dem=dem, dated_dems=dated, dated_images=images, wells=wells, head_field=head,
                 well_id_field=well_id, act_start=dates[self.ACT_START], act_end=dates[self.ACT_END],
                 sampled_on=dates[self.SAMPLED_ON], date_field=date_field, reference=reference, params=params, progress=progress,
                 is_canceled=is_canceled,
@@ -257,7 +272,7 @@ class CausalityEvidence(ReeAlgorithm):
         inputs.update({key: value for key, value in (("dem", dem), ("image_dates", dates_file),
                                                      ("source_sheet", source_sheet),
                                                      ("case_file", case_file), ("normalising", normalising)) if value})
-        for _, _, path in dated or []:
+        for _, _, path in [*(dated or []), *(images or [])]:
             inputs[f"dated:{Path(path).name}"] = str(path)
         with self.core_errors():
             written = result.write({**{name: folder / file for name, file in OUTPUT_FILES.items()},
