@@ -146,6 +146,48 @@ class DamageResult:
 
         return result_record("ree_damage:damage_extent", self, crs=self.crs, inputs=inputs, host=host)
 
+    def _frames(self) -> dict:
+        """Output name -> frame; None where the output does not apply (no rasters, no proposals)."""
+        return {
+            "samples": self.points.samples,
+            "summary": self.summary,
+            "signature": self.points.signature,
+            "areas": self.extent.polygons if self.extent is not None else None,
+            "union": self.extent.union if self.extent is not None else None,
+            "comparison": method_comparison(self.summary) if self.extent is not None else None,
+            "second_round": self.second_round,
+        }
+
+    def frames(self) -> dict:
+        """Every output of :attr:`OUTPUTS` as a frame, an empty one (with its columns, a layer in
+        :attr:`crs`) where the output does not apply, for outputs that must always exist
+        (Processing feature sinks).
+
+        Examples
+        --------
+        >>> result = assess_damage(pd.DataFrame({"sample_id": ["INJ-001-50"], "zone": ["INJ"], "Cd": [0.1]}),
+        ...                        {"Cd": 0.2}, layers=None)
+        >>> {name: len(frame) for name, frame in result.frames().items()}["areas"]
+        0
+        """
+        from .adaptive import COLUMNS as SECOND_ROUND_COLUMNS
+        from .extent import AREA_COLUMNS, UNION_COLUMNS
+
+        frames = self._frames()
+        samples = frames["samples"]
+        if not hasattr(samples, "geometry"):  # samples without points: a layer all the same
+            import geopandas as gpd
+
+            samples = gpd.GeoDataFrame(pd.DataFrame(samples), geometry=[None] * len(samples), crs=self.crs)
+            frames["samples"] = samples
+        empty = {"areas": AREA_COLUMNS, "union": UNION_COLUMNS, "second_round": SECOND_ROUND_COLUMNS}
+        for name, columns in empty.items():
+            if frames[name] is None:
+                frames[name] = _empty_layer(columns, self.crs)
+        if frames["comparison"] is None:
+            frames["comparison"] = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+        return frames
+
     def write(self, paths: Mapping, *, inputs: Optional[Mapping] = None, host: Optional[Mapping] = None) -> dict:
         """Write the named outputs as one transaction, each with its provenance sidecar.
 
@@ -165,15 +207,7 @@ class DamageResult:
         from ..geo.vector_io import write_frame
 
         chosen = chosen_outputs(paths, self.OUTPUTS, "damage")
-        frames = {
-            "samples": self.points.samples,
-            "summary": self.summary,
-            "signature": self.points.signature,
-            "areas": self.extent.polygons if self.extent is not None else None,
-            "union": self.extent.union if self.extent is not None else None,
-            "comparison": method_comparison(self.summary) if self.extent is not None else None,
-            "second_round": self.second_round,
-        }
+        frames = self._frames()
         finals = {name: path for name, path in chosen.items() if frames[name] is not None}
         with recorded_outputs(finals.values(), self.provenance(inputs=inputs, host=host)) as temps:
             for (name, final), tmp in zip(finals.items(), temps):
@@ -182,6 +216,12 @@ class DamageResult:
         if self.extent is not None:
             written.update({f"degree:{k}": v for k, v in self.extent.rasters.items()})
         return written
+
+
+def _empty_layer(columns, crs):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
 
 
 def summary_table(points: PointDamage, extent: Optional[ExtentResult]) -> pd.DataFrame:

@@ -61,7 +61,7 @@ from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
 from ..standards.indicators import INDICATORS_BY_CODE
-from ..standards.screening import VERIFICATION_NOTE, screening_values
+from ..standards.screening import VERIFICATION_NOTE, is_verified, screening_values
 from .points import DEFAULT_THRESHOLD, classify, rule_text
 
 MEDIA = ("groundwater", "surface_water")
@@ -93,6 +93,10 @@ GB3838 = {
 pH 6-9 in every class. Transcribed, not yet verified against the official text
 (:data:`~ree_damage.core.standards.screening.VERIFICATION_NOTE`)."""
 GB3838_PH = (6.0, 9.0)
+GB3838_VERIFIED = False
+"""Whether a second person has checked :data:`GB3838` against the official text of GB 3838-2002.
+The seed documents (/work/shared/seeds) do not contain the standard's tables, so the values
+stay unverified and every compared row says so (``standard_verified``, ``standard_note``)."""
 
 GW_STANDARD = "GB/T14848-2017"
 GW_CLASSES = ("I", "II", "III", "IV")
@@ -112,7 +116,8 @@ PARAM_SOURCES = {
 SAMPLE_COLUMNS = (
     "position_id", "medium", "role", "indicator", "unit", "value", "flag", "baseline", "baseline_source",
     "direction", "k", "k_bound", "status", "above", "confirmed", "standard", "standard_class",
-    "standard_value", "standard_status", "standard_exceeded", "water_class", "rule",
+    "standard_value", "standard_status", "standard_exceeded", "water_class", "rule", "standard_verified",
+    "standard_note",
 )
 """Columns of :attr:`WaterResult.samples` (plus ``geometry``)."""
 
@@ -194,6 +199,21 @@ def standard_limits(medium: str, level: str = "III") -> pd.DataFrame:
         rows.append((code, vals[i] * factor, unit, "above", GB3838_STANDARD, level, vals[5]))
     rows.append(("pH", GB3838_PH[0], "无量纲 (dimensionless)", "below", GB3838_STANDARD, level, "table 1 pH 6-9"))
     return pd.DataFrame(rows, columns=["indicator", "value", "unit", "direction", "standard", "level", "clause"])
+
+
+def standard_verified(standard: str) -> bool:
+    """Whether the transcribed limits of ``standard`` (GB/T 14848-2017, GB 3838-2002) have been
+    checked against the official text (see :data:`GB3838_VERIFIED` and
+    :func:`ree_damage.core.standards.screening.is_verified`).
+
+    Examples
+    --------
+    >>> standard_verified("GB3838-2002"), standard_verified("GB/T14848-2017")
+    (False, False)
+    """
+    if standard == GB3838_STANDARD:
+        return GB3838_VERIFIED
+    return is_verified(standard)
 
 
 def _class_limits(medium: str) -> dict:
@@ -380,6 +400,7 @@ def _assess_rows(table, indicators, base, params) -> pd.DataFrame:
                 s_class = str(lim.loc[code, "level"])
             else:
                 s_val, s_status, s_name, s_class = float("nan"), np.full(len(v), "no_standard", dtype=object), "", ""
+            verified = bool(s_name) and standard_verified(s_name)
             frames.append(pd.DataFrame({
                 "position_id": sub["position_id"].astype(str).to_numpy(),
                 "medium": medium,
@@ -403,6 +424,8 @@ def _assess_rows(table, indicators, base, params) -> pd.DataFrame:
                 "standard_exceeded": np.isin(s_status, ["confirmed"]),
                 "water_class": [water_class(medium, code, x, fl) for x, fl in zip(v, f)],
                 "rule": rule,
+                "standard_verified": verified,
+                "standard_note": "" if verified or not s_name else f"{s_name}: {VERIFICATION_NOTE}",
                 "_x": sub.geometry.x.to_numpy() if hasattr(sub, "geometry") else np.nan,
                 "_y": sub.geometry.y.to_numpy() if hasattr(sub, "geometry") else np.nan,
             }))
@@ -453,6 +476,7 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
     if case_area is None and az is not None:
         warnings.append(Message("WATER_NO_CASE_AREA"))
     case_geom = shapely.union_all(np.asarray(case_area.geometry.array)) if case_area is not None and len(case_area) else None
+    clipped = az is not None and case_geom is not None
     thickness = params.aquifer_thickness_m
     porosity = params.effective_porosity
     for name, value in (("aquifer_thickness_m", thickness), ("effective_porosity", porosity)):
@@ -492,7 +516,7 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
         cy = y1 - (np.arange(nrow) + 0.5) * cs
         gx, gy = np.meshgrid(cx, cy)
         inside = shapely.contains_xy(hull, gx, gy)
-        if az is not None and case_geom is not None:
+        if clipped:
             ux, uy = math.sin(math.radians(az)), math.cos(math.radians(az))
             start = float((shapely.get_coordinates(case_geom) @ np.array([ux, uy])).min())
             inside &= (gx * ux + gy * uy) >= start
@@ -510,8 +534,13 @@ def _plume(rows, positions, case_area, params, crs, warnings, is_canceled):
                 polys.append({"indicator": code, "confidence": level, "cells": cells, "area_m2": area,
                               "volume_m3": volume, "n_wells": len(dec),
                               "geometry": shapely.union_all(patches.geometry)})
+    if clipped:
+        side = "clipped to the case's down-gradient side"
+    else:  # said in the basis itself, not only in the log: the figure must not claim a clip it lacks
+        why = "no flow direction (no heads, none given)" if az is None else "no case area given"
+        side = f"NOT clipped to the case's down-gradient side: {why}"
     basis = ("indicator IDW over the wells (P = weighted share of wells with confirmed damage), inside the wells' "
-             "convex hull, clipped to the case's down-gradient side")
+             f"convex hull, {side}")
     plume = gpd.GeoDataFrame(polys, columns=["indicator", "confidence", "cells", "area_m2", "volume_m3", "n_wells",
                                              "geometry"], geometry="geometry", crs=crs)
     plume["basis"] = basis
@@ -578,13 +607,16 @@ def _reach(rows, positions, stream, warnings):
         if end is None:
             end, open_end = len(ids) - 1, True
             warnings.append(Message("WATER_REACH_OPEN", indicator=code, id=ids[end]))
+        w = float(np.nanmean(width[start : end + 1])) if np.isfinite(width[start : end + 1]).any() else float("nan")
+        d = float(np.nanmean(depth[start : end + 1])) if np.isfinite(depth[start : end + 1]).any() else float("nan")
+        if end == start:  # no section below the discharge: no length to measure (the message says so)
+            lengths.append((code, 0.0, w, d))
+            continue
         if line is not None:
             geom = substring(line, float(s[start]), float(s[end]))
         else:
             geom = shapely.linestrings(shapely.get_coordinates(geoms[start : end + 1]))
         length = float(shapely.length(geom))
-        w = float(np.nanmean(width[start : end + 1])) if np.isfinite(width[start : end + 1]).any() else float("nan")
-        d = float(np.nanmean(depth[start : end + 1])) if np.isfinite(depth[start : end + 1]).any() else float("nan")
         lines.append({"indicator": code, "from_id": ids[start], "to_id": ids[end], "length_m": length,
                       "open_end": open_end, "geometry": geom})
         lengths.append((code, length, w, d))
@@ -730,7 +762,8 @@ def assess_water(
         raise InputError("the water positions must be in a projected CRS in metres (the zone CRS)",
                          layer="water positions")
     codes = _indicators_in(samples, indicators)
-    warnings: list = [Message("WATER_STANDARDS_UNVERIFIED", note=VERIFICATION_NOTE)]
+    unverified = [sid for sid in (GW_STANDARD, GB3838_STANDARD) if not standard_verified(sid)]
+    warnings: list = [Message("WATER_STANDARDS_UNVERIFIED", note=VERIFICATION_NOTE)] if unverified else []
     base = water_baseline(samples, codes, baseline)
     for medium in MEDIA:
         if (samples["medium"] == medium).any() and not any(m == medium for m, _ in base):

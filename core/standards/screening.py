@@ -72,6 +72,7 @@ STANDARDS = {
         "unit": "mg/L",
         "levels": ("I", "II", "III", "IV"),
         "land_uses": (),
+        "verified": False,
     },
 }
 """Standards known, with their titles, medium and unit."""
@@ -192,6 +193,19 @@ COLUMNS = (
 """Columns of :func:`screening_values`."""
 
 _UNIT_FACTORS = {("mg/L", "μg/L"): 1000.0, ("mg/L", "mg/L"): 1.0, ("mg/kg", "mg/kg"): 1.0}
+
+
+def is_verified(standard: str) -> bool:
+    """Whether the transcribed values of ``standard`` have been checked against its official
+    text (``STANDARDS[...]["verified"]``, absent: not verified; every table here: not yet, see
+    :data:`VERIFICATION_NOTE`).
+
+    Examples
+    --------
+    >>> is_verified("GB/T 14848")
+    False
+    """
+    return bool(STANDARDS[standard_id(standard)].get("verified", False))
 
 
 def standard_id(name: str) -> str:

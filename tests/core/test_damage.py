@@ -269,3 +269,25 @@ def test_summary_joins_samples_and_areas_by_hand(tmp_path):
     assert list(back.columns[: len(SUMMARY_COLUMNS)]) == list(SUMMARY_COLUMNS)
     with pytest.raises(InputError):
         layer_from_name("surface")
+
+
+def test_every_output_exists_as_a_layer_when_all_is_below_the_baseline(tmp_path):
+    # what the Processing sinks receive: a polygon layer with its columns even when no cell is
+    # damaged, and a point layer for the second round that proposes nothing
+    from ree_damage.core.damage.adaptive import COLUMNS as SECOND_ROUND_COLUMNS
+    from ree_damage.core.damage.assess import SUMMARY_COLUMNS, assess_damage
+    from ree_damage.core.damage.extent import AREA_COLUMNS, UNION_COLUMNS
+
+    pred, prob, zones = _case(tmp_path, np.full((6, 6), 0.1), np.full((6, 6), 0.05))
+    samples = gpd.GeoDataFrame({"sample_id": ["INJ-001-0"], "zone": ["INJ"], "Cd": [0.1]},
+                               geometry=[shapely.Point(500_001.0, 2_800_099.0)], crs=CRS)
+    r = assess_damage(samples, {"Cd": 0.2}, zones, [SurfaceInput("Cd", DepthLayer("0-50", 0, 0.5), pred, prob)])
+    assert r.empty and r.second_round is None
+    frames = r.frames()
+    assert list(frames["areas"].columns) == AREA_COLUMNS + ["geometry"] and len(frames["areas"]) == 0
+    assert list(frames["union"].columns) == UNION_COLUMNS + ["geometry"] and frames["union"].crs == CRS
+    assert list(frames["second_round"].columns) == list(SECOND_ROUND_COLUMNS) + ["geometry"]
+    assert list(frames["summary"].columns)[: len(SUMMARY_COLUMNS)] == list(SUMMARY_COLUMNS)
+    assert frames["samples"]["status"].tolist() == ["not_above"]
+    codes = [getattr(w, "code", None) for w in r.warnings]
+    assert "DAMAGE_NO_AREA" in codes and "DAMAGE_NONE_CONFIRMED" in codes

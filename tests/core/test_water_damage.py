@@ -274,3 +274,50 @@ def test_sample_case_chain_through_the_step(sample):
     # the single control well is its own baseline (K = 0; a censored control at its limit): never damaged
     control = r.samples[r.samples["position_id"] == "GW-01"]
     assert len(control) == 7 and (control["status"] == "not_above").all()
+
+
+def test_the_standards_are_said_to_be_unverified_in_every_compared_row():
+    # the seeds hold no text of GB 3838-2002 or GB/T 14848-2017: their transcribed limits are
+    # unverified, and the rows that use them say so (not only the log)
+    t = _table([
+        ("GW-01", "groundwater", "control", 0, 0, {"NH4_N": (0.10, ""), "La": (1.0, "")}),
+        ("GW-02", "groundwater", "down_gradient", 10, 0, {"NH4_N": (0.60, ""), "La": (2.0, "")}),
+        ("SW-01", "surface_water", "control", 0, 0, {"NH4_N": (0.2, "")}, {"distance_m": -100}),
+        ("SW-02", "surface_water", "discharge", 100, 0, {"NH4_N": (1.2, "")}, {"distance_m": 0}),
+    ])
+    r = assess_water(t, indicators=["NH4_N", "La"])
+    s = r.samples.set_index(["position_id", "indicator"])
+    for key, standard in ((("GW-02", "NH4_N"), "GB/T14848-2017"), (("SW-02", "NH4_N"), "GB3838-2002")):
+        assert not s.loc[key, "standard_verified"]
+        assert s.loc[key, "standard_note"].startswith(f"{standard}: screening values transcribed")
+        assert "not yet verified" in s.loc[key, "standard_note"]
+    # La has no limit in GB/T 14848: nothing compared, nothing to verify
+    assert s.loc[("GW-02", "La"), "standard_note"] == "" and s.loc[("GW-02", "La"), "standard_status"] == "no_standard"
+    assert "WATER_STANDARDS_UNVERIFIED" in _codes(r)
+
+
+def test_a_plume_not_clipped_says_so_in_its_basis():
+    t = _square([0.05, 1.0, 0.05, 1.0])
+    case = gpd.GeoDataFrame(geometry=[shapely.box(60, 40, 70, 60)], crs=CRS)
+    clipped = assess_water(t, baseline=BASE, case_area=case)
+    assert clipped.plume["basis"].str.endswith("clipped to the case's down-gradient side").all()
+    assert not clipped.plume["basis"].str.contains("NOT").any()
+    no_direction = assess_water(t.drop(columns="head_m"), baseline=BASE, case_area=case)
+    no_case = assess_water(t, baseline=BASE)
+    for result, why in ((no_direction, "no flow direction"), (no_case, "no case area given")):
+        assert result.plume["basis"].str.contains(f"NOT clipped to the case's down-gradient side: {why}").all()
+        row = result.summary[(result.summary["medium"] == "groundwater") & (result.summary["indicator"] == "NH4_N")]
+        assert row["basis"].str.contains("NOT clipped").all()
+
+
+def test_a_confirmed_discharge_section_with_nothing_downstream_is_open_not_an_error():
+    # found by the test above: one section below the control, confirmed, gave a GEOS error
+    # (a line of one point); now no line, length 0 m, and the message asks for a section downstream
+    t = _table([
+        ("SW-01", "surface_water", "control", 0, 0, {"NH4_N": (0.2, "")}, {"distance_m": -100}),
+        ("SW-02", "surface_water", "discharge", 100, 0, {"NH4_N": (1.2, "")}, {"distance_m": 0}),
+    ])
+    r = assess_water(t, indicators=["NH4_N"])
+    assert len(r.reach) == 0 and "WATER_REACH_OPEN" in _codes(r)
+    row = r.summary[(r.summary["medium"] == "surface_water") & (r.summary["indicator"] == "NH4_N")].iloc[0]
+    assert row["length_m"] == 0.0 and row["exceedances"] == 1

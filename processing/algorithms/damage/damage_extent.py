@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsProcessingException,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
     QgsProcessingParameterDistance,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
@@ -27,6 +29,7 @@ from ...compat import (
     SOURCE_VECTOR,
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
+    WkbType,
     advanced,
     parameter_as_field_names,
 )
@@ -63,6 +66,15 @@ class DamageExtent(ReeAlgorithm):
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     SUMMARY = "SUMMARY"
+    DAMAGED_SAMPLES = "DAMAGED_SAMPLES"
+    DAMAGED_AREAS = "DAMAGED_AREAS"
+    DAMAGED_UNION = "DAMAGED_UNION"
+    SUMMARY_TABLE = "SUMMARY_TABLE"
+    SECOND_ROUND = "SECOND_ROUND"
+
+    #: feature sink -> output of :class:`~ree_damage.core.damage.assess.DamageResult` written to it
+    SINKS = {DAMAGED_SAMPLES: "samples", DAMAGED_AREAS: "areas", DAMAGED_UNION: "union", SUMMARY_TABLE: "summary",
+             SECOND_ROUND: "second_round"}
 
     ZH_NAME = "损害范围"
 
@@ -157,6 +169,27 @@ class DamageExtent(ReeAlgorithm):
         out.setHelp(self.tr("Damaged samples, damaged areas, their union, the summary and signature tables and the "
                             "damage-degree rasters, each with provenance."))
         self.addParameter(out)
+        sinks = (
+            (self.DAMAGED_AREAS, self.tr("Damaged areas"), SOURCE_VECTOR_POLYGON,
+             self.tr("Damaged-area polygons per method, depth layer, indicator and zone (holes kept, dissolved): "
+                     "cells, area_m2, thickness_m, volume_m3.")),
+            (self.DAMAGED_UNION, self.tr("Damaged areas, union over indicators"), SOURCE_VECTOR_POLYGON,
+             self.tr("Per method and depth layer one polygon per combination of exceeding indicators (field "
+                     "indicators), area_m2 and volume_m3 counted once.")),
+            (self.DAMAGED_SAMPLES, self.tr("Damaged samples"), SOURCE_VECTOR_POINT,
+             self.tr("One point per sample and indicator: C, baseline and its source, K, status (confirmed, above, "
+                     "not_above, undecidable), the rule.")),
+            (self.SUMMARY_TABLE, self.tr("Damage summary"), SOURCE_VECTOR,
+             self.tr("The summary table valuation reads (zone, layer, indicator, method, samples, exceedances, ratio, "
+                     "area m2, volume m3, at 50/80/95 %), the same as damage_summary.csv in the output folder.")),
+            (self.SECOND_ROUND, self.tr("Second-round sampling points"), SOURCE_VECTOR_POINT,
+             self.tr("Proposed where P(exceed) lies in the uncertain band and no sample is near, ranked by "
+                     "uncertainty; empty without kriging probability rasters.")),
+        )
+        for key, label, kind, help_text in sinks:
+            sink = QgsProcessingParameterFeatureSink(key, label, kind, optional=True, createByDefault=True)
+            sink.setHelp(help_text)
+            self.addParameter(sink)
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Damage layers")))
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, self.tr("Damage summary table")))
 
@@ -214,7 +247,53 @@ class DamageExtent(ReeAlgorithm):
             if not name.startswith("degree:"):
                 self.track_output(path)
         self.push_warnings(feedback, result.warnings)
-        layers = [str(written[name]) for name in ("areas", "union", "samples", "second_round") if name in written]
-        for path in layers:
-            self.load_on_completion(context, path, Path(path).stem, self.OUTPUT_LAYERS)
-        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers, self.SUMMARY: str(written["summary"])}
+        # the Processing outputs: feature sinks (temporary layers in the dialog, chained in a model)
+        frames = result.frames()
+        sinks = {key: self._write_sink(parameters, key, context, frames[name], feedback)
+                 for key, name in self.SINKS.items()}
+        inputs = {**self.input_paths(parameters, [self.SAMPLES, self.BASELINE, self.ZONES], context),
+                  **({"rasters": raster_folder} if raster_folder else {})}
+        self.write_provenance([v for v in sinks.values() if v], result.provenance(inputs=inputs, host=self.host_info()))
+        names = [name for name in ("areas", "union", "samples", "second_round") if name in written]
+        layers = [str(written[name]) for name in names]
+        given = {self.SINKS[key] for key, value in sinks.items() if value}
+        for name, path in zip(names, layers):
+            if name not in given:  # a layer written to a sink is loaded by QGIS already
+                self.load_on_completion(context, path, Path(path).stem, self.OUTPUT_LAYERS)
+        return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers, self.SUMMARY: str(written["summary"]),
+                **{key: value for key, value in sinks.items() if value}}
+
+    def _write_sink(self, parameters, key, context, frame, feedback):
+        """A frame to its sink; an empty layer keeps its geometry type (a polygon output stays
+        a polygon layer for the next algorithm of a model)."""
+        from ...adapter import check_output_folder, crs_from_core, qgs_fields_for, remove_destination
+
+        if parameters.get(key) is None:
+            return None
+        if len(frame):
+            return self.write_sink(parameters, key, context, frame, feedback)
+        kind = _EMPTY_TYPES[key]
+        attributes = frame.drop(columns="geometry", errors="ignore")
+        core_crs = getattr(frame, "crs", None) if kind != WkbType.NoGeometry else None
+        crs = crs_from_core(core_crs) if core_crs is not None else QgsCoordinateReferenceSystem()
+        check_output_folder(self.parameterAsOutputLayer(parameters, key, context), key)
+        sink, dest_id = self.parameterAsSink(parameters, key, context, qgs_fields_for(attributes), kind, crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, key))
+        try:
+            del sink  # the empty layer, closed
+        except BaseException:
+            remove_destination(dest_id)
+            raise
+        self.track_output(dest_id)
+        return dest_id
+
+
+_EMPTY_TYPES = {
+    DamageExtent.DAMAGED_SAMPLES: WkbType.Point,
+    DamageExtent.DAMAGED_AREAS: WkbType.MultiPolygon,
+    DamageExtent.DAMAGED_UNION: WkbType.MultiPolygon,
+    DamageExtent.SUMMARY_TABLE: WkbType.NoGeometry,
+    DamageExtent.SECOND_ROUND: WkbType.Point,
+}
+"""Geometry type of each sink when its layer is empty (all below the baseline, samples only)."""
