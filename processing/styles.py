@@ -49,6 +49,9 @@ OUTPUT_STYLES = {
     ("vegetation_damage", "INDEX_RASTER"): "vegetation_index",
     ("mined_volume", "CUT_FILL"): "cut_fill",
     ("mined_volume", "CONTOURS"): "dz_contours",
+    ("damage_extent", "DAMAGED_AREAS"): "damaged_areas",
+    ("damage_extent", "DAMAGED_UNION"): "damaged_union",
+    ("damage_extent", "DAMAGED_SAMPLES"): "damaged_samples",
 }
 
 #: layer name -> style, for outputs that carry several layers (damage_extent, sample_case, ...)

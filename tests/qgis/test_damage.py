@@ -20,7 +20,7 @@ def _layer(path):
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory, qgis_app):
+def chain(tmp_path_factory, qgis_app, qgis_processing):
     """sample case -> functional zones -> lab import -> baseline -> interpolate (surface, IDW + kriging)."""
     from ree_damage.processing.algorithms.analysis.baseline import Baseline
     from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
@@ -113,10 +113,178 @@ def test_damage_extent_headless(chain, tmp_path):
     run = subprocess.run(qgis_process_command() + [
         "--json", "run", "ree_damage:damage_extent", "--", f"SAMPLES={chain['surface']}",
         f"BASELINE={chain['baseline']}", f"ZONES={chain['zones']}", f"RASTER_FOLDER={chain['rasters']}",
-        f"OUTPUT_FOLDER={out}",
+        f"OUTPUT_FOLDER={out}", f"DAMAGED_AREAS={tmp_path / 'areas.gpkg'}", f"SUMMARY_TABLE={tmp_path / 'summary.csv'}",
     ], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = json.loads(run.stdout)["results"]
     for path in results["OUTPUT_LAYERS"]:
         assert _layer(path).featureCount() >= 0
     assert results["SUMMARY"].endswith("damage_summary.csv")
+    # the sinks given a file are written there; sinks not asked for are not written
+    areas = _layer(results["DAMAGED_AREAS"])
+    assert areas.featureCount() == _layer(str(out / "damaged_areas.gpkg")).featureCount() > 0
+    with open(tmp_path / "summary.csv", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header[:3] == ["zone", "depth_layer", "indicator"]
+    assert "DAMAGED_UNION" not in results or not results["DAMAGED_UNION"]
+
+
+def _output_layer(value, context):
+    """A sink's result: a layer object (temporary output) or a destination string."""
+    from qgis.core import QgsProcessingUtils
+
+    if isinstance(value, str):
+        layer = QgsProcessingUtils.mapLayerFromString(value, context)
+        return layer if layer is not None else _layer(value)
+    return value
+
+
+def test_sinks_give_temporary_layers_as_the_dialog_does(chain, tmp_path, qgis_processing):
+    # the dialog leaves an optional sink at "temporary layer" (createByDefault): memory layers
+    # with the same features as the GeoPackages of the output folder
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsWkbTypes
+
+    from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
+
+    algorithm = DamageExtent()
+    sinks = [algorithm.DAMAGED_AREAS, algorithm.DAMAGED_UNION, algorithm.DAMAGED_SAMPLES, algorithm.SUMMARY_TABLE,
+             algorithm.SECOND_ROUND]
+    algorithm.initAlgorithm()
+    for key in sinks:
+        definition = algorithm.parameterDefinition(key)
+        assert definition.createByDefault() and definition.flags() & definition.FlagOptional
+    context = QgsProcessingContext()
+    result = processing.run(algorithm, {
+        "SAMPLES": chain["surface"], "BASELINE": chain["baseline"], "ZONES": chain["zones"],
+        "RASTER_FOLDER": chain["rasters"], "MIN_AREA": 16.0, "OUTPUT_FOLDER": str(tmp_path / "damage"),
+        **{key: "TEMPORARY_OUTPUT" for key in sinks},
+    }, context=context, feedback=QgsProcessingFeedback())
+    areas = _output_layer(result["DAMAGED_AREAS"], context)
+    assert areas.isValid() and areas.providerType() == "memory"
+    assert QgsWkbTypes.geometryType(areas.wkbType()) == QgsWkbTypes.PolygonGeometry
+    assert areas.crs().authid() == "EPSG:4547"
+    on_disk = _layer(str(tmp_path / "damage" / "damaged_areas.gpkg"))
+    assert areas.featureCount() == on_disk.featureCount() > 0
+    assert sum(f["area_m2"] for f in areas.getFeatures()) == pytest.approx(
+        sum(f["area_m2"] for f in on_disk.getFeatures()))
+    for feature in areas.getFeatures():  # QGIS's planar measurement of the same polygons (0.01 %)
+        assert feature.geometry().area() == pytest.approx(feature["area_m2"], rel=1e-4)
+    union = _output_layer(result["DAMAGED_UNION"], context)
+    assert {f["indicators"] for f in union.getFeatures()} & {"Cd", "NH4_N", "Cd;NH4_N"}
+    samples = _output_layer(result["DAMAGED_SAMPLES"], context)
+    assert QgsWkbTypes.geometryType(samples.wkbType()) == QgsWkbTypes.PointGeometry
+    assert {"k", "status", "rule", "baseline_source"} <= set(samples.fields().names())
+    summary = _output_layer(result["SUMMARY_TABLE"], context)
+    assert summary.wkbType() == QgsWkbTypes.NoGeometry
+    assert summary.fields().names()[:4] == ["zone", "depth_layer", "indicator", "method"]
+    with open(result["SUMMARY"], encoding="utf-8-sig") as handle:
+        assert summary.featureCount() == len(list(csv.DictReader(handle)))
+    assert _output_layer(result["SECOND_ROUND"], context).isValid()
+
+
+def test_all_below_baseline_gives_empty_typed_sinks_and_a_message(chain, tmp_path, qgis_processing):
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsWkbTypes
+
+    from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
+
+    high = tmp_path / "high_baseline.csv"
+    high.write_text("indicator,baseline,unit,source\nCd,1000,mg/kg,test\nNH4_N,100000,mg/kg,test\n"
+                    "pH,0,,test\n", encoding="utf-8")
+
+    class Feedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.text = []
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+            self.text.append(error)
+
+        def pushWarning(self, warning):  # noqa: N802 - QGIS API
+            self.text.append(warning)
+
+        def pushInfo(self, info):  # noqa: N802 - QGIS API
+            self.text.append(info)
+
+    feedback = Feedback()
+    context = QgsProcessingContext()
+    result = processing.run(DamageExtent(), {
+        "SAMPLES": chain["surface"], "BASELINE": f"delimitedtext://file://{high}?delimiter=,&geomType=none",
+        "ZONES": chain["zones"], "RASTER_FOLDER": chain["rasters"], "OUTPUT_FOLDER": str(tmp_path / "damage"),
+        "DAMAGED_AREAS": str(tmp_path / "areas.gpkg"), "DAMAGED_UNION": "TEMPORARY_OUTPUT",
+        "SECOND_ROUND": str(tmp_path / "second.gpkg"),
+    }, context=context, feedback=feedback)
+    areas = _layer(result["DAMAGED_AREAS"])
+    assert areas.featureCount() == 0 and QgsWkbTypes.geometryType(areas.wkbType()) == QgsWkbTypes.PolygonGeometry
+    assert "area_m2" in areas.fields().names()
+    assert (tmp_path / "areas.gpkg.provenance.json").is_file()
+    union = _output_layer(result["DAMAGED_UNION"], context)
+    assert union.featureCount() == 0 and "indicators" in union.fields().names()
+    second = _layer(result["SECOND_ROUND"])
+    assert QgsWkbTypes.geometryType(second.wkbType()) == QgsWkbTypes.PointGeometry
+    log = " ".join(feedback.text)
+    assert "no damaged area" in log and "no confirmed damage" in log
+
+
+def test_a_model_chains_the_damaged_areas_into_the_next_algorithm(chain, tmp_path, provider):
+    # the Modeler: damage_extent's DAMAGED_AREAS feeds native:dissolve as a vector layer
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+    )
+
+    model = QgsProcessingModelAlgorithm("damage then dissolve", "test")
+    damage = QgsProcessingModelChildAlgorithm("ree_damage:damage_extent")
+    damage.setChildId("damage")
+    fixed = {"SAMPLES": chain["surface"], "BASELINE": chain["baseline"], "ZONES": chain["zones"],
+             "RASTER_FOLDER": chain["rasters"], "MIN_AREA": 16.0, "OUTPUT_FOLDER": str(tmp_path / "damage")}
+    for key, value in fixed.items():
+        damage.addParameterSources(key, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+    model.addChildAlgorithm(damage)
+    dissolve = QgsProcessingModelChildAlgorithm("native:dissolve")
+    dissolve.setChildId("dissolve")
+    dissolve.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput(
+        "damage", "DAMAGED_AREAS")])
+    dissolve.addParameterSources("FIELD", [QgsProcessingModelChildParameterSource.fromStaticValue(["indicator"])])
+    output = QgsProcessingModelOutput("dissolved")
+    output.setChildOutputName("OUTPUT")
+    output.setChildId("dissolve")
+    dissolve.setModelOutputs({"dissolved": output})
+    model.addChildAlgorithm(dissolve)
+    model.initAlgorithm()
+    context = QgsProcessingContext()
+    key = next(d.name() for d in model.destinationParameterDefinitions())
+    results, ok = model.run({key: str(tmp_path / "dissolved.gpkg")}, context, QgsProcessingFeedback())
+    assert ok
+    dissolved = _layer(results[key])
+    on_disk = _layer(str(tmp_path / "damage" / "damaged_areas.gpkg"))
+    assert dissolved.featureCount() == len({f["indicator"] for f in on_disk.getFeatures()}) > 0
+
+
+def test_the_damaged_samples_sink_is_loaded_styled(chain, tmp_path, qgis_processing):
+    # a sink QGIS loads on completion (the dialog's case) gets the shared style of its output
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition, QgsProject
+
+    from ree_damage.processing import styles
+    from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
+
+    assert styles.style_for("damage_extent", "DAMAGED_SAMPLES", "Damaged samples") == "damaged_samples"
+    assert styles.style_for("damage_extent", "DAMAGED_AREAS", "Damaged areas") == "damaged_areas"
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    loaded = {key: QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+              for key in ("DAMAGED_SAMPLES", "DAMAGED_AREAS")}
+    processing.run(DamageExtent(), {
+        "SAMPLES": chain["surface"], "BASELINE": chain["baseline"], "ZONES": chain["zones"],
+        "RASTER_FOLDER": chain["rasters"], "OUTPUT_FOLDER": str(tmp_path / "damage"), **loaded,
+    }, context=context, feedback=QgsProcessingFeedback())
+    details = context.layersToLoadOnCompletion()
+    by_output = {d.outputName: d for d in details.values()}
+    assert {"DAMAGED_SAMPLES", "DAMAGED_AREAS"} <= set(by_output)
+    assert all(by_output[key].postProcessor() is not None for key in ("DAMAGED_SAMPLES", "DAMAGED_AREAS"))
+    # the folder's GeoPackages of the same layers are not loaded a second time
+    names = {d.name for d in details.values()}
+    assert "damaged_union" in names and not names & {"damaged_samples", "damaged_areas"}
