@@ -11,7 +11,11 @@ first, keeping proposals at least ``spacing_m`` apart, up to ``max_points``.
 Each proposal gets the id scheme of the sampling grid, ``<zone>-<nnn>`` numbered on from
 the highest id of its zone among the first-round points (``R2-<nnn>`` outside every zone),
 and its zone, so :func:`ree_damage.core.survey.depth.depth_schedule` applies the same depth
-rules to it; the depth layers whose rasters made it uncertain are listed (``layers``).
+rules to it; the depth layers whose rasters made it uncertain are listed (``layers``). The
+fields those rules read (:data:`DEPTH_FIELDS`: hole / pond bottom, water table, source type)
+are taken from the nearest first-round point of the same zone (of any zone where the zone
+has none), named in ``depth_from``; where the first round has no such field they stay empty
+and ``depth_schedule`` asks for them by point (an INJ point needs its hole depth).
 
 Memory: the probability rasters are read by blocks of about 8 M cells and only every
 ``stride``-th cell of every ``stride``-th row (stride = the cells in half a spacing) is a
@@ -34,8 +38,12 @@ from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
 OUTSIDE_PREFIX = "R2"
 """Id prefix of a proposal outside every functional zone."""
 
+DEPTH_FIELDS = ("bottom_m", "water_table_m", "source_type")
+"""Fields the depth rules read (:func:`ree_damage.core.survey.depth.depth_schedule`), carried
+to a proposal from the nearest first-round point of its zone (``depth_from``)."""
+
 COLUMNS = ("point_id", "zone", "rank", "uncertainty", "p_exceed", "indicators", "layers", "method",
-           "nearest_sample_m", "x", "y", "round", "rule")
+           "nearest_sample_m", "x", "y", "round", "rule") + DEPTH_FIELDS + ("depth_from",)
 """Columns of the proposed points (plus ``geometry``)."""
 
 
@@ -94,6 +102,35 @@ def _candidates(path, p_low, p_high, spacing_m, is_canceled):
     if not xs:
         return np.empty(0), np.empty(0), np.empty(0)
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ps)
+
+
+def _carried_depth_fields(xy, zone_of, samples, zone_field, point_ids) -> dict:
+    """:data:`DEPTH_FIELDS` and ``depth_from`` of each proposal, from the nearest first-round
+    point of its zone (else of any zone); empty where the first round lacks the field."""
+    import shapely
+
+    n = len(xy)
+    out = {"bottom_m": np.full(n, np.nan), "water_table_m": np.full(n, np.nan),
+           "source_type": np.full(n, "", dtype=object), "depth_from": np.full(n, "", dtype=object)}
+    if not n or not len(samples) or not any(f in samples.columns for f in DEPTH_FIELDS):
+        return out
+    sxy = shapely.get_coordinates(np.asarray(samples.geometry.array))
+    szone = samples[zone_field].astype(str).to_numpy() if zone_field in samples.columns else np.full(len(samples), "")
+    ids = np.asarray(point_ids, dtype=object) if len(point_ids) == len(samples) else np.full(len(samples), "")
+    for i in range(n):
+        same = np.flatnonzero(szone == zone_of[i])
+        pool = same if len(same) else np.arange(len(samples))
+        j = int(pool[np.argmin(np.hypot(sxy[pool, 0] - xy[i, 0], sxy[pool, 1] - xy[i, 1]))])
+        out["depth_from"][i] = str(ids[j])
+        for name in DEPTH_FIELDS:
+            if name not in samples.columns:
+                continue
+            value = samples[name].iloc[j]
+            if name == "source_type":
+                out[name][i] = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+            else:
+                out[name][i] = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return out
 
 
 def _next_numbers(point_ids) -> dict:
@@ -217,6 +254,7 @@ def propose_second_round(
         top[prefix] = top.get(prefix, 0) + 1
         ids.append(f"{prefix}-{top[prefix]:03d}")
     rows = [vals[j] for j in chosen]
+    carried = _carried_depth_fields(xy, zone_of, samples, zone_field, point_ids)
     frame = pd.DataFrame({
         "point_id": ids,
         "zone": zone_of,
@@ -231,6 +269,7 @@ def propose_second_round(
         "y": xy[:, 1],
         "round": 2,
         "rule": params.rule(),
+        **carried,
     })
     progress(1.0)
     return gpd.GeoDataFrame(frame, geometry=points, crs=crs), record

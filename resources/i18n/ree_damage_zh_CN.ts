@@ -1158,6 +1158,46 @@
       <translation>损害样品、损害范围、其合并范围、汇总表和特征污染物表以及损害程度栅格，均附溯源记录。</translation>
     </message>
     <message>
+      <source>Damaged areas</source>
+      <translation>损害范围</translation>
+    </message>
+    <message>
+      <source>Damaged-area polygons per method, depth layer, indicator and zone (holes kept, dissolved): cells, area_m2, thickness_m, volume_m3.</source>
+      <translation>按方法、深度层、指标和功能区融合的损害范围面（保留内洞）：像元数、面积 area_m2、层厚 thickness_m、体积 volume_m3。</translation>
+    </message>
+    <message>
+      <source>Damaged areas, union over indicators</source>
+      <translation>损害范围（各指标合并）</translation>
+    </message>
+    <message>
+      <source>Per method and depth layer one polygon per combination of exceeding indicators (field indicators), area_m2 and volume_m3 counted once.</source>
+      <translation>按方法和深度层，每种超基线指标组合一个面（字段 indicators），面积 area_m2 和体积 volume_m3 重叠处只计一次。</translation>
+    </message>
+    <message>
+      <source>Damaged samples</source>
+      <translation>损害样品</translation>
+    </message>
+    <message>
+      <source>One point per sample and indicator: C, baseline and its source, K, status (confirmed, above, not_above, undecidable), the rule.</source>
+      <translation>每个样品和指标一个点：浓度 C、基线及其来源、损害程度 K、状态（confirmed 确认损害、above 超基线、not_above 未超基线、undecidable 无法判定）及判定规则。</translation>
+    </message>
+    <message>
+      <source>Damage summary</source>
+      <translation>损害汇总表</translation>
+    </message>
+    <message>
+      <source>The summary table valuation reads (zone, layer, indicator, method, samples, exceedances, ratio, area m2, volume m3, at 50/80/95 %), the same as damage_summary.csv in the output folder.</source>
+      <translation>价值量化读取的汇总表（功能区、深度层、指标、方法、样品数、超基线数、超标率、面积 m2、体积 m3，及 50/80/95 % 概率水平），与输出文件夹中的 damage_summary.csv 相同。</translation>
+    </message>
+    <message>
+      <source>Second-round sampling points</source>
+      <translation>第二轮补充采样点</translation>
+    </message>
+    <message>
+      <source>Proposed where P(exceed) lies in the uncertain band and no sample is near, ranked by uncertainty; empty without kriging probability rasters.</source>
+      <translation>在超基线概率处于不确定区间且附近无样品处提出，按不确定性排序；无克里金概率栅格时为空。</translation>
+    </message>
+    <message>
       <source>Damage layers</source>
       <translation>损害图层</translation>
     </message>
@@ -1820,10 +1860,6 @@
     <message>
       <source>Damage-degree raster</source>
       <translation>损害程度栅格</translation>
-    </message>
-    <message>
-      <source>Damaged areas</source>
-      <translation>损害范围</translation>
     </message>
     <message>
       <source>Water sampling positions</source>

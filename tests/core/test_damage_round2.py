@@ -128,3 +128,27 @@ def test_second_round_properties(tmp_path_factory, seed, max_points):
         nearest = np.hypot(pts[:, None, 0] - xy[None, :, 0], pts[:, None, 1] - xy[None, :, 1]).min(axis=1)
         assert (nearest > 20.0).all()
         assert len(set(points["point_id"])) == len(points)
+
+
+def test_second_round_points_go_through_the_same_depth_rules(tmp_path):
+    # two first-round INJ points with their hole depth and water table; each proposal takes them
+    # from the nearest one of its zone (depth_from) and depth_schedule gives it the usual cores:
+    # hole bottom 5 m, water table 4 m -> 0, 220, 390, 540, 700, 850 cm (the depth module's example)
+    from ree_damage.core.survey.depth import depth_schedule
+
+    surface = SurfaceInput("Cd", LAYER, tmp_path / "unused.tif", _probability(tmp_path), "ok")
+    samples = _samples([(X0 + 61, Y0 - 101), (X0 + 181, Y0 - 181)], ["INJ-007", "INJ-012"])
+    samples["bottom_m"] = [5.0, 2.0]
+    samples["water_table_m"] = [4.0, 6.0]
+    points, _ = propose_second_round([surface], samples, _zones(), params=AdaptiveParams(spacing_m=40.0))
+    assert len(points) > 0 and (points["depth_from"] == "INJ-007").all()  # the west half is nearer INJ-007
+    assert (points["bottom_m"] == 5.0).all() and (points["water_table_m"] == 4.0).all()
+    assert points.iloc[0]["point_id"] == "INJ-013"  # numbered on from the highest id of the zone
+    schedule = depth_schedule(points)
+    first = schedule.samples[schedule.samples["point_id"] == "INJ-013"]["sample_id"].tolist()
+    assert first == ["INJ-013-0", "INJ-013-220", "INJ-013-390", "INJ-013-540", "INJ-013-700", "INJ-013-850"]
+    # without the fields in the first round, an INJ proposal is refused by name, not guessed
+    bare, _ = propose_second_round([surface], _samples([(X0 + 61, Y0 - 101)], ["INJ-007"]), _zones())
+    assert bare["bottom_m"].isna().all() and (bare["depth_from"] == "").all()
+    with pytest.raises(InputError, match="bottom_m"):
+        depth_schedule(bare, water_table=4.0)
