@@ -266,7 +266,12 @@ def test_a_model_chains_the_damaged_areas_into_the_next_algorithm(chain, tmp_pat
 
 def test_the_damaged_samples_sink_is_loaded_styled(chain, tmp_path, qgis_processing):
     # a sink QGIS loads on completion (the dialog's case) gets the shared style of its output
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition, QgsProject
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingOutputLayerDefinition,
+        QgsProject,
+    )
 
     from ree_damage.processing import styles
     from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
