@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 from qgis import processing
-from qgis.core import QgsProcessingException, QgsRasterLayer, QgsVectorLayer
+from qgis.core import QgsProcessing, QgsProcessingException, QgsRasterLayer, QgsVectorLayer
 
 from ree_damage.sample_case import generate_sample_case
 
@@ -129,6 +129,13 @@ def test_damage_extent_headless(chain, tmp_path):
     assert "DAMAGED_UNION" not in results or not results["DAMAGED_UNION"]
 
 
+def _kind(layer):
+    """The layer's geometry type by name (Point, MultiPolygon, NoGeometry ...)."""
+    from qgis.core import QgsWkbTypes
+
+    return QgsWkbTypes.displayString(layer.wkbType())
+
+
 def _output_layer(value, context):
     """A sink's result: a layer object (temporary output) or a destination string."""
     from qgis.core import QgsProcessingUtils
@@ -142,9 +149,10 @@ def _output_layer(value, context):
 def test_sinks_give_temporary_layers_as_the_dialog_does(chain, tmp_path, qgis_processing):
     # the dialog leaves an optional sink at "temporary layer" (createByDefault): memory layers
     # with the same features as the GeoPackages of the output folder
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsWkbTypes
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
+    from ree_damage.processing.compat import FLAG_OPTIONAL
 
     algorithm = DamageExtent()
     sinks = [algorithm.DAMAGED_AREAS, algorithm.DAMAGED_UNION, algorithm.DAMAGED_SAMPLES, algorithm.SUMMARY_TABLE,
@@ -152,16 +160,16 @@ def test_sinks_give_temporary_layers_as_the_dialog_does(chain, tmp_path, qgis_pr
     algorithm.initAlgorithm()
     for key in sinks:
         definition = algorithm.parameterDefinition(key)
-        assert definition.createByDefault() and definition.flags() & definition.FlagOptional
+        assert definition.createByDefault() and definition.flags() & FLAG_OPTIONAL
     context = QgsProcessingContext()
     result = processing.run(algorithm, {
         "SAMPLES": chain["surface"], "BASELINE": chain["baseline"], "ZONES": chain["zones"],
         "RASTER_FOLDER": chain["rasters"], "MIN_AREA": 16.0, "OUTPUT_FOLDER": str(tmp_path / "damage"),
-        **{key: "TEMPORARY_OUTPUT" for key in sinks},
+        **{key: QgsProcessing.TEMPORARY_OUTPUT for key in sinks},
     }, context=context, feedback=QgsProcessingFeedback())
     areas = _output_layer(result["DAMAGED_AREAS"], context)
     assert areas.isValid() and areas.providerType() == "memory"
-    assert QgsWkbTypes.geometryType(areas.wkbType()) == QgsWkbTypes.PolygonGeometry
+    assert _kind(areas) == "MultiPolygon"
     assert areas.crs().authid() == "EPSG:4547"
     on_disk = _layer(str(tmp_path / "damage" / "damaged_areas.gpkg"))
     assert areas.featureCount() == on_disk.featureCount() > 0
@@ -172,10 +180,10 @@ def test_sinks_give_temporary_layers_as_the_dialog_does(chain, tmp_path, qgis_pr
     union = _output_layer(result["DAMAGED_UNION"], context)
     assert {f["indicators"] for f in union.getFeatures()} & {"Cd", "NH4_N", "Cd;NH4_N"}
     samples = _output_layer(result["DAMAGED_SAMPLES"], context)
-    assert QgsWkbTypes.geometryType(samples.wkbType()) == QgsWkbTypes.PointGeometry
+    assert _kind(samples) == "Point"
     assert {"k", "status", "rule", "baseline_source"} <= set(samples.fields().names())
     summary = _output_layer(result["SUMMARY_TABLE"], context)
-    assert summary.wkbType() == QgsWkbTypes.NoGeometry
+    assert _kind(summary) == "NoGeometry"
     assert summary.fields().names()[:4] == ["zone", "depth_layer", "indicator", "method"]
     with open(result["SUMMARY"], encoding="utf-8-sig") as handle:
         assert summary.featureCount() == len(list(csv.DictReader(handle)))
@@ -183,7 +191,7 @@ def test_sinks_give_temporary_layers_as_the_dialog_does(chain, tmp_path, qgis_pr
 
 
 def test_all_below_baseline_gives_empty_typed_sinks_and_a_message(chain, tmp_path, qgis_processing):
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsWkbTypes
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
 
@@ -210,17 +218,17 @@ def test_all_below_baseline_gives_empty_typed_sinks_and_a_message(chain, tmp_pat
     result = processing.run(DamageExtent(), {
         "SAMPLES": chain["surface"], "BASELINE": f"delimitedtext://file://{high}?delimiter=,&geomType=none",
         "ZONES": chain["zones"], "RASTER_FOLDER": chain["rasters"], "OUTPUT_FOLDER": str(tmp_path / "damage"),
-        "DAMAGED_AREAS": str(tmp_path / "areas.gpkg"), "DAMAGED_UNION": "TEMPORARY_OUTPUT",
+        "DAMAGED_AREAS": str(tmp_path / "areas.gpkg"), "DAMAGED_UNION": QgsProcessing.TEMPORARY_OUTPUT,
         "SECOND_ROUND": str(tmp_path / "second.gpkg"),
     }, context=context, feedback=feedback)
     areas = _layer(result["DAMAGED_AREAS"])
-    assert areas.featureCount() == 0 and QgsWkbTypes.geometryType(areas.wkbType()) == QgsWkbTypes.PolygonGeometry
+    assert areas.featureCount() == 0 and _kind(areas) == "MultiPolygon"
     assert "area_m2" in areas.fields().names()
     assert (tmp_path / "areas.gpkg.provenance.json").is_file()
     union = _output_layer(result["DAMAGED_UNION"], context)
     assert union.featureCount() == 0 and "indicators" in union.fields().names()
     second = _layer(result["SECOND_ROUND"])
-    assert QgsWkbTypes.geometryType(second.wkbType()) == QgsWkbTypes.PointGeometry
+    assert _kind(second) == "Point"
     log = " ".join(feedback.text)
     assert "no damaged area" in log and "no confirmed damage" in log
 
@@ -280,7 +288,7 @@ def test_the_damaged_samples_sink_is_loaded_styled(chain, tmp_path, qgis_process
     assert styles.style_for("damage_extent", "DAMAGED_AREAS", "Damaged areas") == "damaged_areas"
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
-    loaded = {key: QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    loaded = {key: QgsProcessingOutputLayerDefinition(QgsProcessing.TEMPORARY_OUTPUT, QgsProject.instance())
               for key in ("DAMAGED_SAMPLES", "DAMAGED_AREAS")}
     processing.run(DamageExtent(), {
         "SAMPLES": chain["surface"], "BASELINE": chain["baseline"], "ZONES": chain["zones"],
