@@ -321,3 +321,13 @@ def test_a_confirmed_discharge_section_with_nothing_downstream_is_open_not_an_er
     assert len(r.reach) == 0 and "WATER_REACH_OPEN" in _codes(r)
     row = r.summary[(r.summary["medium"] == "surface_water") & (r.summary["indicator"] == "NH4_N")].iloc[0]
     assert row["length_m"] == 0.0 and row["exceedances"] == 1
+
+
+def test_water_results_in_a_soil_unit_are_refused_by_the_importer(sample, tmp_path):
+    # the water step reads the sheet through the lab importer: a soil unit for a water result is
+    # refused with its row and column, nothing assessed
+    positions = gpd.read_file(sample["water_vectors"], layer="water_positions")
+    sheet = tmp_path / "water.csv"
+    sheet.write_text("样品编号,镉(mg/kg),氨氮(mg/L)\nGW-01,0.002,1.2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"unit mg/kg does not fit Cd in groundwater \(expected μg/L\)"):
+        water_damage_for(positions, sheet)
