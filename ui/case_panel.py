@@ -39,6 +39,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from . import PROJECT_KEY, PROJECT_SCOPE, case_state
+from .map_tools import AddPointTool, ComplianceTable, MovePointTool, PlanEditor, project_layer_of
 from .styles import apply_output_style
 
 PANEL_OBJECT_NAME = "ree_damage_case_panel"
@@ -180,6 +181,18 @@ class CasePanel(QgsDockWidget):
         self.progress = QProgressBar(body)
         self.progress.setRange(0, 100)
         layout.addWidget(self.progress)
+        # map tools of the sampling plan (sampling step): move a point, add a second-round point
+        tool_row = QHBoxLayout()
+        self.move_button = QPushButton(body)
+        self.add_button = QPushButton(body)
+        for button in (self.move_button, self.add_button):
+            button.setCheckable(True)
+            tool_row.addWidget(button)
+        layout.addLayout(tool_row)
+        self.compliance = ComplianceTable(body)
+        self.compliance.setVisible(False)
+        layout.addWidget(self.compliance)
+        self.map_tool = None
         self.setWidget(body)
 
         self.new_button.clicked.connect(self.new_case)
@@ -189,6 +202,8 @@ class CasePanel(QgsDockWidget):
         self.dialog_button.clicked.connect(lambda: self.open_step_dialog())
         self.run_button.clicked.connect(lambda: self.run_step())
         self.cancel_button.clicked.connect(self.cancel)
+        self.move_button.clicked.connect(lambda checked: self.start_plan_tool("move") if checked else self.stop_plan_tool())
+        self.add_button.clicked.connect(lambda checked: self.start_plan_tool("add") if checked else self.stop_plan_tool())
         self.steps.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.steps.itemDoubleClicked.connect(lambda item, _column: self.open_step_dialog(self._key(item)))
 
@@ -216,6 +231,11 @@ class CasePanel(QgsDockWidget):
         self.run_button.setText(tr("Run"))
         self.run_button.setToolTip(tr("Run the step with the case's inputs and parameters"))
         self.cancel_button.setText(tr("Cancel"))
+        self.move_button.setText(tr("Move point"))
+        self.move_button.setToolTip(tr("Drag a sampling point on the map to a new place within its unit"))
+        self.add_button.setText(tr("Add 2nd-round point"))
+        self.add_button.setToolTip(tr("Click on the map to add a second-round point in a sampling unit"))
+        self.compliance.retranslate()
         self._show_states()
 
     def changeEvent(self, event):  # noqa: N802 - Qt API
@@ -244,6 +264,8 @@ class CasePanel(QgsDockWidget):
             self.set_case_file(path, remember=False)
 
     def clear_case(self):
+        self.stop_plan_tool()
+        self.compliance.setVisible(False)
         self.case = None
         self.states = {}
         self._show_states()
@@ -318,6 +340,10 @@ class CasePanel(QgsDockWidget):
         # a step the panel cannot fill in yet (an algorithm newer than the panel) opens empty, never runs blind
         self.run_button.setEnabled(runnable and self.running is None and case_state.has_parameters(key))
         self.cancel_button.setEnabled(self.running is not None)
+        plan = (key == "sampling" and self.case is not None and self.running is None
+                and case_state.output_path(self.case, "sampling", "POINTS").is_file())
+        self.move_button.setEnabled(plan)
+        self.add_button.setEnabled(plan)
         if state is not None and state.reasons:
             self.detail_label.setText("\n".join(reason_text(r) for r in state.reasons))
         else:
@@ -354,6 +380,8 @@ class CasePanel(QgsDockWidget):
 
         parameters = self.parameters(key)
         self._remove_step_layers(key)
+        if key == "sampling":
+            self.stop_plan_tool()
         processing.execAlgorithmDialog(definition.algorithm_id, parameters)
         self._after_run(key)
 
@@ -375,6 +403,8 @@ class CasePanel(QgsDockWidget):
             self.message(step_labels()[key], problem, Qgis.MessageLevel.Critical)
             return False
         self._remove_step_layers(key)  # the files are rewritten: the old layers let go of them
+        if key == "sampling":
+            self.stop_plan_tool()
         if not run_in_background(algorithm):
             # an algorithm that must run in the main thread (as the Processing dialog does)
             self.running = (key, None, context, feedback)
@@ -510,9 +540,64 @@ class CasePanel(QgsDockWidget):
                 layers.append(layer)
         return layers
 
+    # ------------------------------------------------------------------ map tools of the sampling plan
+    def points_layer(self):
+        """The case's sampling points layer in the project, loaded (with its step) when it is not."""
+        path = case_state.output_path(self.case, "sampling", "POINTS")
+        layer = project_layer_of(path)
+        if layer is None:
+            self.load_step_outputs("sampling")
+            layer = project_layer_of(path)
+        return layer
+
+    def plan_editor(self) -> PlanEditor:
+        """The editor of the case's sampling plan (its units, points and compliance table)."""
+        paths = {name: case_state.output_path(self.case, "sampling", parameter)
+                 for name, parameter in (("units", "UNITS"), ("points", "POINTS"), ("compliance", "COMPLIANCE"))}
+        return PlanEditor(self.case, paths, self.points_layer, self.message, self.compliance, self.refresh)
+
+    def start_plan_tool(self, kind: str):
+        """Make ``"move"`` (move a point within its unit) or ``"add"`` (a second-round point) the map tool."""
+        self.stop_plan_tool()
+        if self.case is None or not case_state.output_path(self.case, "sampling", "POINTS").is_file():
+            return None
+        try:
+            editor = self.plan_editor()
+            self.compliance.show_table(editor.plan.written_compliance())
+        except (OSError, ValueError, KeyError) as error:  # a plan without its record or table: said, not raised
+            self.message(tr("Sampling plan"), str(error), Qgis.MessageLevel.Critical)
+            self._check_tool_buttons()
+            return None
+        self.compliance.setVisible(True)
+        canvas = self.iface.mapCanvas()
+        self.map_tool = (MovePointTool if kind == "move" else AddPointTool)(canvas, editor)
+        self.map_tool.deactivated.connect(self._tool_deactivated)
+        canvas.setMapTool(self.map_tool)
+        self._check_tool_buttons()
+        return self.map_tool
+
+    def stop_plan_tool(self):
+        if self.map_tool is not None:
+            tool, self.map_tool = self.map_tool, None
+            canvas = self.iface.mapCanvas()
+            if canvas.mapTool() is tool:
+                canvas.unsetMapTool(tool)
+        self._check_tool_buttons()
+
+    def _tool_deactivated(self):
+        # another map tool was chosen: the buttons say so
+        if self.map_tool is not None and self.iface.mapCanvas().mapTool() is not self.map_tool:
+            self.map_tool = None
+        self._check_tool_buttons()
+
+    def _check_tool_buttons(self):
+        self.move_button.setChecked(isinstance(self.map_tool, MovePointTool))
+        self.add_button.setChecked(isinstance(self.map_tool, AddPointTool))
+
     # ------------------------------------------------------------------ closing
     def shutdown(self):
         """Disconnect from the project and cancel a run (the plugin unloads)."""
+        self.stop_plan_tool()
         project = QgsProject.instance()
         for signal, slot in ((project.readProject, self.restore_from_project), (project.cleared, self.clear_case)):
             try:
