@@ -3062,6 +3062,22 @@
       <translation>取消</translation>
     </message>
     <message>
+      <source>Move point</source>
+      <translation>移动点位</translation>
+    </message>
+    <message>
+      <source>Drag a sampling point on the map to a new place within its unit</source>
+      <translation>在地图上将采样点拖到其采样单元内的新位置</translation>
+    </message>
+    <message>
+      <source>Add 2nd-round point</source>
+      <translation>添加第二轮点位</translation>
+    </message>
+    <message>
+      <source>Click on the map to add a second-round point in a sampling unit</source>
+      <translation>在地图上点击，在采样单元内添加第二轮点位</translation>
+    </message>
+    <message>
       <source>Open a case file</source>
       <translation>打开案件文件</translation>
     </message>
@@ -3118,6 +3134,54 @@
 Folder: {1}</source>
       <translation>案件：{0}
 文件夹：{1}</translation>
+    </message>
+    <message>
+      <source>Rule</source>
+      <translation>规则</translation>
+    </message>
+    <message>
+      <source>Failed points</source>
+      <translation>不符合的点位</translation>
+    </message>
+    <message>
+      <source>Rule text</source>
+      <translation>规则内容</translation>
+    </message>
+    <message>
+      <source>The sampling points layer cannot be edited.</source>
+      <translation>采样点图层无法编辑。</translation>
+    </message>
+    <message>
+      <source>{0} moved within its unit {1}.</source>
+      <translation>{0} 已在其采样单元 {1} 内移动。</translation>
+    </message>
+    <message>
+      <source>A second-round point must stand in a sampling unit: no point added.</source>
+      <translation>第二轮点位须位于采样单元内：未添加点位。</translation>
+    </message>
+    <message>
+      <source>{0} added for the second round in unit {1}.</source>
+      <translation>已在采样单元 {1} 内添加第二轮点位 {0}。</translation>
+    </message>
+    <message>
+      <source>Sampling rule broken</source>
+      <translation>违反布点规则</translation>
+    </message>
+    <message>
+      <source>The sampling rules hold.</source>
+      <translation>布点规则均满足。</translation>
+    </message>
+    <message>
+      <source>The edit was not saved: {0}</source>
+      <translation>编辑未保存：{0}</translation>
+    </message>
+    <message>
+      <source>{0} must stay in its sampling unit {1}: the point was not moved.</source>
+      <translation>{0} 须留在其采样单元 {1} 内：点位未移动。</translation>
+    </message>
+    <message>
+      <source>{0} breaks rule {1} ({2}): {3}</source>
+      <translation>{0} 违反规则 {1}（{2}）：{3}</translation>
     </message>
   </context>
 </TS>
