@@ -93,14 +93,19 @@ STEPS = (
     ), ("depth",)),
     Step("imagery", "vegetation_damage", (
         Output("OUTPUT", "vegetation_damage.gpkg"), Output("INDEX_RASTER", "vegetation_index.tif"),
+        Output("SUMMARY", "vegetation_damage_by_zone.csv", layer=False),
     ), ("zones",)),
     Step("volume", "mined_volume", (
         Output("CUT_FILL", "cut_fill.tif"), Output("CONTOURS", "contours.gpkg"),
         Output("OUTPUT_FOLDER", "tables", folder=True, layer=False),
     )),
-    Step("valuation", "valuation", (), ("damage", "imagery", "volume")),
-    Step("causality", "causality_evidence", (), ("lab", "damage")),
-    Step("maps", "report_map", (), ("zones", "sampling", "damage")),
+    Step("valuation", "valuation", (
+        Output("WORKBOOK", "valuation.xlsx", layer=False), Output("JSON", "valuation.json", layer=False),
+    ), ("damage", "imagery", "volume", "water")),
+    Step("causality", "causality_evidence", (Output("OUTPUT_FOLDER", "evidence", folder=True),),
+         ("zones", "lab", "damage")),
+    Step("maps", "report_map", (Output("OUTPUT_FOLDER", "maps", folder=True, layer=False),),
+         ("zones", "sampling", "depth", "baseline", "interpolation", "damage", "water", "imagery", "volume")),
     Step("report", "report_document", (Output("OUTPUT", "report.docx", layer=False),),
          ("zones", "sampling", "depth", "lab", "baseline", "damage", "volume", "imagery")),
 )
@@ -342,10 +347,17 @@ def _damage(case):
     }
 
 
+WATER_POSITIONS = "water_positions"
+"""The layer of the surveyed water positions in ``inputs.water_vectors`` (as run_case reads it)."""
+
+
 def _water(case):
-    # the water lab sheet is not a case-file input yet: chosen in the dialog
+    # the positions sampled (water_vectors, whose ids the water lab sheet uses), else the planned ones
+    surveyed = case.inputs.water_vectors
     return {
-        "POSITIONS": str(output_path(case, "depth", "WATER_POINTS")),
+        "POSITIONS": (f"{surveyed}|layername={WATER_POSITIONS}" if surveyed is not None
+                      else str(output_path(case, "depth", "WATER_POINTS"))),
+        "LAB_SHEET": _path(case.inputs.water_lab),
         "STREAM": _layer(case, "stream"),
         "CASE_AREA": _layer(case, "case_boundary"),
         "THRESHOLD": case.parameters.damage.threshold,
@@ -387,10 +399,103 @@ def _report(case):
     }
 
 
+def _valuation(case):
+    # the tables of the steps before it, those that exist (the prices and quantities are the case file's)
+    return {
+        "CASE_FILE": _path(case.file),
+        "DAMAGE_SUMMARY": str(output_path(case, "damage", "OUTPUT_FOLDER") / "damage_summary.csv"),
+        "VEGETATION_SUMMARY": str(output_path(case, "imagery", "SUMMARY")),
+        "RESOURCE_TABLE": str(output_path(case, "volume", "OUTPUT_FOLDER") / "annex5_resource_summary.csv"),
+        "WATER_SUMMARY": str(output_path(case, "water", "SUMMARY")),
+    }
+
+
+# layers of the evidence GeoPackage (``inputs.evidence_vectors``), named as the sample case names them
+EVIDENCE_SOURCE_POINTS = "source_points"
+EVIDENCE_WELLS = "wells"
+
+
+def _evidence_layer(case: Case, name: str) -> Optional[str]:
+    vectors = case.inputs.evidence_vectors
+    if vectors is None or not vectors.is_file():
+        return None
+    import pyogrio
+
+    return f"{vectors}|layername={name}" if name in {str(n) for n, _ in pyogrio.list_layers(str(vectors))} else None
+
+
+def _causality(case):
+    return {
+        "SAMPLES": _surface_samples(case),
+        "SOURCE_SHEET": _path(case.inputs.source_lab),
+        "SOURCE_POINTS": _evidence_layer(case, EVIDENCE_SOURCE_POINTS),
+        "CONTROL_PATTERN": case.parameters.baseline.control_pattern,
+        "DAMAGE": str(output_path(case, "damage", "OUTPUT_FOLDER") / "damaged_samples.gpkg"),
+        "ZONES": str(output_path(case, "zones", "OUTPUT")),
+        "DEM": _path(case.inputs.dem_before),
+        "IMAGE_DATES": _path(case.inputs.image_dates),
+        "WELLS": _evidence_layer(case, EVIDENCE_WELLS),
+        "CASE_FILE": _path(case.file),
+    }
+
+
+def _first_raster(folder: Path, suffix: str, fields: tuple, methods: tuple) -> Optional[str]:
+    """The raster ``<field>_..._<suffix>`` of the case's first indicator, kriging before IDW, else the first one."""
+    if not folder.is_dir():
+        return None
+    found = sorted(folder.rglob(f"*_{suffix}"))
+    order = [m for m in ("ok", "idw") if m in methods] + [m for m in methods if m not in ("ok", "idw")]
+    for field_name in fields:
+        for method in order:
+            for path in found:
+                if path.name.startswith(f"{field_name}_") and f"_{method}_" in path.name:
+                    return str(path)
+    return str(found[0]) if found else None
+
+
+def _maps(case):
+    interpolation = case.parameters.interpolation
+    fields, methods = tuple(interpolation.fields), tuple(interpolation.methods)
+    damage = output_path(case, "damage", "OUTPUT_FOLDER")
+    return {
+        "CASE_FILE": _path(case.file),
+        "BOUNDARY": _layer(case, "case_boundary"),
+        "ZONES": str(output_path(case, "zones", "OUTPUT")),
+        "ORTHO": _path(case.inputs.ortho),
+        "UNITS": str(output_path(case, "sampling", "UNITS")),
+        "POINTS": str(output_path(case, "sampling", "POINTS")),
+        "CONTROL_POINTS": str(output_path(case, "sampling", "CONTROL_POINTS")),
+        "DEPTH_SCHEDULE": str(output_path(case, "depth", "SAMPLES")),
+        "CONCENTRATION": _first_raster(output_path(case, "interpolation", "OUTPUT_FOLDER"), "prediction.tif",
+                                       fields, methods),
+        "BASELINE": str(output_path(case, "baseline", "OUTPUT")),
+        "DEGREE": _first_raster(damage, "degree.tif", fields, methods),
+        "DAMAGE_AREAS": str(damage / "damaged_areas.gpkg"),
+        "VEGETATION": str(output_path(case, "imagery", "OUTPUT")),
+        "CUT_FILL": str(output_path(case, "volume", "CUT_FILL")),
+        "CONTOURS": str(output_path(case, "volume", "CONTOURS")),
+        "WATER_POINTS": str(output_path(case, "depth", "WATER_POINTS")),
+        "PLUME": str(output_path(case, "water", "PLUME")),
+        # the CGCS2000 zone chosen in case setup (the algorithm's own default reads the same case file)
+        "TARGET_CRS": case.crs.zone if case.crs.zone != "auto" else None,
+    }
+
+
 _BUILDERS: dict = {
     "zones": _zones, "sampling": _sampling, "depth": _depth, "lab": _lab, "baseline": _baseline,
-    "interpolation": _interpolation, "damage": _damage, "water": _water, "imagery": _imagery, "volume": _volume, "report": _report,
+    "interpolation": _interpolation, "damage": _damage, "water": _water, "imagery": _imagery, "volume": _volume,
+    "valuation": _valuation, "causality": _causality, "maps": _maps, "report": _report,
 }
+
+# steps that read the outputs of many steps before them, each optional: only those that exist are given
+_EXISTING_FILES_ONLY = ("valuation", "causality", "maps", "report")
+# their parameters that are not files
+_NOT_FILES = {"CONTROL_PATTERN", "TARGET_CRS"}
+
+
+def _exists(value) -> bool:
+    """Whether a file parameter (a path, or an OGR URI ``path|layername=...``) names an existing file."""
+    return Path(str(value).split("|")[0]).exists()
 
 
 def has_parameters(key: str) -> bool:
@@ -407,8 +512,8 @@ def step_parameters(case: Case, key: str) -> dict:
     if builder is None:
         raise KeyError(f"step {key!r} has no Processing parameters")
     parameters = {name: value for name, value in builder(case).items() if value is not None and value != ""}
-    if key == "report":
-        parameters = {name: value for name, value in parameters.items() if Path(value).exists()}
+    if key in _EXISTING_FILES_ONLY:
+        parameters = {name: value for name, value in parameters.items() if name in _NOT_FILES or _exists(value)}
     for output in step(key).outputs:
         parameters[output.parameter] = str(step_folder(case, key) / output.file_name)
     return parameters
@@ -449,6 +554,11 @@ class HashCache:
         return known[1]
 
 
+NOT_OUTPUTS = (".provenance.json", ".aux.xml")
+"""Files in an output folder that are not outputs: the provenance records, and the statistics GDAL
+keeps beside a raster it read (``<raster>.aux.xml``, written by whoever opened it later)."""
+
+
 def step_output_files(case: Case, key: str) -> list:
     """The output files of a step that exist (files of output folders included)."""
     found = []
@@ -456,7 +566,7 @@ def step_output_files(case: Case, key: str) -> list:
         path = step_folder(case, key) / output.file_name
         if output.folder:
             if path.is_dir():
-                found += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(".provenance.json"))
+                found += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(NOT_OUTPUTS))
         elif path.is_file():
             found.append(path)
     return found

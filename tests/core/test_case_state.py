@@ -148,6 +148,72 @@ def test_parameters_of_the_first_steps_for_the_sample_case(tmp_path):
     assert interpolation["INPUT"].endswith("lab.gpkg|layername=lab|subset=depth_cm = 50 AND sample_id NOT LIKE 'CTRL-%'")
     assert "ZONES" not in case_state.step_parameters(case, "report")  # not written yet: left out
     water = case_state.step_parameters(case, "water")
-    assert water["POSITIONS"] == str(tmp_path.resolve() / "outputs" / "depth" / "water_positions.gpkg")
+    # the positions sampled, whose ids the water lab sheet uses (as run_case reads them)
+    assert water["POSITIONS"] == f"{tmp_path.resolve() / 'water.gpkg'}|layername=water_positions"
+    assert water["LAB_SHEET"] == str(tmp_path.resolve() / "water_results.csv")
     with pytest.raises(KeyError):
-        case_state.step_parameters(case, "valuation")
+        case_state.step_parameters(case, "unknown")
+
+
+def test_parameters_of_the_last_steps_take_what_exists(tmp_path):
+    from ree_damage.sample_case import generate_sample_case
+
+    generate_sample_case(tmp_path)
+    case = case_state.read_case(tmp_path)
+    folder = tmp_path.resolve()
+    outputs = folder / "outputs"
+    for key in ("valuation", "causality", "maps"):
+        assert case_state.has_parameters(key)
+    # nothing run yet: the case's own files only, and where the outputs go
+    valuation = case_state.step_parameters(case, "valuation")
+    assert valuation == {"CASE_FILE": str(folder / "case.toml"), "WORKBOOK": str(outputs / "valuation" / "valuation.xlsx"),
+                         "JSON": str(outputs / "valuation" / "valuation.json")}
+    causality = case_state.step_parameters(case, "causality")
+    evidence = folder / "sample_case_evidence.gpkg"
+    assert causality["SOURCE_SHEET"] == str(folder / "source_lab.csv")
+    assert causality["SOURCE_POINTS"] == f"{evidence}|layername=source_points"
+    assert causality["WELLS"] == f"{evidence}|layername=wells"
+    assert causality["IMAGE_DATES"] == str(folder / "image_dates.csv")
+    assert causality["DEM"] == str(folder / "dem_before_2m.tif") and causality["CONTROL_PATTERN"] == "^CTRL-"
+    assert "SAMPLES" not in causality and "DAMAGE" not in causality  # the lab and damage steps have not run
+    assert causality["OUTPUT_FOLDER"] == str(outputs / "causality" / "evidence")
+    maps = case_state.step_parameters(case, "maps")
+    # the CGCS2000 zone of the case file (case setup) is the map CRS
+    assert maps["TARGET_CRS"] == "EPSG:4547"
+    assert maps["ORTHO"] == str(folder / "ortho_rgb.tif") and maps["BOUNDARY"].endswith("|layername=case_boundary")
+    assert "ZONES" not in maps and maps["OUTPUT_FOLDER"] == str(outputs / "maps" / "maps")
+
+    # the tables of the steps before them, once written; the concentration raster of the first indicator, kriging
+    for relative in ("damage/damage/damage_summary.csv", "imagery/vegetation_damage_by_zone.csv",
+                     "volume/tables/annex5_resource_summary.csv", "water/water_summary.csv",
+                     "interpolation/rasters/Cd_ok_prediction.tif", "interpolation/rasters/La_idw_prediction.tif",
+                     "interpolation/rasters/La_ok_prediction.tif", "zones/zones.gpkg"):
+        (outputs / relative).parent.mkdir(parents=True, exist_ok=True)
+        (outputs / relative).write_bytes(b"")
+    valuation = case_state.step_parameters(case, "valuation")
+    assert valuation["DAMAGE_SUMMARY"] == str(outputs / "damage" / "damage" / "damage_summary.csv")
+    assert valuation["VEGETATION_SUMMARY"] == str(outputs / "imagery" / "vegetation_damage_by_zone.csv")
+    assert valuation["RESOURCE_TABLE"] == str(outputs / "volume" / "tables" / "annex5_resource_summary.csv")
+    assert valuation["WATER_SUMMARY"] == str(outputs / "water" / "water_summary.csv")
+    maps = case_state.step_parameters(case, "maps")
+    assert maps["CONCENTRATION"] == str(outputs / "interpolation" / "rasters" / "La_ok_prediction.tif")
+    assert maps["ZONES"] == str(outputs / "zones" / "zones.gpkg")
+    # a case whose zone is chosen automatically leaves the map CRS to the algorithm
+    auto = case_state.read_case(case_state.write_case(folder, {}, zone="auto", base=case))
+    assert "TARGET_CRS" not in case_state.step_parameters(auto, "maps")
+
+
+def test_gdal_statistics_beside_a_raster_are_not_outputs(tmp_path):
+    from ree_damage.core.common.provenance import make_record, write_sidecar
+    from ree_damage.sample_case import generate_sample_case
+
+    generate_sample_case(tmp_path)
+    case = case_state.read_case(tmp_path)
+    raster = case_state.output_path(case, "interpolation", "OUTPUT_FOLDER") / "La_ok_prediction.tif"
+    raster.parent.mkdir(parents=True)
+    raster.write_bytes(b"raster")
+    write_sidecar(raster, make_record("ree_damage:interpolate"))
+    # GDAL writes <raster>.aux.xml when a later step (or QGIS) computes the raster's statistics
+    (raster.parent / "La_ok_prediction.tif.aux.xml").write_text("<PAMDataset/>", encoding="utf-8")
+    state = case_state.step_state(case, "interpolation", True)
+    assert (state.status, state.outputs, state.reasons) == (case_state.UP_TO_DATE, (raster,), ())

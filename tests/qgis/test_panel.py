@@ -312,3 +312,49 @@ def test_a_canceled_step_leaves_nothing(qgis_iface, panel, sample_case):
     assert panel.state_text("zones") == "not run"
     assert not case_state.step_output_files(panel.case, "zones")
     assert panel.step_group("zones", create=False) is None
+
+
+def test_every_parameter_the_panel_fills_in_is_the_algorithms(provider, sample_case, tmp_path):
+    # each step's builder names parameters its algorithm has (a misspelt name would be dropped silently)
+    case = case_state.read_case(sample_case)
+    for relative in ("damage/damage/damage_summary.csv", "damage/damage/damaged_samples.gpkg",
+                     "imagery/vegetation_damage_by_zone.csv", "water/water_summary.csv", "lab/lab.gpkg",
+                     "interpolation/rasters/La_ok_prediction.tif", "damage/damage/degree/La_L1_ok_degree.tif"):
+        path = sample_case.parent / "outputs" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")  # exists: the builders of the last steps then name it
+    registry = QgsApplication.processingRegistry()
+    for step in case_state.STEPS:
+        if not case_state.has_parameters(step.key):
+            continue
+        algorithm = registry.algorithmById(step.algorithm_id)
+        names = {d.name() for d in algorithm.parameterDefinitions()}
+        filled = set(case_state.step_parameters(case, step.key))
+        assert filled <= names, (step.key, sorted(filled - names))
+        assert {o.parameter for o in step.outputs} <= names, step.key
+
+
+def test_the_last_steps_open_prefilled_with_the_case_zone(monkeypatch, panel, sample_case):
+    from qgis import processing
+    from qgis.core import QgsProcessingContext
+
+    opened = []
+    monkeypatch.setattr(processing, "execAlgorithmDialog", lambda alg_id, params: opened.append((alg_id, params)))
+    panel.set_case_file(sample_case)
+    for key in ("valuation", "causality", "maps"):
+        assert panel.states[key].status == case_state.NOT_RUN
+        panel.select_step(key)
+        assert panel.dialog_button.isEnabled() and panel.run_button.isEnabled()
+        panel.open_step_dialog()
+    (valuation_id, valuation), (causality_id, causality), (maps_id, maps) = opened
+    folder = sample_case.parent.resolve()
+    assert (valuation_id, valuation["CASE_FILE"]) == ("ree_damage:valuation", str(folder / "case.toml"))
+    assert causality_id == "ree_damage:causality_evidence"
+    assert causality["SOURCE_SHEET"] == str(folder / "source_lab.csv")
+    assert causality["WELLS"] == f"{folder / 'sample_case_evidence.gpkg'}|layername=wells"
+    # the map CRS is the CGCS2000 zone chosen in case setup; the maps need only the case's own layers
+    assert maps_id == "ree_damage:report_map" and maps["TARGET_CRS"] == "EPSG:4547"
+    algorithm = QgsApplication.processingRegistry().algorithmById(maps_id)
+    context = QgsProcessingContext()
+    ok, problem = algorithm.checkParameterValues(maps, context)
+    assert ok, problem
