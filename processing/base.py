@@ -49,9 +49,11 @@ def _finishing(process_algorithm):
     @functools.wraps(process_algorithm)
     def run(self, parameters, context, feedback):
         from ..core.geo.vector_io import ogr_curves_kept
+        from .threads import keep_thread_context
 
         self._run_outputs = []
         self._run_feedback = feedback
+        keep_thread_context()  # a QgsTask thread: pyproj 3.7 would free its PROJ context after the run
         try:
             with ogr_curves_kept():  # pyogrio turns OGR's curve flag off for all of QGIS: put back
                 results = process_algorithm(self, parameters, context, feedback)
@@ -83,18 +85,6 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
 
     def tr(self, text: str) -> str:
         return tr(text)
-
-    def flags(self):
-        # QGIS 3.40.6 (Debian trixie, Python 3.13, pyproj 3.7.1): pyproj segfaults creating a CRS
-        # in a QgsTask worker thread (measured in the matrix: the panel's background run of
-        # sampling_grid); a plain Python thread does not. Until that is understood, our
-        # algorithms run in QGIS's main thread there (the dialog then waits, but does not crash).
-        flags = super().flags()
-        if Qgis.QGIS_VERSION_INT >= 34000:
-            from .compat import ALGORITHM_NO_THREADING, flags_with
-
-            flags = flags_with(flags, ALGORITHM_NO_THREADING)
-        return flags
 
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
