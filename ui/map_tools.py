@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import Qgis, QgsFeature, QgsGeometry, QgsPointXY, QgsProject
+from qgis.core import Qgis, QgsFeature, QgsFeatureRequest, QgsGeometry, QgsPointXY, QgsProject, QgsRectangle
 from qgis.gui import QgsMapTool
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
@@ -118,14 +118,15 @@ class PlanEditor:
         fields = layer.fields()
         return {fields.indexOf(name): value for name, value in values.items() if fields.indexOf(name) >= 0}
 
-    def point_at(self, layer, map_point, radius: float):
-        """(feature id, point id, x, y) of the point nearest ``map_point`` (layer CRS) within ``radius``, or None."""
+    def point_at(self, layer, point, radius: float):
+        """(feature id, point id, x, y) of the point nearest ``point`` within ``radius`` (layer CRS), or None."""
         best = None
-        for feature in layer.getFeatures():
+        around = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
+        for feature in layer.getFeatures(QgsFeatureRequest().setFilterRect(around)):
             geometry = feature.geometry()
             if geometry.isEmpty():
                 continue
-            distance = geometry.asPoint().distance(map_point)
+            distance = geometry.asPoint().distance(point)
             if distance <= radius and (best is None or distance < best[0]):
                 best = (distance, feature)
         if best is None:
@@ -220,9 +221,12 @@ class MovePointTool(_PlanTool):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         layer = self.editor.layer()
+        # QGIS's search radius (a few pixels) around the click, from map units into the layer's
         radius = self.searchRadiusMU(self.canvas())
-        # the search radius is in map units; the layer shares the map's CRS in a case project
-        self.picked = self.editor.point_at(layer, self.layer_point(event), radius)
+        at = event.mapPoint()
+        square = self.toLayerCoordinates(layer, QgsRectangle(at.x() - radius, at.y() - radius,
+                                                             at.x() + radius, at.y() + radius))
+        self.picked = self.editor.point_at(layer, self.layer_point(event), max(square.width(), square.height()) / 2)
 
     def canvasReleaseEvent(self, event):  # noqa: N802 - QGIS API
         if event.button() != Qt.MouseButton.LeftButton or self.picked is None:

@@ -239,3 +239,27 @@ def test_running_the_sampling_again_drops_the_tool(qgis_iface, planned):
         time.sleep(0.02)
     assert planned.map_tool is None and not planned.move_button.isChecked()
     assert qgis_iface.mapCanvas().mapTool() is not tool
+
+
+def test_a_move_on_a_map_in_geographic_coordinates(qgis_iface, planned):
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+    units_file, points_file, _table = _outputs(planned)
+    units, points = pyogrio.read_dataframe(units_file), pyogrio.read_dataframe(points_file)
+    tool = planned.start_plan_tool("move")
+    layer = planned.points_layer()
+    row, unit = _pick(points, units, ("hole",))
+    centre = shapely.centroid(unit)
+    length = shapely.distance(shapely.Point(row.x, row.y), centre)
+    goal = (row.x + 3.0 * (centre.x - row.x) / length, row.y + 3.0 * (centre.y - row.y) / length)
+    # the map in CGCS2000 longitude/latitude, the layer in the Gauss-Kruger zone
+    canvas = _canvas_on(qgis_iface, layer, (row.x, row.y))
+    geographic = QgsCoordinateReferenceSystem("EPSG:4490")
+    to_map = QgsCoordinateTransform(layer.crs(), geographic, QgsProject.instance())
+    canvas.setDestinationCrs(geographic)
+    canvas.setExtent(to_map.transformBoundingBox(QgsRectangle(row.x - 30, row.y - 30, row.x + 30, row.y + 30)))
+    start, end = to_map.transform(QgsPointXY(row.x, row.y)), to_map.transform(QgsPointXY(*goal))
+    _drag(tool, canvas, (start.x(), start.y()), (end.x(), end.y()))
+    moved = _feature(layer, row.point_id).geometry().asPoint()
+    assert moved.distance(QgsPointXY(*goal)) < 0.5  # within a pixel or two of the map (0.1-0.2 m)
+    assert _feature(layer, row.point_id)["hand_edit"] == "moved_by_hand"
