@@ -101,8 +101,12 @@ class PlanEditor:
             layer.updateFields()
 
     def _commit(self, layer, change) -> bool:
+        if layer.isEditable():  # the tool commits its own edit: it must not save someone's half-done edits with it
+            self.message(tr("Sampling plan"), tr("Save or discard the edits of the sampling points layer first."),
+                         Qgis.MessageLevel.Warning)
+            return False
         self._ensure_fields(layer)
-        if not layer.startEditing() and not layer.isEditable():
+        if not layer.startEditing():
             self.message(tr("Sampling plan"), tr("The sampling points layer cannot be edited."), Qgis.MessageLevel.Critical)
             return False
         change(layer)

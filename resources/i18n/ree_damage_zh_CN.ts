@@ -3148,6 +3148,10 @@ Folder: {1}</source>
       <translation>规则内容</translation>
     </message>
     <message>
+      <source>Save or discard the edits of the sampling points layer first.</source>
+      <translation>请先保存或放弃采样点图层的编辑。</translation>
+    </message>
+    <message>
       <source>The sampling points layer cannot be edited.</source>
       <translation>采样点图层无法编辑。</translation>
     </message>

@@ -263,3 +263,20 @@ def test_a_move_on_a_map_in_geographic_coordinates(qgis_iface, planned):
     moved = _feature(layer, row.point_id).geometry().asPoint()
     assert moved.distance(QgsPointXY(*goal)) < 0.5  # within a pixel or two of the map (0.1-0.2 m)
     assert _feature(layer, row.point_id)["hand_edit"] == "moved_by_hand"
+
+
+def test_a_layer_in_edit_mode_is_not_saved_by_the_tool(qgis_iface, planned):
+    units_file, points_file, _table = _outputs(planned)
+    units, points = pyogrio.read_dataframe(units_file), pyogrio.read_dataframe(points_file)
+    tool = planned.start_plan_tool("add")
+    layer = planned.points_layer()
+    layer.startEditing()  # someone's own edit session, not saved yet
+    count = layer.featureCount()
+    _row, unit = _pick(points, units, ("hole",))
+    centre = shapely.centroid(unit)
+    canvas = _canvas_on(qgis_iface, layer, (centre.x, centre.y))
+    tool.canvasReleaseEvent(_event(canvas, QEvent.Type.MouseButtonRelease, (centre.x, centre.y)))
+    (warning,) = _messages(qgis_iface, Qgis.MessageLevel.Warning)
+    assert warning == "Sampling plan:Save or discard the edits of the sampling points layer first."
+    assert layer.isEditable() and layer.featureCount() == count and _hand_edits(points_file) == []
+    layer.rollBack()
