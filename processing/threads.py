@@ -15,6 +15,10 @@ QThreadPool thread, each making a CRS, crash on the second with pyproj 3.7.1
 thread (its thread state lives as long as the thread). pyproj 3.4 (Debian 12, QGIS 3.22) makes
 a context per object and is not affected.
 
+Where it matters: every QGIS that runs our algorithms in task threads with pyproj 3.7 installed
+(QGIS < 3.40; on QGIS >= 3.40 they still run in the main thread for a second crash not yet
+understood, see ``ReeAlgorithm.flags``).
+
 The workaround: at the start of each run in a thread other than the main one, the owner of the
 thread's context is kept here, so the context outlives the run's thread state and the pointer
 stays valid for the thread's next run. One context per pool thread is kept (a pool has a few
