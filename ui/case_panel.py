@@ -3,7 +3,9 @@
 It lists the steps in order with the state of their outputs (from the provenance records,
 :mod:`.case_state`), opens a step's Processing dialog pre-filled for the case, or runs the
 step as a background task with progress and cancel, then loads the outputs into a layer
-group of the step. It talks to Processing by running algorithms; it computes nothing.
+group of the step. It talks to Processing by running algorithms; it computes nothing. On the
+sampling-plan step it offers the map tools of :mod:`.map_tools` (move a point within its unit,
+add a second-round point) and shows the plan's compliance table.
 """
 
 from __future__ import annotations
