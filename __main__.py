@@ -1,8 +1,10 @@
 """The command line: ``python -m ree_damage run CASE.toml`` and ``python -m ree_damage validate CASE.toml``.
 
 ``run`` runs the case chain into a case package (see
-:mod:`ree_damage.core.case.package`) and, when ``qgis.core`` imports, writes the QGIS
-project ``case.qgz`` into it; without QGIS that step is skipped with a line saying so.
+:mod:`ree_damage.core.case.package`). When ``qgis.core`` imports, QGIS is started without
+a display: the ``maps`` step draws the report maps and the QGIS project ``case.qgz``
+(layers and the maps' layouts) is written; without QGIS both are skipped with a line
+saying so.
 ``validate`` reads and checks the case file and its inputs, and says which steps would
 run, which would be skipped and why, and, for an existing package, which are stale.
 No display is needed. Progress goes to stderr, the summary to stdout.
@@ -23,6 +25,7 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -94,14 +97,17 @@ def cmd_validate(args) -> int:
     print(f"case file: {case.file}")
     print(f"case: {case.info.id} {case.info.name}")
     available = set()
+    qgis = _qgis_available()
     for step in STEPS:
+        if step.run is None and step.host == "qgis" and qgis:  # the host gives it when the case runs
+            step = dataclasses.replace(step, run=lambda ctx: None)
         reason = skip_reason(step, case, available)
         if reason is None:
             available.add(step.name)
             print(f"  {step.name}: runs")
         else:
             print(f"  {step.name}: skipped: {reason}")
-    print(f"  project: {'written (qgis.core imports)' if _qgis_available() else 'skipped: QGIS (qgis.core) not found'}")
+    print(f"  project: {'written (qgis.core imports)' if qgis else 'skipped: QGIS (qgis.core) not found'}")
     if args.output:
         out = check_output_folder(args.output, case)
         if out.is_dir():
@@ -127,11 +133,21 @@ def cmd_run(args) -> int:
     out = check_output_folder(args.output or _default_output(case), case)
     display = ProgressDisplay(quiet=args.quiet)
     started = time.perf_counter()
-    result = run_case(case, out, reuse=not args.rerun_all, log=display.log, progress=display.progress)
+    qgis = _qgis_available()
+    extra_steps, host = (), {}
+    if qgis:  # the report maps are drawn by QGIS, started here without a display
+        start_qgis_headless()
+        from qgis.core import Qgis
+
+        from .processing.maps.case_maps import maps_step
+
+        extra_steps, host = (maps_step(),), {"qgis": Qgis.QGIS_VERSION}
+    result = run_case(case, out, extra_steps=extra_steps, reuse=not args.rerun_all, host=host, log=display.log,
+                      progress=display.progress)
     display.log(f"package written in {time.perf_counter() - started:.1f} s")
     if args.no_project:
         display.log("skip project: --no-project")
-    elif not _qgis_available():
+    elif not qgis:
         display.log("skip project: QGIS (qgis.core) is not installed; run the run_case algorithm in QGIS for case.qgz")
     else:
         project_started = time.perf_counter()
@@ -141,8 +157,11 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def write_project_headless(result) -> Path:
-    """Start QGIS without a display (when no application runs yet) and write the package's project."""
+_APP = []  # the QgsApplication started here, kept alive for the process
+
+
+def start_qgis_headless() -> None:
+    """Start QGIS without a display, when no application runs yet."""
     import os
     import tempfile
 
@@ -151,11 +170,15 @@ def write_project_headless(result) -> Path:
         os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="ree_damage-runtime-")
     from qgis.core import QgsApplication
 
-    app = QgsApplication.instance()
-    started_here = app is None
-    if started_here:
+    if QgsApplication.instance() is None:
         app = QgsApplication([], False)
         app.initQgis()
+        _APP.append(app)
+
+
+def write_project_headless(result) -> Path:
+    """Start QGIS without a display (when no application runs yet) and write the package's project."""
+    start_qgis_headless()
     from .processing.algorithms.tools.run_case import write_case_project
 
     return write_case_project(result.package, result.manifest)

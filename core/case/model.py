@@ -165,6 +165,31 @@ class ValuationParams:
     discount_rate: float = 0.03
 
 
+@dataclass(frozen=True)
+class MapParams:
+    """The report maps of run_case (the ``maps`` step, made where QGIS is installed).
+
+    Attributes
+    ----------
+    dpi : int
+        Resolution of the PNG exports (dots per inch); the PDFs are vector.
+    themes : tuple of str
+        Theme ids to make (``site_overview``, ``functional_zones``, ``sampling_plan``,
+        ``contaminant``, ``damage_extent``, ``vegetation_damage``, ``mined_volume``,
+        ``water_monitoring``); empty: every theme whose layers the package has.
+    author : str
+        制图 (who drew the maps); empty prints a blank line to sign.
+    date : str
+        The maps' date (YYYY-MM-DD); empty prints a blank line (no run date in the files:
+        the same inputs give the same maps).
+    """
+
+    dpi: int = 300
+    themes: tuple = ()
+    author: str = ""
+    date: str = ""
+
+
 STEP_PARAMETERS = {
     "zones": ZoneParams,
     "sampling": SamplingParams,
@@ -178,6 +203,7 @@ STEP_PARAMETERS = {
     "blocks": BlockParams,
     "vegetation": VegetationParams,
     "valuation": ValuationParams,
+    "maps": MapParams,
 }
 """``[parameters.<step>]`` -> its parameter dataclass."""
 
@@ -205,6 +231,12 @@ _CASE_PARAM_SOURCES = {
         "surface_bottom_m": "[seed] the 0-0.5 m surface sample (appendix table, item 1(2))",
     },
     "valuation": {"discount_rate": "[default] 3 % (2-5 % sensitivity), habitat equivalency analysis (guideline 10.2)"},
+    "maps": {
+        "dpi": "[default] 300 dpi: print quality for a report figure",
+        "themes": "[default] every theme whose layers the case package has",
+        "author": "[default] blank: the drawer signs the printed map",
+        "date": "[default] blank: filled in when the maps are issued (no run date, so reruns give the same files)",
+    },
 }
 
 
@@ -240,6 +272,7 @@ class Parameters:
     blocks: BlockParams = field(default_factory=BlockParams)
     vegetation: VegetationParams = field(default_factory=VegetationParams)
     valuation: ValuationParams = field(default_factory=ValuationParams)
+    maps: MapParams = field(default_factory=MapParams)
 
 
 # --------------------------------------------------------------------------- metadata, CRS, inputs

@@ -43,7 +43,7 @@ from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
 from ..common.provenance import SIDECAR_SUFFIX, library_versions, sha256_file
 from .model import Case, load_case
-from .registry import STEPS, Step, StepContext
+from .registry import HOST_NAMES, Step, StepContext, chain
 
 MANIFEST_NAME = "manifest.json"
 GPKG_NAME = "case.gpkg"
@@ -146,6 +146,10 @@ def check_output_folder(output, case: Optional[Case] = None) -> Path:
 
 def skip_reason(step: Step, case: Case, available: set) -> Optional[str]:
     """Why ``step`` cannot run on ``case`` (None when it can); ``available``: steps that ran before it."""
+    if step.run is None:
+        needed = HOST_NAMES.get(step.host, step.host)
+        return (f"needs {needed}, not available here (install QGIS, or run the run_case algorithm "
+                f"in QGIS)")
     for key in step.inputs:
         if getattr(case.inputs, key) is None:
             return f"the case file names no inputs.{key}"
@@ -219,7 +223,7 @@ def _plain(value):
     return value
 
 
-def _step_basis(step: Step, case: Case, digests: _Digests, upstream: dict) -> dict:
+def _step_basis(step: Step, case: Case, digests: _Digests, upstream: dict, host: Optional[dict] = None) -> dict:
     """What a step's outputs depend on: its fingerprint is the SHA-256 of this."""
     inputs = {}
     for key in (*step.inputs, *step.optional_inputs):
@@ -231,12 +235,15 @@ def _step_basis(step: Step, case: Case, digests: _Digests, upstream: dict) -> di
     parameters = {f"parameters.{name}": _plain(getattr(case.parameters, name)) for name in step.parameters}
     for key in step.case_keys:
         parameters[key] = _plain(getattr(case, {"case": "info"}.get(key, key)))
-    return {
+    basis = {
         "software": __version__,
         "inputs": inputs,
         "parameters": parameters,
         "steps": {name: upstream[name] for name in (*step.depends, *step.uses) if name in upstream},
     }
+    if step.host != "core":  # what the host draws depends on its version (QGIS renders the maps)
+        basis["host"] = {step.host: (host or {}).get(step.host)}
+    return basis
 
 
 def _fingerprint(basis: dict) -> str:
@@ -248,6 +255,8 @@ def _what_changed(old: dict, new: dict) -> str:
     changed = []
     if old.get("software") != new["software"]:
         changed.append("software version")
+    if old.get("host") != new.get("host"):
+        changed.append("host version")
     for section in ("inputs", "parameters"):
         before, now = old.get(section, {}), new[section]
         changed += [key for key in sorted(set(before) | set(now)) if before.get(key) != now.get(key)]
@@ -266,7 +275,7 @@ def read_manifest(package) -> Optional[dict]:
         return None
 
 
-def stale_steps(case, package, *, extra_steps: Sequence[Step] = ()) -> dict:
+def stale_steps(case, package, *, extra_steps: Sequence[Step] = (), host: Optional[dict] = None) -> dict:
     """The steps a run would (re)run on an existing package, with what changed, without running.
 
     Parameters
@@ -275,6 +284,8 @@ def stale_steps(case, package, *, extra_steps: Sequence[Step] = ()) -> dict:
         The case, or its case file.
     package : path-like
         A package folder written by :func:`run_case`.
+    extra_steps, host
+        As for :func:`run_case`.
 
     Returns
     -------
@@ -286,10 +297,10 @@ def stale_steps(case, package, *, extra_steps: Sequence[Step] = ()) -> dict:
     manifest = read_manifest(package) or {"steps": {}}
     digests = _Digests(case)
     upstream, stale = {}, {}
-    for step in (*STEPS, *extra_steps):
+    for step in chain(extra_steps):
         if skip_reason(step, case, set(upstream)) is not None:
             continue
-        basis = _step_basis(step, case, digests, upstream)
+        basis = _step_basis(step, case, digests, upstream, host)
         upstream[step.name] = _fingerprint(basis)
         old = manifest["steps"].get(step.name)
         if old is None or old.get("status") == "skipped":
@@ -322,13 +333,15 @@ def run_case(
         The package folder: new, empty, or a package of an earlier run (reused where
         its inputs did not change, then replaced).
     extra_steps : sequence of Step
-        Steps a host adds after the chain (e.g. QGIS maps).
+        Steps a host gives: one named like a chain step of that host (``maps``) takes its
+        place in the chain, others run after the chain.
     only_steps : sequence of str, optional
         Run these steps (and what they depend on) only.
     reuse : bool
         False reruns every step.
     host : dict, optional
-        Host facts for the provenance (QGIS version).
+        Host facts for the provenance (``{"qgis": version}``); a host step reruns when its
+        host's version changed.
     log : callable, optional
         Called with one line per step (started, skipped and why, reused, done).
     progress, is_canceled : callable, optional
@@ -350,10 +363,11 @@ def run_case(
     if not isinstance(case, Case):
         case = load_case(case)
     out = check_output_folder(output, case)
-    steps = list(STEPS) + list(extra_steps)
+    try:
+        steps = list(chain(extra_steps))
+    except ValueError as error:
+        raise InputError(str(error)) from error
     names = [s.name for s in steps]
-    if len(set(names)) != len(names):
-        raise InputError(f"two steps share a name: {names}")
     if only_steps is not None:
         unknown = sorted(set(only_steps) - set(names))
         if unknown:
@@ -407,7 +421,7 @@ def _run_steps(steps, case, out, staging, previous, host, say, progress, is_canc
             say(f"skip {step.name}: {reason}")
             outcomes.append(StepOutcome(step.name, "skipped", reason))
             continue
-        basis = _step_basis(step, case, digests, fingerprints)
+        basis = _step_basis(step, case, digests, fingerprints, host)
         fingerprint = _fingerprint(basis)
         fingerprints[step.name] = fingerprint
         bases[step.name] = basis

@@ -14,6 +14,11 @@ A step is a :class:`Step`. Adding one (valuation, the report document) is one en
 A step is skipped (with one line saying why) when the case file lacks one of its
 ``inputs`` or ``layers``, when a step it ``depends`` on did not run, or when its
 ``ready`` check returns a reason.
+
+A step that needs a host application (the report maps need QGIS) is listed here with
+``host="qgis"`` and no ``run``: the host gives run_case the same step with its ``run``
+and ``write`` (``extra_steps``; :func:`chain` puts it in its place). Without a host it
+is skipped with a line saying so, and ``core`` never imports QGIS.
 """
 
 from __future__ import annotations
@@ -77,9 +82,9 @@ class Step:
         Its id; also the name of its folder in the package.
     algorithm : str
         The Processing algorithm id doing the same, for the provenance.
-    run : callable
-        ``run(ctx) -> result``.
-    write : callable
+    run : callable or None
+        ``run(ctx) -> result``; None for a host step the host has not given.
+    write : callable or None
         ``write(result, folder, ctx) -> dict`` of output name -> path: the result's
         files in ``folder`` (GeoPackages go into the package's ``case.gpkg``).
     inputs, optional_inputs : tuple of str
@@ -107,8 +112,8 @@ class Step:
 
     name: str
     algorithm: str
-    run: Callable[[StepContext], Any]
-    write: Callable[[Any, Path, StepContext], dict]
+    run: Optional[Callable[[StepContext], Any]]
+    write: Optional[Callable[[Any, Path, StepContext], dict]]
     inputs: tuple = ()
     optional_inputs: tuple = ()
     layers: tuple = ()
@@ -378,7 +383,25 @@ def _report_run(ctx: StepContext):
     for role, relative in _REPORT_FILES.items():
         if (ctx.package / relative).is_file():
             files[role] = ctx.package / relative
-    return build_report(collect_outputs(files=files), progress=ctx.progress, is_canceled=ctx.is_canceled)
+    return build_report(collect_outputs(files=files), figures=_map_figures(ctx), progress=ctx.progress,
+                        is_canceled=ctx.is_canceled)
+
+
+MAP_CAPTIONS = "maps/captions.json"
+"""The maps step's figure list: ``{"<theme>.png": "caption"}`` in the order of the themes."""
+
+
+def _map_figures(ctx: StepContext) -> list:
+    """``[(png, caption)]`` of the report maps in the package (the first page of each theme),
+    in theme order; empty when the maps step did not run."""
+    import json
+
+    listing = ctx.package / MAP_CAPTIONS
+    if ctx.result("maps") is None or not listing.is_file():
+        return []
+    captions = json.loads(listing.read_text(encoding="utf-8"))
+    return [(listing.parent / name, str(caption)) for name, caption in captions.items()
+            if (listing.parent / name).is_file()]
 
 
 def _report_write(result, folder: Path, ctx: StepContext) -> dict:
@@ -432,13 +455,42 @@ STEPS = (
          depends=("damage",), uses=("vegetation_damage", "mined_volume", "water_damage"),
          case_keys=("valuation", "case"),
          ready=_valuation_ready, summary=_valuation_summary, weight=0.3),
+    # the report maps: drawn by QGIS (processing/maps/case_maps.py gives run and write)
+    Step("maps", "ree_damage:report_map", run=None, write=None, inputs=("vectors",),
+         optional_inputs=("ortho",), optional_layers=("case_boundary",), depends=("zones",),
+         uses=("sampling", "depth", "baseline", "interpolation", "damage", "mined_volume", "vegetation_damage",
+               "water_damage"),
+         parameters=("maps", "interpolation"), case_keys=("case", "crs", "sources"), weight=3.0, host="qgis",
+         summary=None),
     Step("report_document", "ree_damage:report_document", run=_report_run, write=_report_write,
          depends=("zones", "sampling", "depth"),
          uses=("cgcs2000", "lab", "baseline", "damage", "mined_volume", "vegetation_damage", "water_damage",
-               "valuation"),
+               "valuation", "maps"),
          case_keys=("case", "crs"), summary=lambda result, folder: {"report_tables": len(result.tables)}),
 )
 """The chain in the order it runs."""
+
+
+HOST_NAMES = {"qgis": "QGIS (qgis.core)"}
+"""Host id -> what to install for the steps it runs."""
+
+
+def chain(extra_steps=()) -> tuple:
+    """The steps of a run: :data:`STEPS` with the host's steps in their places (a step of
+    ``extra_steps`` named like a chain step replaces it), other extra steps after them."""
+    given = {step.name: step for step in extra_steps}
+    if len(given) != len(tuple(extra_steps)):
+        raise ValueError("two extra steps share a name")
+    steps = [given.pop(step.name, step) for step in STEPS]
+    return (*steps, *given.values())
+
+
+def step(name: str) -> Step:
+    """The chain step ``name`` (raises KeyError)."""
+    for candidate in STEPS:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
 
 
 def step_names(steps=STEPS) -> tuple:

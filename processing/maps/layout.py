@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -473,14 +474,38 @@ def _fit_width_segments():
     return QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth
 
 
-def export_layout(layout, folder: Path, stem: str, dpi: int = 300, formats=("pdf", "png")) -> list:
+def export_layout(layout, folder: Path, stem: str, dpi: int = 300, formats=("pdf", "png"),
+                  pdf_date: str | None = None) -> list:
     """Export ``layout`` as a vector PDF and a PNG per page (``stem.png``, ``stem_2.png`` ...)
-    into ``folder``; return the files written. A failed export raises OSError."""
+    into ``folder``; return the files written. A failed export raises OSError.
+
+    ``pdf_date`` (``YYYY-MM-DD``): the creation date written into the PDF instead of the
+    time of the export (Qt writes one even without metadata), so the same map gives the same
+    bytes."""
     exporter = QgsLayoutExporter(layout)
     written = []
     with _quiet_gdal():
         _export(exporter, folder, stem, dpi, formats, written)
+    if pdf_date:
+        for path in written:
+            if path.suffix == ".pdf":
+                fix_pdf_creation_date(path, pdf_date)
     return written
+
+
+_PDF_DATE = re.compile(rb"/CreationDate \(D:(\d{14})")
+
+
+def fix_pdf_creation_date(path: Path, date: str) -> None:
+    """Replace the PDF's ``/CreationDate`` digits by ``date`` (``YYYY-MM-DD``, midnight) in
+    place; the length stays, so the cross-reference offsets stay right."""
+    digits = date.replace("-", "")[:8]
+    if len(digits) != 8 or not digits.isdigit():
+        raise ValueError(f"not a date YYYY-MM-DD: {date!r}")
+    data = Path(path).read_bytes()
+    fixed = _PDF_DATE.sub(b"/CreationDate (D:" + digits.encode() + b"000000", data)
+    if fixed != data:
+        Path(path).write_bytes(fixed)
 
 
 @contextlib.contextmanager

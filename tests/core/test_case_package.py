@@ -18,7 +18,8 @@ from ree_damage.core.case.registry import STEPS
 from ree_damage.core.common.errors import Canceled, InputError
 from ree_damage.sample_case import generate_sample_case
 
-CHAIN = [step.name for step in STEPS]
+CHAIN = [step.name for step in STEPS if step.host == "core"]
+HOSTED = [step.name for step in STEPS if step.host != "core"]  # the maps: QGIS draws them (tests/qgis)
 LAB_DOWNSTREAM = ["lab", "baseline", "interpolation", "damage", "mined_volume", "valuation", "report_document"]
 
 
@@ -61,7 +62,9 @@ def _copy_case(sample, tmp_path) -> Path:
 
 def test_every_step_runs_on_the_sample_case_and_the_package_holds_its_files(sample):
     root, result, lines = sample
-    assert result.names("ran") == CHAIN and result.names("skipped") == []
+    assert result.names("ran") == CHAIN and result.names("skipped") == HOSTED == ["maps"]
+    assert result.step("maps").reason.startswith("needs QGIS (qgis.core), not available here")
+    assert "skip maps: needs QGIS (qgis.core), not available here" in " ".join(lines)
     assert lines[0] == "run cgcs2000" and any(line.startswith("done vegetation_damage in ") for line in lines)
     package = result.package
     manifest = read_manifest(package)
@@ -225,3 +228,61 @@ def test_the_manifest_is_json_with_relative_paths(sample):
     assert staging_marks == []
     record = manifest["steps"]["lab"]["provenance"][0]
     assert record["inputs"]["lab_sheet"]["path"] == "<case>/lab_results.xlsx"
+
+
+def _fake_maps(calls: list):
+    """The chain's maps step as a host gives it, without QGIS: one figure (a copy of a variogram PNG)."""
+    import dataclasses
+
+    from ree_damage.core.case import registry
+
+    def run(ctx):
+        calls.append(ctx.case.parameters.maps.dpi)
+        return object()
+
+    def write(result, folder, ctx):
+        png = folder / "site_overview.png"
+        shutil.copyfile(ctx.package / "interpolation" / "Cd_ok_variogram.png", png)
+        (folder / "captions.json").write_text(json.dumps({"site_overview.png": "现场概况图（site overview）"},
+                                                         ensure_ascii=False), encoding="utf-8")
+        return {"png": png}
+
+    return dataclasses.replace(registry.step("maps"), run=run, write=write)
+
+
+def test_a_host_step_runs_in_its_place_and_a_change_reruns_what_is_downstream(sample, tmp_path):
+    from docx import Document
+
+    case_file = _copy_case(sample, tmp_path)
+    package = tmp_path / "package"
+    calls = []
+    host = {"qgis": "3.22.16"}
+    first = run_case(case_file, package, extra_steps=(_fake_maps(calls),), host=host)
+    order = [s.name for s in first.steps]
+    assert order.index("maps") == order.index("valuation") + 1 == order.index("report_document") - 1
+    # the package had no maps: they run, and the document that shows them
+    assert first.names("ran") == ["maps", "report_document"] and calls == [300]
+    assert first.step("report_document").reason == "step maps changed"
+    document = Document(str(package / "report_document" / "report_draft.docx"))
+    assert len(document.inline_shapes) == 1
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "现场概况图（site overview）" in text
+    digest = hashlib.sha256((package / "maps" / "site_overview.png").read_bytes()).hexdigest()
+    sources = [[cell.text for cell in row.cells] for row in document.tables[-1].rows]
+    assert any(row[1:] == ["site_overview.png", digest] for row in sources), sources[-3:]
+    assert read_manifest(package)["steps"]["maps"]["basis"]["host"] == {"qgis": "3.22.16"}
+
+    # the maps' dpi changed: the maps and the document rerun, nothing upstream
+    case_file.write_text(case_file.read_text(encoding="utf-8") + "\n[parameters.maps]\ndpi = 150\n", encoding="utf-8")
+    assert stale_steps(case_file, package, extra_steps=(_fake_maps([]),), host=host) == {
+        "maps": "parameters.maps", "report_document": "step maps"}
+    again = run_case(case_file, package, extra_steps=(_fake_maps(calls),), host=host)
+    assert again.names("ran") == ["maps", "report_document"] and calls == [300, 150]
+    # another QGIS draws the maps again
+    newer = {"qgis": "3.40.5"}
+    assert stale_steps(case_file, package, extra_steps=(_fake_maps([]),), host=newer) == {
+        "maps": "host version", "report_document": "step maps"}
+    # without the host the maps are skipped with the reason, and the document has no figure
+    bare = run_case(case_file, package)
+    assert bare.step("maps").status == "skipped" and "needs QGIS" in bare.step("maps").reason
+    assert len(Document(str(package / "report_document" / "report_draft.docx")).inline_shapes) == 0

@@ -56,6 +56,7 @@ def test_run_writes_the_package_and_prints_the_summary(vector_case, tmp_path):
     assert "sampling points: 33 + 6 control" in done.stdout  # no DEM here: no flow-through points
     assert "skip lab: the case file names no inputs.lab_sheet" in done.stderr
     assert "skip project: QGIS (qgis.core) is not installed" in done.stderr
+    assert "skip maps: needs QGIS (qgis.core), not available here" in done.stderr
     assert "Warning" not in done.stderr  # no Python warning (PYTHONWARNINGS=default shows them)
     assert (tmp_path / "package" / "manifest.json").is_file() and (tmp_path / "package" / "case.gpkg").is_file()
     again = cli("run", vector_case / "case.toml", "--output", tmp_path / "package", "--quiet")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 from pathlib import Path
 
@@ -21,14 +20,11 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProject,
-    QgsRasterLayer,
-    QgsVectorLayer,
 )
 
 from ....core.common.atomic import atomic_directory, atomic_path
 from ....core.common.errors import ReeDamageError
 from ....core.common.provenance import make_record
-from ....core.geo.raster_io import gdal_exceptions
 from ...base import ReeAlgorithm
 from ...compat import (
     ALGORITHM_NO_THREADING,
@@ -41,26 +37,29 @@ from ...compat import (
     advanced,
     flags_with,
 )
+from ...maps.build import (
+    DEPTH_HEADINGS,
+    depth_table_layer,
+    match_damage_to_degree,
+    style_role_layer,
+    theme_layout,
+    write_depth_table,
+)
 from ...maps.layout import (
     MapTexts,
-    combined_extent,
-    drop_table_page,
     export_atlas,
     export_layout,
     fill_layout,
-    fill_table,
     load_template,
     make_atlas,
     release_legend_roots,
     zone_crs_of,
 )
-from ...maps.themes import ROLE_NAMES, ROLE_STYLES, THEMES, theme_by_id
+from ...maps.themes import THEMES, theme_by_id
 from ...styles import apply_style
 from ..stages import Stages
 
-#: depth-schedule summary columns -> Chinese headings of the sampling-plan table
-DEPTH_HEADINGS = {"point_id": "点位编号", "zone": "功能区", "n_samples": "样品数", "depths_cm": "采样深度（cm）",
-                  "deepest_m": "最大采样深度（m）"}
+__all__ = ["DEPTH_HEADINGS", "ReportMap"]
 
 
 class ReportMap(ReeAlgorithm):
@@ -267,7 +266,7 @@ class ReportMap(ReeAlgorithm):
                     skipped.append(line)
                     continue
                 layout = self._theme_layout(project, theme, layers, crs, texts, graticule, depth_table, feedback)
-                files += export_layout(layout, staging, theme.id, dpi)
+                files += export_layout(layout, staging, theme.id, dpi, pdf_date=_date_or_none(texts.date))
                 made.append(theme.id)
                 feedback.pushInfo(self.tr("{0} ({1}): map at 1:{2}").format(
                     theme.title_zh, theme.id, round(layout.itemById("map").scale())))
@@ -331,28 +330,11 @@ class ReportMap(ReeAlgorithm):
                 error = self.invalidRasterError if raster else self.invalidSourceError
                 raise QgsProcessingException(error(parameters, key))
             layer = given.clone()
-            field = _raster_field(layer) if raster else ""
-            layer.setName(ROLE_NAMES[role].format(field=field).strip())
-            if role in ROLE_STYLES:
-                apply_style(layer, ROLE_STYLES[role], baseline=baseline.get(field))
+            style_role_layer(layer, role, baseline)
             project.addMapLayer(layer, False)  # shown in the layer tree under each map's group
             layers[role] = layer
-        self._match_damage_to_degree(layers)
+        match_damage_to_degree(layers)
         return layers
-
-    def _match_damage_to_degree(self, layers) -> None:
-        """Damaged areas of every indicator and method overlap: show those of the degree raster's."""
-        areas, degree = layers.get("damage_areas"), layers.get("degree")
-        if areas is None or degree is None:
-            return
-        tags = _raster_tags(degree)
-        names = areas.fields().names()
-        clauses = [f"\"{name}\" = '{tags[tag]}'" for name, tag in (("indicator", "REE_FIELD"), ("method", "REE_METHOD"))
-                   if name in names and tags.get(tag)]
-        if clauses:
-            areas.setSubsetString(" AND ".join(clauses))
-            label = "，".join(tags[tag] for tag in ("REE_FIELD", "REE_METHOD") if tags.get(tag))
-            areas.setName(f"{ROLE_NAMES['damage_areas']}（{label}）")
 
     def _baselines(self, parameters, context) -> dict:
         """Indicator -> baseline value from the baseline table (empty without one)."""
@@ -406,47 +388,22 @@ class ReportMap(ReeAlgorithm):
         if not needed <= set(names):
             raise QgsProcessingException(self.tr("Depth schedule: columns {0} expected, found {1}.").format(
                 ", ".join(sorted(needed)), ", ".join(names)))
-        points = {}
-        for feature in source.getFeatures():
-            point = str(feature["point_id"])
-            row = points.setdefault(point, {"point_id": point, "zone": "", "depths": [], "deepest": 0.0})
-            if "zone" in names and feature["zone"] not in (None, ""):
-                row["zone"] = str(feature["zone"])
-            row["depths"].append(int(float(feature["depth_cm"])))
-            if "bottom_m" in names and feature["bottom_m"] not in (None, ""):
-                row["deepest"] = max(row["deepest"], float(feature["bottom_m"]))
-        with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(DEPTH_HEADINGS))
-            for point in sorted(points):
-                row = points[point]
-                depths = sorted(set(row["depths"]))
-                writer.writerow([point, row["zone"], len(row["depths"]), " ".join(str(d) for d in depths),
-                                 f"{row['deepest']:.1f}"])
+        write_depth_table(({name: feature[name] for name in names} for feature in source.getFeatures()), path)
         self.track_output(path)
-        layer = QgsVectorLayer(str(path), "采样深度方案", "ogr")
-        if not layer.isValid():
-            raise QgsProcessingException(self.tr("The depth table {0} does not open.").format(path))
+        try:
+            layer = depth_table_layer(path)
+        except ValueError as exc:
+            raise QgsProcessingException(self.tr("The depth table {0} does not open.").format(path)) from exc
         project.addMapLayer(layer)
         return layer
 
     # ------------------------------------------------------------------ maps
     def _theme_layout(self, project, theme, layers, crs, texts, graticule, depth_table, feedback):
-        shown = [layers[role] for role in theme.roles if role in layers]
-        # the case area, except where the theme's points lie beyond it (water sections downstream)
-        extent_layers = [layers["boundary"]] if "boundary" in layers and theme.id != "water_monitoring" else shown
-        layout = load_template(project, theme.template, theme.title_zh)
-        project.layoutManager().addLayout(layout)  # the project owns it from here, also on an error
-        fill_layout(layout, theme, shown, crs, texts, graticule,
-                    extent=combined_extent(extent_layers, crs, project.transformContext()))
-        if theme.template.endswith("_table.qpt"):
-            if depth_table is not None:
-                fill_table(layout, depth_table, texts.title + "采样点位与采样深度一览表", DEPTH_HEADINGS)
-            else:
-                drop_table_page(layout)
-                feedback.pushInfo(self.tr("{0}: no depth schedule given: the table page is left out.").format(
-                    theme.title_zh))
-        return layout
+        def note(_line):
+            feedback.pushInfo(self.tr("{0}: no depth schedule given: the table page is left out.").format(
+                theme.title_zh))
+
+        return theme_layout(project, theme, layers, crs, texts, graticule, depth_table, note)
 
     def _atlas(self, project, layers, crs, texts, graticule, folder, dpi, feedback) -> list:
         if "zones" not in layers:
@@ -476,23 +433,8 @@ class ReportMap(ReeAlgorithm):
         self.track_output(path)
 
 
-def _raster_tags(layer: QgsRasterLayer) -> dict:
-    """The GDAL metadata of a raster file (REE_FIELD, REE_METHOD, REE_BASELINE for ours)."""
-    source = layer.source().split("|")[0]
-    try:
-        from osgeo import gdal
+def _date_or_none(text: str):
+    """``text`` when it is a date YYYY-MM-DD (the PDFs then carry it, not the export time)."""
+    import re
 
-        with gdal_exceptions():
-            data = gdal.Open(source)
-            return dict(data.GetMetadata() or {}) if data is not None else {}
-    except RuntimeError:
-        return {}
-
-
-def _raster_field(layer: QgsRasterLayer) -> str:
-    """The indicator of a ree_damage raster (its REE_FIELD tag, else the first part of its name)."""
-    field = _raster_tags(layer).get("REE_FIELD")
-    if field:
-        return field
-    stem = Path(layer.source().split("|")[0]).stem
-    return stem.split("_")[0] if "_" in stem else ""
+    return text[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]) else None

@@ -20,7 +20,9 @@ from qgis.core import (
 from ....core.case import load_case
 from ....core.case.package import GPKG_NAME, add_files, run_case
 from ...base import ReeAlgorithm
-from ...compat import advanced
+from ...compat import ALGORITHM_NO_THREADING, advanced, flags_with
+from ...maps.case_maps import add_case_layouts, maps_step
+from ...maps.layout import release_legend_roots
 from ..stages import Stages
 
 PROJECT_NAME = "case.qgz"
@@ -39,6 +41,7 @@ STEP_LABELS = {
     "vegetation_damage": "植被损害 / Vegetation damage",
     "water_damage": "水环境损害 / Water damage",
     "valuation": "损害价值量化 / Valuation",
+    "maps": "报告图件 / Report maps",
     "report_document": "鉴定评估报告 / Report document",
 }
 """Layer-tree group names of the steps (a step not listed is grouped under its id)."""
@@ -61,7 +64,8 @@ def apply_style(layer, step: str, name: str) -> None:
 
 def write_case_project(package, manifest: dict) -> Path:
     """Write ``case.qgz`` into a case package: every layer of the manifest, grouped by step,
-    paths relative to the project; return its path and record it in the manifest.
+    and the print layouts of the report maps (as the maps step made them), paths relative to
+    the project; return its path and record it in the manifest.
 
     Raises
     ------
@@ -108,9 +112,13 @@ def write_case_project(package, manifest: dict) -> Path:
     if crs is not None and crs.isValid():
         project.setCrs(crs)
     path = package / PROJECT_NAME
-    if not project.write(str(path)):
-        raise RuntimeError(f"the project could not be written to {path}: {project.error()}")
-    project.clear()  # closes the rasters: GDAL writes the statistics it computed (.aux.xml) now
+    try:
+        add_case_layouts(project, package, manifest)
+        if not project.write(str(path)):
+            raise RuntimeError(f"the project could not be written to {path}: {project.error()}")
+    finally:
+        project.clear()  # closes the rasters: GDAL writes the statistics it computed (.aux.xml) now
+        release_legend_roots()  # after the layouts that drew them
     for aux in set(package.rglob("*.aux.xml")) - aux_before:  # ... and they are not part of the package
         aux.unlink()
     add_files(package, {"project": path}, step="project", seconds=time.perf_counter() - started,
@@ -139,16 +147,22 @@ class RunCase(ReeAlgorithm):
     def groupId(self):  # noqa: N802
         return "tools"
 
+    def flags(self):
+        # the report maps' layouts, fonts and projects are GUI-thread objects: run in the main thread
+        return flags_with(super().flags(), ALGORITHM_NO_THREADING)
+
     def helpText(self):  # noqa: N802
         return self.tr(
             "Runs the whole chain from one case file (case.toml): functional zones, sampling grid, "
             "depth schedule; with lab results, baseline, interpolation and damage extent; vegetation "
-            "damage where an orthomosaic is given and mined volume where two DEMs are; the draft report "
-            "(DOCX). A step whose "
+            "damage where an orthomosaic is given and mined volume where two DEMs are; valuation; the report "
+            "maps (PDF and PNG per theme whose layers exist, [parameters.maps] dpi, 300 by default); the draft "
+            "report (DOCX) with the maps as figures. A step whose "
             "inputs the case file does not give is skipped with a line saying why. Writes a case "
             "package: case.gpkg with every vector layer, each step's rasters, tables and workbooks, "
             "manifest.json (every file with its SHA-256, the parameters, versions and step times) "
-            "and case.qgz, a QGIS project with every layer grouped by step. The same inputs give "
+            "and case.qgz, a QGIS project with every layer grouped by step and the maps' print layouts. "
+            "The same inputs give "
             "the same files; a second run reruns only the steps whose inputs or parameters changed. "
             "The same as: python -m ree_damage run case.toml --output <folder>."
         )
@@ -180,8 +194,8 @@ class RunCase(ReeAlgorithm):
         progress, is_canceled = self.callbacks(stages.next())
         with self.core_errors():
             case = load_case(case_file)
-            result = run_case(case, folder, reuse=not rerun, host=self.host_info(), log=feedback.pushInfo,
-                              progress=progress, is_canceled=is_canceled)
+            result = run_case(case, folder, extra_steps=(maps_step(),), reuse=not rerun, host=self.host_info(),
+                              log=feedback.pushInfo, progress=progress, is_canceled=is_canceled)
         for outcome in result.steps:
             self.push_warnings(feedback, outcome.warnings if outcome.status == "ran" else [])
         stages.next()
