@@ -6,6 +6,10 @@ Three runs in one process, each into the same package folder:
 * rerun     every step recomputed (``reuse=False``, what ``--rerun-all`` does), warm process
 * unchanged a rerun with nothing changed: every step reused from the manifest
 
+With QGIS installed the chain includes the ``maps`` step (the report maps, PDF + PNG at
+the case's dpi, 300 by default) and each run is followed by the QGIS project (``project``
+row), as ``python -m ree_damage run`` does; without QGIS both are left out (a line says so).
+
 The issue's goal is the whole run under 60 s on two cores after the first run. The
 machine may be shared: the figures are wall-clock times under whatever load there is;
 compare the ratios within one run. Run:
@@ -43,8 +47,21 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="sample case area factor (default 1)")
     args = parser.parse_args(argv)
     ensure_package()
+    from ree_damage.__main__ import _qgis_available, start_qgis_headless
     from ree_damage.core.case.package import run_case
     from ree_damage.sample_case import generate_sample_case
+
+    extra_steps, host, write_project = (), {}, None
+    if _qgis_available():
+        start_qgis_headless()
+        from qgis.core import Qgis
+
+        from ree_damage.processing.algorithms.tools.run_case import write_case_project
+        from ree_damage.processing.maps.case_maps import maps_step
+
+        extra_steps, host, write_project = (maps_step(),), {"qgis": Qgis.QGIS_VERSION}, write_case_project
+    else:
+        print("QGIS (qgis.core) not found: no maps step and no project in these runs")
 
     with tempfile.TemporaryDirectory(prefix="bench_run_case_") as tmp:
         folder = Path(tmp)
@@ -54,8 +71,14 @@ def main(argv=None) -> int:
         runs = {}
         for label, reuse in (("first", True), ("rerun", False), ("unchanged", True)):
             started = time.perf_counter()
-            result = run_case(folder / "case" / "case.toml", folder / "package", reuse=reuse)
-            runs[label] = (time.perf_counter() - started, {s.name: (s.status, s.seconds) for s in result.steps})
+            result = run_case(folder / "case" / "case.toml", folder / "package", reuse=reuse,
+                              extra_steps=extra_steps, host=host)
+            steps = {s.name: (s.status, s.seconds) for s in result.steps}
+            if write_project is not None:
+                project_started = time.perf_counter()
+                write_project(result.package, result.manifest)
+                steps["project"] = ("ran", time.perf_counter() - project_started)
+            runs[label] = (time.perf_counter() - started, steps)
         names = list(runs["first"][1])
         print(f"{'step':<20}" + "".join(f"{label:>18}" for label in runs))
         for name in names:

@@ -864,7 +864,9 @@ def _deterministic_docx(doc) -> bytes:
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # images are compressed already: deflating the report maps again took seconds for nothing
+            stored = entry.filename.lower().endswith((".png", ".jpg", ".jpeg"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
             target.writestr(info, source.read(entry.filename))

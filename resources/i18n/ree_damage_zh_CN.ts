@@ -2030,8 +2030,8 @@
       <translation>采样深度方案：应有列{0}，实际为{1}。</translation>
     </message>
     <message>
-      <source>The depth table {0} does not open.</source>
-      <translation>采样深度表{0}无法打开。</translation>
+      <source>{0}: no depth schedule given: the table page is left out.</source>
+      <translation>{0}：未给出采样深度方案，省略表格页。</translation>
     </message>
     <message>
       <source>{0} ({1}) skipped: no {2} given.</source>
@@ -2042,8 +2042,8 @@
       <translation>{0}（{1}）：比例尺1:{2}</translation>
     </message>
     <message>
-      <source>{0}: no depth schedule given: the table page is left out.</source>
-      <translation>{0}：未给出采样深度方案，省略表格页。</translation>
+      <source>The depth table {0} does not open.</source>
+      <translation>采样深度表{0}无法打开。</translation>
     </message>
     <message>
       <source>The project {0} was not written: {1}</source>
@@ -2402,8 +2402,8 @@
       <translation>运行整个案例</translation>
     </message>
     <message>
-      <source>Runs the whole chain from one case file (case.toml): functional zones, sampling grid, depth schedule; with lab results, baseline, interpolation and damage extent; vegetation damage where an orthomosaic is given and mined volume where two DEMs are; the draft report (DOCX). A step whose inputs the case file does not give is skipped with a line saying why. Writes a case package: case.gpkg with every vector layer, each step's rasters, tables and workbooks, manifest.json (every file with its SHA-256, the parameters, versions and step times) and case.qgz, a QGIS project with every layer grouped by step. The same inputs give the same files; a second run reruns only the steps whose inputs or parameters changed. The same as: python -m ree_damage run case.toml --output &lt;folder&gt;.</source>
-      <translation>从一个案例文件（case.toml）运行整个流程：功能分区、采样布点、采样深度；有检测结果时，基线、空间插值和损害范围；有正射影像时植被损害，有两期 DEM 时开采方量；鉴定评估报告草稿（DOCX）。案例文件未给出输入的步骤被跳过，并说明原因。写出案例成果包：包含全部矢量图层的 case.gpkg、各步骤的栅格、表格和工作簿、manifest.json（每个文件及其 SHA-256、参数、版本和各步骤用时），以及按步骤分组包含全部图层的 QGIS 工程 case.qgz。相同的输入得到相同的文件；再次运行时只重新运行输入或参数已变化的步骤。等同于：python -m ree_damage run case.toml --output &lt;文件夹&gt;。</translation>
+      <source>Runs the whole chain from one case file (case.toml): functional zones, sampling grid, depth schedule; with lab results, baseline, interpolation and damage extent; vegetation damage where an orthomosaic is given and mined volume where two DEMs are; valuation; the report maps (PDF and PNG per theme whose layers exist, [parameters.maps] dpi, 300 by default); the draft report (DOCX) with the maps as figures. A step whose inputs the case file does not give is skipped with a line saying why. Writes a case package: case.gpkg with every vector layer, each step's rasters, tables and workbooks, manifest.json (every file with its SHA-256, the parameters, versions and step times) and case.qgz, a QGIS project with every layer grouped by step and the maps' print layouts. The same inputs give the same files; a second run reruns only the steps whose inputs or parameters changed. The same as: python -m ree_damage run case.toml --output &lt;folder&gt;.</source>
+      <translation>从一个案例文件（case.toml）运行整个流程：功能分区、采样布点、采样深度；有检测结果时，基线、空间插值和损害范围；有正射影像时植被损害，有两期 DEM 时开采方量；损害价值量化；报告图件（每个图层齐备的专题各一份 PDF 和 PNG，分辨率取 [parameters.maps] dpi，默认 300）；以图件为插图的鉴定评估报告草稿（DOCX）。案例文件未给出输入的步骤被跳过，并说明原因。写出案例成果包：包含全部矢量图层的 case.gpkg、各步骤的栅格、表格和工作簿、manifest.json（每个文件及其 SHA-256、参数、版本和各步骤用时），以及按步骤分组包含全部图层和图件打印布局的 QGIS 工程 case.qgz。相同的输入得到相同的文件；再次运行时只重新运行输入或参数已变化的步骤。等同于：python -m ree_damage run case.toml --output &lt;文件夹&gt;。</translation>
     </message>
     <message>
       <source>Case file</source>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 
@@ -11,6 +12,7 @@ from qgis import processing
 from qgis.core import QgsLayerTreeGroup, QgsProcessingException, QgsProject
 
 from ree_damage.processing.algorithms.tools.run_case import PROJECT_NAME, STEP_LABELS, RunCase
+from ree_damage.processing.maps.case_maps import GROUP_NAME
 from ree_damage.sample_case import generate_sample_case
 
 
@@ -39,18 +41,27 @@ def test_the_project_opens_with_every_layer_valid_and_grouped_by_step(qgis_proce
     shutil.rmtree(package)
     with zipfile.ZipFile(moved / PROJECT_NAME) as archive:
         qgs = archive.read(next(n for n in archive.namelist() if n.endswith(".qgs"))).decode()
-    assert "./case.gpkg|layername=zones" in qgs and str(tmp_path) not in qgs
+    sources = re.findall(r"<datasource>(.*?)</datasource>", qgs)
+    assert "./case.gpkg|layername=zones" in sources and not [s for s in sources if str(tmp_path) in s]
 
     project = QgsProject()
     assert project.read(str(moved / PROJECT_NAME))
-    layers = list(project.mapLayers().values())
+    # the report maps' layouts are in it, with their layers in a group of their own
+    assert len(project.layoutManager().printLayouts()) == len(manifest["steps"]["maps"]["summary"]["maps"]) == 8
+    map_group = project.layerTreeRoot().findGroup(GROUP_NAME)
+    map_layers = {node.layer().id() for node in map_group.findLayers()}
+    assert all(project.mapLayer(i).isValid() for i in map_layers)
+    for layout in project.layoutManager().printLayouts():  # found by their ids, not by the old paths
+        assert {layer.id() for layer in layout.itemById("map").layers()} <= map_layers
+    layers = [layer for layer in project.mapLayers().values() if layer.id() not in map_layers]
     expected_vectors = [f for step in manifest["steps"].values() for f in step.get("files", [])
                         if f.startswith("case.gpkg#")]
     expected_rasters = [f for step in manifest["steps"].values() for f in step.get("files", []) if f.endswith(".tif")]
     assert len(layers) == len(expected_vectors) + len(expected_rasters) > 30
     assert all(layer.isValid() for layer in layers), [layer.name() for layer in layers if not layer.isValid()]
     assert project.crs().authid() == "EPSG:4547"
-    groups = [child.name() for child in project.layerTreeRoot().children() if isinstance(child, QgsLayerTreeGroup)]
+    groups = [child.name() for child in project.layerTreeRoot().children()
+              if isinstance(child, QgsLayerTreeGroup) and child.name() != GROUP_NAME]
     with_layers = [name for name in manifest["step_order"]
                    if any(f.startswith("case.gpkg#") or f.endswith(".tif") for f in manifest["steps"][name].get("files", []))]
     assert groups == [STEP_LABELS[name] for name in with_layers]
