@@ -107,6 +107,10 @@ def cmd_validate(args) -> int:
             print(f"  {step.name}: runs")
         else:
             print(f"  {step.name}: skipped: {reason}")
+    if qgis:  # the maps' parameters are checked by the step that takes them
+        from .processing.maps.case_maps import check_params
+
+        check_params(case)
     print(f"  project: {'written (qgis.core imports)' if qgis else 'skipped: QGIS (qgis.core) not found'}")
     if args.output:
         out = check_output_folder(args.output, case)

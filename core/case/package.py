@@ -368,6 +368,9 @@ def run_case(
     except ValueError as error:
         raise InputError(str(error)) from error
     names = [s.name for s in steps]
+    for step in steps:  # values a step cannot take: found before any work, nothing written
+        if step.check is not None:
+            step.check(case)
     if only_steps is not None:
         unknown = sorted(set(only_steps) - set(names))
         if unknown:

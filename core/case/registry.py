@@ -99,6 +99,9 @@ class Step:
         Other tables of the case file it reads (``"crs"``, ``"case"``).
     ready : callable, optional
         ``ready(case) -> str or None``: a reason to skip found in the parameters.
+    check : callable, optional
+        ``check(case)``: raises InputError (naming the key) for a parameter value the step
+        cannot take; run_case calls it for every step before any work.
     keep : tuple of str
         Attributes of its result that later steps read: kept so that a rerun that
         reuses this step can give them.
@@ -123,6 +126,7 @@ class Step:
     parameters: tuple = ()
     case_keys: tuple = ()
     ready: Optional[Callable[[Case], Optional[str]]] = None
+    check: Optional[Callable[[Case], None]] = None
     keep: tuple = ()
     summary: Optional[Callable[[Any, Path], dict]] = None
     weight: float = 1.0

@@ -22,6 +22,7 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProject
 
 from ...core.case import registry
 from ...core.common.errors import InputError
+from ...core.common.progress import check_canceled
 from ...core.common.provenance import make_record, write_sidecar
 from .build import (
     baselines_from_csv,
@@ -79,7 +80,15 @@ class CaseMaps:
 
 def maps_step():
     """The chain's ``maps`` step with its QGIS ``run``, ``write`` and ``summary``."""
-    return dataclasses.replace(registry.step(STEP), run=_run, write=_write, summary=_summary)
+    return dataclasses.replace(registry.step(STEP), run=_run, write=_write, summary=_summary, check=check_params)
+
+
+def check_params(case) -> None:
+    """Raise InputError naming ``parameters.maps.<key>`` for a theme or dpi the maps cannot take."""
+    _themes(case.parameters.maps)
+    dpi = case.parameters.maps.dpi
+    if not 72 <= int(dpi) <= 1200:
+        raise InputError(f"parameters.maps.dpi: {dpi} is not between 72 and 1200")
 
 
 # --------------------------------------------------------------------------- finding the layers
@@ -172,9 +181,8 @@ def _themes(params) -> tuple:
 def _run(ctx) -> CaseMaps:
     case = ctx.case
     params = case.parameters.maps
+    check_params(case)
     themes = _themes(params)
-    if not 72 <= int(params.dpi) <= 1200:
-        raise InputError(f"parameters.maps.dpi: {params.dpi} is not between 72 and 1200")
     sources, recorded = _find_sources(ctx)
     crs = str(case.crs.zone).upper() if str(case.crs.zone).upper().startswith("EPSG:") else ""
     return CaseMaps(recorded, sources, crs, _texts(case, params), themes, int(params.dpi), _pdf_date(case, params))
@@ -211,8 +219,7 @@ def _write(result: CaseMaps, folder: Path, ctx) -> dict:
         layouts = build_layouts(project, result, baselines=baselines_from_csv(baseline) if baseline.is_file() else {},
                                 depth_csv=depth_csv, width=ctx.case.crs.zone_width_deg)
         for index, (theme, layout) in enumerate(layouts):
-            if ctx.is_canceled is not None and ctx.is_canceled():
-                break
+            check_canceled(ctx.is_canceled)
             files += export_layout(layout, folder, theme.id, result.dpi, pdf_date=result.pdf_date)
             if ctx.progress is not None:
                 ctx.progress((index + 1) / max(len(layouts), 1))
@@ -254,14 +261,23 @@ def _summary(result: CaseMaps, folder: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- layouts
-def build_layouts(project, maps: CaseMaps, *, baselines: dict, depth_csv=None, width: int = 3) -> list:
+def build_layouts(project, maps: CaseMaps, *, baselines: dict, depth_csv=None, width: int = 3,
+                  missing_ok: bool = False) -> list:
     """``[(theme, layout)]`` of the themes of ``maps`` whose layers exist, made in ``project``
     from ``maps.sources``; fills ``maps.made``, ``maps.skipped`` and ``maps.crs``.
 
-    The layers are added to ``project`` in a collapsed, unchecked group :data:`GROUP_NAME`."""
-    layers = {}
+    The layers are added to ``project`` in a collapsed, unchecked group :data:`GROUP_NAME`.
+    A source that does not open raises ValueError, or with ``missing_ok`` is left out (its
+    themes are skipped, with the reason in ``maps.skipped``)."""
+    layers, unopened = {}, []
     for role, source in maps.sources.items():
-        layer = role_layer(role, source)
+        try:
+            layer = role_layer(role, source)
+        except ValueError as error:
+            if not missing_ok:
+                raise
+            unopened.append(str(error))
+            continue
         style_role_layer(layer, role, baselines)
         layers[role] = layer
     match_damage_to_degree(layers)
@@ -280,7 +296,7 @@ def build_layouts(project, maps: CaseMaps, *, baselines: dict, depth_csv=None, w
         depth_table = depth_table_layer(Path(depth_csv))
         project.addMapLayer(depth_table, False)
         group.addLayer(depth_table)
-    made, maps.made, maps.skipped = [], [], []
+    made, maps.made, maps.skipped = [], [], list(unopened)
     for theme in THEMES:
         if theme.id not in maps.themes:
             continue
@@ -313,6 +329,7 @@ def add_case_layouts(project, package: Path, manifest: dict) -> list:
                     summary["crs"], texts, tuple(summary["maps"]), int(summary["dpi"]))
     baseline = package / BASELINE_FILE
     depth = summary.get("depth_table")
+    # the case folder may have moved since the run: a layer gone leaves its themes out, not the project
     layouts = build_layouts(project, maps, baselines=baselines_from_csv(baseline) if baseline.is_file() else {},
-                            depth_csv=package / depth if depth else None)
+                            depth_csv=package / depth if depth else None, missing_ok=True)
     return [layout.name() for _theme, layout in layouts]

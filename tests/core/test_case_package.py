@@ -286,3 +286,15 @@ def test_a_host_step_runs_in_its_place_and_a_change_reruns_what_is_downstream(sa
     bare = run_case(case_file, package)
     assert bare.step("maps").status == "skipped" and "needs QGIS" in bare.step("maps").reason
     assert len(Document(str(package / "report_document" / "report_draft.docx")).inline_shapes) == 0
+
+
+def test_a_value_a_host_step_cannot_take_stops_the_run_before_any_work(sample, tmp_path):
+    import dataclasses
+
+    def check(case):
+        raise InputError("parameters.maps.themes: no theme 'nope'")
+
+    maps = dataclasses.replace(_fake_maps([]), check=check)
+    with pytest.raises(InputError, match=r"parameters\.maps\.themes"):
+        run_case(sample[0] / "case" / "case.toml", tmp_path / "package", extra_steps=(maps,))
+    assert list(tmp_path.iterdir()) == []

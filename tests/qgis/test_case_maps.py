@@ -117,3 +117,18 @@ def test_a_rerun_of_the_maps_gives_the_same_bytes(package):
     after = {p.relative_to(package).as_posix(): _sha(p) for p in sorted((package / "maps").iterdir())}
     assert after == before
     assert _sha(package / "report_document" / "report_draft.docx") == report
+
+
+@pytest.mark.parametrize("line, message", [
+    ('themes = ["site_overview", "nope"]', "parameters.maps.themes: no theme 'nope'"),
+    ("dpi = 20", "parameters.maps.dpi: 20 is not between 72 and 1200"),
+])
+def test_a_bad_maps_parameter_exits_2_before_any_work(package, tmp_path, capsys, line, message):
+    shutil.copytree(package.parent / "case", tmp_path / "case")
+    case_file = tmp_path / "case" / "case.toml"
+    text = case_file.read_text(encoding="utf-8").replace("dpi = 100", line)
+    case_file.write_text(text, encoding="utf-8")
+    for command in ("validate", "run"):
+        assert command_line([command, str(case_file), "--output", str(tmp_path / "package"), "--quiet"]) == 2
+        assert capsys.readouterr().err.startswith("error: " + message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
