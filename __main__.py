@@ -115,7 +115,14 @@ def cmd_validate(args) -> int:
     if args.output:
         out = check_output_folder(args.output, case)
         if out.is_dir():
-            stale = stale_steps(case, out)
+            extra_steps, host = (), {}
+            if qgis:  # as run does: the maps step with QGIS's version
+                from qgis.core import Qgis
+
+                from .processing.maps.case_maps import maps_step
+
+                extra_steps, host = (maps_step(),), {"qgis": Qgis.QGIS_VERSION}
+            stale = stale_steps(case, out, extra_steps=extra_steps, host=host)
             print(f"package {out}: " + (", ".join(f"{k} ({v})" for k, v in stale.items()) + " would run"
                                         if stale else "every step up to date"))
     print("the case file is valid")

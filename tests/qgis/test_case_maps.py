@@ -69,6 +69,13 @@ def test_the_package_has_a_pdf_and_a_png_of_every_theme(package):
     assert not list(package.rglob("*.provenance.json"))
 
 
+def test_validate_finds_the_package_up_to_date_with_its_maps(package, capsys):
+    case_file = package.parent / "case" / "case.toml"
+    assert command_line(["validate", str(case_file), "--output", str(package)]) == 0
+    out = capsys.readouterr().out
+    assert "  maps: runs" in out and f"package {package}: every step up to date" in out
+
+
 def test_the_pdf_text_has_the_title_datum_note_and_legend(package):
     text = _text(package / "maps" / "functional_zones.pdf")
     assert CASE_NAME + "功能分区图" in text
