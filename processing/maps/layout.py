@@ -10,6 +10,7 @@ and date. :func:`export_layout` writes a vector PDF and a PNG per page.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -493,17 +494,28 @@ def export_layout(layout, folder: Path, stem: str, dpi: int = 300, formats=("pdf
     return written
 
 
-_PDF_DATE = re.compile(rb"/CreationDate \(D:(\d{14})")
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
+_XMP_UUID = re.compile(rb'(xmpMM:(?:DocumentID|InstanceID)="uuid:)[0-9a-fA-F-]{36}')
+# QGIS >= 3.40 writes XMP metadata with the export time even when told no metadata
+_XMP_DATE = re.compile(rb'xmp:(CreateDate|ModifyDate|MetadataDate)="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}')
 
 
 def fix_pdf_creation_date(path: Path, date: str) -> None:
-    """Replace the PDF's ``/CreationDate`` digits by ``date`` (``YYYY-MM-DD``, midnight) in
-    place; the length stays, so the cross-reference offsets stay right."""
+    """Replace the PDF's creation and modification times (the info dictionary's and the XMP
+    metadata's) by ``date`` (``YYYY-MM-DD``, midnight) in place; the lengths stay, so the
+    cross-reference offsets stay right."""
     digits = date.replace("-", "")[:8]
     if len(digits) != 8 or not digits.isdigit():
         raise ValueError(f"not a date YYYY-MM-DD: {date!r}")
     data = Path(path).read_bytes()
-    fixed = _PDF_DATE.sub(b"/CreationDate (D:" + digits.encode() + b"000000", data)
+    fixed = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + digits.encode() + b"000000", data)
+    fixed = _XMP_DATE.sub(lambda m: b"xmp:" + m.group(1) + b'="' + date[:10].encode() + b"T00:00:00", fixed)
+    # ... and a random document id: made from the content instead (same map, same id)
+    blank = _XMP_UUID.sub(lambda m: m.group(1) + b"0" * 36, fixed)
+    if blank != fixed:
+        digest = hashlib.sha256(blank).hexdigest()
+        uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}".encode()
+        fixed = _XMP_UUID.sub(lambda m: m.group(1) + uuid, fixed)
     if fixed != data:
         Path(path).write_bytes(fixed)
 
