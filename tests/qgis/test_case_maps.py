@@ -135,7 +135,7 @@ def test_a_bad_maps_parameter_exits_2_before_any_work(package, tmp_path, capsys,
     case_file = tmp_path / "case" / "case.toml"
     text = case_file.read_text(encoding="utf-8").replace("dpi = 100", line)
     case_file.write_text(text, encoding="utf-8")
-    for command in ("validate", "run"):
-        assert command_line([command, str(case_file), "--output", str(tmp_path / "package"), "--quiet"]) == 2
+    for command in (["validate"], ["run", "--quiet"]):
+        assert command_line([*command, str(case_file), "--output", str(tmp_path / "package")]) == 2
         assert capsys.readouterr().err.startswith("error: " + message)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
