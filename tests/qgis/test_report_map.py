@@ -100,6 +100,9 @@ def test_every_theme_of_the_sample_case_is_exported(maps):
         assert record["crs"] == "EPSG:4547" and record["inputs"]["zones"]["sha256"]
     # the sampling plan's depth table continues on the pages after the map
     assert (folder / "sampling_plan_2.png").is_file()
+    # the depth table the plan shows carries its provenance too (else the panel shows the step stale)
+    depths = folder / "sampling_plan_depths.csv"
+    assert depths.is_file() and (folder / "sampling_plan_depths.csv.provenance.json").is_file()
     assert not list(folder.glob(".staging*")) and not list(folder.glob("*.part*"))
 
 

@@ -293,11 +293,14 @@ class ReportMap(ReeAlgorithm):
                         "title": texts.title, "unit": texts.unit, "author": texts.author, "date": texts.date,
                         "sources": texts.sources, "imagery_date": texts.imagery_date},
             crs=crs.authid(),
-            outputs={"files": [str(p) for p in files], "project": project_path or None},
+            outputs={"files": [str(p) for p in files], "project": project_path or None,
+                     "depth_table": str(out / "sampling_plan_depths.csv") if depth_table is not None else None},
             notes=skipped,
             host=self.host_info(),
         )
-        self.write_provenance([*files, *([project_path] if project_path else [])], record)
+        depth_path = out / "sampling_plan_depths.csv"
+        tables = [depth_path] if depth_table is not None and depth_path.is_file() else []
+        self.write_provenance([*files, *tables, *([project_path] if project_path else [])], record)
         results = {self.OUTPUT_FOLDER: str(out), self.MADE: ",".join(made), self.SKIPPED: " ".join(skipped)}
         if project_path:
             results[self.PROJECT] = project_path
