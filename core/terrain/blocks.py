@@ -359,8 +359,9 @@ def _sample_grades(samples, geometries, thickness, ids, factors):
 def _raster_grades(path, geometries, crs, ids, unit: str):
     import rasterio
     from rasterio.features import geometry_mask
-    from rasterio.windows import from_bounds
     from rasterio.windows import transform as window_transform
+
+    from .volume import covering_window
 
     if unit not in ("mg/kg", "%"):
         raise InputError(f"the grade raster unit must be 'mg/kg' or '%', not {unit!r}")
@@ -371,7 +372,7 @@ def _raster_grades(path, geometries, crs, ids, unit: str):
         if src.crs is not None and crs is not None and src.crs != rasterio.crs.CRS.from_user_input(crs):
             raise InputError(Message("TERRAIN_GRADE_RASTER_CRS", crs=src.crs.to_string()), layer=str(path))
         for k, geom in enumerate(geometries):
-            window = from_bounds(*geom.bounds, transform=src.transform).round_offsets(op="floor").round_lengths(op="ceil")
+            window = covering_window(geom.bounds, src.transform)
             data = src.read(1, window=window, masked=True, boundless=True).astype(float)
             inside = geometry_mask([geom], out_shape=data.shape, transform=window_transform(window, src.transform),
                                    invert=True) & ~np.ma.getmaskarray(data)

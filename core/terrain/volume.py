@@ -370,7 +370,7 @@ def dem_difference(
     """
     import rasterio
     from rasterio.features import geometry_mask
-    from rasterio.windows import Window, from_bounds
+    from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
     params = params or VolumeParams()
@@ -386,8 +386,7 @@ def dem_difference(
         geometry = _boundary_geometry(boundary, target.crs)
         full = Window(0, 0, target.width, target.height)
         if geometry is not None:
-            window = from_bounds(*geometry.bounds, transform=target.transform)
-            window = window.round_offsets(op="floor").round_lengths(op="ceil")
+            window = covering_window(geometry.bounds, target.transform)
             try:
                 window = window.intersection(full)
             except Exception:  # rasterio raises WindowError when they do not meet
@@ -492,6 +491,28 @@ def dem_difference(
             staged.unlink(missing_ok=True)
         for ds in pair.closers:
             ds.close()
+
+
+def covering_window(bounds, transform):
+    """The window of whole cells covering ``bounds`` (x/y in the raster's CRS).
+
+    Rounding the offsets down and then the lengths up (rasterio's ``round_offsets`` then
+    ``round_lengths``) drops the fraction the offset lost: the last row or column whose
+    centres still lie inside the bounds went missing. Both edges are rounded here.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> covering_window((0.8, -10.0, 10.9, 0.0), Affine(0.5, 0, 0, 0, -0.5, 0)).flatten()
+    (1, 0, 21, 20)
+    """
+    from rasterio.windows import Window, from_bounds
+
+    exact = from_bounds(*bounds, transform=transform)
+    col0, row0 = math.floor(exact.col_off + 1e-9), math.floor(exact.row_off + 1e-9)
+    col1 = math.ceil(exact.col_off + exact.width - 1e-9)
+    row1 = math.ceil(exact.row_off + exact.height - 1e-9)
+    return Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def _cell_index(position: np.ndarray, size: int) -> np.ndarray:

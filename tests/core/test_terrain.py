@@ -243,3 +243,77 @@ def test_inj_zone_split_on_a_grid_merges_pieces_without_samples():
     result = block_resources(zones=zones, samples=samples, params=BlockParams(block_size_m=100.0))
     assert list(result.blocks["block_id"]) == ["B01"]
     assert result.blocks["area_m2"].iloc[0] == pytest.approx(15000.0)
+
+
+# --------------------------------------------------------------------------- audit of issue 12 (added)
+def test_dems_in_different_crss_are_resampled_to_the_finer_grid(tmp_path):
+    """Before: flat at 100 m on 2 m cells in CGCS2000 / 3-degree GK (EPSG:4547); after: flat at
+    99 m on 0.5 m cells in WGS 84 / UTM 49N (EPSG:32649), over the boundary. The UTM grid is the
+    finer: the GK DEM is warped onto it, and the cut is 1 m x the boundary's area measured in the
+    UTM CRS (the two projections' scale factors differ by about 0.1 % here)."""
+    from pyproj import Transformer
+
+    _write(tmp_path / "b.tif", np.full((200, 200), 100.0), cell=2.0)
+    to_utm = Transformer.from_crs(CRS, "EPSG:32649", always_xy=True)
+    xs, ys = to_utm.transform([X0, X0 + 400, X0, X0 + 400], [Y0, Y0, Y0 + 400, Y0 + 400])
+    left, top = math.floor(min(xs)) + 60, math.ceil(max(ys)) - 60
+    _write(tmp_path / "a.tif", np.full((560, 560), 99.0), cell=0.5, x0=left, y0=top - 280, crs="EPSG:32649")
+    boundary = gpd.GeoDataFrame(geometry=[box(X0 + 150, Y0 + 150, X0 + 250, Y0 + 200)], crs=CRS)
+    result = dem_difference(tmp_path / "b.tif", tmp_path / "a.tif", boundary, work_dir=tmp_path)
+    assert result.crs == "EPSG:32649" and result.parameters["cell_size_m"] == 0.5
+    assert result.parameters["resampling_applied"] == "bilinear"
+    assert any(w.code == "TERRAIN_DEM_RESAMPLED" for w in result.warnings)
+    utm_area = float(boundary.to_crs("EPSG:32649").area.iloc[0])
+    assert abs(utm_area - 5000.0) > 1.0  # the areas differ between the CRSs ...
+    assert result.cut_m3 == pytest.approx(utm_area * 1.0, rel=2e-3)  # ... and the UTM one is counted
+    assert result.fill_m3 == 0.0
+    result.discard()
+
+
+def test_dems_refused_with_the_reason(tmp_path):
+    z = np.full((40, 40), 10.0)
+    _write(tmp_path / "b.tif", z)
+    _write(tmp_path / "nocrs.tif", z, crs=None)
+    with pytest.raises(InputError, match="no coordinate reference system") as caught:
+        dem_difference(tmp_path / "b.tif", tmp_path / "nocrs.tif", work_dir=tmp_path)
+    assert caught.value.layer == "dem_after"
+    # a rotated fine grid cannot take the other DEM through a warped view: refused, not guessed
+    with rasterio.open(tmp_path / "rotated.tif", "w", driver="GTiff", width=80, height=80, count=1,
+                       dtype="float32", crs=CRS, transform=Affine(0.5, 0.1, X0, 0.1, -0.5, Y0 + 40)) as dst:
+        dst.write(np.full((80, 80), 9.0, "float32"), 1)
+    with pytest.raises(InputError) as caught:
+        dem_difference(tmp_path / "rotated.tif", tmp_path / "b.tif", work_dir=tmp_path)
+    assert caught.value.message.code == "TERRAIN_DEM_ROTATED" and caught.value.layer == "dem_before"
+    assert not list(tmp_path.glob(".cut_fill.*"))
+
+
+def test_cancel_between_strips_leaves_no_file(tmp_path):
+    from ree_damage.core.common.errors import Canceled
+
+    z = np.full((300, 300), 10.0)
+    _write(tmp_path / "b.tif", z)
+    _write(tmp_path / "a.tif", z - 1.0)
+    calls = []
+
+    def is_canceled():
+        calls.append(1)
+        return len(calls) > 2  # the third strip
+
+    with pytest.raises(Canceled):
+        dem_difference(tmp_path / "b.tif", tmp_path / "a.tif", work_dir=tmp_path,
+                       params=VolumeParams(strip_cells=300 * 50), is_canceled=is_canceled)
+    assert len(calls) == 3 and not list(tmp_path.glob(".cut_fill.*"))
+
+
+def test_a_boundary_off_the_grid_counts_every_cell_whose_centre_is_inside(tmp_path):
+    """1 m lowered on 1 m cells; the boundary x 3.7-46.6, y 2.3-31.2 (m from the lower left corner)
+    holds the cell centres x 4.5 ... 46.5 (43 columns) and y 2.5 ... 30.5 (29 rows): 1,247 m3.
+    Rounding the window's offset down without growing its length (rasterio's round_offsets then
+    round_lengths) dropped the last column and row: 42 x 28 = 1,176 m3."""
+    z = np.full((50, 50), 10.0)
+    _write(tmp_path / "b.tif", z)
+    _write(tmp_path / "a.tif", z - 1.0)
+    boundary = gpd.GeoDataFrame(geometry=[box(X0 + 3.7, Y0 + 2.3, X0 + 46.6, Y0 + 31.2)], crs=CRS)
+    result = dem_difference(tmp_path / "b.tif", tmp_path / "a.tif", boundary, work_dir=tmp_path)
+    assert result.cut_m3 == 43 * 29 * 1.0
+    result.discard()
