@@ -781,7 +781,7 @@ def vegetation_damage(
     shapely.prepare(area_in_mosaic)
     spec = BlockSpec(image, spec_index.name, area_in_mosaic, mosaic_transform, (grid[3], grid[2]),
                      cleanup_px=int(params.cleanup_px), before=before_source)
-    windows = processing_windows(block_shape, roi)
+    windows = processing_windows(block_shape, roi, TARGET_PIXELS)
 
     work = _WorkFolder(work_dir)
     folder = work.path

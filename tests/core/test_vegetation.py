@@ -423,3 +423,94 @@ def test_cancel_inside_gdal_sieve_is_a_cancel_either_way(tmp_path, exceptions):
         if before[1]:
             ogr.UseExceptions()
     assert len(calls) > 5 and list(work.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- audit of issue 12 (added)
+def _otsu_by_brute_force(values: np.ndarray) -> float:
+    """Otsu (1979) straight from its definition on the raw values, no histogram: for every split
+    between two consecutive distinct values, the within-class variance w0 var0 + w1 var1 (which
+    Otsu minimises); the best split's midpoint. An oracle independent of the cumulative sums of
+    :func:`otsu_threshold`."""
+    ordered = np.sort(values.astype(np.float64))
+    distinct = np.unique(ordered)
+    best, best_split = np.inf, None
+    for low, high in zip(distinct[:-1], distinct[1:]):
+        below, above = ordered[ordered <= low], ordered[ordered > low]
+        within = below.size * below.var() + above.size * above.var()
+        if within < best - 1e-9:
+            best, best_split = within, (low + high) / 2
+    return best_split
+
+
+def test_otsu_against_an_independent_oracle():
+    # values on the bin centres of a 64-bin histogram over ExG's range, so the histogram loses
+    # nothing and the two must agree to the bin edge between the classes
+    spec = index_spec("exg")
+    edges = bin_edges(spec, 64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    rng = np.random.default_rng(11)
+    picks = np.concatenate([rng.normal(12, 3, 700), rng.normal(40, 5, 1300)]).round().astype(int).clip(0, 63)
+    values = centres[picks]
+    oracle = _otsu_by_brute_force(values)
+    ours = otsu_threshold(histogram(values, spec, 64), edges)
+    # the oracle splits midway between the last value below and the first above; ours at the
+    # edge of the last bin below (or the middle of an empty run): the same gap between classes
+    below = values[values < ours].max()
+    above = values[values >= ours].min()
+    assert below < oracle < above
+    assert (values < ours).sum() == (values < oracle).sum()
+
+
+def test_otsu_against_skimage_when_installed():
+    skimage_filters = pytest.importorskip("skimage.filters")
+    spec = index_spec("exg")
+    edges = bin_edges(spec, 64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    rng = np.random.default_rng(11)
+    picks = np.concatenate([rng.normal(12, 3, 700), rng.normal(40, 5, 1300)]).round().astype(int).clip(0, 63)
+    values = centres[picks]
+    counts = histogram(values, spec, 64)
+    ours = otsu_threshold(counts, edges)
+    theirs = skimage_filters.threshold_otsu(hist=(counts, centres))
+    assert (values < ours).sum() == (values <= theirs).sum()
+
+
+def test_multispectral_16bit_ndvi_from_band_descriptions(tmp_path):
+    """A 5-band 16-bit multispectral mosaic (blue, green, red, red edge, NIR, described as such,
+    colour interpretation gray): the bands are found from the descriptions and NDVI maps the
+    bare rectangle; reflectance x 10000: forest red 0.04 NIR 0.45 (NDVI 0.84), soil red 0.20
+    NIR 0.26 (NDVI 0.13)."""
+    rng = np.random.default_rng(5)
+    red = np.full((HEIGHT, WIDTH), 400.0) + rng.normal(0, 20, (HEIGHT, WIDTH))
+    nir = np.full((HEIGHT, WIDTH), 4500.0) + rng.normal(0, 150, (HEIGHT, WIDTH))
+    red[BARE], nir[BARE] = 2000.0, 2600.0
+    other = np.full((HEIGHT, WIDTH), 800.0)
+    profile = {"driver": "GTiff", "dtype": "uint16", "count": 5, "width": WIDTH, "height": HEIGHT,
+               "crs": f"EPSG:{EPSG}", "transform": Affine(CELL, 0, X0, 0, -CELL, Y0), "tiled": True,
+               "blockxsize": 256, "blockysize": 256, "photometric": "MINISBLACK"}
+    path = tmp_path / "ms.tif"
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(np.stack([other, other, red, other, nir]).clip(1, 65535).astype("uint16"))
+        for i, name in enumerate(("Blue", "Green", "Red", "RedEdge", "NIR"), start=1):
+            ds.set_band_description(i, name)
+    result = vegetation_damage(path, _area(), _zones(), params=VegetationParams(index="ndvi", min_area_m2=0))
+    assert result.parameters["band_mapping"] == {"blue": 1, "green": 2, "red": 3, "nir": 5}
+    assert 0.13 < result.threshold < 0.84
+    assert _damaged(result) == pytest.approx(BARE_M2)
+    # the same mosaic without a NIR band named: NDVI is refused, naming the missing band
+    with pytest.raises(InputError, match="nir"):
+        vegetation_damage(path, _area(), params=VegetationParams(index="ndvi", bands={"nir": 0}))
+
+
+def test_progress_is_reported_block_by_block(tmp_path, monkeypatch):
+    mosaic = make_mosaic(tmp_path / "m.tif")  # 600 x 500 in 128 x 128 tiles
+    monkeypatch.setattr(veg, "TARGET_PIXELS", 128 * 256)  # windows of two tiles, one across and two down: 5 x 2 = 10
+    reported = []
+    result = vegetation_damage(mosaic, _area(), params=VegetationParams(workers=1), progress=reported.append)
+    with rasterio.open(mosaic) as ds:
+        windows = veg.processing_windows(ds.block_shapes[0], Window(0, 0, ds.width, ds.height), 128 * 256)
+    assert len(windows) == 10
+    # the histogram pass and the classification pass report once per window each, then GDAL's steps
+    assert len(reported) >= 2 * len(windows)
+    assert reported == sorted(reported) and reported[-1] == pytest.approx(1.0)
+    assert result.parameters["otsu_histogram"].endswith(f"(streamed over {len(windows)} blocks)")
