@@ -6,7 +6,10 @@ function of the window (it opens the files itself and returns arrays), so the se
 loop here, a thread pool, or Dask's scheduler give the same cells.
 
 1. Otsu's threshold (unless one is given) on the index histogram summed over the
-   blocks inside the case area: every valid pixel counts, no overview or sample.
+   blocks inside the case area: every valid pixel counts (``otsu_source="blocks"``, the
+   default); or, with ``otsu_source="overview"``, on a reading of the mosaic reduced to
+   about :data:`OVERVIEW_CELLS` cells (GDAL takes the file's overview where one fits, else
+   every n-th cell), which saves one full pass over a large mosaic. The result states which.
 2. Per block: the index, bare = index below the threshold, morphological opening then
    closing (3 x 3, ``cleanup_px`` times; the window is read with a halo so the result
    does not depend on the block edges), outside the case area or invalid = nodata. In
@@ -56,6 +59,10 @@ INDEX_NODATA = -9999.0
 """Nodata value of the index raster (float32)."""
 TARGET_PIXELS = 1 << 20
 """Cells per processing window (about 1024 x 1024): a few MB per band in float32."""
+OVERVIEW_CELLS = 1 << 24
+"""Cells (about 4096 x 4096 over the case area's extent) of the reduced reading that
+``otsu_source="overview"`` takes Otsu's histogram from."""
+OTSU_SOURCES = ("blocks", "overview")
 GDAL_CACHE_MB = 256
 """GDAL's block cache during the run, MB (its default, 5 % of RAM, grows with the machine)."""
 _CACHE_BYTES = GDAL_CACHE_MB << 20  # rasterio.Env hands GDAL_CACHEMAX to GDALSetCacheMax64: bytes, not MB
@@ -73,6 +80,8 @@ PARAM_SOURCES = {
     "cleanup_px": "[default] 1: a 3 x 3 opening then closing removes single-pixel speckle and gaps",
     "min_area_m2": "[default] 5 m2, about one tree crown: smaller bare patches are gaps between crowns",
     "before_threshold_method": "[default] Otsu on the before mosaic's own histogram (light differs between flights)",
+    "otsu_source": "[default] blocks: the histogram of every valid cell; overview: of a reading reduced to about "
+                   "16 Mpx (the file's overview where one fits), faster on a large mosaic",
 }
 
 
@@ -86,6 +95,9 @@ class VegetationParams:
         ``exg``, ``exgr``, ``gli`` (``vdvi``), ``vari`` or ``ndvi``.
     threshold_method : str
         ``otsu`` or ``given``.
+    otsu_source : str
+        ``blocks`` (Otsu's histogram of every valid cell, streamed block by block) or
+        ``overview`` (of a reading reduced to about :data:`OVERVIEW_CELLS` cells).
     threshold : float
         The index value (dimensionless) below which a cell is bare, when ``given``.
     cleanup_px : int
@@ -118,6 +130,7 @@ class VegetationParams:
     before_threshold: float = 0.0
     label_field: str = "label"
     workers: int = 0
+    otsu_source: str = "blocks"
 
 
 # --------------------------------------------------------------------------- the block function
@@ -187,24 +200,29 @@ def _open(source: ImageSource):
     return vrt, close
 
 
-def _read_image(source: ImageSource, window, index: str):
-    """(values, valid) of ``source`` in ``window``: the index (float32) or the mask (bool)."""
+def _read_image(source: ImageSource, window, index: str, out_shape=None):
+    """(values, valid) of ``source`` in ``window``: the index (float32) or the mask (bool).
+
+    ``out_shape`` (rows, cols) reads the window reduced (nearest cell; GDAL takes an
+    overview of the file where one fits)."""
     ds, close = _open(source)
     try:
         bands = dict(source.bands)
+        reduced = {} if out_shape is None else {"out_shape": tuple(out_shape)}
         if source.kind == "mask":
-            data = ds.read(bands.get("mask", 1), window=window)
-            valid = ds.read_masks(bands.get("mask", 1), window=window) > 0
+            data = ds.read(bands.get("mask", 1), window=window, **reduced)
+            valid = ds.read_masks(bands.get("mask", 1), window=window, **reduced) > 0
             return data != 0, valid
         spec = index_spec(index)
         numbers = [bands[role] for role in spec.bands]
-        data = ds.read(numbers, window=window)
+        data = ds.read(numbers, window=window, **({} if out_shape is None else
+                                                  {"out_shape": (len(numbers), *out_shape)}))
         if ds.nodata is not None:
             valid = np.all(data != ds.nodata, axis=0)
         elif "alpha" in bands:
-            valid = ds.read(bands["alpha"], window=window) > 0
+            valid = ds.read(bands["alpha"], window=window, **reduced) > 0
         elif source.warp is not None or any(flag.name == "per_dataset" for flag in ds.mask_flag_enums[0]):
-            valid = ds.read_masks(numbers[0], window=window) > 0
+            valid = ds.read_masks(numbers[0], window=window, **reduced) > 0
         else:
             valid = np.ones(data.shape[1:], dtype=bool)
         values = compute_index(index, dict(zip(spec.bands, data)))
@@ -215,24 +233,33 @@ def _read_image(source: ImageSource, window, index: str):
 
 
 def _area_mask(spec: BlockSpec, window) -> np.ndarray:
-    """True where a cell centre lies inside the case area.
+    """True where a cell centre lies inside the case area."""
+    from rasterio.windows import transform as window_transform
 
-    Windows wholly inside or outside need no test; the others test the cell centres with
+    return _area_mask_of_grid(spec.area, window_transform(window, spec.transform),
+                              (int(window.height), int(window.width)))
+
+
+def _area_mask_of_grid(area, transform, shape) -> np.ndarray:
+    """True where the centre of a cell of the grid (``transform``, ``shape``) lies inside ``area``.
+
+    Grids wholly inside or outside need no test; the others test the cell centres with
     shapely (thread-safe; rasterio's rasterize warned spuriously from worker threads)."""
     import shapely
-    from rasterio.windows import bounds as window_bounds
+    from rasterio.transform import array_bounds
 
-    shape = (int(window.height), int(window.width))
-    box = shapely.box(*window_bounds(window, spec.transform))
-    if shapely.contains_properly(spec.area, box):
+    rows_n, cols_n = shape
+    west, south, east, north = array_bounds(rows_n, cols_n, transform)
+    box = shapely.box(west, south, east, north)
+    if shapely.contains_properly(area, box):
         return np.ones(shape, dtype=bool)
-    if not shapely.intersects(spec.area, box):
+    if not shapely.intersects(area, box):
         return np.zeros(shape, dtype=bool)
-    t = spec.transform
-    cols = t.c + t.a * (window.col_off + 0.5 + np.arange(shape[1]))
-    rows = t.f + t.e * (window.row_off + 0.5 + np.arange(shape[0]))
+    t = transform
+    cols = t.c + t.a * (0.5 + np.arange(cols_n))
+    rows = t.f + t.e * (0.5 + np.arange(rows_n))
     x, y = np.meshgrid(cols, rows)
-    return shapely.contains_xy(spec.area, x, y)
+    return shapely.contains_xy(area, x, y)
 
 
 def block_histogram(spec: BlockSpec, window, *, before: bool = False) -> np.ndarray:
@@ -242,6 +269,54 @@ def block_histogram(spec: BlockSpec, window, *, before: bool = False) -> np.ndar
     values, valid = _read_image(source, window, spec.index)
     valid &= _area_mask(spec, window)
     return histogram(values[valid], index_spec(spec.index))
+
+
+def overview_factor(roi, target: int = None) -> int:
+    """The reduction (1:n, cells per side) that brings ``roi`` to about ``target`` cells
+    (default :data:`OVERVIEW_CELLS`).
+
+    Examples
+    --------
+    >>> from rasterio.windows import Window
+    >>> overview_factor(Window(0, 0, 20000, 20000), 1 << 24), overview_factor(Window(0, 0, 600, 500), 1 << 24)
+    (5, 1)
+    """
+    target = OVERVIEW_CELLS if target is None else target
+    return max(1, math.ceil(math.sqrt(float(roi.width) * float(roi.height) / target)))
+
+
+def overview_histogram(spec: BlockSpec, roi, factor: int, *, before: bool = False) -> tuple:
+    """Counts (as :func:`block_histogram`) of the index over ``roi`` read reduced 1:``factor``.
+
+    Read in bands of rows (about :data:`TARGET_PIXELS` reduced cells each), so the memory
+    stays bounded; a reduced cell is valid and inside the case area by its centre.
+
+    Returns
+    -------
+    (numpy.ndarray of int64, int)
+        The counts and the number of reduced cells read.
+    """
+    from affine import Affine
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    source = spec.before if before else spec.image
+    index = index_spec(spec.index)
+    counts = np.zeros(BINS, dtype=np.int64)
+    cols_out = max(1, math.ceil(roi.width / factor))
+    rows_per_band = max(1, TARGET_PIXELS // cols_out) * factor
+    read = 0
+    row_end = roi.row_off + roi.height
+    for row in range(int(roi.row_off), int(row_end), rows_per_band):
+        window = Window(roi.col_off, row, roi.width, min(rows_per_band, row_end - row))
+        shape = (max(1, math.ceil(window.height / factor)), cols_out)
+        values, valid = _read_image(source, window, spec.index, out_shape=shape)
+        transform = window_transform(window, spec.transform) * Affine.scale(window.width / shape[1],
+                                                                            window.height / shape[0])
+        valid &= _area_mask_of_grid(spec.area, transform, shape)
+        counts += histogram(values[valid], index)
+        read += int(values.size)
+    return counts, read
 
 
 def _halo_window(window, halo: int, shape):
@@ -517,6 +592,33 @@ def _source_for(ds, path, given, *, layer, kind="mosaic", grid=None) -> ImageSou
     return ImageSource(str(path), bands, kind, warp)
 
 
+def _histogram_source(otsu_source, spec, roi, windows, workers, is_canceled, progress):
+    """A function ``before -> counts`` of the histogram Otsu's threshold is taken from, and
+    ``.stated``: what it was computed on, in words (for the parameters of the result)."""
+    if otsu_source not in OTSU_SOURCES:
+        raise InputError(f"otsu_source is one of {', '.join(OTSU_SOURCES)}, not {otsu_source!r}",
+                         column="otsu_source")
+    if otsu_source == "blocks":
+        def counts_of(before):
+            return _stream_histogram(spec, windows, workers, is_canceled, progress, before=before)
+
+        counts_of.stated = f"every valid cell inside the case area (streamed over {len(windows)} blocks)"
+        return counts_of
+    factor = overview_factor(roi)
+
+    def counts_of(before):
+        check_canceled(is_canceled)
+        counts, read = overview_histogram(spec, roi, factor, before=before)
+        progress(1.0)
+        return counts
+
+    counts_of.stated = (f"the valid cells inside the case area of the mosaic read at 1:{factor} (about "
+                        f"{math.ceil(roi.width / factor) * math.ceil(roi.height / factor)} cells; the file's "
+                        f"overview where one fits, else every {factor}th cell, nearest)" if factor > 1 else
+                        "every valid cell inside the case area (the mosaic is small enough to read whole)")
+    return counts_of
+
+
 def _stream_histogram(spec, windows, workers, is_canceled, progress, before=False):
     counts = np.zeros(BINS, dtype=np.int64)
     for part in _map_in_order(lambda w: block_histogram(spec, w, before=before), windows, workers,
@@ -788,17 +890,13 @@ def vegetation_damage(
     try:
         with rasterio.Env(GDAL_CACHEMAX=_CACHE_BYTES):
             # 1. thresholds
-            counts = (
-                _stream_histogram(spec, windows, workers, is_canceled, steps.stage(0))
-                if params.threshold_method == "otsu" else None
-            )
+            histogram_of = _histogram_source(params.otsu_source, spec, roi, windows, workers, is_canceled,
+                                             steps.stage(0))
+            counts = histogram_of(False) if params.threshold_method == "otsu" else None
             threshold = _threshold(params.threshold_method, params.threshold, counts, spec_index, names["mosaic"])
             before_threshold = None
             if before_source is not None and before_kind == "mosaic":
-                before_counts = (
-                    _stream_histogram(spec, windows, workers, is_canceled, steps.stage(0), before=True)
-                    if params.before_threshold_method == "otsu" else None
-                )
+                before_counts = histogram_of(True) if params.before_threshold_method == "otsu" else None
                 before_threshold = _threshold(params.before_threshold_method, params.before_threshold,
                                               before_counts, spec_index, names["before"])
             spec = replace(spec, threshold=threshold, before_threshold=before_threshold or 0.0)
@@ -869,8 +967,7 @@ def vegetation_damage(
     parameters = {**asdict(params), "index": spec_index.name, "threshold_used": threshold,
                   "before_threshold_used": before_threshold, "before_kind": before_kind if before is not None else "",
                   "band_mapping": dict(image.bands), "otsu_histogram": f"{BINS} bins over "
-                  f"[{spec_index.low}, {spec_index.high}], every valid cell inside the case area (streamed over "
-                  f"{len(windows)} blocks)", "min_area_cells": min_cells, "cell_area_m2": cell_area,
+                  f"[{spec_index.low}, {spec_index.high}], " + histogram_of.stated, "min_area_cells": min_cells, "cell_area_m2": cell_area,
                   "connectivity": 4, "workers": workers}
     return VegetationResult(
         polygons=polygons, summary=summary, forest_area_lost_m2=forest_lost, forest_basis=basis,
@@ -921,6 +1018,8 @@ __all__ = [
     "VegetationResult",
     "block_histogram",
     "classify_block",
+    "overview_factor",
+    "overview_histogram",
     "processing_windows",
     "roi_window",
     "vegetation_damage",

@@ -1406,8 +1406,8 @@
       <translation>影像植被破坏识别</translation>
     </message>
     <message>
-      <source>Maps the bare (damaged) ground in the case area from a drone orthomosaic: a vegetation index (ExG, ExGR, GLI/VDVI or VARI from red, green and blue; NDVI with a near-infrared band), thresholded by Otsu's method on the index histogram of every valid cell inside the case area (summed block by block) or at a given value; a 3 x 3 opening and closing removes speckle, GDAL's sieve filter drops patches and holes below the minimum mapping unit, and GDAL's Polygonize draws the polygons. With a mosaic from before the act (or an earlier vegetation mask) only cells vegetated before and bare after count. The mosaic is read block by block, so any size works; nodata and alpha are respected. Outputs: polygons with their area in m2 per functional zone, the area table per zone and for the case area, the forest area lost, the index raster, and with labelled check points the confusion matrix, overall accuracy, kappa, producer's and user's accuracy.</source>
-      <translation>根据无人机正射影像识别案涉范围内的裸露（植被破坏）地表：计算植被指数（红、绿、蓝波段的 ExG、ExGR、GLI/VDVI 或 VARI；有近红外波段时用 NDVI），按案涉范围内全部有效像元的指数直方图（逐块累加）用大津法（Otsu）确定阈值，或采用给定阈值；3 × 3 开运算和闭运算去除噪点，GDAL 筛滤去除小于最小制图单元的斑块和孔洞，GDAL Polygonize 生成多边形。提供损害行为发生前的影像（或早期植被掩膜）时，仅统计此前有植被、此后裸露的像元。影像逐块读取，任意大小均可处理；遵循无数据值和 Alpha 透明通道。输出：按功能分区给出面积（m2）的破坏多边形、各分区及案涉范围的面积表、森林损失面积、指数栅格；提供已标注检查点时，另输出混淆矩阵、总体精度、Kappa 系数、生产者精度和用户精度。</translation>
+      <source>Maps the bare (damaged) ground in the case area from a drone orthomosaic: a vegetation index (ExG, ExGR, GLI/VDVI or VARI from red, green and blue; NDVI with a near-infrared band), thresholded by Otsu's method on the index histogram of every valid cell inside the case area (summed block by block; or, faster on a large mosaic, of an overview of about 16 million cells, stated in the outputs) or at a given value; a 3 x 3 opening and closing removes speckle, GDAL's sieve filter drops patches and holes below the minimum mapping unit, and GDAL's Polygonize draws the polygons. With a mosaic from before the act (or an earlier vegetation mask) only cells vegetated before and bare after count. The mosaic is read block by block, so any size works; nodata and alpha are respected. Outputs: polygons with their area in m2 per functional zone, the area table per zone and for the case area, the forest area lost, the index raster, and with labelled check points the confusion matrix, overall accuracy, kappa, producer's and user's accuracy.</source>
+      <translation>根据无人机正射影像识别案涉范围内的裸露（植被破坏）地表：计算植被指数（红、绿、蓝波段的 ExG、ExGR、GLI/VDVI 或 VARI；有近红外波段时用 NDVI），按案涉范围内全部有效像元的指数直方图（逐块累加；大影像也可用约 1600 万像元的金字塔概览以加快速度，输出中注明）用大津法（Otsu）确定阈值，或采用给定阈值；3 × 3 开运算和闭运算去除噪点，GDAL 筛滤去除小于最小制图单元的斑块和孔洞，GDAL Polygonize 生成多边形。提供损害行为发生前的影像（或早期植被掩膜）时，仅统计此前有植被、此后裸露的像元。影像逐块读取，任意大小均可处理；遵循无数据值和 Alpha 透明通道。输出：按功能分区给出面积（m2）的破坏多边形、各分区及案涉范围的面积表、森林损失面积、指数栅格；提供已标注检查点时，另输出混淆矩阵、总体精度、Kappa 系数、生产者精度和用户精度。</translation>
     </message>
     <message>
       <source>Orthomosaic</source>
@@ -1452,6 +1452,14 @@
     <message>
       <source>Cells whose index is below the threshold are bare.</source>
       <translation>指数低于阈值的像元为裸露地表。</translation>
+    </message>
+    <message>
+      <source>Otsu's histogram from</source>
+      <translation>大津法直方图来源</translation>
+    </message>
+    <message>
+      <source>Every valid cell inside the case area, or a reading of the mosaic reduced to about 16 million cells (the file's overview where one fits); the output states which.</source>
+      <translation>案涉范围内全部有效像元，或缩减至约 1600 万像元读取的影像（有合适的金字塔时直接读取金字塔）；输出中注明所用方式。</translation>
     </message>
     <message>
       <source>Threshold value (given)</source>
@@ -1584,6 +1592,14 @@
     <message>
       <source>Given value</source>
       <translation>给定值</translation>
+    </message>
+    <message>
+      <source>Every cell (streamed block by block)</source>
+      <translation>全部像元（逐块累加）</translation>
+    </message>
+    <message>
+      <source>An overview (about 16 Mpx; faster on large mosaics)</source>
+      <translation>金字塔概览（约 1600 万像元；大影像更快）</translation>
     </message>
     <message>
       <source>A mosaic (same index and bands)</source>

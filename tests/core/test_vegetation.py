@@ -514,3 +514,29 @@ def test_progress_is_reported_block_by_block(tmp_path, monkeypatch):
     assert len(reported) >= 2 * len(windows)
     assert reported == sorted(reported) and reported[-1] == pytest.approx(1.0)
     assert result.parameters["otsu_histogram"].endswith(f"(streamed over {len(windows)} blocks)")
+
+
+@pytest.mark.parametrize("overviews", [True, False], ids=["with-overviews", "decimated"])
+def test_otsu_on_an_overview_is_stated_and_finds_the_same_bare_ground(tmp_path, monkeypatch, overviews):
+    mosaic = make_mosaic(tmp_path / "m.tif", overviews=overviews)  # overviews 1:2 and 1:4
+    # 600 x 500 = 300,000 cells brought to about 20,000: 1:4 (150 x 125 cells read)
+    monkeypatch.setattr(veg, "OVERVIEW_CELLS", 20_000)
+    full = vegetation_damage(mosaic, _area(), params=VegetationParams(min_area_m2=0))
+    reduced = vegetation_damage(mosaic, _area(), params=VegetationParams(min_area_m2=0, otsu_source="overview"))
+    assert reduced.parameters["otsu_histogram"].endswith(
+        "the valid cells inside the case area of the mosaic read at 1:4 (about 18750 cells; the file's overview "
+        "where one fits, else every 4th cell, nearest)")
+    # both thresholds fall in the gap between soil (about -0.07) and forest (0.64) ...
+    assert -0.07 < reduced.threshold < 0.64 and reduced.threshold != full.threshold
+    # ... so the same cells are bare
+    assert _damaged(reduced) == pytest.approx(_damaged(full)) == pytest.approx(BARE_M2)
+    with rasterio.open(mosaic) as ds:
+        image = veg._source_for(ds, mosaic, {}, layer="m")
+    spec = veg.BlockSpec(image, "exg", shapely.box(_x(0), _y(HEIGHT), _x(WIDTH), _y(0)),
+                         Affine(CELL, 0, X0, 0, -CELL, Y0), (HEIGHT, WIDTH))
+    counts, read = veg.overview_histogram(spec, Window(0, 0, WIDTH, HEIGHT), 4)
+    # every 4th cell: 20 x 25 of the 80 x 100 bare cells fall below the threshold
+    assert read == 150 * 125 and counts.sum() == read
+    assert counts[: int((reduced.threshold - index_spec("exg").low) / 3.0 * BINS)].sum() == 20 * 25
+    with pytest.raises(InputError, match="otsu_source"):
+        vegetation_damage(mosaic, _area(), params=VegetationParams(otsu_source="sample"))

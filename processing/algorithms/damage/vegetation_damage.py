@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ....core.imagery.vegetation import VegetationParams, vegetation_damage
+from ....core.imagery.vegetation import OTSU_SOURCES, VegetationParams, vegetation_damage
 from ...adapter import raster_path
 from ...base import ReeAlgorithm
 from ...compat import (
@@ -42,6 +42,7 @@ class VegetationDamage(ReeAlgorithm):
     RED, GREEN, BLUE, NIR, ALPHA = "RED_BAND", "GREEN_BAND", "BLUE_BAND", "NIR_BAND", "ALPHA_BAND"
     THRESHOLD_METHOD = "THRESHOLD_METHOD"
     THRESHOLD = "THRESHOLD"
+    OTSU_SOURCE = "OTSU_SOURCE"
     CLEANUP = "CLEANUP_PX"
     MIN_AREA = "MIN_AREA"
     BEFORE = "BEFORE"
@@ -73,7 +74,8 @@ class VegetationDamage(ReeAlgorithm):
         return self.tr(
             "Maps the bare (damaged) ground in the case area from a drone orthomosaic: a vegetation index (ExG, "
             "ExGR, GLI/VDVI or VARI from red, green and blue; NDVI with a near-infrared band), thresholded by Otsu's "
-            "method on the index histogram of every valid cell inside the case area (summed block by block) or at a "
+            "method on the index histogram of every valid cell inside the case area (summed block by block; or, faster "
+            "on a large mosaic, of an overview of about 16 million cells, stated in the outputs) or at a "
             "given value; a 3 x 3 opening and closing removes speckle, GDAL's sieve filter drops patches and holes "
             "below the minimum mapping unit, and GDAL's Polygonize draws the polygons. With a mosaic from before the "
             "act (or an earlier vegetation mask) only cells vegetated before and bare after count. The mosaic is read "
@@ -102,6 +104,13 @@ class VegetationDamage(ReeAlgorithm):
                                             defaultValue=0)
         method.setHelp(self.tr("Cells whose index is below the threshold are bare."))
         self.addParameter(method)
+        source = QgsProcessingParameterEnum(self.OTSU_SOURCE, self.tr("Otsu's histogram from"),
+                                            options=[self.tr("Every cell (streamed block by block)"),
+                                                     self.tr("An overview (about 16 Mpx; faster on large mosaics)")],
+                                            defaultValue=0)
+        source.setHelp(self.tr("Every valid cell inside the case area, or a reading of the mosaic reduced to about "
+                               "16 million cells (the file's overview where one fits); the output states which."))
+        self.addParameter(advanced(source))
         value = QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Threshold value (given)"), NUMBER_DOUBLE,
                                              defaultValue=0.0)
         value.setHelp(self.tr("Used when the threshold is given; dimensionless index units."))
@@ -182,6 +191,7 @@ class VegetationDamage(ReeAlgorithm):
             index=INDICES[self.parameterAsEnum(parameters, self.INDEX, context)],
             threshold_method=("otsu", "given")[self.parameterAsEnum(parameters, self.THRESHOLD_METHOD, context)],
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
+            otsu_source=OTSU_SOURCES[self.parameterAsEnum(parameters, self.OTSU_SOURCE, context)],
             cleanup_px=self.parameterAsInt(parameters, self.CLEANUP, context),
             min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
             bands=self._bands(parameters, context),
