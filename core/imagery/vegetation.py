@@ -909,7 +909,8 @@ def vegetation_damage(
                            "width": int(roi.width), "height": int(roi.height)}
             index_path = folder / "index.tif"
             class_path = folder / "classes.tif"
-            with rasterio.open(index_path, "w", **INDEX_PROFILE, **out_profile) as index_out, \
+            # the index raster's blocks are compressed on GDAL's threads, not on this (the writing) one
+            with rasterio.open(index_path, "w", **INDEX_PROFILE, **out_profile, num_threads=workers) as index_out, \
                     rasterio.open(class_path, "w", **CLASS_PROFILE, **out_profile) as class_out:
                 blocks = _map_in_order(lambda w: classify_block(spec, w), windows, workers, is_canceled,
                                        steps.stage(1))

@@ -55,6 +55,22 @@ def test_vegetation_damage_by_zone_with_accuracy(case, tmp_path, qgis_processing
         assert record["algorithm"] == "ree_damage:vegetation_damage" and record["outputs"]["kappa"] >= 0.90
 
 
+def test_otsu_on_an_overview_is_chosen_and_stated(case, tmp_path, qgis_processing, provider):
+    every = processing.run("ree_damage:vegetation_damage", {
+        "INPUT": case["ortho"], "CASE_AREA": case["area"], "CHECK_POINTS": case["points"],
+        "OUTPUT": str(tmp_path / "every.gpkg"),
+    })
+    result = processing.run("ree_damage:vegetation_damage", {
+        "INPUT": case["ortho"], "CASE_AREA": case["area"], "CHECK_POINTS": case["points"], "OTSU_SOURCE": 1,
+        "OUTPUT": str(tmp_path / "overview.gpkg"),
+    })
+    record = json.loads(Path(str(result["OUTPUT"]).split("|")[0] + ".provenance.json").read_text(encoding="utf-8"))
+    assert record["parameters"]["otsu_source"] == "overview"
+    assert "otsu_histogram" in record["parameters"]
+    # the sample case's mosaic is under the reduced reading's 16 Mpx: read whole, the same threshold
+    assert result["THRESHOLD_USED"] == every["THRESHOLD_USED"] and result["KAPPA"] == every["KAPPA"]
+
+
 def test_a_mosaic_away_from_the_case_area_is_refused(case, tmp_path, qgis_processing, provider):
     far = QgsVectorLayer("Polygon?crs=EPSG:4547", "far away", "memory")
     from qgis.core import QgsFeature, QgsGeometry
