@@ -8,6 +8,10 @@ runs only that contender; for the chains, the largest of their steps):
           Otsu on the streamed histogram, 3 x 3 opening/closing, 5 m2 sieve, Polygonize),
           writing the polygons (GeoPackage) and the index raster (float32, tiled, DEFLATE,
           overviews) with provenance
+* ours-ov the same with Otsu's histogram on an overview (``otsu_source="overview"``: the mosaic
+          read reduced to about 16 Mpx instead of a full first pass; stated in its parameters)
+* ours-qp ours as QGIS users run it headless: qgis_process run ree_damage:vegetation_damage
+          (the same defaults, polygons and index raster written, QGIS's start-up included)
 * chain   what a user runs otherwise: gdal_calc.py for the ExG raster (float32, tiled,
           DEFLATE), gdal_calc.py for the threshold (Byte), gdal_polygonize.py (GeoPackage)
 * short   the shortest chain: one gdal_calc.py (ExG thresholded straight to Byte) then
@@ -19,7 +23,10 @@ The chains get the threshold ours found (a user would read it off a histogram). 
 are contender / ours, measured in the same run. Run:
 
     .venv/bin/python benchmarks/bench_vegetation_damage.py              # 6,000 x 6,000 (108 MB)
-    .venv/bin/python benchmarks/bench_vegetation_damage.py --size 20000 --chains sieved  # 1.2 GB
+    .venv/bin/python benchmarks/bench_vegetation_damage.py --size 20000 --chains chain,sieved  # 1.2 GB
+
+Temporary files (the mosaic, every output) go to a folder under /tmp (or --workdir), removed at
+the end.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ def ensure_package() -> None:
         sys.path.insert(0, str(PKG_PARENT))
 
 
-def measure(cmd: list, cap: float) -> dict:
+def measure(cmd: list, cap: float, env=None) -> dict:
     """Run ``cmd`` from a fresh intermediate process: wall time, peak RSS of the child."""
     code = (
         "import json, resource, subprocess, sys, time\n"
@@ -70,7 +77,7 @@ def measure(cmd: list, cap: float) -> dict:
         "                  'stdout': out[-4000:], 'stderr': err[-2000:]}))\n"
     )
     p = subprocess.run([sys.executable, "-c", code, json.dumps([str(c) for c in cmd]), str(cap)],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     result = json.loads(p.stdout.strip().splitlines()[-1])
     if result["rc"] != 0:
         raise SystemExit(f"{cmd[0]} failed: {result['stderr'] or result['stdout']}")
@@ -125,14 +132,16 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import geopandas as gpd, shapely
 from ree_damage.core.imagery.vegetation import vegetation_damage
-mosaic, out = sys.argv[2], sys.argv[3]
+from ree_damage.core.imagery.vegetation import VegetationParams
+mosaic, out, source, name = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 import rasterio
 with rasterio.open(mosaic) as ds:
     area = gpd.GeoDataFrame(geometry=[shapely.box(*ds.bounds)], crs=ds.crs)
-result = vegetation_damage(mosaic, area, work_dir=out)
-result.write({"polygons": f"{out}/ours.gpkg", "index": f"{out}/ours_exg.tif"})
+result = vegetation_damage(mosaic, area, work_dir=out, params=VegetationParams(otsu_source=source))
+result.write({"polygons": f"{out}/{name}.gpkg", "index": f"{out}/{name}_exg.tif"})
 print(json.dumps({"threshold": result.threshold, "damaged_m2": result.forest_area_lost_m2,
-                  "polygons": len(result.polygons), "min_area_cells": result.parameters["min_area_cells"]}))
+                  "polygons": len(result.polygons), "min_area_cells": result.parameters["min_area_cells"],
+                  "otsu_histogram": result.parameters["otsu_histogram"]}))
 result.close()
 """
 
@@ -141,6 +150,34 @@ def count_features(path) -> int:
     import pyogrio
 
     return int(pyogrio.read_info(str(path))["features"])
+
+
+def qgis_process_run(folder: Path, mosaic: Path, cap: float) -> dict:
+    """ree_damage:vegetation_damage through qgis_process (the plugin on QGIS_PLUGINPATH, a fresh profile)."""
+    import sysconfig
+
+    import geopandas as gpd
+    import rasterio
+    import shapely
+
+    command = [shutil.which("qgis_process.bin") or shutil.which("qgis_process") or "qgis_process"]
+    home = folder / "qgis_home"
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_RUNTIME_DIR=str(home),
+               QGIS_PLUGINPATH=str(PKG_PARENT), REE_DAMAGE_DEPS=sysconfig.get_paths()["purelib"])
+    for name in ("PYTHONPATH", "QGIS_CUSTOM_CONFIG_PATH", "QGIS_OPTIONS_PATH"):
+        env.pop(name, None)
+    enabled = subprocess.run(command + ["plugins", "enable", "ree_damage"], env=env, capture_output=True, text=True)
+    if enabled.returncode != 0:
+        raise SystemExit(f"qgis_process plugins enable ree_damage failed: {enabled.stdout} {enabled.stderr}")
+    with rasterio.open(mosaic) as ds:
+        gpd.GeoDataFrame(geometry=[shapely.box(*ds.bounds)], crs=ds.crs).to_file(folder / "area.geojson")
+    run = measure(command + ["--json", "run", "ree_damage:vegetation_damage", "--", f"INPUT={mosaic}",
+                             f"CASE_AREA={folder / 'area.geojson'}", f"OUTPUT={folder / 'qp.gpkg'}",
+                             f"INDEX_RASTER={folder / 'qp_exg.tif'}"], cap, env=env)
+    text = run["stdout"]
+    run["results"] = json.loads(text[text.index("{"):])["results"]
+    return run
 
 
 def gdal_calc(*args) -> list:
@@ -154,19 +191,37 @@ def main(argv=None) -> int:
     parser.add_argument("--cap", type=float, default=3600, help="time cap per contender, s")
     parser.add_argument("--chains", default="chain,short,sieved",
                         help="peers to run, comma-separated among chain, short, sieved (empty: ours only)")
+    parser.add_argument("--ours", default="ours-ov,ours-qp",
+                        help="our variants to run besides ours, comma-separated among ours-ov, ours-qp")
     args = parser.parse_args(argv)
     ensure_package()
-    folder = Path(tempfile.mkdtemp(prefix="bench_veg_", dir=args.workdir))
+    folder = Path(tempfile.mkdtemp(prefix="bench_veg_", dir=args.workdir or "/tmp"))
     try:
         mosaic = folder / "mosaic.tif"
         make_mosaic(mosaic, args.size)
         raw_mb = args.size * args.size * 3 / 1e6
         print(f"mosaic {args.size} x {args.size} RGB uint8 ({raw_mb:.0f} MB uncompressed), cores: "
               f"{len(os.sched_getaffinity(0))}")
-        ours = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder)], args.cap)
+        ours = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder), "blocks", "ours"],
+                       args.cap)
         found = json.loads(ours["stdout"].strip().splitlines()[-1])
         rows = [("ours", ours["wall"], ours["maxrss_kb"], found["polygons"])]
-        print(f"ours: {ours['wall']:.1f} s, peak {ours['maxrss_kb'] / 1024:.0f} MB", flush=True)
+        print(f"ours: {ours['wall']:.1f} s, peak {ours['maxrss_kb'] / 1024:.0f} MB; Otsu on {found['otsu_histogram']}",
+              flush=True)
+        variants = {v.strip() for v in args.ours.split(",") if v.strip()}
+        if "ours-ov" in variants:
+            ov = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder), "overview",
+                          "ours_ov"], args.cap)
+            ov_found = json.loads(ov["stdout"].strip().splitlines()[-1])
+            rows.append(("ours-ov", ov["wall"], ov["maxrss_kb"], ov_found["polygons"]))
+            print(f"ours-ov: {ov['wall']:.1f} s, peak {ov['maxrss_kb'] / 1024:.0f} MB; threshold "
+                  f"{ov_found['threshold']:.4f} (every cell: {found['threshold']:.4f}), damaged "
+                  f"{ov_found['damaged_m2']:.0f} m2; Otsu on {ov_found['otsu_histogram']}", flush=True)
+        if "ours-qp" in variants:
+            qp = qgis_process_run(folder, mosaic, args.cap)
+            rows.append(("ours-qp", qp["wall"], qp["maxrss_kb"], count_features(folder / "qp.gpkg")))
+            print(f"ours-qp: {qp['wall']:.1f} s, peak {qp['maxrss_kb'] / 1024:.0f} MB; forest area lost "
+                  f"{qp['results']['FOREST_AREA_LOST_M2']:.0f} m2", flush=True)
         chains = {c.strip() for c in args.chains.split(",") if c.strip()}
         if chains:
             t = found["threshold"]
