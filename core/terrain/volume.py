@@ -442,7 +442,14 @@ def dem_difference(
             shapely.prepare(geometry)
         handles = _ThreadPairs(dem_before, dem_after, params.resampling)
 
-        def strip_job(rows):
+        def strip_inside(rows):
+            """The boundary's mask of one strip, made on the calling thread (rasterio's rasterize
+            warned spuriously, now and then, from worker threads)."""
+            r0, h = rows
+            return None if geometry is None else _inside(geometry, window_transform(Window(0, r0, width, h), transform),
+                                                         (h, width))
+
+        def strip_job(rows, inside):
             """Read, difference and sum one strip (on any thread, with that thread's own datasets)."""
             r0, h = rows
             own = handles.get()
@@ -453,8 +460,8 @@ def dem_difference(
             dz = za.filled(np.nan) * np.float32(pair.scale_after) - zb.filled(np.nan) * np.float32(pair.scale_before)
             del za, zb
             valid &= np.isfinite(dz)
-            if geometry is not None:
-                valid &= _inside(geometry, window_transform(Window(0, r0, width, h), transform), (h, width))
+            if inside is not None:
+                valid &= inside
             dz[~valid] = np.nan
             values = dz[valid]
             sums = (0.0, 0.0, 0, 0.0, 0.0)
@@ -471,7 +478,7 @@ def dem_difference(
         cut = fill = 0.0
         n_cells = 0
         max_cut = max_fill = 0.0
-        results = _in_order(strip_job, strips, workers, is_canceled)
+        results = _in_order(strip_job, strips, workers, is_canceled, prepare=strip_inside)
         try:
             with rasterio.Env(GDAL_CACHEMAX=CACHE_BYTES), \
                     rasterio.open(staged, "w", **profile, num_threads=workers) as dst:
@@ -544,10 +551,9 @@ def strip_rows(row_off: int, height: int, block_rows: int, rows: int) -> list:
     return out
 
 
-def _inside(geometry, transform, shape) -> np.ndarray:
-    """True where a cell centre of the grid lies inside ``geometry`` (prepared); a grid wholly
-    inside or outside is answered without rasterising."""
-    import rasterio
+def _inside(geometry, transform, shape):
+    """True where a cell centre of the grid lies inside ``geometry`` (prepared): an array, or
+    True / False for a grid wholly inside / outside (answered without rasterising)."""
     import shapely
     from rasterio.features import geometry_mask
     from rasterio.transform import array_bounds
@@ -555,11 +561,10 @@ def _inside(geometry, transform, shape) -> np.ndarray:
     west, south, east, north = array_bounds(shape[0], shape[1], transform)
     box = shapely.box(west, south, east, north)
     if shapely.contains_properly(geometry, box):
-        return np.ones(shape, dtype=bool)
+        return True
     if not shapely.intersects(geometry, box):
-        return np.zeros(shape, dtype=bool)
-    with rasterio.Env():  # a thread's own GDAL environment (else rasterio warns from worker threads)
-        return geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
+        return False
+    return geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
 
 
 class _ThreadPairs:
@@ -590,22 +595,26 @@ class _ThreadPairs:
             self._opened.clear()
 
 
-def _in_order(function, items, workers: int, is_canceled):
-    """``function(item)`` for each item, yielded in order, at most 2 x ``workers`` computed ahead
-    (bounded memory); cancel is checked before each item is handed out and each result taken."""
+def _in_order(function, items, workers: int, is_canceled, prepare=None):
+    """``function(item, prepare(item))`` for each item, yielded in order, at most 2 x ``workers``
+    computed ahead (bounded memory); ``prepare`` runs on the calling thread as each item is
+    handed out. Cancel is checked before each item is handed out and each result taken."""
     from concurrent.futures import ThreadPoolExecutor
+
+    def prepared(item):
+        return item, (prepare(item) if prepare is not None else None)
 
     if workers <= 1 or len(items) < 2:
         for item in items:
             check_canceled(is_canceled)
-            yield function(item)
+            yield function(*prepared(item))
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ree_terrain") as pool:
         pending = []
         ahead = iter(items)
         try:
             for item in ahead:
-                pending.append(pool.submit(function, item))
+                pending.append(pool.submit(function, *prepared(item)))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
@@ -613,7 +622,7 @@ def _in_order(function, items, workers: int, is_canceled):
                 result = pending.pop(0).result()
                 nxt = next(ahead, None)
                 if nxt is not None:
-                    pending.append(pool.submit(function, nxt))
+                    pending.append(pool.submit(function, *prepared(nxt)))
                 yield result
         finally:
             for future in pending:
