@@ -24,9 +24,13 @@ from qgis.core import (
     QgsExpressionContextUtils,
     QgsLayerTree,
     QgsLayoutExporter,
+    QgsLayoutItemLabel,
     QgsLayoutItemMap,
     QgsLayoutItemMapGrid,
+    QgsLayoutItemPicture,
     QgsLayoutObject,
+    QgsLayoutPoint,
+    QgsLayoutSize,
     QgsLegendStyle,
     QgsMapLayerLegendUtils,
     QgsMapLayerType,
@@ -473,6 +477,73 @@ def _fit_width_segments():
     if moved is not None:
         return moved.FitWidth
     return QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth
+
+
+# ----------------------------------------------------------------------------- figures
+_MM = QgsUnitTypes.LayoutUnit.LayoutMillimeters
+_A4 = (297.0, 210.0)
+
+
+def _add_label(layout, text: str, box: tuple, size: float, bold: bool = False,
+               align=Qt.AlignmentFlag.AlignLeft) -> QgsLayoutItemLabel:
+    x, y, width, height = box
+    label = QgsLayoutItemLabel(layout)
+    if hasattr(label, "setTextFormat"):  # wrapped here on QGIS >= 3.24 (see _set_label)
+        text = wrap_text(text, _font(size, bold), size, width - 2.0 * label.marginX())
+    label.setText(text)
+    _set_text(label, size, bold)
+    label.setHAlign(align)
+    label.setVAlign(Qt.AlignmentFlag.AlignTop)
+    layout.addLayoutItem(label)
+    label.attemptMove(QgsLayoutPoint(x, y, _MM))
+    label.attemptResize(QgsLayoutSize(width, height, _MM))
+    return label
+
+
+def figure_layout(project, name: str, title: str, pictures: list, note: str = "") -> QgsPrintLayout:
+    """A print layout of figures that are images (not maps): A4 landscape, the title on top,
+    the pictures in a row (two rows from three on) each with its caption, a note below.
+
+    Parameters
+    ----------
+    project : QgsProject
+        The project the layout belongs to (it is not added to its layout manager here).
+    name : str
+        The layout's name.
+    title : str
+        Title line.
+    pictures : list of (pathlib.Path, str)
+        Image file and its caption, in order.
+    note : str
+        Text at the foot of the page (the source of the values, the method).
+    """
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    layout.setName(name)
+    page_w, page_h = _A4
+    layout.pageCollection().page(0).setPageSize(QgsLayoutSize(page_w, page_h, _MM))
+    _add_label(layout, title, (10.0, 8.0, page_w - 20.0, 12.0), 14.0, bold=True, align=Qt.AlignmentFlag.AlignHCenter)
+    count = max(len(pictures), 1)
+    columns = count if count <= 2 else math.ceil(count / 2)
+    rows = math.ceil(count / columns)
+    top, bottom = 24.0, page_h - 22.0
+    cell_w = (page_w - 20.0) / columns
+    cell_h = (bottom - top) / rows
+    for index, (path, caption) in enumerate(pictures):
+        x = 10.0 + (index % columns) * cell_w
+        y = top + (index // columns) * cell_h
+        picture = QgsLayoutItemPicture(layout)
+        picture.setId(f"figure_{index + 1}")
+        picture.setPicturePath(str(path))
+        picture.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
+        layout.addLayoutItem(picture)
+        picture.attemptMove(QgsLayoutPoint(x + 2.0, y, _MM))
+        picture.attemptResize(QgsLayoutSize(cell_w - 4.0, cell_h - 10.0, _MM))
+        _add_label(layout, caption, (x + 2.0, y + cell_h - 9.0, cell_w - 4.0, 8.0), 8.0,
+                   align=Qt.AlignmentFlag.AlignHCenter)
+    if note:
+        _add_label(layout, note, (10.0, page_h - 20.0, page_w - 20.0, 14.0), 7.0)
+    return layout
 
 
 def export_layout(layout, folder: Path, stem: str, dpi: int = 300, formats=("pdf", "png"),

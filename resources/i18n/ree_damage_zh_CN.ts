@@ -910,6 +910,10 @@
       <translation>事实段落</translation>
     </message>
     <message>
+      <source>Pattern figure (PDF; its layout as a .qpt template)</source>
+      <translation>配分模式图（PDF；其版式另存为 .qpt 模板）</translation>
+    </message>
+    <message>
       <source>Reading the samples, zones and rasters</source>
       <translation>读取样品、分区和栅格</translation>
     </message>
@@ -924,6 +928,10 @@
     <message>
       <source>A head field needs the wells layer.</source>
       <translation>水位字段需要监测井图层。</translation>
+    </message>
+    <message>
+      <source>The layout template {0} could not be written.</source>
+      <translation>无法写出版式模板 {0}。</translation>
     </message>
     <message>
       <source>Instead of the layer: the lab's sheet, imported here as Import lab results does (ids &lt;point&gt;-&lt;depth cm&gt;).</source>

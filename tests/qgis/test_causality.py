@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from qgis import processing
@@ -99,6 +100,22 @@ def test_causality_evidence_on_the_sample_case(case, tmp_path, qgis_processing):
         assert png.read_bytes()[:4] == b"\x89PNG"
         assert (png.parent / f"{png.name}.provenance.json").is_file()
     assert _layer(result["OUTPUT_LAYERS"][1]).featureCount() > 0  # the migration paths
+    # the pattern plots on one page for the report: a vector PDF and the layout as a template
+    figure = Path(result["PATTERN_FIGURE"])
+    assert figure.name == "rare_earth_patterns.pdf" and figure.read_bytes()[:5] == b"%PDF-"
+    assert (figure.parent / "rare_earth_patterns.pdf.provenance.json").is_file()
+    assert b"D:20260315" in figure.read_bytes()  # the PDF's date is the sampling date, not the run's
+    from qgis.core import QgsPrintLayout, QgsProject, QgsReadWriteContext
+    from qgis.PyQt.QtXml import QDomDocument
+
+    document = QDomDocument()
+    assert document.setContent((figure.parent / "rare_earth_patterns.qpt").read_text(encoding="utf-8"))
+    layout = QgsPrintLayout(QgsProject.instance())
+    items, ok = layout.loadFromTemplate(document, QgsReadWriteContext())
+    assert ok
+    pictures = sorted((item for item in items if item.id().startswith("figure_")), key=lambda item: item.id())
+    assert len(pictures) == 3 and all(Path(p.picturePath()).is_file() for p in pictures)
+    assert Path(pictures[0].picturePath()).name == "rare_earth_pattern_source.png"
 
 
 def test_causality_without_source_samples_is_refused(case, tmp_path, qgis_processing):

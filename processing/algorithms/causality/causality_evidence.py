@@ -16,25 +16,42 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProject,
+    QgsReadWriteContext,
 )
 
 from ....core.causality.chondrite import HREE_DEFAULT, LREE_DEFAULT, normalising_table
 from ....core.causality.evidence import CausalityParams, causality_evidence, damaged_sample_ids
 from ....core.causality.timing import dated_files
+from ....core.common.provenance import make_record
 from ...adapter import raster_path
 from ...base import ReeAlgorithm
 from ...compat import (
+    ALGORITHM_NO_THREADING,
     SOURCE_VECTOR,
     SOURCE_VECTOR_POINT,
     SOURCE_VECTOR_POLYGON,
     advanced,
+    flags_with,
     parameter_as_field_names,
 )
+from ...maps.layout import export_layout, figure_layout
 from ..stages import Stages
 from .lab_input import add_sheet_parameters, lab_table
 from .styles import PATH_SOURCE_COLOURS, PATH_STATUS_COLOURS, styled
 
 IMAGE_INDICES = ("exg", "exgr", "gli", "vari", "ndvi")
+
+PATTERN_LAYOUT = "稀土元素配分模式图 REE patterns"
+PATTERN_TITLE = "稀土元素球粒陨石标准化配分模式图（REE patterns, chondrite-normalised）"
+PLOT_CAPTIONS = {
+    "source": "源样品（浸出液沉淀、沟渠底泥）source samples",
+    "damaged": "损害样品 damaged samples",
+    "control": "对照样品 control samples",
+    "water": "水样 water samples",
+}
+#: the creation date of the figure PDF when no sampling date is given (the same evidence, the same bytes)
+FIGURE_DATE_UNKNOWN = "2000-01-01"
 
 OUTPUT_FILES = {
     "evidence": "causality_evidence.gpkg",
@@ -77,6 +94,7 @@ class CausalityEvidence(ReeAlgorithm):
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     EVIDENCE = "EVIDENCE"
     FACTS = "FACTS"
+    PATTERN_FIGURE = "PATTERN_FIGURE"
 
     ZH_NAME = "因果关系证据"
 
@@ -88,6 +106,10 @@ class CausalityEvidence(ReeAlgorithm):
 
     def groupId(self):  # noqa: N802
         return "damage"
+
+    def flags(self):
+        # the pattern figure is a print layout: layouts and fonts are GUI-thread objects
+        return flags_with(super().flags(), ALGORITHM_NO_THREADING)
 
     def helpText(self):  # noqa: N802
         return self.tr(
@@ -206,6 +228,8 @@ class CausalityEvidence(ReeAlgorithm):
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Evidence layers")))
         self.addOutput(QgsProcessingOutputString(self.EVIDENCE, self.tr("Evidence table")))
         self.addOutput(QgsProcessingOutputString(self.FACTS, self.tr("Paragraph of facts")))
+        self.addOutput(QgsProcessingOutputString(self.PATTERN_FIGURE,
+                                                 self.tr("Pattern figure (PDF; its layout as a .qpt template)")))
 
     def _group(self, parameters, key, context):
         text = self.parameterAsString(parameters, key, context)
@@ -286,5 +310,41 @@ class CausalityEvidence(ReeAlgorithm):
             styled(details, "path_status", PATH_STATUS_COLOURS if path == str(written["evidence"])
                    else PATH_SOURCE_COLOURS)
             context.addLayerToLoadOnCompletion(path, details)
+        plots = [(key.split(":", 1)[1], path) for key, path in written.items() if key.startswith("plot:")]
+        figure = self._pattern_figure(plots, folder, result, inputs, dates[self.SAMPLED_ON]) if plots else ""
         return {self.OUTPUT_FOLDER: str(folder), self.OUTPUT_LAYERS: layers,
-                self.EVIDENCE: str(written["evidence"]), self.FACTS: str(written["facts"])}
+                self.EVIDENCE: str(written["evidence"]), self.FACTS: str(written["facts"]),
+                self.PATTERN_FIGURE: figure}
+
+    def _pattern_figure(self, plots, folder: Path, result, inputs, sampled_on: str) -> str:
+        """The pattern plots on one A4 page for the report: a print layout exported as a vector
+        PDF and saved as a layout template (.qpt) that any project's layout manager loads."""
+        order = {group: rank for rank, group in enumerate(PLOT_CAPTIONS)}
+        plots = sorted(plots, key=lambda item: (order.get(item[0], len(order)), item[0]))
+        pictures = [(path, PLOT_CAPTIONS.get(group, group)) for group, path in plots]
+        source = str(result.reference["source"].iloc[0]) if len(result.reference) else ""
+        note = ("标准化值 normalising values: " + source + "。同源性：各样品 log10 标准化配分模式与源样品平均模式的"
+                "相关系数 r（Pearson）/ homology: Pearson r of each sample's log10 pattern with the mean source pattern.")
+        project = QgsProject()
+        layout = figure_layout(project, PATTERN_LAYOUT, PATTERN_TITLE, pictures, note)
+        project.layoutManager().addLayout(layout)
+        stem = "rare_earth_patterns"
+        # the date written into the PDF: the sampling date, so the same evidence gives the same bytes
+        written = export_layout(layout, folder, stem, dpi=300, formats=("pdf",),
+                                pdf_date=sampled_on or FIGURE_DATE_UNKNOWN)
+        template = folder / f"{stem}.qpt"
+        if not layout.saveAsTemplate(str(template), QgsReadWriteContext()):
+            raise QgsProcessingException(self.tr("The layout template {0} could not be written.").format(template))
+        files = [*written, template]
+        for path in files:
+            self.track_output(path)
+        record = make_record(
+            "ree_damage:causality_evidence",
+            inputs={**inputs, **{f"plot:{group}": str(path) for group, path in plots}},
+            parameters={"layout": PATTERN_LAYOUT, "dpi": 300, "pdf_date": sampled_on or FIGURE_DATE_UNKNOWN},
+            outputs={"files": [str(path) for path in files]},
+            host=self.host_info(),
+        )
+        self.write_provenance(files, record)
+        project.clear()
+        return str(written[0])
