@@ -296,7 +296,7 @@ def embed_styles(gpkg_path, styles: dict | None = None) -> dict:
         if not layer.isValid():
             raise ValueError(f"{path.name}: layer {name!r} does not open")
         apply_style(layer, style)
-        _fixed_profile_symbols(layer)
+        fixed_profile_symbols(layer)
         if hasattr(layer, "saveStyleToDatabaseV2"):  # QGIS >= 3.44 deprecates the first form
             _results, error = layer.saveStyleToDatabaseV2(name, f"ree_damage style {style}", True, "")
         else:
@@ -339,7 +339,7 @@ _SYMBOL_LAYER_ID = re.compile(r'(<layer\b[^>]*?\bid=")\{[0-9a-fA-F-]{36}\}(")')
 _PROFILE_GREY = "#7f7f7f"
 
 
-def _fixed_profile_symbols(layer) -> None:
+def fixed_profile_symbols(layer) -> None:
     """Fixed elevation-profile symbols (QGIS >= 3.26 draws a random colour on opening a layer)."""
     from qgis.core import QgsFillSymbol, QgsLineSymbol, QgsMarkerSymbol
 

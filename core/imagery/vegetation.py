@@ -311,8 +311,11 @@ def overview_histogram(spec: BlockSpec, roi, factor: int, *, before: bool = Fals
         window = Window(roi.col_off, row, roi.width, min(rows_per_band, row_end - row))
         shape = (max(1, math.ceil(window.height / factor)), cols_out)
         values, valid = _read_image(source, window, spec.index, out_shape=shape)
-        transform = window_transform(window, spec.transform) * Affine.scale(window.width / shape[1],
-                                                                            window.height / shape[0])
+        # the window's transform with cells window.width / cols wide: composed by hand (affine 3
+        # deprecates * between transforms, affine 2 has no @)
+        full = window_transform(window, spec.transform)
+        sx, sy = window.width / shape[1], window.height / shape[0]
+        transform = Affine(full.a * sx, full.b * sy, full.c, full.d * sx, full.e * sy, full.f)
         valid &= _area_mask_of_grid(spec.area, transform, shape)
         counts += histogram(values[valid], index)
         read += int(values.size)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
+import zipfile
 from pathlib import Path
 
 from qgis.core import (
@@ -14,8 +17,11 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProject,
     QgsRasterLayer,
+    QgsSingleSymbolRenderer,
+    QgsSymbol,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtGui import QColor
 
 from ....core.case import load_case
 from ....core.case.package import GPKG_NAME, add_files, run_case
@@ -23,6 +29,7 @@ from ...base import ReeAlgorithm
 from ...compat import ALGORITHM_NO_THREADING, advanced, flags_with
 from ...maps.case_maps import add_case_layouts, maps_step
 from ...maps.layout import release_legend_roots
+from ...styles import fixed_profile_symbols
 from ..stages import Stages
 
 PROJECT_NAME = "case.qgz"
@@ -54,12 +61,123 @@ def apply_style(layer, step: str, name: str) -> None:
     from ...styles import style_for_name
 
     style = style_for_name(name)
-    if style is None:
-        return
     try:
-        apply_named_style(layer, style)
+        if style is not None:
+            apply_named_style(layer, style)
+            return
     except ValueError:  # e.g. an empty layer of another geometry type (control units laid as points)
-        return
+        pass
+    if isinstance(layer, QgsVectorLayer) and layer.isSpatial():
+        # QGIS would give the layer a random colour: a fixed one, so the project repeats
+        symbol = QgsSymbol.defaultSymbol(layer.geometryType())
+        if symbol is not None:
+            symbol.setColor(QColor(UNSTYLED_COLOUR))
+            layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+#: the save and creation time written into case.qgz (the run's times live in the manifest)
+PROJECT_DATE = "2000-01-01"
+#: the colour of a vector layer no shared style fits
+UNSTYLED_COLOUR = "#5a6e82"
+_LAYER_ID_UUID = re.compile(r"_[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{12}$")
+_BRACED_UUID = re.compile(r"\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}")
+_ATTACHMENT = re.compile(r"^[A-Za-z0-9]{6}_")
+_SNAPPING = re.compile(r"(<individual-layer-settings>\n)(.*?)(\n[ \t]*</individual-layer-settings>)", re.S)
+
+
+def repeatable_project_text(text: str, layer_ids: dict, date: str) -> str:
+    """The project XML with what QGIS makes up on every save made repeatable: each layer id's
+    random part replaced by one made from its place in the package (``layer_ids``: id -> key),
+    the other random UUIDs (layout items, symbol layers) by ones in order of appearance, the save
+    and creation times by ``date`` (YYYY-MM-DD), and the per-layer snapping settings (written in
+    the order of a hash of pointers) sorted; on QGIS >= 3.26 also the metadata's creation date."""
+    text = _sorted_attributes(text)  # first: the UUIDs below are numbered in order of appearance
+    for old in sorted(layer_ids, key=len, reverse=True):
+        match = _LAYER_ID_UUID.search(old)
+        if match:
+            stable = "_" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"ree_damage:layer:{layer_ids[old]}")).replace("-", "_")
+            text = text.replace(old, old[: match.start()] + stable)
+    seen: dict = {}
+
+    def braced(found):
+        key = found.group(0).lower()
+        if key not in seen:
+            seen[key] = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"ree_damage:case.qgz:{len(seen)}")) + "}"
+        return seen[key]
+
+    text = _BRACED_UUID.sub(braced, text)
+    text = re.sub(r'saveDateTime="[^"]*"', f'saveDateTime="{date}T00:00:00"', text)
+    text = re.sub(r"<creation>[^<]*</creation>", f"<creation>{date}T00:00:00</creation>", text)
+    text = re.sub(r'<date (?:value="[^"]*" type="Created"|type="Created" value="[^"]*")/>',
+                  f'<date type="Created" value="{date}T00:00:00"/>', text)
+    return _SNAPPING.sub(lambda m: m.group(1) + "\n".join(sorted(m.group(2).split("\n"))) + m.group(3), text)
+
+
+def _sorted_attributes(text: str) -> str:
+    """The XML with every element's attributes in name order: Qt 5 writes them in the order of a
+    hash seeded anew in each process, so two processes write the same project differently."""
+    try:
+        from lxml import etree  # python-docx's dependency (python3-lxml)
+    except ImportError:  # pragma: no cover - required with python-docx
+        return text
+    def canonical(root):
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            items = []
+            for name, value in sorted(element.attrib.items()):
+                if value.startswith("<") and value.endswith(">"):  # a symbol kept as XML in a string
+                    try:
+                        value = etree.tostring(canonical(etree.fromstring(value.encode("utf-8"))), encoding="unicode")
+                    except etree.XMLSyntaxError:
+                        pass
+                items.append((name, value))
+            element.attrib.clear()
+            for name, value in items:
+                element.set(name, value)
+        return root
+
+    root = canonical(etree.fromstring(text.encode("utf-8"), etree.XMLParser(huge_tree=True)))
+    tree = root.getroottree()
+    return etree.tostring(tree, encoding="unicode", doctype=tree.docinfo.doctype)
+
+
+def _rewrite_qgz(path: Path, change) -> None:
+    """Apply ``change`` to the .qgs inside ``path`` and zip it again with fixed times; the
+    attachments QGIS >= 3.26 stores under a random prefix (``Ab3dEf_styles.db``) get a fixed one."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    renamed = {name: _ATTACHMENT.sub("project_", name) for name, _ in members if not name.endswith(".qgs")}
+    temporary = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            if name.endswith(".qgs"):
+                text = change(data.decode("utf-8"))
+                for old, new in renamed.items():
+                    text = text.replace(f"attachment:///{old}", f"attachment:///{new}")
+                # QGIS >= 3.40 names a colour profile it did not store (a temporary file name)
+                text = re.sub(r'iccProfileId="attachment:///([^"]*)"',
+                              lambda m: m.group(0) if m.group(1) in renamed.values() else 'iccProfileId=""', text)
+                data = text.encode("utf-8")
+            name = renamed.get(name, name)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    temporary.replace(path)
+
+
+def _repeatable_project(path: Path, layer_ids: dict, date: str) -> None:
+    """Make ``case.qgz`` the same bytes for the same package: normalise the ids, read the
+    project back so QGIS writes its id-ordered sections in the new ids' order, normalise again."""
+    _rewrite_qgz(path, lambda text: repeatable_project_text(text, layer_ids, date))
+    again = QgsProject()
+    try:
+        if not again.read(str(path)) or not again.write(str(path)):
+            raise RuntimeError(f"the project {path} could not be read back and written: {again.error()}")
+    finally:
+        again.clear()
+        release_legend_roots()
+    _rewrite_qgz(path, lambda text: repeatable_project_text(text, {}, date))
 
 
 def write_case_project(package, manifest: dict) -> Path:
@@ -81,6 +199,7 @@ def write_case_project(package, manifest: dict) -> Path:
     zone = (manifest["case"].get("crs") or {}).get("zone", "auto")
     root = project.layerTreeRoot()
     first_crs = None
+    layer_keys = {}
     for step in manifest["step_order"]:
         entry = manifest["steps"][step]
         if entry.get("status") == "skipped" or not entry.get("files"):
@@ -98,6 +217,7 @@ def write_case_project(package, manifest: dict) -> Path:
             if not layer.isValid():
                 raise RuntimeError(f"layer {relative} of the package is not valid in QGIS")
             apply_style(layer, step, name)
+            layer_keys[layer.id()] = f"{step}/{relative}"
             layers.append(layer)
         if not layers:
             continue
@@ -114,15 +234,25 @@ def write_case_project(package, manifest: dict) -> Path:
     path = package / PROJECT_NAME
     try:
         add_case_layouts(project, package, manifest)
+        # the layers the layouts added, keyed by their place in the layer tree and their source
+        for index, node in enumerate(root.findLayers()):
+            if node.layer() is not None and node.layer().id() not in layer_keys:
+                layer_keys[node.layer().id()] = f"tree/{index}/{node.layer().source()}"
+        if hasattr(project, "mainAnnotationLayer"):  # QGIS >= 3.16: one per project, id made up too
+            layer_keys[project.mainAnnotationLayer().id()] = "annotations"
+        for layer in project.mapLayers().values():  # QGIS >= 3.26 draws profiles in a random colour
+            fixed_profile_symbols(layer)
         if not project.write(str(path)):
             raise RuntimeError(f"the project could not be written to {path}: {project.error()}")
     finally:
         project.clear()  # closes the rasters: GDAL writes the statistics it computed (.aux.xml) now
         release_legend_roots()  # after the layouts that drew them
+    _repeatable_project(path, layer_keys, PROJECT_DATE)
     for aux in set(package.rglob("*.aux.xml")) - aux_before:  # ... and they are not part of the package
         aux.unlink()
     add_files(package, {"project": path}, step="project", seconds=time.perf_counter() - started,
-              note="QGIS project (.qgz): holds the save time and zip times, so it differs between runs")
+              note=f"QGIS project (.qgz): ids, save time and zip times fixed ({PROJECT_DATE}), the same "
+                   f"bytes for the same package")
     return path
 
 
