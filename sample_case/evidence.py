@@ -173,18 +173,39 @@ def build(site, seed: int) -> dict:
             "targets": targets, "dates": dates}
 
 
+def _one_metre_grid(site):
+    """Width, height and transform of a 1 m grid over the site (EPSG of the layout)."""
+    from affine import Affine
+
+    x0, y0, x1, y1 = site.layout.bounds
+    return int(round(x1 - x0)), int(round(y1 - y0)), Affine(1.0, 0.0, x0, 0.0, -1.0, y1)
+
+
+def _write_mosaic(path: Path, bare, texture, bare_rgb, vegetation_rgb, transform, tags: dict, date: str) -> None:
+    """An RGB GeoTIFF: ``bare_rgb`` where ``bare`` is 1, ``vegetation_rgb`` elsewhere, each
+    channel varied by ``texture`` (standard normal) as soil and canopy vary."""
+    import rasterio
+
+    channels = [np.where(bare == 1, soil + soil_k * texture, leaf + leaf_k * texture)
+                for soil, leaf, soil_k, leaf_k in zip(bare_rgb, vegetation_rgb, (8, 8, 6), (10, 14, 8))]
+    bands = np.clip(np.stack(channels), 0, 255).astype("uint8")
+    height, width = bare.shape
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 3, "dtype": "uint8",
+               "crs": f"EPSG:{EPSG}", "transform": transform, "compress": "deflate", "photometric": "RGB",
+               "tiled": True, "blockxsize": 256, "blockysize": 256}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(bands)
+        dst.update_tags(**{**tags, "IMAGE_DATE": date})
+
+
 def write_ortho_after(site, path: Path, tags: dict, seed: int) -> None:
     """A 1 m RGB mosaic after restoration: vegetation everywhere except the settling ponds
     (kept open) and a few bare patches left in the injection area."""
-    import rasterio
     import shapely
-    from affine import Affine
     from rasterio.features import rasterize
 
     rng = np.random.default_rng([seed, 17])
-    x0, y0, x1, y1 = site.layout.bounds
-    width, height = int(round(x1 - x0)), int(round(y1 - y0))
-    transform = Affine(1.0, 0.0, x0, 0.0, -1.0, y1)
+    width, height, transform = _one_metre_grid(site)
     holes = site.hole_xy
     pick = holes[rng.choice(len(holes), size=min(3, len(holes)), replace=False)] if len(holes) else np.zeros((0, 2))
     patches = list(shapely.buffer(shapely.points(pick), 6.0)) + list(
@@ -192,45 +213,25 @@ def write_ortho_after(site, path: Path, tags: dict, seed: int) -> None:
     )
     bare = rasterize([(g, 1) for g in patches], out_shape=(height, width), transform=transform, dtype="uint8")
     texture = rng.normal(0.0, 1.0, (height, width))
-    red = np.where(bare == 1, 178 + 8 * texture, 62 + 10 * texture)
-    green = np.where(bare == 1, 132 + 8 * texture, 118 + 14 * texture)
-    blue = np.where(bare == 1, 92 + 6 * texture, 52 + 8 * texture)
-    bands = np.clip(np.stack([red, green, blue]), 0, 255).astype("uint8")
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 3, "dtype": "uint8",
-               "crs": f"EPSG:{EPSG}", "transform": transform, "compress": "deflate", "photometric": "RGB",
-               "tiled": True, "blockxsize": 256, "blockysize": 256}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(bands)
-        dst.update_tags(**{**tags, "IMAGE_DATE": DATES[FILES["ortho_after_restoration"]][0]})
+    _write_mosaic(path, bare, texture, (178, 132, 92), (62, 118, 52), transform, tags,
+                  DATES[FILES["ortho_after_restoration"]][0])
 
 
 def write_ortho_before(site, path: Path, tags: dict, seed: int) -> None:
     """A 1 m RGB mosaic from before the act: forest canopy everywhere but the access road."""
-    import rasterio
-    from affine import Affine
     from rasterio.features import rasterize
 
     from .features import ROAD
 
     rng = np.random.default_rng([seed, 18])
-    x0, y0, x1, y1 = site.layout.bounds
-    width, height = int(round(x1 - x0)), int(round(y1 - y0))
-    transform = Affine(1.0, 0.0, x0, 0.0, -1.0, y1)
+    width, height, transform = _one_metre_grid(site)
     geoms, codes = site.ortho_shapes
     road = [g for g, code in zip(geoms, codes) if code == ROAD]
     bare = (rasterize([(g, 1) for g in road], out_shape=(height, width), transform=transform, dtype="uint8")
             if road else np.zeros((height, width), dtype="uint8"))
     texture = rng.normal(0.0, 1.0, (height, width))
-    red = np.where(bare == 1, 196 + 8 * texture, 58 + 10 * texture)
-    green = np.where(bare == 1, 160 + 8 * texture, 112 + 14 * texture)
-    blue = np.where(bare == 1, 122 + 6 * texture, 50 + 8 * texture)
-    bands = np.clip(np.stack([red, green, blue]), 0, 255).astype("uint8")
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 3, "dtype": "uint8",
-               "crs": f"EPSG:{EPSG}", "transform": transform, "compress": "deflate", "photometric": "RGB",
-               "tiled": True, "blockxsize": 256, "blockysize": 256}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(bands)
-        dst.update_tags(**{**tags, "IMAGE_DATE": DATES[FILES["ortho_before_act"]][0]})
+    _write_mosaic(path, bare, texture, (196, 160, 122), (58, 112, 50), transform, tags,
+                  DATES[FILES["ortho_before_act"]][0])
 
 
 def write_evidence(site, stage: Path, seed: int, tags: dict, date_iso: str) -> set:
