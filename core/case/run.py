@@ -20,6 +20,7 @@ from ..common.errors import InputError
 from ..common.progress import CancelFn, ProgressFn
 from ..damage.assess import DamageResult
 from ..geo.crs import GaussKrugerZone, zone_from_epsg
+from ..geo.vector_io import read_layer as read_vector_layer
 from ..imagery.accuracy import check_points_from_truth
 from ..imagery.vegetation import VegetationResult, vegetation_damage
 from ..interp.interpolation import InterpolationResult
@@ -48,9 +49,8 @@ def read_layer(case: Case, role: str, *, required: bool = False):
         if required:
             raise InputError(f"inputs.layers.{role}: the case file names no {role} layer")
         return None
-    import pyogrio
-
-    frame = pyogrio.read_dataframe(str(case.input("vectors")), layer=name)
+    # the reader the algorithms' inputs get: curves made straight (and noted), not GDAL's 4-degree cut
+    frame = read_vector_layer(case.input("vectors"), name).reset_index(drop=True)
     if getattr(frame, "crs", None) is None and "geometry" in frame.columns and frame.geometry.isna().all():
         frame = frame.drop(columns="geometry")
     return frame

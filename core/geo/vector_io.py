@@ -176,7 +176,8 @@ def read_layer(path, layer=None):
     with ogr_curves_kept():
         frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
         frame.attrs.pop("curves_segmentized", None)
-        geographic = frame.crs is not None and frame.crs.is_geographic
+        crs = getattr(frame, "crs", None)  # a table without geometry is a plain DataFrame
+        geographic = crs is not None and crs.is_geographic
         deviation = CURVE_MAX_DEVIATION_M / 111_320.0 if geographic else CURVE_MAX_DEVIATION_M
         curved = {}
         ogr.SetNonLinearGeometriesEnabledFlag(True)

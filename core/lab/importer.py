@@ -1409,18 +1409,28 @@ def detection_limits_from_workbook(path) -> dict:
     Parameters
     ----------
     path : path-like
-        The ``.xlsx`` workbook (any other file gives an empty mapping).
+        The ``.xlsx`` / ``.xlsm`` workbook (any other file gives an empty mapping).
 
     Returns
     -------
     dict of str -> float
         Indicator code -> detection limit, in the unit of that sheet's row.
+
+    Raises
+    ------
+    InputError
+        The file is missing or is not a workbook (naming the file).
     """
-    if Path(path).suffix.lower() != ".xlsx":
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    if not Path(path).is_file():
+        raise InputError("lab sheet not found", layer=str(path))
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - a file named .xlsx that is no workbook is bad input
+        raise InputError(f"cannot read the workbook: {exc}", layer=Path(path).name) from None
     try:
         name = next((n for n in workbook.sheetnames if any(w in n.lower() for w in _LIMIT_SHEET_WORDS)), None)
         if name is None:

@@ -110,3 +110,33 @@ def test_the_curve_flag_of_ogr_is_left_as_found(curves):
     ogr.SetNonLinearGeometriesEnabledFlag(True)
     read_layer(curves, "circle")
     assert ogr.GetNonLinearGeometriesEnabledFlag()
+
+
+def test_the_case_runner_reads_curves_as_the_algorithms_do(curves, tmp_path):
+    """run_case's layers go through the same reader: the circle straightened within 1 cm and
+    noted, the frame indexed 0..n-1 as before (issue 10: one reader for every input)."""
+    from ree_damage.core.case.model import Case, Inputs
+    from ree_damage.core.case.run import read_layer as case_layer
+
+    case = Case(folder=tmp_path, inputs=Inputs(vectors=curves, layers={"case_boundary": "circle"}))
+    frame = case_layer(case, "case_boundary")
+    assert list(frame.index) == [0]
+    assert frame.attrs["curves_segmentized"]["ids"] == [1]
+    assert frame.geometry.iloc[0].geom_type == "Polygon"
+    assert 31415.93 - 6.28 <= frame.geometry.iloc[0].area < 31415.93
+
+
+def test_a_table_without_geometry_is_read(tmp_path):
+    from osgeo import ogr
+
+    path = tmp_path / "table.gpkg"
+    data = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = data.CreateLayer("depths", None, ogr.wkbNone)
+    layer.CreateField(ogr.FieldDefn("top_m", ogr.OFTReal))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetField("top_m", 0.5)
+    layer.CreateFeature(feature)
+    feature = layer = data = None
+    frame = read_layer(path, "depths")
+    assert list(frame["top_m"]) == [0.5]
+    assert "curves_segmentized" not in frame.attrs

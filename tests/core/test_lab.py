@@ -380,3 +380,28 @@ def test_missing_markers_name_row_and_column_or_are_reported_per_cell(tmp_path):
     assert math.isnan(values[("INJ-001-50", "Pb")]) and math.isnan(values[("INJ-002-50", "Cd")])
     assert values[("INJ-002-50", "Pb")] == 40.0
     assert r.parameters["missing_markers"] == "missing"
+
+
+def test_a_limits_sheet_read_from_a_workbook_and_a_false_workbook_named(tmp_path):
+    import openpyxl
+
+    from ree_damage.core.lab.importer import detection_limits_from_workbook
+
+    path = tmp_path / "lab.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "结果 Results"
+    limits = workbook.create_sheet("检出限 Limits")
+    limits.append(["项目 Analyte", "单位 Unit", "检出限 Detection limit"])
+    limits.append(["镉 Cd", "mg/kg", 0.01])
+    limits.append(["铅 Pb", "mg/kg", 0.5])
+    workbook.save(path)
+    assert detection_limits_from_workbook(path) == {"Cd": 0.01, "Pb": 0.5}
+    assert detection_limits_from_workbook(tmp_path / "lab.csv") == {}  # not a workbook: no limits sheet
+
+    fake = tmp_path / "exported.xlsx"
+    fake.write_text("sample_id,Cd\nS1,0.2\n", encoding="utf-8")  # a CSV saved under the wrong name
+    with pytest.raises(InputError, match="cannot read the workbook") as caught:
+        detection_limits_from_workbook(fake)
+    assert "exported.xlsx" in str(caught.value)
+    with pytest.raises(InputError, match="lab sheet not found"):
+        detection_limits_from_workbook(tmp_path / "missing.xlsx")
