@@ -324,3 +324,42 @@ def test_libreoffice_converts_the_report_to_pdf(outputs_dir, tmp_path):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "附表4分段资源量计算表" in text.replace(" ", "")
         assert "86,500.00" in text
+
+
+def test_a_map_at_300_dpi_is_embedded_at_300_dpi_of_its_printed_width(outputs_dir, tmp_path):
+    """An A4-landscape map at 300 dpi (3507 px) printed 15 cm wide: reduced 2x to 1754 px
+    (1754 / (15 / 2.54) = 297 dpi), each pixel the mean of its 2 x 2 block; the file itself
+    unchanged; a figure already small enough embedded byte for byte."""
+    import numpy as np
+    from PIL import Image
+
+    from ree_damage.core.report.document import print_copy
+
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    big = rng.integers(0, 256, (2480, 3507, 3), dtype=np.uint8)
+    Image.fromarray(big).save(folder / "01_map.png", dpi=(300, 300))
+    Image.new("RGB", (400, 300), (30, 200, 30)).save(folder / "02_small.png")
+    before = (folder / "01_map.png").read_bytes()
+
+    copy = print_copy(folder / "01_map.png")
+    with Image.open(copy) as small:
+        assert small.size == (1754, 1240)  # ceil(3507 / 2): the last column's block is one pixel wide
+        assert small.info["dpi"][0] == pytest.approx(1754 / (15 / 2.54), abs=0.01)
+        pixels = np.asarray(small).astype(int)
+    block_mean = big[:2480, :3506].reshape(1240, 2, 1753, 2, 3).mean(axis=(1, 3))
+    assert np.abs(pixels[:, :1753] - block_mean).max() <= 1  # rounding only
+    assert np.abs(pixels[:, 1753] - big[:, 3506].reshape(1240, 2, 3).mean(axis=1)).max() <= 1
+    assert print_copy(folder / "02_small.png") == str(folder / "02_small.png")
+    (folder / "03_broken.png").write_bytes(b"not a picture")
+    assert print_copy(folder / "03_broken.png") == str(folder / "03_broken.png")
+    (folder / "03_broken.png").unlink()
+
+    result = build_report(collect_outputs(outputs_dir), figures=collect_figures(folder))
+    with zipfile.ZipFile(io.BytesIO(result.document)) as archive:
+        media = sorted(n for n in archive.namelist() if n.startswith("word/media/"))
+        sizes = [Image.open(io.BytesIO(archive.read(n))).size for n in media]
+        assert archive.read(media[1]) == (folder / "02_small.png").read_bytes()
+    assert sorted(sizes) == sorted([(1754, 1240), (400, 300)])
+    assert (folder / "01_map.png").read_bytes() == before
