@@ -76,5 +76,49 @@ def provider(qgis_app, qgis_processing):
         registry.removeProvider("ree_damage")
 
 
+@pytest.fixture(scope="session")
+def soil_chain(tmp_path_factory, qgis_app, qgis_processing):
+    """The sample case through Processing, once per session: functional zones -> lab import
+    -> baseline -> the 50 cm samples -> interpolate (Cd and NH4_N, IDW + kriging, 4 m cells).
+
+    Shared by the damage and valuation tests, which read it and write only into folders of
+    their own; ``paths`` are the sample case's files, ``layer(name)`` its vector layers.
+    """
+    from qgis import processing
+
+    from ree_damage.processing.algorithms.analysis.baseline import Baseline
+    from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
+    from ree_damage.processing.algorithms.analysis.interpolate import Interpolate
+    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
+    from ree_damage.sample_case import generate_sample_case
+
+    out = tmp_path_factory.mktemp("soil_chain")
+    paths = generate_sample_case(out / "case", include=("vectors", "dem", "lab"))
+    gpkg = paths["vectors"]
+
+    def layer(name):
+        return f"{gpkg}|layername={name}"
+
+    zones = processing.run(FunctionalZones(), {
+        "BOUNDARY": layer("case_boundary"), "HOLES": layer("injection_holes"), "POOLS": layer("prep_pools"),
+        "DITCHES": layer("collection_ditches"), "PONDS": layer("settling_ponds"), "DEM": str(paths["dem_before"]),
+        "OUTPUT": str(out / "zones.gpkg"), "FLOW_CELLS": str(out / "flow_cells.gpkg"),
+    })["OUTPUT"]
+    lab = processing.run(ImportLabResults(), {
+        "SHEET_FILE": str(paths["lab_xlsx"]), "POINTS": layer("sample_points"),
+        "CONTROL_POINTS": layer("control_points"), "OUTPUT": str(out / "lab.gpkg"),
+    })["OUTPUT"]
+    baseline = processing.run(Baseline(), {"LAB_RESULTS": lab, "OUTPUT": str(out / "baseline.gpkg")})["OUTPUT"]
+    surface = processing.run("native:extractbyexpression", {
+        "INPUT": lab, "EXPRESSION": "depth_cm = 50", "OUTPUT": str(out / "surface.gpkg"),
+    })["OUTPUT"]
+    processing.run(Interpolate(), {
+        "INPUT": surface, "FIELDS": ["Cd", "NH4_N"], "CASE_AREA": layer("case_boundary"), "CELL_SIZE": 4.0,
+        "METHODS": [0, 1], "BASELINE": baseline, "OUTPUT_FOLDER": str(out / "rasters"),
+    })
+    return {"out": out, "paths": paths, "layer": layer, "zones": zones, "lab": lab, "surface": surface,
+            "baseline": baseline, "rasters": str(out / "rasters")}
+
+
 def python_executable() -> str:
     return sys.executable

@@ -8,8 +8,6 @@ import pytest
 from qgis import processing
 from qgis.core import QgsProcessing, QgsProcessingException, QgsRasterLayer, QgsVectorLayer
 
-from ree_damage.sample_case import generate_sample_case
-
 from .conftest import qgis_process_command, qgis_process_env
 
 
@@ -20,35 +18,9 @@ def _layer(path):
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory, qgis_app, qgis_processing):
-    """sample case -> functional zones -> lab import -> baseline -> interpolate (surface, IDW + kriging)."""
-    from ree_damage.processing.algorithms.analysis.baseline import Baseline
-    from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
-    from ree_damage.processing.algorithms.analysis.interpolate import Interpolate
-    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
-
-    out = tmp_path_factory.mktemp("chain")
-    paths = generate_sample_case(out / "case", include=("vectors", "dem", "lab"))
-    gpkg = paths["vectors"]
-    layer = lambda name: f"{gpkg}|layername={name}"  # noqa: E731
-    zones = processing.run(FunctionalZones(), {
-        "BOUNDARY": layer("case_boundary"), "HOLES": layer("injection_holes"), "POOLS": layer("prep_pools"),
-        "DITCHES": layer("collection_ditches"), "PONDS": layer("settling_ponds"), "DEM": str(paths["dem_before"]),
-        "OUTPUT": str(out / "zones.gpkg"), "FLOW_CELLS": str(out / "flow_cells.gpkg"),
-    })["OUTPUT"]
-    lab = processing.run(ImportLabResults(), {
-        "SHEET_FILE": str(paths["lab_xlsx"]), "POINTS": layer("sample_points"),
-        "CONTROL_POINTS": layer("control_points"), "OUTPUT": str(out / "lab.gpkg"),
-    })["OUTPUT"]
-    baseline = processing.run(Baseline(), {"LAB_RESULTS": lab, "OUTPUT": str(out / "baseline.gpkg")})["OUTPUT"]
-    surface = processing.run("native:extractbyexpression", {
-        "INPUT": lab, "EXPRESSION": "depth_cm = 50", "OUTPUT": str(out / "surface.gpkg"),
-    })["OUTPUT"]
-    processing.run(Interpolate(), {
-        "INPUT": surface, "FIELDS": ["Cd", "NH4_N"], "CASE_AREA": layer("case_boundary"), "CELL_SIZE": 4.0,
-        "METHODS": [0, 1], "BASELINE": baseline, "OUTPUT_FOLDER": str(out / "rasters"),
-    })
-    return {"out": out, "zones": zones, "surface": surface, "baseline": baseline, "rasters": str(out / "rasters")}
+def chain(soil_chain):
+    """sample case -> functional zones -> lab import -> baseline -> interpolate (conftest's soil_chain)."""
+    return soil_chain
 
 
 def test_damage_extent_on_the_sample_case(chain, tmp_path, qgis_processing):

@@ -8,53 +8,29 @@ import pytest
 from qgis import processing
 from qgis.core import QgsProcessingException
 
-from ree_damage.sample_case import generate_sample_case
-
 from .conftest import qgis_process_command, qgis_process_env
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory, qgis_app):
-    """sample case -> zones -> lab -> baseline -> interpolate -> damage_extent; mined_volume's resource tables."""
-    from ree_damage.processing.algorithms.analysis.baseline import Baseline
-    from ree_damage.processing.algorithms.analysis.import_lab_results import ImportLabResults
-    from ree_damage.processing.algorithms.analysis.interpolate import Interpolate
+def chain(soil_chain):
+    """conftest's soil_chain (zones -> lab -> baseline -> interpolate) -> damage_extent; mined_volume's
+    resource tables."""
     from ree_damage.processing.algorithms.damage.damage_extent import DamageExtent
     from ree_damage.processing.algorithms.damage.mined_volume import MinedVolume
-    from ree_damage.processing.algorithms.survey_design.functional_zones import FunctionalZones
 
-    out = tmp_path_factory.mktemp("valuation_chain")
-    paths = generate_sample_case(out / "case", include=("vectors", "dem", "lab"))
-    gpkg = paths["vectors"]
-    layer = lambda name: f"{gpkg}|layername={name}"  # noqa: E731
-    zones = processing.run(FunctionalZones(), {
-        "BOUNDARY": layer("case_boundary"), "HOLES": layer("injection_holes"), "POOLS": layer("prep_pools"),
-        "DITCHES": layer("collection_ditches"), "PONDS": layer("settling_ponds"), "DEM": str(paths["dem_before"]),
-        "OUTPUT": str(out / "zones.gpkg"), "FLOW_CELLS": str(out / "flow_cells.gpkg"),
-    })["OUTPUT"]
-    lab = processing.run(ImportLabResults(), {
-        "SHEET_FILE": str(paths["lab_xlsx"]), "POINTS": layer("sample_points"),
-        "CONTROL_POINTS": layer("control_points"), "OUTPUT": str(out / "lab.gpkg"),
-    })["OUTPUT"]
-    baseline = processing.run(Baseline(), {"LAB_RESULTS": lab, "OUTPUT": str(out / "baseline.gpkg")})["OUTPUT"]
-    surface = processing.run("native:extractbyexpression", {
-        "INPUT": lab, "EXPRESSION": "depth_cm = 50", "OUTPUT": str(out / "surface.gpkg"),
-    })["OUTPUT"]
-    processing.run(Interpolate(), {
-        "INPUT": surface, "FIELDS": ["Cd", "NH4_N"], "CASE_AREA": layer("case_boundary"), "CELL_SIZE": 4.0,
-        "METHODS": [0, 1], "BASELINE": baseline, "OUTPUT_FOLDER": str(out / "rasters"),
-    })
+    out, paths, layer = soil_chain["out"], soil_chain["paths"], soil_chain["layer"]
     damage = processing.run(DamageExtent(), {
-        "SAMPLES": surface, "BASELINE": baseline, "ZONES": zones, "RASTER_FOLDER": str(out / "rasters"),
-        "OUTPUT_FOLDER": str(out / "damage"),
+        "SAMPLES": soil_chain["surface"], "BASELINE": soil_chain["baseline"], "ZONES": soil_chain["zones"],
+        "RASTER_FOLDER": soil_chain["rasters"], "OUTPUT_FOLDER": str(out / "valuation_damage"),
     })
     mined = processing.run(MinedVolume(), {
         "DEM_BEFORE": str(paths["dem_before"]), "DEM_AFTER": str(paths["dem_after"]),
-        "BOUNDARY": layer("case_boundary"), "ZONES": zones, "SAMPLES": lab,
-        "CUT_FILL": str(out / "cut_fill.tif"), "OUTPUT_FOLDER": str(out / "mined"),
+        "BOUNDARY": layer("case_boundary"), "ZONES": soil_chain["zones"], "SAMPLES": soil_chain["lab"],
+        "CUT_FILL": str(out / "valuation_cut_fill.tif"), "OUTPUT_FOLDER": str(out / "valuation_mined"),
     })
     return {"out": out, "case_file": str(paths["case_file"]), "damage": damage["SUMMARY"],
-            "resources": str(out / "mined" / "annex5_resource_summary.csv"), "reo_t": mined.get("REO_TONNES")}
+            "resources": str(out / "valuation_mined" / "annex5_resource_summary.csv"),
+            "reo_t": mined.get("REO_TONNES")}
 
 
 def _sum_counted(document):
