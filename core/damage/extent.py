@@ -20,11 +20,16 @@ Per method and depth layer the union over indicators: polygons dissolved per com
 of indicators exceeding there (field ``indicators``), and areas and volumes of cells where
 *any* indicator exceeds (indicator ``"ANY"``), so overlaps are not counted twice.
 
-Memory is bounded by blocks of rows: the float rasters are read and the degree rasters
-written ``block_rows`` rows at a time; what is held for the whole grid of a depth layer is
-one byte per cell for each of the zone index, the damaged mask, the probability level and
-a scratch raster, the union codes (1-8 bytes per cell by the number of indicators) and the
-polygons (measured: 8000 x 8000 cells in the README's figures).
+Memory is bounded by strips of ``block_rows`` rows, whatever the number of rows: the float
+rasters are read and the degree rasters written strip by strip; what a depth layer needs
+for the whole grid (zone index, damaged cells and P(exceed) level, patch codes per zone,
+union codes) goes to uncompressed GeoTIFFs in a temporary folder (removed at the end), read
+back strip by strip, and GDAL polygonises them reading one row at a time. The minimum
+mapping unit is applied by :class:`~ree_damage.core.damage.polygonize.StripPatches`: the
+patches of each strip are labelled and joined across the strip seams, so a patch cut by a
+seam counts as one. The results are those of the whole grid at once (the tests compare
+them); held in memory are a strip, a few numbers per patch and the polygons (measured:
+8000 x 8000 and 16000 x 16000 cells in the README's figures).
 
 A raster whose CRS differs from the zones' is refused (its cells would have to be
 resampled, changing both the values and the areas; reproject it in ``interpolate``'s
@@ -47,7 +52,7 @@ from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
 from .points import DepthLayer, baseline_rows, degree, rule_text
-from .polygonize import cell_area, polygonize, sieve
+from .polygonize import StripPatches, cell_area, min_cells_for, polygonize_raster
 
 DEFAULT_PROBABILITIES = (0.5, 0.8, 0.95)
 """**[default]** levels of P(exceed) at which areas and volumes are given (a range)."""
@@ -217,7 +222,8 @@ def damage_extent(
         Folder for the damage-degree rasters ``<indicator>_L<layer>_<method>_degree.tif``
         (float32, dimensionless); none written without it.
     block_rows : int
-        Rows read (and written) at a time.
+        Rows of a strip: the rasters are read, written and measured this many rows at a
+        time (the memory held grows with it, not with the grid's rows).
     progress, is_canceled : callables, optional
 
     Returns
@@ -233,6 +239,9 @@ def damage_extent(
     """
 
     progress = progress or no_progress
+    if int(block_rows) < 1:
+        raise InputError(f"block_rows must be at least 1, not {block_rows}")
+    block_rows = int(block_rows)
     base = baseline_rows(baseline)
     if zone_field not in zones.columns:
         raise InputError(f"zone field {zone_field!r} not found", layer="zones", column=zone_field)
@@ -285,181 +294,318 @@ def damage_extent(
     return result
 
 
+def _codes_dtype(n_indicators: int):
+    """Cell type of the union codes (one bit per indicator) that GDAL's polygonize reads
+    exactly (32-bit signed integers); beyond 31 indicators the codes are ranked first."""
+    if n_indicators <= 8:
+        return np.uint8
+    if n_indicators <= 16:
+        return np.uint16
+    return np.int32 if n_indicators <= 31 else np.uint64
+
+
 def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, block_rows,
          degree_dir, pending, progress, is_canceled, n_surfaces) -> ExtentResult:
-    import geopandas as gpd
-    import rasterio
-
     poly_frames, union_frames, area_rows, rasters, warnings = [], [], [], {}, []
     n_total = max(1, n_surfaces)
     done = 0
-    for (method, layer), members in groups.items():
-        if len(members) > 64:
-            raise InputError(f"{len(members)} indicators in layer {layer.name}: at most 64 at once")
-        dtype = np.uint8 if len(members) <= 8 else np.uint16 if len(members) <= 16 else np.uint32 if len(members) <= 32 else np.uint64
-        grid = None
-        # held for the whole grid, one byte per cell each (the union codes 1-8 bytes):
-        # zone index, union codes, damaged mask, probability level, one scratch raster
-        zone_arr = code_arr = exceed = level = scratch = None
-        for bit, s in enumerate(members):
-            check_canceled(is_canceled)
-            info = base[s.indicator]
-            b = info["baseline"]
-            direction = info["direction"] or ("below" if s.indicator == "pH" else "above")
-            with rasterio.open(s.prediction) as src:
-                g = _Grid(src)
-                if not _crs_equal(src.crs, zones_crs):
-                    raise InputError(
-                        f"raster CRS {src.crs} differs from the zones' CRS {zones_crs}: refused, because "
-                        "resampling would change the predicted values and the cell areas; interpolate on "
-                        "the zones' grid (CGCS2000 Gauss-Kruger) instead",
-                        layer=str(s.prediction),
-                    )
+    # what a depth layer needs for the whole grid lives in uncompressed GeoTIFFs in a
+    # temporary folder (zone index, damaged and P(exceed) cells, patch codes, union codes),
+    # written and read by strips of block_rows rows; GDAL polygonises them row by row
+    with _ScratchFolder() as scratch:
+        for (method, layer), members in groups.items():
+            if len(members) > 64:
+                raise InputError(f"{len(members)} indicators in layer {layer.name}: at most 64 at once")
+            dtype = _codes_dtype(len(members))
+            grid = zone_file = codes_file = None
+            for bit, s in enumerate(members):
+                def step(fraction, _done=done):
+                    progress((_done + fraction) / n_total)
+
+                check_canceled(is_canceled)
+                info = base[s.indicator]
+                b = info["baseline"]
+                direction = info["direction"] or ("below" if s.indicator == "pH" else "above")
+                g, cells_file, patches_mmu = _read_surface(
+                    s, b, info, direction, probs, zones_crs, grid, method, layer, min_area_m2, block_rows,
+                    degree_dir, pending, scratch, step, is_canceled,
+                )
                 if grid is None:
                     grid = g
-                    zone_arr = np.empty(g.shape, np.uint8)
-                    code_arr = np.zeros(g.shape, dtype)
-                    exceed = np.empty(g.shape, np.uint8)
-                    scratch = np.empty(g.shape, np.uint8)
+                    zone_file = scratch.create("zones", g, np.uint8)
                     for w in _windows(g.shape[0], g.shape[1], block_rows):
-                        zone_arr[w.row_off : w.row_off + w.height] = _zone_block(
-                            zgeoms, zids, g.transform, w, (w.height, w.width)
-                        )
-                elif not grid.same(g):
-                    raise InputError(
-                        f"raster grid of {s.indicator} differs from the other rasters of layer "
-                        f"{layer.name} ({method}): interpolate them on one grid",
-                        layer=str(s.prediction),
-                    )
-                if s.exceedance is not None and level is None:
-                    level = np.empty(g.shape, np.uint8)
-                psrc = rasterio.open(s.exceedance) if s.exceedance is not None else None
-                try:
-                    if psrc is not None:
-                        pg = _Grid(psrc)
-                        if not pg.same(g) or not _crs_equal(psrc.crs, src.crs):
-                            raise InputError(
-                                "the probability raster is not on the prediction's grid", layer=str(s.exceedance)
-                            )
-                    name = f"{s.indicator}_L{layer.name}_{method}_degree"
-                    writer = _DegreeWriter(degree_dir, name, src) if degree_dir is not None else None
-                    try:
-                        for w in _windows(g.shape[0], g.shape[1], block_rows):
-                            check_canceled(is_canceled)
-                            c = src.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
-                            rows = slice(w.row_off, w.row_off + w.height)
-                            valid = np.isfinite(c)
-                            with np.errstate(invalid="ignore"):
-                                beyond = (c < b) if direction == "below" else (c > b)
-                            np.logical_and(valid, beyond, out=exceed[rows].view(bool))
-                            if writer is not None:
-                                k = degree(c, b, direction, indicator=s.indicator)
-                                writer.write(np.where(valid, k, np.nan).astype(np.float32), w)
-                            if psrc is not None:
-                                p = psrc.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
-                                lv = level[rows]
-                                lv[...] = 0
-                                for q in probs:
-                                    lv += (p >= q - 1e-12) & valid
-                        if writer is not None:
-                            pending.append(writer.finish(s, b, info, direction))
-                    finally:
-                        if writer is not None:
-                            writer.close()
-                finally:
-                    if psrc is not None:
-                        psrc.close()
-            sieve(exceed, g.transform, min_area_m2)
-            cell = cell_area(g.transform)
+                        zone_file.write(_zone_block(zgeoms, zids, g.transform, w, (w.height, w.width)), w)
+                    codes_file = scratch.create("codes", g, dtype)
+                n_levels = len(probs) if s.exceedance is not None else 0
+                # second pass, strip by strip: the minimum mapping unit, the areas per zone,
+                # the damaged cells coded by zone index + 1, the indicator's bit of the union
+                counts = np.zeros(len(zone_names), np.int64)
+                level_counts = [np.zeros(len(zone_names), np.int64) for _ in range(n_levels)]
+                patch_file = scratch.create("patches", g, np.uint8)
+                windows = list(_windows(g.shape[0], g.shape[1], block_rows))
+                for i, w in enumerate(windows):
+                    check_canceled(is_canceled)
+                    packed = cells_file.read(w)
+                    zone = zone_file.read(w)
+                    exceed = (packed & 1).astype(bool)
+                    if patches_mmu is not None:
+                        exceed = patches_mmu[0].sieve(i, exceed)
+                    counts += _zone_counts(exceed, zone, len(zone_names))
+                    for j in range(1, n_levels + 1):
+                        at_level = (packed >> 1) >= j
+                        if patches_mmu is not None:
+                            at_level = patches_mmu[j].sieve(i, at_level)
+                        level_counts[j - 1] += _zone_counts(at_level, zone, len(zone_names))
+                    patch_file.write(np.where(exceed, zone + np.uint8(1), np.uint8(0)), w)
+                    bits = exceed.astype(dtype) << dtype(bit)
+                    codes_file.write(bits if bit == 0 else codes_file.read(w) | bits, w)
+                    step(0.5 + 0.2 * (i + 1) / len(windows))
+                cells_file.remove()
+                patch_file.close()
+                cell = cell_area(g.transform)
+                thick = layer.thickness_m
+                for zi, zname in list(enumerate(zone_names)) + [(-1, "ALL")]:
+                    n = int(counts.sum()) if zi < 0 else int(counts[zi])
+                    if zi == 0 and n == 0:
+                        continue
+                    row = {
+                        "method": method,
+                        "depth_layer": layer.name,
+                        "indicator": s.indicator,
+                        "zone": zname,
+                        "cells": n,
+                        "area_m2": n * cell,
+                        "thickness_m": thick,
+                        "volume_m3": n * cell * thick,
+                    }
+                    for q, lc in zip(probs, level_counts):
+                        nq = int(lc.sum()) if zi < 0 else int(lc[zi])
+                        row[f"area_{_level_name(q)}_m2"] = nq * cell
+                        row[f"volume_{_level_name(q)}_m3"] = nq * cell * thick
+                    area_rows.append(row)
+                # polygons per zone, GDAL reading the patch codes row by row
+                patches = polygonize_raster(
+                    patch_file.path, progress=lambda f: step(0.7 + 0.3 * f), is_canceled=is_canceled
+                )
+                patch_file.remove()
+                diss = _dissolve(patches, zone_names, zones_crs)
+                if len(diss):
+                    diss["zone"] = [zone_names[int(v) - 1] for v in diss["value"]]
+                    diss["method"] = method
+                    diss["depth_layer"] = layer.name
+                    diss["indicator"] = s.indicator
+                    diss["area_m2"] = diss["cells"] * cell
+                    diss["thickness_m"] = thick
+                    diss["volume_m3"] = diss["area_m2"] * thick
+                    poly_frames.append(diss[AREA_COLUMNS + ["geometry"]])
+                if not counts.any():
+                    warnings.append(Message(
+                        "DAMAGE_NO_CELL_BEYOND", indicator=s.indicator, method=method, layer=layer.name, baseline=b
+                    ))
+                done += 1
+                progress(done / n_total)
+            # the union over the layer's indicators: where any exceeds, and which
+            check_canceled(is_canceled)
+            cell = cell_area(grid.transform)
             thick = layer.thickness_m
-            # areas per zone: damaged cells by the zone of their centre
-            counts = _counts_by_zone(exceed, zone_arr, len(zone_names), block_rows)
-            level_counts = []
-            if s.exceedance is not None:
-                for j in range(1, len(probs) + 1):
-                    np.greater_equal(level, j, out=scratch.view(bool))
-                    sieve(scratch, g.transform, min_area_m2)
-                    level_counts.append(_counts_by_zone(scratch, zone_arr, len(zone_names), block_rows))
+            counts = np.zeros(len(zone_names), np.int64)
+            found = [np.zeros(1, dtype)]
+            for w in _windows(grid.shape[0], grid.shape[1], block_rows):
+                check_canceled(is_canceled)
+                codes = codes_file.read(w)
+                counts += _zone_counts(codes != 0, zone_file.read(w), len(zone_names))
+                if dtype == np.uint64:
+                    found.append(np.unique(codes))
+            zone_file.remove()
             for zi, zname in list(enumerate(zone_names)) + [(-1, "ALL")]:
                 n = int(counts.sum()) if zi < 0 else int(counts[zi])
                 if zi == 0 and n == 0:
                     continue
-                row = {
-                    "method": method,
-                    "depth_layer": layer.name,
-                    "indicator": s.indicator,
-                    "zone": zname,
-                    "cells": n,
-                    "area_m2": n * cell,
-                    "thickness_m": thick,
-                    "volume_m3": n * cell * thick,
-                }
-                for q, lc in zip(probs, level_counts):
-                    nq = int(lc.sum()) if zi < 0 else int(lc[zi])
-                    row[f"area_{_level_name(q)}_m2"] = nq * cell
-                    row[f"volume_{_level_name(q)}_m3"] = nq * cell * thick
-                area_rows.append(row)
-            # polygons per zone: the damaged cells coded by zone index + 1; union codes
-            # gathered block by block (no full-grid temporaries)
-            for r0 in range(0, g.shape[0], block_rows):
-                rows = slice(r0, r0 + block_rows)
-                e = exceed[rows]
-                np.multiply(e, zone_arr[rows] + np.uint8(1), out=scratch[rows])
-                code_arr[rows] |= e.astype(dtype) << dtype(bit)
-            diss = _dissolve(polygonize(scratch, g.transform), zone_names, zones_crs)
+                area_rows.append(
+                    {
+                        "method": method,
+                        "depth_layer": layer.name,
+                        "indicator": "ANY",
+                        "zone": zname,
+                        "cells": n,
+                        "area_m2": n * cell,
+                        "thickness_m": thick,
+                        "volume_m3": n * cell * thick,
+                    }
+                )
+            union_file, code_of_rank = codes_file, None
+            if dtype == np.uint64:
+                # beyond 31 indicators the codes exceed GDAL's 32-bit cells: polygonise their ranks
+                code_of_rank = np.unique(np.concatenate(found))
+                union_file = scratch.create("ranks", grid, np.int32)
+                for w in _windows(grid.shape[0], grid.shape[1], block_rows):
+                    check_canceled(is_canceled)
+                    ranks = np.searchsorted(code_of_rank, codes_file.read(w)).astype(np.int32)
+                    union_file.write(ranks, w)
+                codes_file.remove()
+            union_file.close()
+            patches = polygonize_raster(union_file.path, is_canceled=is_canceled)
+            union_file.remove()
+            if code_of_rank is not None:
+                patches.values = code_of_rank[patches.values]
+            diss = _dissolve(patches, None, zones_crs)
             if len(diss):
-                diss["zone"] = [zone_names[int(v) - 1] for v in diss["value"]]
+                codes = [m.indicator for m in members]
+                names = [";".join(c for i, c in enumerate(codes) if int(v) >> i & 1) for v in diss["value"]]
+                diss["indicators"] = names
+                diss["n_indicators"] = [n.count(";") + 1 for n in names]
                 diss["method"] = method
                 diss["depth_layer"] = layer.name
-                diss["indicator"] = s.indicator
                 diss["area_m2"] = diss["cells"] * cell
                 diss["thickness_m"] = thick
                 diss["volume_m3"] = diss["area_m2"] * thick
-                poly_frames.append(diss[AREA_COLUMNS + ["geometry"]])
-            if not counts.any():
-                warnings.append(Message(
-                    "DAMAGE_NO_CELL_BEYOND", indicator=s.indicator, method=method, layer=layer.name, baseline=b
-                ))
-            done += 1
-            progress(done / n_total)
-        del exceed, level
-        # the union over the layer's indicators: where any exceeds, and which
-        check_canceled(is_canceled)
-        cell = cell_area(grid.transform)
-        thick = layer.thickness_m
-        for r0 in range(0, grid.shape[0], block_rows):
-            np.not_equal(code_arr[r0 : r0 + block_rows], 0, out=scratch[r0 : r0 + block_rows].view(bool))
-        counts = _counts_by_zone(scratch, zone_arr, len(zone_names), block_rows)
-        del scratch, zone_arr
-        for zi, zname in list(enumerate(zone_names)) + [(-1, "ALL")]:
-            n = int(counts.sum()) if zi < 0 else int(counts[zi])
-            if zi == 0 and n == 0:
-                continue
-            area_rows.append(
-                {
-                    "method": method,
-                    "depth_layer": layer.name,
-                    "indicator": "ANY",
-                    "zone": zname,
-                    "cells": n,
-                    "area_m2": n * cell,
-                    "thickness_m": thick,
-                    "volume_m3": n * cell * thick,
-                }
+                union_frames.append(diss[UNION_COLUMNS + ["geometry"]])
+    return _frames(poly_frames, union_frames, area_rows, rasters, warnings, probs, zones_crs, groups, min_area_m2,
+                   block_rows)
+
+
+def _read_surface(s, b, info, direction, probs, zones_crs, grid, method, layer, min_area_m2, block_rows,
+                  degree_dir, pending, scratch, step, is_canceled):
+    """First pass over one surface, strip by strip: the damage degree written, the damaged
+    cells and the P(exceed) level of each cell stored (bit 0: damaged; bits 1-: the number
+    of levels reached), the patches of each mask labelled across the strips.
+
+    Returns the surface's grid, the stored cells and the labelled patches (one
+    :class:`StripPatches` per mask, damaged first, then each level; None without a unit).
+    """
+    import rasterio
+
+    with rasterio.open(s.prediction) as src:
+        g = _Grid(src)
+        if not _crs_equal(src.crs, zones_crs):
+            raise InputError(
+                f"raster CRS {src.crs} differs from the zones' CRS {zones_crs}: refused, because "
+                "resampling would change the predicted values and the cell areas; interpolate on "
+                "the zones' grid (CGCS2000 Gauss-Kruger) instead",
+                layer=str(s.prediction),
             )
-        diss = _dissolve(polygonize(code_arr, grid.transform), None, zones_crs)
-        del code_arr
-        if len(diss):
-            codes = [m.indicator for m in members]
-            names = [";".join(c for i, c in enumerate(codes) if int(v) >> i & 1) for v in diss["value"]]
-            diss["indicators"] = names
-            diss["n_indicators"] = [n.count(";") + 1 for n in names]
-            diss["method"] = method
-            diss["depth_layer"] = layer.name
-            diss["area_m2"] = diss["cells"] * cell
-            diss["thickness_m"] = thick
-            diss["volume_m3"] = diss["area_m2"] * thick
-            union_frames.append(diss[UNION_COLUMNS + ["geometry"]])
+        if grid is not None and not grid.same(g):
+            raise InputError(
+                f"raster grid of {s.indicator} differs from the other rasters of layer "
+                f"{layer.name} ({method}): interpolate them on one grid",
+                layer=str(s.prediction),
+            )
+        n_levels = len(probs) if s.exceedance is not None else 0
+        packed_dtype = np.uint8 if n_levels < 128 else np.uint16
+        min_cells = min_cells_for(min_area_m2, g.transform)
+        patches_mmu = [StripPatches() for _ in range(1 + n_levels)] if min_cells > 1 else None
+        cells_file = scratch.create("cells", g, packed_dtype)
+        psrc = rasterio.open(s.exceedance) if s.exceedance is not None else None
+        try:
+            if psrc is not None:
+                pg = _Grid(psrc)
+                if not pg.same(g) or not _crs_equal(psrc.crs, src.crs):
+                    raise InputError(
+                        "the probability raster is not on the prediction's grid", layer=str(s.exceedance)
+                    )
+            name = f"{s.indicator}_L{layer.name}_{method}_degree"
+            writer = _DegreeWriter(degree_dir, name, src) if degree_dir is not None else None
+            try:
+                windows = list(_windows(g.shape[0], g.shape[1], block_rows))
+                for w in windows:
+                    check_canceled(is_canceled)
+                    c = src.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
+                    valid = np.isfinite(c)
+                    with np.errstate(invalid="ignore"):
+                        beyond = (c < b) if direction == "below" else (c > b)
+                    exceed = valid & beyond
+                    packed = exceed.astype(packed_dtype)
+                    if writer is not None:
+                        k = degree(c, b, direction, indicator=s.indicator)
+                        writer.write(np.where(valid, k, np.nan).astype(np.float32), w)
+                    if psrc is not None:
+                        p = psrc.read(1, window=w, masked=True).astype(np.float64).filled(np.nan)
+                        level = np.zeros(c.shape, packed_dtype)
+                        for q in probs:
+                            level += (p >= q - 1e-12) & valid
+                        packed |= level << packed_dtype(1)
+                    cells_file.write(packed, w)
+                    if patches_mmu is not None:
+                        patches_mmu[0].add(exceed)
+                        for j in range(1, n_levels + 1):
+                            patches_mmu[j].add(level >= j)
+                    step(0.5 * (w.row_off + w.height) / g.shape[0])
+                if writer is not None:
+                    pending.append(writer.finish(s, b, info, direction))
+            finally:
+                if writer is not None:
+                    writer.close()
+        finally:
+            if psrc is not None:
+                psrc.close()
+    if patches_mmu is not None:
+        for patches in patches_mmu:
+            patches.resolve(min_cells)
+    return g, cells_file, patches_mmu
+
+
+def _zone_counts(mask, zone, n_zones: int) -> np.ndarray:
+    """Cells of ``mask`` (bool strip) per zone index (0 = no zone)."""
+    return np.bincount(zone[mask], minlength=n_zones)[:n_zones]
+
+
+class _ScratchRaster:
+    """A temporary uncompressed GeoTIFF written and read by windows (GDAL reads it by rows)."""
+
+    def __init__(self, path: Path, grid, dtype):
+        import rasterio
+
+        self.path = path
+        profile = {"driver": "GTiff", "width": grid.shape[1], "height": grid.shape[0], "count": 1,
+                   "dtype": np.dtype(dtype).name, "transform": grid.transform, "BIGTIFF": "IF_SAFER"}
+        if grid.crs is not None:
+            profile["crs"] = grid.crs
+        self.dataset = rasterio.open(path, "w+", **profile)
+
+    def write(self, block: np.ndarray, window) -> None:
+        self.dataset.write(block, 1, window=window)
+
+    def read(self, window) -> np.ndarray:
+        return self.dataset.read(1, window=window)
+
+    def close(self) -> None:
+        if self.dataset is not None:
+            self.dataset.close()
+            self.dataset = None
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+class _ScratchFolder:
+    """A temporary folder of :class:`_ScratchRaster`; everything in it removed on leaving."""
+
+    def __enter__(self):
+        import tempfile
+
+        self._dir = tempfile.TemporaryDirectory(prefix="ree_damage_extent_")
+        self.folder = Path(self._dir.name)
+        self._rasters = []
+        self._count = 0
+        return self
+
+    def create(self, name: str, grid, dtype) -> _ScratchRaster:
+        self._count += 1
+        raster = _ScratchRaster(self.folder / f"{self._count:04d}_{name}.tif", grid, dtype)
+        self._rasters.append(raster)
+        return raster
+
+    def __exit__(self, *exc):
+        for raster in self._rasters:
+            raster.close()
+        self._dir.cleanup()
+        return False
+
+
+def _frames(poly_frames, union_frames, area_rows, rasters, warnings, probs, zones_crs, groups, min_area_m2,
+            block_rows) -> ExtentResult:
+    import geopandas as gpd
 
     poly_cols = AREA_COLUMNS + ["geometry"]
     polygons = (
@@ -487,15 +633,6 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
         "block_rows": block_rows,
     }
     return ExtentResult(polygons, union, areas, rasters, warnings, parameters)
-
-
-def _counts_by_zone(mask_u8, zone_arr, n_zones: int, block_rows: int) -> np.ndarray:
-    """Damaged cells per zone index (0 = no zone), by blocks of rows."""
-    out = np.zeros(n_zones, np.int64)
-    for r0 in range(0, mask_u8.shape[0], block_rows):
-        m = mask_u8[r0 : r0 + block_rows].view(bool)
-        out += np.bincount(zone_arr[r0 : r0 + block_rows][m], minlength=n_zones)[:n_zones]
-    return out
 
 
 class _DegreeWriter:
