@@ -1,13 +1,14 @@
 """Benchmark: polygonise a 4000 x 4000 exceedance raster (about 8,000 patches) and give the
-damaged area per functional zone; and the whole damage_extent step (read, compute, write).
+damaged area per functional zone; and the whole damage_extent step (read, compute, write),
+with its peak memory on larger grids.
 
 Contenders, each in its own subprocess (peak memory = getrusage(RUSAGE_CHILDREN).ru_maxrss
 of a fresh intermediate process that runs only that contender):
 
-* ours        ree_damage.core.damage.polygonize (GDAL's polygonize in process, polygons to
-              shapely by WKB) on the raster read with rasterio, the patches written to a
-              GeoPackage (pyogrio), and the area per zone from the damaged cells by zone
-              (zones rasterised by cell centre)
+* ours        ree_damage.core.damage.polygonize.polygonize_raster (GDAL's polygonize in
+              process reading the GeoTIFF row by row, polygons to shapely by WKB), the
+              patches written to a GeoPackage (pyogrio), and the area per zone from the
+              damaged cells by zone (zones rasterised by cell centre), strip by strip
 * gdal_polygonize   /usr/bin/gdal_polygonize.py RASTER -mask RASTER -f GPKG OUT (the value-1
               patches only, the same features as ours); the whole process, as a user runs it;
               polygons only, no area per zone (so the comparison favours it)
@@ -15,14 +16,21 @@ of a fresh intermediate process that runs only that contender):
               by pyogrio, the area per zone by shapely intersection with the zones
 * extent      the whole step: ree_damage.core.damage.extent.damage_extent on a float
               prediction GeoTIFF of the same patches and its P(exceed) GeoTIFF (read by
-              blocks, a 1 m2 minimum mapping unit, damage-degree GeoTIFF written, polygons
-              per zone, union, areas at 50/80/95 %) and its polygons written to a
-              GeoPackage; with --size 8000 only this one runs (the bounded-memory check)
+              strips of 512 rows, a 1 m2 minimum mapping unit, damage-degree GeoTIFF
+              written, polygons per zone, union, areas at 50/80/95 %) and its polygons
+              written to a GeoPackage; with --size above 4000 only this one runs
+
+Memory bounded by strips: ``--size 8000 16000`` runs the whole step on each square grid
+(the pattern scaled: about 8,000 patches, longer boundaries); ``--rows 4000 8000 16000
+32000`` runs it on grids --width cells wide (default 4000) and that many rows, the 4000 x
+4000 pattern on top and undamaged cells below, so the polygons stay the same and any growth
+of the peak is memory held per row. The rasters above 8000 x 8000 are generated strip by strip.
 
 Ratios are contender / ours, measured in the same run. Run:
 
     .venv/bin/python benchmarks/bench_damage_extent.py
-    .venv/bin/python benchmarks/bench_damage_extent.py --size 8000   # the bounded-memory check
+    .venv/bin/python benchmarks/bench_damage_extent.py --size 8000 16000   # peak memory
+    .venv/bin/python benchmarks/bench_damage_extent.py --rows 4000 8000 16000 32000
 """
 
 from __future__ import annotations
@@ -95,22 +103,47 @@ def zones_of(size: int):
     return gpd.GeoDataFrame({"zone": ["PREP", "INJ", "COLL", "SETL"]}, geometry=boxes, crs=CRS)
 
 
-def make_raster(size: int, path: Path) -> None:
-    """0/1 uint8 exceedance raster: thresholded smooth noise, about 8,000 patches at 4000."""
+def _profile(width: int, height: int, dtype: str) -> dict:
+    from affine import Affine
+
+    return dict(driver="GTiff", width=width, height=height, count=1, dtype=dtype, crs=CRS,
+                transform=Affine(CELL, 0, X0, 0, -CELL, Y0), tiled=True, compress="deflate",
+                BIGTIFF="IF_SAFER")
+
+
+def make_raster(size: int, path: Path, rows: int | None = None) -> None:
+    """0/1 uint8 exceedance raster: thresholded smooth noise, about 8,000 patches at 4000.
+
+    ``size`` x ``size`` cells; with ``rows``, ``rows`` rows of ``size`` cells, the
+    ``size`` x ``size`` pattern on top and zeros below. Above 8000 cells the pattern is
+    interpolated strip by strip (the same noise, the threshold from the coarse noise).
+    """
     import numpy as np
     import rasterio
-    from affine import Affine
+    from rasterio.windows import Window
     from scipy import ndimage
 
+    height = rows or size
     coarse = size // 6
     rng = np.random.default_rng(11)
     noise = ndimage.gaussian_filter(rng.standard_normal((coarse, coarse)).astype(np.float32), 1.0)
-    noise = ndimage.zoom(noise, size / coarse, order=1)[:size, :size]
-    v = (noise > np.quantile(noise, 0.8)).astype(np.uint8)
-    profile = dict(driver="GTiff", width=size, height=size, count=1, dtype="uint8", crs=CRS,
-                   transform=Affine(CELL, 0, X0, 0, -CELL, Y0), tiled=True, compress="deflate")
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(v, 1)
+    with rasterio.open(path, "w", **_profile(size, height, "uint8")) as dst:
+        if size <= 8000:
+            full = ndimage.zoom(noise, size / coarse, order=1)[:size, :size]
+            dst.write((full > np.quantile(full, 0.8)).astype(np.uint8), 1, window=Window(0, 0, size, size))
+            del full
+        else:
+            threshold = np.quantile(noise, 0.8)
+            scale = (coarse - 1) / (size - 1)
+            cols = np.arange(size) * scale
+            for r0 in range(0, size, 256):
+                r = np.arange(r0, min(r0 + 256, size)) * scale
+                rr, cc = np.meshgrid(r, cols, indexing="ij")
+                strip = ndimage.map_coordinates(noise, [rr, cc], order=1)
+                dst.write((strip > threshold).astype(np.uint8), 1, window=Window(0, r0, size, len(r)))
+        for r0 in range(size, height, 4096):
+            n = min(4096, height - r0)
+            dst.write(np.zeros((n, size), np.uint8), 1, window=Window(0, r0, size, n))
 
 
 # ------------------------------------------------------------------------------ contenders
@@ -120,57 +153,70 @@ def child_ours(raster: str, out: str) -> None:
     import pyogrio  # noqa: F401 - imported before the clock, as for the others
     import rasterio
     from rasterio.features import rasterize
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
 
-    from ree_damage.core.damage.polygonize import polygonize
+    from ree_damage.core.damage.polygonize import polygonize_raster
 
-    size = rasterio.open(raster).width
-    zones = zones_of(size)
-    t0 = time.perf_counter()
     with rasterio.open(raster) as src:
-        v = src.read(1)
-        transform = src.transform
-    patches = polygonize(v, transform)
-    t1 = time.perf_counter()
-    import geopandas as gpd
+        width, height, transform = src.width, src.height, src.transform
+    zones = zones_of(width)
+    # GDAL's block cache (default 5 % of RAM) kept small, as damage_extent does
+    with rasterio.Env(GDAL_CACHEMAX=64 * 2**20):
+        t0 = time.perf_counter()
+        patches = polygonize_raster(raster)
+        t1 = time.perf_counter()
+        import geopandas as gpd
 
-    gdf = gpd.GeoDataFrame({"DN": patches.values.astype(np.int32), "area_m2": patches.area_m2},
-                           geometry=patches.geometry, crs=CRS)
-    gdf.to_file(out, driver="GPKG", layer="patches", engine="pyogrio")
-    t2 = time.perf_counter()
-    zid = rasterize(zip(zones.geometry, range(1, 5)), out_shape=v.shape, transform=transform, dtype="uint8")
-    area = np.bincount(zid[v != 0], minlength=5) * abs(transform.a * transform.e)
-    t3 = time.perf_counter()
+        gdf = gpd.GeoDataFrame({"DN": patches.values.astype(np.int32), "area_m2": patches.area_m2},
+                               geometry=patches.geometry, crs=CRS)
+        gdf.to_file(out, driver="GPKG", layer="patches", engine="pyogrio")
+        t2 = time.perf_counter()
+        cells = np.zeros(5, np.int64)
+        with rasterio.open(raster) as src:
+            for r0 in range(0, height, 512):
+                w = Window(0, r0, width, min(512, height - r0))
+                v = src.read(1, window=w)
+                zid = rasterize(zip(zones.geometry, range(1, 5)), out_shape=v.shape,
+                                transform=window_transform(w, transform), dtype="uint8")
+                cells += np.bincount(zid[v != 0], minlength=5)
+        area = cells * abs(transform.a * transform.e)
+        t3 = time.perf_counter()
     report(seconds=t3 - t0, polygonize=t1 - t0, write=t2 - t1, zones=t3 - t2, patches=len(patches),
            area_by_zone=dict(zip(["none"] + list(zones["zone"]), area.tolist())))
 
 
-def make_prediction(size: int, path: Path) -> None:
+def make_prediction(path: Path) -> None:
     """float32 Cd prediction (mg/kg): 0.1 outside the patches of make_raster, 0.5 inside; and
-    beside it ``Cd_exceedance.tif``, P(Cd > baseline): 0.1 outside, 0.97 inside."""
+    beside it ``Cd_exceedance.tif``, P(Cd > baseline): 0.1 outside, 0.97 inside; by strips."""
     import numpy as np
     import rasterio
+    from rasterio.windows import Window
 
-    exceed = path.with_name("exceed.tif")
-    with rasterio.open(exceed) as src:
-        profile = src.profile
-        v = src.read(1)
-    profile.update(dtype="float32", nodata=np.nan, predictor=3)
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(np.where(v != 0, np.float32(0.5), np.float32(0.1)), 1)
-    with rasterio.open(path.with_name("Cd_exceedance.tif"), "w", **profile) as dst:
-        dst.write(np.where(v != 0, np.float32(0.97), np.float32(0.1)), 1)
+    with rasterio.open(path.with_name("exceed.tif")) as src:
+        profile = _profile(src.width, src.height, "float32")
+        profile.update(nodata=np.nan, predictor=3)
+        with rasterio.open(path, "w", **profile) as pred, \
+                rasterio.open(path.with_name("Cd_exceedance.tif"), "w", **profile) as prob:
+            for r0 in range(0, src.height, 1024):
+                w = Window(0, r0, src.width, min(1024, src.height - r0))
+                v = src.read(1, window=w)
+                pred.write(np.where(v != 0, np.float32(0.5), np.float32(0.1)), 1, window=w)
+                prob.write(np.where(v != 0, np.float32(0.97), np.float32(0.1)), 1, window=w)
 
 
 def child_extent(raster: str, out: str) -> None:
     ensure_package()
     import pyogrio  # noqa: F401
     import rasterio
+    import shapely
 
     from ree_damage.core.damage.extent import SurfaceInput, damage_extent
     from ree_damage.core.damage.points import DepthLayer
 
-    size = rasterio.open(raster).width
-    zones = zones_of(size)
+    with rasterio.open(raster) as src:
+        width, height = src.width, src.height
+    zones = zones_of(width)
     t0 = time.perf_counter()
     result = damage_extent(
         [SurfaceInput("Cd", DepthLayer("0-50", 0.0, 0.5), raster, Path(raster).with_name("Cd_exceedance.tif"))],
@@ -181,8 +227,10 @@ def child_extent(raster: str, out: str) -> None:
     result.union.to_file(out, driver="GPKG", layer="damaged_union", engine="pyogrio")
     t2 = time.perf_counter()
     areas = result.areas[result.areas.indicator == "Cd"].set_index("zone")["area_m2"]
-    report(seconds=t2 - t0, compute=t1 - t0, write=t2 - t1, patches=int(len(result.polygons)),
-           area_by_zone={str(k): float(v) for k, v in areas.items()})
+    parts = shapely.get_parts(result.polygons.geometry.to_numpy())
+    report(seconds=t2 - t0, compute=t1 - t0, write=t2 - t1, patches=int(len(parts)),
+           vertices=int(shapely.get_num_coordinates(result.polygons.geometry.to_numpy()).sum()),
+           grid=f"{width} x {height}", area_by_zone={str(k): float(v) for k, v in areas.items()})
 
 
 def child_gdal_inproc(raster: str, out: str) -> None:
@@ -232,9 +280,31 @@ def child_rasterio_shapely(raster: str, out: str) -> None:
     report(seconds=time.perf_counter() - t0, patches=len(geoms), area_by_zone=area)
 
 
+def run_extent_sizes(grids: list[tuple[int, int | None]]) -> None:
+    """The whole step alone on each grid (size, rows), each in a fresh process: peak memory."""
+    me = [sys.executable, str(Path(__file__).resolve())]
+    print(f"{'grid':>14s} {'seconds':>8s} {'peak MB':>8s} {'polygons':>8s} {'vertices':>10s}")
+    for size, rows in grids:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            make_raster(size, tmp / "exceed.tif", rows)
+            prediction = tmp / "Cd_prediction.tif"
+            make_prediction(prediction)
+            res = measure(me + ["--child", "extent", "--raster", str(prediction), "--out", str(tmp / "extent.gpkg")],
+                          cap=3600.0)
+            if res["rc"] != 0:
+                print(f"{size} x {rows or size}: failed rc={res['rc']}\n{res['stderr']}")
+                continue
+            rep = res["report"]
+            print(f"{rep['grid']:>14s} {rep['seconds']:8.1f} {res['maxrss_kb'] / 1024.0:8.0f} {rep['patches']:8d} "
+                  f"{rep['vertices']:10d}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=4000)
+    ap.add_argument("--size", type=int, nargs="+", default=[4000])
+    ap.add_argument("--rows", type=int, nargs="+", help="grids --width wide and this many rows (peak memory)")
+    ap.add_argument("--width", type=int, default=4000)
     ap.add_argument("--child")
     ap.add_argument("--raster")
     ap.add_argument("--out")
@@ -245,12 +315,19 @@ def main() -> None:
             args.child
         ](args.raster, args.out)
         return
+    if args.rows:
+        run_extent_sizes([(args.width, r) for r in args.rows])
+        return
+    if args.size != [4000]:
+        run_extent_sizes([(s, None) for s in args.size])
+        return
+    size = 4000
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         raster = tmp / "exceed.tif"
-        make_raster(args.size, raster)
+        make_raster(size, raster)
         prediction = tmp / "Cd_prediction.tif"
-        make_prediction(args.size, prediction)
+        make_prediction(prediction)
         me = [sys.executable, str(Path(__file__).resolve())]
         runs = {
             "ours": me + ["--child", "ours", "--raster", str(raster), "--out", str(tmp / "ours.gpkg")],
@@ -260,8 +337,6 @@ def main() -> None:
             "rasterio_shapely": me + ["--child", "rasterio_shapely", "--raster", str(raster), "--out", str(tmp / "rs.gpkg")],
             "extent": me + ["--child", "extent", "--raster", str(prediction), "--out", str(tmp / "extent.gpkg")],
         }
-        if args.size > 4000:
-            runs = {"extent": runs["extent"]}
         results = {}
         for name, cmd in runs.items():
             res = measure(cmd)
@@ -270,10 +345,10 @@ def main() -> None:
                 continue
             seconds = res["report"].get("seconds", res["wall"])
             results[name] = (seconds, res["maxrss_kb"] / 1024.0, res["report"])
-        first = results.get("ours", results.get("extent", (0, 0, {})))
-        print(f"\n{args.size} x {args.size} cells, {first[2].get('patches')} patches")
+        first = results.get("ours", (0, 0, {}))
+        print(f"\n{size} x {size} cells, {first[2].get('patches')} patches; load average {os.getloadavg()[0]:.2f}")
         print(f"{'contender':18s} {'seconds':>8s} {'peak MB':>8s} {'ratio':>6s}")
-        ours = results.get("ours", results.get("extent", (float("nan"),)))[0]
+        ours = results.get("ours", (float("nan"),))[0]
         for name, (s, mb, _rep) in results.items():
             print(f"{name:18s} {s:8.3f} {mb:8.0f} {s / ours:6.2f}")
         if "ours" in results:

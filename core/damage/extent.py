@@ -60,6 +60,11 @@ DEFAULT_PROBABILITIES = (0.5, 0.8, 0.95)
 GDAL_CACHE_BYTES = 64 * 2**20
 """GDAL block cache while the rasters are read and written (bytes)."""
 
+STRIP_CELLS = 2**21
+"""Most cells in one strip (512 rows of 4096 cells): on a wider grid a strip has fewer rows
+than ``block_rows``, so the memory of a strip's working arrays (float64 values, masks,
+labels: about 100 bytes per cell at most) stays bounded whatever the grid's size."""
+
 NO_ZONE = "(no zone)"
 """Zone label of damaged cells outside every functional zone."""
 
@@ -156,10 +161,12 @@ class _Grid:
 
 
 def _windows(height: int, width: int, block_rows: int):
+    """Strips of ``block_rows`` rows, fewer on grids wider than :data:`STRIP_CELLS` allows."""
     from rasterio.windows import Window
 
-    for r0 in range(0, height, block_rows):
-        yield Window(0, r0, width, min(block_rows, height - r0))
+    rows = max(1, min(block_rows, STRIP_CELLS // max(width, 1)))
+    for r0 in range(0, height, rows):
+        yield Window(0, r0, width, min(rows, height - r0))
 
 
 def _zone_block(zones_geoms, zone_ids, transform, window, shape) -> np.ndarray:
@@ -389,6 +396,7 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
                 )
                 patch_file.remove()
                 diss = _dissolve(patches, zone_names, zones_crs)
+                del patches  # the dissolved copy is kept
                 if len(diss):
                     diss["zone"] = [zone_names[int(v) - 1] for v in diss["value"]]
                     diss["method"] = method
@@ -449,6 +457,7 @@ def _run(groups, base, probs, zgeoms, zids, zone_names, zones_crs, min_area_m2, 
             if code_of_rank is not None:
                 patches.values = code_of_rank[patches.values]
             diss = _dissolve(patches, None, zones_crs)
+            del patches
             if len(diss):
                 codes = [m.indicator for m in members]
                 names = [";".join(c for i, c in enumerate(codes) if int(v) >> i & 1) for v in diss["value"]]

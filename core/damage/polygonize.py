@@ -36,7 +36,9 @@ Examples
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -153,9 +155,10 @@ def polygonize(values, transform, *, min_area_m2: float = 0.0) -> Patches:
 def polygonize_raster(path, *, min_area_m2: float = 0.0, progress=None, is_canceled=None) -> Patches:
     """Polygons of the 4-connected patches of a single-band integer raster file.
 
-    GDAL reads the raster one row at a time, so the memory is a few rows and the
-    polygons, whatever the number of rows; the patches and their order are those of
-    :func:`polygonize` on the same values held in memory.
+    GDAL reads the raster one row at a time and writes the polygons to a temporary
+    FlatGeobuf file, read back batch by batch, so the memory is a few rows and the
+    polygons (once), whatever the number of rows; the patches, their vertices and their
+    order are those of :func:`polygonize` on the same values held in memory.
 
     Parameters
     ----------
@@ -177,20 +180,26 @@ def polygonize_raster(path, *, min_area_m2: float = 0.0, progress=None, is_cance
     from affine import Affine
     from osgeo import gdal, gdal_array
 
-    with gdal_exceptions():
+    with gdal_exceptions(), tempfile.TemporaryDirectory(prefix="ree_damage_polygons_") as spill_folder:
         raster = gdal.Open(str(path))
         band = raster.GetRasterBand(1)
         dtype = np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType))
         if dtype.type not in _GDAL_TYPES:
             raise ValueError(f"{path}: cells of type {dtype} are not read exactly by GDAL's polygonize")
         transform = Affine.from_gdal(*raster.GetGeoTransform())
-        patch_values, geometry = _polygonize_band(band, progress, is_canceled)
+        patch_values, geometry = _polygonize_band(band, progress, is_canceled, spill_folder)
         del band, raster
     return _patches(patch_values.astype(dtype), geometry, transform, min_area_m2)
 
 
-def _polygonize_band(band, progress, is_canceled):
-    """GDAL's polygonize of ``band`` (its own mask) into memory: (values, shapely polygons)."""
+def _polygonize_band(band, progress, is_canceled, spill_folder=None):
+    """GDAL's polygonize of ``band`` (its own mask): (values, shapely polygons).
+
+    The polygons go to an in-memory OGR layer, or with ``spill_folder`` to a FlatGeobuf
+    file there (no spatial index: the features stay in GDAL's order), so that a large
+    raster's polygons are held once (as shapely objects) rather than also in OGR; they come
+    back batch by batch as WKB.
+    """
     from osgeo import gdal, ogr
 
     from ..common.progress import check_canceled
@@ -200,8 +209,13 @@ def _polygonize_band(band, progress, is_canceled):
             progress(fraction)
         return 0 if is_canceled is not None and is_canceled() else 1
 
-    store = ogr.GetDriverByName("Memory").CreateDataSource("")
-    layer = store.CreateLayer("patches", geom_type=ogr.wkbPolygon)
+    if spill_folder is None:
+        store = ogr.GetDriverByName("Memory").CreateDataSource("")
+        layer = store.CreateLayer("patches", geom_type=ogr.wkbPolygon)
+    else:
+        spill = str(Path(spill_folder) / "patches.fgb")
+        store = ogr.GetDriverByName("FlatGeobuf").CreateDataSource(spill)
+        layer = store.CreateLayer("patches", geom_type=ogr.wkbPolygon, options=["SPATIAL_INDEX=NO"])
     layer.CreateField(ogr.FieldDefn("value", ogr.OFTInteger))
     # the band is its own mask: cells of value 0 make no polygon; 4-connected (default)
     try:
@@ -209,13 +223,20 @@ def _polygonize_band(band, progress, is_canceled):
     except RuntimeError:
         check_canceled(is_canceled)  # stopped by the callback: say so
         raise
-    found, wkb = [], []
+    if not layer.GetFeatureCount():
+        return np.empty(0, np.int32), np.empty(0, dtype=object)
+    if spill_folder is not None:
+        del layer, store  # written and closed, read back
+        store = ogr.Open(spill)
+        layer = store.GetLayer(0)
+    found, geometry = [], []
     for batch in layer.GetArrowStreamAsNumPy(options=["USE_MASKED_ARRAYS=NO"]):
         found.append(np.asarray(batch["value"]))
-        wkb.append(np.asarray(batch["wkb_geometry"], dtype=object))
+        geometry.append(shapely.from_wkb(np.asarray(batch["wkb_geometry"], dtype=object)))
+        del batch
     del layer, store
     patch_values = np.concatenate(found) if found else np.empty(0, np.int32)
-    geometry = shapely.from_wkb(np.concatenate(wkb)) if wkb else np.empty(0, dtype=object)
+    geometry = np.concatenate(geometry) if geometry else np.empty(0, dtype=object)
     return patch_values, np.asarray(geometry, dtype=object)
 
 
