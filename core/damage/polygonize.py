@@ -204,9 +204,12 @@ def _polygonize_band(band, progress, is_canceled, spill_folder=None):
 
     from ..common.progress import check_canceled
 
+    done = [0.0]
+
     def report(fraction, _message, _data):
         if progress is not None:
-            progress(fraction)
+            done[0] = max(done[0], min(float(fraction), 1.0))  # GDAL's passes overshoot 1
+            progress(done[0])
         return 0 if is_canceled is not None and is_canceled() else 1
 
     if spill_folder is None:

@@ -215,3 +215,18 @@ def test_damage_extent_by_strips_equals_the_whole_grid(tmp_path_factory, h, w, m
     by_strips = _run(tmp, cd, block_rows=strip, min_area_m2=mmu, prob=p, zn=zn)
     _same_result(by_strips, _run(tmp, cd, block_rows=h, min_area_m2=mmu, prob=p, zn=zn))
     _check_against_oracle(by_strips, cd, mmu)
+
+
+def test_progress_rises_to_one_and_a_cancel_stops_the_polygonising(tmp_path):
+    cd = np.full((12, 10), 0.1)
+    cd[2:9, 1:8] = 0.5
+    seen = []
+    _ = damage_extent([SurfaceInput("Cd", LAYER, _write(tmp_path, "Cd", cd))], {"Cd": 0.2}, _zones(10),
+                      block_rows=3, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 4  # per strip, not per surface
+    path = tmp_path / "v.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=12, count=1, dtype="uint8", transform=T) as dst:
+        dst.write((cd > 0.2).astype(np.uint8), 1)
+    assert len(polygonize_raster(path)) == 1
+    with pytest.raises(Canceled):
+        polygonize_raster(path, is_canceled=lambda: True)
