@@ -21,15 +21,18 @@ of a fresh intermediate process that runs only that contender):
               written to a GeoPackage; with --size above 4000 only this one runs
 
 Memory bounded by strips: ``--size 8000 16000`` runs the whole step on each square grid
-(the pattern scaled: about 8,000 patches, longer boundaries); ``--rows 4000 8000 16000
-32000`` runs it on grids --width cells wide (default 4000) and that many rows, the 4000 x
-4000 pattern on top and undamaged cells below, so the polygons stay the same and any growth
-of the peak is memory held per row. The rasters above 8000 x 8000 are generated strip by strip.
+(patches of the same size in cells, so about 8,000 x (size / 4000)^2 of them; with
+``--scaled`` the 4000 pattern stretched: about 8,000 patches, longer boundaries);
+``--rows 4000 8000 16000 32000`` runs it on grids --width cells wide (default 4000) and that
+many rows, the 4000 x 4000 pattern on top and undamaged cells below, so the polygons stay
+the same and any growth of the peak is memory held per row. The rasters above 8000 x 8000
+are generated strip by strip.
 
 Ratios are contender / ours, measured in the same run. Run:
 
     .venv/bin/python benchmarks/bench_damage_extent.py
     .venv/bin/python benchmarks/bench_damage_extent.py --size 8000 16000   # peak memory
+    .venv/bin/python benchmarks/bench_damage_extent.py --size 16000 --scaled
     .venv/bin/python benchmarks/bench_damage_extent.py --rows 4000 8000 16000 32000
 """
 
@@ -111,12 +114,14 @@ def _profile(width: int, height: int, dtype: str) -> dict:
                 BIGTIFF="IF_SAFER")
 
 
-def make_raster(size: int, path: Path, rows: int | None = None) -> None:
+def make_raster(size: int, path: Path, rows: int | None = None, scaled: bool = False) -> None:
     """0/1 uint8 exceedance raster: thresholded smooth noise, about 8,000 patches at 4000.
 
     ``size`` x ``size`` cells; with ``rows``, ``rows`` rows of ``size`` cells, the
     ``size`` x ``size`` pattern on top and zeros below. Above 8000 cells the pattern is
     interpolated strip by strip (the same noise, the threshold from the coarse noise).
+    The patches keep their size in cells, so their number grows with the area; with
+    ``scaled`` the 4000 x 4000 pattern is stretched instead (the same ~8,000 patches).
     """
     import numpy as np
     import rasterio
@@ -124,11 +129,11 @@ def make_raster(size: int, path: Path, rows: int | None = None) -> None:
     from scipy import ndimage
 
     height = rows or size
-    coarse = size // 6
+    coarse = (4000 if scaled else size) // 6
     rng = np.random.default_rng(11)
     noise = ndimage.gaussian_filter(rng.standard_normal((coarse, coarse)).astype(np.float32), 1.0)
     with rasterio.open(path, "w", **_profile(size, height, "uint8")) as dst:
-        if size <= 8000:
+        if size <= 8000 and not scaled:
             full = ndimage.zoom(noise, size / coarse, order=1)[:size, :size]
             dst.write((full > np.quantile(full, 0.8)).astype(np.uint8), 1, window=Window(0, 0, size, size))
             del full
@@ -280,14 +285,14 @@ def child_rasterio_shapely(raster: str, out: str) -> None:
     report(seconds=time.perf_counter() - t0, patches=len(geoms), area_by_zone=area)
 
 
-def run_extent_sizes(grids: list[tuple[int, int | None]]) -> None:
+def run_extent_sizes(grids: list[tuple[int, int | None]], scaled: bool = False) -> None:
     """The whole step alone on each grid (size, rows), each in a fresh process: peak memory."""
     me = [sys.executable, str(Path(__file__).resolve())]
     print(f"{'grid':>14s} {'seconds':>8s} {'peak MB':>8s} {'polygons':>8s} {'vertices':>10s}")
     for size, rows in grids:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            make_raster(size, tmp / "exceed.tif", rows)
+            make_raster(size, tmp / "exceed.tif", rows, scaled)
             prediction = tmp / "Cd_prediction.tif"
             make_prediction(prediction)
             res = measure(me + ["--child", "extent", "--raster", str(prediction), "--out", str(tmp / "extent.gpkg")],
@@ -305,6 +310,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, nargs="+", default=[4000])
     ap.add_argument("--rows", type=int, nargs="+", help="grids --width wide and this many rows (peak memory)")
     ap.add_argument("--width", type=int, default=4000)
+    ap.add_argument("--scaled", action="store_true", help="with --size: the 4000 x 4000 pattern stretched")
     ap.add_argument("--child")
     ap.add_argument("--raster")
     ap.add_argument("--out")
@@ -319,7 +325,7 @@ def main() -> None:
         run_extent_sizes([(args.width, r) for r in args.rows])
         return
     if args.size != [4000]:
-        run_extent_sizes([(s, None) for s in args.size])
+        run_extent_sizes([(s, None) for s in args.size], args.scaled)
         return
     size = 4000
     with tempfile.TemporaryDirectory() as tmp:
