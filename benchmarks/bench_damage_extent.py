@@ -34,6 +34,8 @@ Ratios are contender / ours, measured in the same run. Run:
     .venv/bin/python benchmarks/bench_damage_extent.py --size 8000 16000   # peak memory
     .venv/bin/python benchmarks/bench_damage_extent.py --size 16000 --scaled
     .venv/bin/python benchmarks/bench_damage_extent.py --rows 4000 8000 16000 32000
+    git archive f205fba | tar -x -C /tmp/before   # the whole-grid path, to compare with
+    .venv/bin/python benchmarks/bench_damage_extent.py --same-as /tmp/before
 """
 
 from __future__ import annotations
@@ -55,15 +57,22 @@ CRS = "EPSG:4547"
 
 
 def ensure_package() -> None:
-    link = PKG_PARENT / "ree_damage"
-    PKG_PARENT.mkdir(exist_ok=True)
+    """Make ``ree_damage`` importable: this checkout, or the one in $REE_BENCH_ROOT (--same-as)."""
+    root, parent = ROOT, PKG_PARENT
+    if os.environ.get("REE_BENCH_ROOT"):
+        import hashlib
+
+        root = Path(os.environ["REE_BENCH_ROOT"]).resolve()
+        parent = Path(tempfile.gettempdir()) / f"ree_bench_pkg_{hashlib.sha256(str(root).encode()).hexdigest()[:12]}"
+    link = parent / "ree_damage"
+    parent.mkdir(exist_ok=True)
     if not link.exists():
         try:
-            os.symlink(ROOT, link, target_is_directory=True)
+            os.symlink(root, link, target_is_directory=True)
         except FileExistsError:
             pass
-    if str(PKG_PARENT) not in sys.path:
-        sys.path.insert(0, str(PKG_PARENT))
+    if str(parent) not in sys.path:
+        sys.path.insert(0, str(parent))
 
 
 def measure(cmd: list[str], cap: float = 600.0) -> dict:
@@ -225,7 +234,8 @@ def child_extent(raster: str, out: str) -> None:
     t0 = time.perf_counter()
     result = damage_extent(
         [SurfaceInput("Cd", DepthLayer("0-50", 0.0, 0.5), raster, Path(raster).with_name("Cd_exceedance.tif"))],
-        {"Cd": 0.2}, zones, min_area_m2=1.0, degree_dir=Path(out).parent / "degree",
+        {"Cd": 0.2}, zones, min_area_m2=float(os.environ.get("REE_BENCH_MMU", "1.0")),
+        degree_dir=Path(out).parent / "degree",
     )
     t1 = time.perf_counter()
     result.polygons.to_file(out, driver="GPKG", layer="damaged_areas", engine="pyogrio")
@@ -233,7 +243,14 @@ def child_extent(raster: str, out: str) -> None:
     t2 = time.perf_counter()
     areas = result.areas[result.areas.indicator == "Cd"].set_index("zone")["area_m2"]
     parts = shapely.get_parts(result.polygons.geometry.to_numpy())
-    report(seconds=t2 - t0, compute=t1 - t0, write=t2 - t1, patches=int(len(parts)),
+    import hashlib
+
+    digest = hashlib.sha256(result.areas.to_csv().encode())
+    for frame in (result.polygons, result.union):
+        digest.update(frame.drop(columns="geometry").to_csv().encode())
+        for g in frame.geometry:
+            digest.update(g.wkb)
+    report(seconds=t2 - t0, compute=t1 - t0, write=t2 - t1, patches=int(len(parts)), digest=digest.hexdigest(),
            vertices=int(shapely.get_num_coordinates(result.polygons.geometry.to_numpy()).sum()),
            grid=f"{width} x {height}", area_by_zone={str(k): float(v) for k, v in areas.items()})
 
@@ -305,12 +322,43 @@ def run_extent_sizes(grids: list[tuple[int, int | None]], scaled: bool = False) 
                   f"{rep['vertices']:10d}", flush=True)
 
 
+def run_same_as(other: Path, repeats: int = 3) -> None:
+    """The whole step from this checkout and from ``other`` on the 4000 x 4000 rasters, runs
+    alternating, with a 1 m2 and a 50 m2 unit: seconds, peak memory and a SHA-256 of the area
+    table and the polygons (attributes and WKB) of each."""
+    me = [sys.executable, str(Path(__file__).resolve())]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        make_raster(4000, tmp / "exceed.tif")
+        prediction = tmp / "Cd_prediction.tif"
+        make_prediction(prediction)
+        cmd = me + ["--child", "extent", "--raster", str(prediction), "--out", str(tmp / "extent.gpkg")]
+        for mmu in ("1.0", "50.0"):
+            digests = {}
+            for i in range(repeats):
+                for who, root in (("this", ""), ("other", str(other))):
+                    os.environ["REE_BENCH_ROOT"], os.environ["REE_BENCH_MMU"] = root, mmu
+                    (tmp / "extent.gpkg").unlink(missing_ok=True)
+                    res = measure(cmd)
+                    if res["rc"] != 0:
+                        print(f"{who}: failed rc={res['rc']}\n{res['stderr']}")
+                        return
+                    rep = res["report"]
+                    digests.setdefault(who, set()).add(rep["digest"])
+                    print(f"unit {mmu} m2, run {i + 1}, {who:5s}: {rep['seconds']:6.2f} s, "
+                          f"{res['maxrss_kb'] / 1024.0:5.0f} MB, {rep['digest'][:16]}", flush=True)
+            same = digests["this"] == digests["other"] and len(digests["this"]) == 1
+            print(f"unit {mmu} m2: results identical: {same}")
+        os.environ.pop("REE_BENCH_ROOT", None)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, nargs="+", default=[4000])
     ap.add_argument("--rows", type=int, nargs="+", help="grids --width wide and this many rows (peak memory)")
     ap.add_argument("--width", type=int, default=4000)
     ap.add_argument("--scaled", action="store_true", help="with --size: the 4000 x 4000 pattern stretched")
+    ap.add_argument("--same-as", type=Path, help="another checkout of the plugin: the same step from both")
     ap.add_argument("--child")
     ap.add_argument("--raster")
     ap.add_argument("--out")
@@ -320,6 +368,9 @@ def main() -> None:
          "extent": child_extent}[
             args.child
         ](args.raster, args.out)
+        return
+    if args.same_as:
+        run_same_as(args.same_as)
         return
     if args.rows:
         run_extent_sizes([(args.width, r) for r in args.rows])
