@@ -230,3 +230,21 @@ def test_progress_rises_to_one_and_a_cancel_stops_the_polygonising(tmp_path):
     assert len(polygonize_raster(path)) == 1
     with pytest.raises(Canceled):
         polygonize_raster(path, is_canceled=lambda: True)
+
+
+def test_a_union_of_33_indicators_beyond_32_bit_cells(tmp_path):
+    # codes of 33 bits cannot be polygonised by GDAL as they are: their ranks are, by strips
+    cd = np.full((4, 6), 0.5)
+    surfaces, base = [], {}
+    for i in range(33):
+        values = cd.copy()
+        if i == 32:
+            values[:, 3:] = 0.1  # the 33rd indicator exceeds in columns 0-2 only (12 cells)
+        surfaces.append(SurfaceInput(f"X{i:02d}", LAYER, _write(tmp_path, f"X{i:02d}", values)))
+        base[f"X{i:02d}"] = 0.2
+    results = [damage_extent(surfaces, base, _zones(6), block_rows=n) for n in (1, 100)]
+    _same_result(*results)
+    union = results[0].union.set_index("n_indicators")
+    assert sorted(union.index) == [32, 33]
+    assert union.loc[33, "indicators"].split(";")[-1] == "X32" and union.loc[33, "cells"] == 12
+    assert union.loc[32, "area_m2"] == 12 * 4.0
