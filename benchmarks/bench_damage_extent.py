@@ -36,6 +36,9 @@ Ratios are contender / ours, measured in the same run. Run:
     .venv/bin/python benchmarks/bench_damage_extent.py --rows 4000 8000 16000 32000
     git archive f205fba | tar -x -C /tmp/before   # the whole-grid path, to compare with
     .venv/bin/python benchmarks/bench_damage_extent.py --same-as /tmp/before
+    REE_BENCH_ROOT=/tmp/before .venv/bin/python benchmarks/bench_damage_extent.py --rows 4000 8000
+
+(``REE_BENCH_ROOT``: the children import ree_damage from that checkout instead of this one.)
 """
 
 from __future__ import annotations
