@@ -376,6 +376,8 @@ def main() -> None:
         run_same_as(args.same_as)
         return
     if args.rows:
+        if min(args.rows) < args.width:
+            ap.error(f"--rows must be at least --width ({args.width}): the pattern is {args.width} rows high")
         run_extent_sizes([(args.width, r) for r in args.rows])
         return
     if args.size != [4000]:
