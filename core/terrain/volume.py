@@ -551,12 +551,24 @@ def strip_rows(row_off: int, height: int, block_rows: int, rows: int) -> list:
     return out
 
 
-def _inside(geometry, transform, shape):
+INSIDE_TILE = 256
+"""Side (cells) of the tiles a strip's boundary mask is decided by: inside, outside, or crossed
+by the boundary (only those are rasterised)."""
+
+
+def _inside(geometry, transform, shape, tile: int = INSIDE_TILE):
     """True where a cell centre of the grid lies inside ``geometry`` (prepared): an array, or
-    True / False for a grid wholly inside / outside (answered without rasterising)."""
+    True / False for a grid wholly inside / outside (answered without rasterising).
+
+    A grid the boundary crosses is cut into tiles of ``tile`` cells a side; the tiles wholly
+    inside or outside are filled, and only those the boundary crosses are rasterised (GDAL
+    decides a cell by its centre, on the tile as on the whole grid). Rasterising whole strips
+    cost 0.12 s per 2.5 Mpx strip on the calling thread, on every strip a boundary crosses."""
     import shapely
     from rasterio.features import geometry_mask
     from rasterio.transform import array_bounds
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
 
     west, south, east, north = array_bounds(shape[0], shape[1], transform)
     box = shapely.box(west, south, east, north)
@@ -564,7 +576,24 @@ def _inside(geometry, transform, shape):
         return True
     if not shapely.intersects(geometry, box):
         return False
-    return geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
+    rows_n, cols_n = shape
+    r0, c0 = np.meshgrid(np.arange(0, rows_n, tile), np.arange(0, cols_n, tile), indexing="ij")
+    r1, c1 = np.minimum(r0 + tile, rows_n), np.minimum(c0 + tile, cols_n)
+    t = transform
+    xa, xb = t.c + t.a * c0, t.c + t.a * c1
+    ya, yb = t.f + t.e * r0, t.f + t.e * r1
+    boxes = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
+    inside = shapely.contains_properly(geometry, boxes)
+    crossed = shapely.intersects(geometry, boxes) & ~inside
+    mask = np.zeros(shape, dtype=bool)
+    for i, j in zip(*np.nonzero(inside)):
+        mask[r0[i, j]:r1[i, j], c0[i, j]:c1[i, j]] = True
+    for i, j in zip(*np.nonzero(crossed)):
+        rows, cols = slice(r0[i, j], r1[i, j]), slice(c0[i, j], c1[i, j])
+        part = Window(c0[i, j], r0[i, j], c1[i, j] - c0[i, j], r1[i, j] - r0[i, j])
+        mask[rows, cols] = geometry_mask([geometry], out_shape=(int(part.height), int(part.width)),
+                                         transform=window_transform(part, transform), invert=True)
+    return mask
 
 
 class _ThreadPairs:
@@ -692,21 +721,22 @@ def grid_method(node_dz: np.ndarray, spacing_m: float) -> tuple[float, float, in
     (200.0, 0.0, 2, {1: 4, 2: 2, 3: 0, 4: 0})
     """
     valid = np.isfinite(node_dz)
-    weight = np.zeros(node_dz.shape, dtype=np.int64)
+    weight = np.zeros(node_dz.shape, dtype=np.int8)  # 0-4: one byte (the products below are float64 all the same)
     if node_dz.shape[0] >= 2 and node_dz.shape[1] >= 2:
         square = valid[:-1, :-1] & valid[1:, :-1] & valid[:-1, 1:] & valid[1:, 1:]
         weight[:-1, :-1] += square
         weight[1:, :-1] += square
         weight[:-1, 1:] += square
         weight[1:, 1:] += square
-        squares = int(square.sum())
+        squares = int(np.count_nonzero(square))
     else:
         squares = 0
     h = np.where(weight > 0, node_dz, 0.0)
     quarter = spacing_m**2 / 4.0
     cut = quarter * float((weight * np.maximum(-h, 0.0)).sum())
     fill = quarter * float((weight * np.maximum(h, 0.0)).sum())
-    counts = {w: int((weight == w).sum()) for w in (1, 2, 3, 4)}
+    tally = np.bincount(weight.ravel().view(np.uint8), minlength=5)
+    counts = {w: int(tally[w]) for w in (1, 2, 3, 4)}
     return cut, fill, squares, counts
 
 
