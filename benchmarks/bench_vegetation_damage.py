@@ -26,7 +26,9 @@ are contender / ours, measured in the same run. Run:
     .venv/bin/python benchmarks/bench_vegetation_damage.py --size 20000 --chains chain,sieved  # 1.2 GB
 
 Temporary files (the mosaic, every output) go to a folder under /tmp (or --workdir), removed at
-the end.
+the end; --mosaic reuses a mosaic made before (left in place). Every contender's CPU seconds
+(user + system, all threads and children) are printed beside its wall time, with the load
+average: on a shared machine the wall times move with the load, the CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -72,8 +74,9 @@ def measure(cmd: list, cap: float, env=None) -> dict:
         "except subprocess.TimeoutExpired:\n"
         "    rc, out, err, timed_out = None, '', '', True\n"
         "wall = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "print(json.dumps({'rc': rc, 'wall': wall, 'maxrss_kb': rss, 'timed_out': timed_out,\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime\n"
+        "print(json.dumps({'rc': rc, 'wall': wall, 'maxrss_kb': rss, 'cpu': cpu, 'timed_out': timed_out,\n"
         "                  'stdout': out[-4000:], 'stderr': err[-2000:]}))\n"
     )
     p = subprocess.run([sys.executable, "-c", code, json.dumps([str(c) for c in cmd]), str(cap)],
@@ -193,33 +196,43 @@ def main(argv=None) -> int:
                         help="peers to run, comma-separated among chain, short, sieved (empty: ours only)")
     parser.add_argument("--ours", default="ours-ov,ours-qp",
                         help="our variants to run besides ours, comma-separated among ours-ov, ours-qp")
+    parser.add_argument("--mosaic", default=None,
+                        help="an existing mosaic made by this benchmark (kept; --size is then read from it)")
     args = parser.parse_args(argv)
     ensure_package()
     folder = Path(tempfile.mkdtemp(prefix="bench_veg_", dir=args.workdir or "/tmp"))
     try:
-        mosaic = folder / "mosaic.tif"
-        make_mosaic(mosaic, args.size)
+        if args.mosaic:
+            import rasterio
+
+            mosaic = Path(args.mosaic)
+            with rasterio.open(mosaic) as ds:
+                args.size = ds.width
+        else:
+            mosaic = folder / "mosaic.tif"
+            make_mosaic(mosaic, args.size)
         raw_mb = args.size * args.size * 3 / 1e6
+        load = os.getloadavg()
         print(f"mosaic {args.size} x {args.size} RGB uint8 ({raw_mb:.0f} MB uncompressed), cores: "
-              f"{len(os.sched_getaffinity(0))}")
+              f"{len(os.sched_getaffinity(0))}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
         ours = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder), "blocks", "ours"],
                        args.cap)
         found = json.loads(ours["stdout"].strip().splitlines()[-1])
-        rows = [("ours", ours["wall"], ours["maxrss_kb"], found["polygons"])]
-        print(f"ours: {ours['wall']:.1f} s, peak {ours['maxrss_kb'] / 1024:.0f} MB; Otsu on {found['otsu_histogram']}",
-              flush=True)
+        rows = [("ours", ours["wall"], ours["maxrss_kb"], found["polygons"], ours["cpu"])]
+        print(f"ours: {ours['wall']:.1f} s ({ours['cpu']:.1f} CPU s), peak {ours['maxrss_kb'] / 1024:.0f} MB; "
+              f"Otsu on {found['otsu_histogram']}; load {os.getloadavg()[0]:.2f}", flush=True)
         variants = {v.strip() for v in args.ours.split(",") if v.strip()}
         if "ours-ov" in variants:
             ov = measure([sys.executable, "-c", OURS, str(PKG_PARENT), str(mosaic), str(folder), "overview",
                           "ours_ov"], args.cap)
             ov_found = json.loads(ov["stdout"].strip().splitlines()[-1])
-            rows.append(("ours-ov", ov["wall"], ov["maxrss_kb"], ov_found["polygons"]))
+            rows.append(("ours-ov", ov["wall"], ov["maxrss_kb"], ov_found["polygons"], ov["cpu"]))
             print(f"ours-ov: {ov['wall']:.1f} s, peak {ov['maxrss_kb'] / 1024:.0f} MB; threshold "
                   f"{ov_found['threshold']:.4f} (every cell: {found['threshold']:.4f}), damaged "
                   f"{ov_found['damaged_m2']:.0f} m2; Otsu on {ov_found['otsu_histogram']}", flush=True)
         if "ours-qp" in variants:
             qp = qgis_process_run(folder, mosaic, args.cap)
-            rows.append(("ours-qp", qp["wall"], qp["maxrss_kb"], count_features(folder / "qp.gpkg")))
+            rows.append(("ours-qp", qp["wall"], qp["maxrss_kb"], count_features(folder / "qp.gpkg"), qp["cpu"]))
             print(f"ours-qp: {qp['wall']:.1f} s, peak {qp['maxrss_kb'] / 1024:.0f} MB; forest area lost "
                   f"{qp['results']['FOREST_AREA_LOST_M2']:.0f} m2", flush=True)
         chains = {c.strip() for c in args.chains.split(",") if c.strip()}
@@ -238,7 +251,7 @@ def main(argv=None) -> int:
             runs = [measure(cmd, args.cap) for cmd in steps] if "chain" in chains else []
             if runs:
                 rows.append(("chain", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
-                             count_features(folder / "chain.gpkg")))
+                             count_features(folder / "chain.gpkg"), sum(r["cpu"] for r in runs)))
             short = [
                 gdal_calc(*bands, f"--calc={exg}<{t}", "--type=Byte", *co, f"--outfile={folder / 'bare2.tif'}"),
                 [shutil.which("gdal_polygonize.py") or "gdal_polygonize.py", "-q", folder / "bare2.tif", "-mask",
@@ -247,7 +260,7 @@ def main(argv=None) -> int:
             runs = [measure(cmd, args.cap) for cmd in (short if "short" in chains else short[:1])]
             if "short" in chains:
                 rows.append(("short", sum(r["wall"] for r in runs), max(r["maxrss_kb"] for r in runs),
-                             count_features(folder / "short.gpkg")))
+                             count_features(folder / "short.gpkg"), sum(r["cpu"] for r in runs)))
             if "sieved" in chains:
                 sieve = measure([shutil.which("gdal_sieve.py") or "gdal_sieve.py", "-q", "-st",
                                  str(found["min_area_cells"]), "-4", folder / "bare2.tif", folder / "sieved.tif"],
@@ -257,11 +270,14 @@ def main(argv=None) -> int:
                                       folder / "sieved.gpkg"], args.cap)
                 rows.append(("sieved", runs[0]["wall"] + sieve["wall"] + polygonize["wall"],
                              max(runs[0]["maxrss_kb"], sieve["maxrss_kb"], polygonize["maxrss_kb"]),
-                             count_features(folder / "sieved.gpkg")))
+                             count_features(folder / "sieved.gpkg"),
+                             runs[0]["cpu"] + sieve["cpu"] + polygonize["cpu"]))
         print(f"threshold (Otsu) {found['threshold']:.4f}; damaged {found['damaged_m2']:.0f} m2")
-        print(f"{'contender':10s} {'wall s':>8s} {'peak MB':>8s} {'x ours':>7s} {'polygons':>9s}")
-        for name, wall, rss, polygons in rows:
-            print(f"{name:10s} {wall:8.1f} {rss / 1024:8.0f} {wall / rows[0][1]:7.2f} {polygons or '':>9}")
+        print(f"{'contender':10s} {'wall s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'x ours':>7s} {'polygons':>9s}")
+        for name, wall, rss, polygons, cpu in rows:
+            print(f"{name:10s} {wall:8.1f} {cpu:8.1f} {rss / 1024:8.0f} {wall / rows[0][1]:7.2f} {polygons or '':>9}")
+        load = os.getloadavg()
+        print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
