@@ -3,11 +3,13 @@ zones and a grade source are given, the block-method resource estimate with its 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from ..common.progress import CancelFn, ProgressFn, Steps
+from ..common.provenance import describe_input
 from .blocks import BlockParams, ResourceResult, block_resources
 from .volume import VolumeParams, VolumeResult, dem_difference
 
@@ -44,6 +46,9 @@ class MinedVolume:
             Name -> pathlib.Path written.
         """
         chosen = dict(paths) if paths is not None else {k: Path(folder) / v for k, v in OUTPUT_FILES.items()}
+        # each input file hashed once, not once per writer (the DEMs are hundreds of MB)
+        inputs = {name: describe_input(value) if isinstance(value, (str, os.PathLike)) else value
+                  for name, value in (inputs or {}).items()}
         volume_keys = ("cut_fill", "contours", "volumes")
         written = self.volume.write({k: chosen.get(k) for k in volume_keys}, inputs=inputs, host=host)
         if self.resources is not None:

@@ -20,6 +20,7 @@ from ...adapter import RasterFileParameter, raster_parameter_path
 from ...base import ReeAlgorithm
 from ...compat import NUMBER_DOUBLE, SOURCE_VECTOR_POINT, SOURCE_VECTOR_POLYGON, advanced
 from ..stages import Stages
+from .input_hashes import InputHashes
 
 
 class MinedVolume(ReeAlgorithm):
@@ -168,13 +169,24 @@ class MinedVolume(ReeAlgorithm):
             thickness_m=self.parameterAsDouble(parameters, self.THICKNESS, context),
             density_t_m3=self.parameterAsDouble(parameters, self.DENSITY, context),
         )
+        # the inputs' SHA-256 for the provenance on a thread while the DEMs are differenced
+        inputs = {"dem_before": before, "dem_after": after,
+                  **self.input_paths(parameters, [self.BOUNDARY, self.BLOCKS, self.ZONES, self.SAMPLES], context)}
+        if grade is not None:
+            inputs["grade_raster"] = grade
+        hashing = InputHashes(inputs)
         step = stages.next()
         progress, is_canceled = self.callbacks(step)
         cut_fill.parent.mkdir(parents=True, exist_ok=True)
-        with self.core_errors():
-            result = mined_volume(before, after, boundary, blocks=blocks, zones=zones, samples=samples,
-                                  grade_raster=grade, volume_params=volume_params, block_params=block_params,
-                                  work_dir=cut_fill.parent, progress=progress, is_canceled=is_canceled)
+        try:
+            with self.core_errors():
+                result = mined_volume(before, after, boundary, blocks=blocks, zones=zones, samples=samples,
+                                      grade_raster=grade, volume_params=volume_params, block_params=block_params,
+                                      work_dir=cut_fill.parent, progress=progress, is_canceled=is_canceled)
+        except BaseException:
+            hashing.abandon()
+            raise
+        inputs = hashing.result()
         self.push_warnings(feedback, result.warnings)
         volume = result.volume
         feedback.pushInfo(self.tr("Cut {0:.1f} m3, fill {1:.1f} m3 (cell method); cut {2:.1f} m3, fill {3:.1f} m3 "
@@ -184,10 +196,6 @@ class MinedVolume(ReeAlgorithm):
         paths = {name: folder / file for name, file in OUTPUT_FILES.items()}
         paths["cut_fill"] = cut_fill
         paths["contours"] = Path(contours.split("|")[0]) if contours else None
-        inputs = {"dem_before": before, "dem_after": after,
-                  **self.input_paths(parameters, [self.BOUNDARY, self.BLOCKS, self.ZONES, self.SAMPLES], context)}
-        if grade is not None:
-            inputs["grade_raster"] = grade
         with self.core_errors():
             written = result.write(paths=paths, inputs=inputs, host=self.host_info())
         outputs = {self.CUT_FILL: str(written["cut_fill"]), self.OUTPUT_FOLDER: str(folder),
