@@ -12,7 +12,7 @@ class InputHashes:
     """Describe ``inputs`` (name -> file path, or a description dict kept as it is) as
     :func:`~ree_damage.core.common.provenance.make_record` would, on a thread started now.
 
-    A large raster input (a 20,000 x 20,000 mosaic is 1.2 GB, 2.7 s of SHA-256) is then read
+    A large raster input (a 20,000 x 20,000 mosaic is 1.2 GB, 1.5 CPU s of SHA-256) is then read
     while the algorithm works (hashlib leaves the GIL), and once, however many outputs
     record it. :meth:`result` waits for the descriptions; :meth:`abandon` lets them go (a
     failed or canceled run).

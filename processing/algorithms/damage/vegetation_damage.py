@@ -198,7 +198,7 @@ class VegetationDamage(ReeAlgorithm):
             bands=self._bands(parameters, context),
             label_field=label_field,
         )
-        # the inputs' SHA-256 for the provenance, once (a 20,000 x 20,000 mosaic is 1.2 GB: 2.7 s), on a
+        # the inputs' SHA-256 for the provenance, once (a 20,000 x 20,000 mosaic is 1.2 GB: 1.5 CPU s), on a
         # thread while the mosaic is classified (hashlib leaves the GIL), read when the outputs are written
         input_keys = [self.INPUT, self.BEFORE, self.CASE_AREA, self.ZONES, self.CHECK_POINTS]
         hashing = InputHashes(self.input_paths(parameters, input_keys, context))
