@@ -317,3 +317,25 @@ def test_a_boundary_off_the_grid_counts_every_cell_whose_centre_is_inside(tmp_pa
     result = dem_difference(tmp_path / "b.tif", tmp_path / "a.tif", boundary, work_dir=tmp_path)
     assert result.cut_m3 == 43 * 29 * 1.0
     result.discard()
+
+
+@pytest.mark.parametrize("shape", [(40, 150), (64, 64), (9, 300)])
+def test_boundary_mask_by_tiles_is_the_rasterised_mask_of_the_whole_strip(shape):
+    # a boundary off the grid with a hole: filled tiles (16 cells here) and tiles rasterised one by
+    # one give the mask GDAL rasterises for the whole strip, cell for cell
+    from rasterio.features import geometry_mask
+
+    from ree_damage.core.terrain import volume
+
+    rows, cols = shape
+    transform = Affine(2.0, 0, X0, 0, -2.0, Y0)
+    outer = box(X0 + 7.3, Y0 - rows * 2.0 + 3.1, X0 + cols * 2.0 - 11.9, Y0 - 1.7).union(
+        Point(X0 + cols * 1.8, Y0 - rows).buffer(rows * 0.9))
+    boundary = outer.difference(Point(X0 + cols * 0.6, Y0 - rows * 1.1).buffer(min(rows, cols) * 0.4))
+    expected = geometry_mask([boundary], out_shape=shape, transform=transform, invert=True)
+    assert 0 < expected.sum() < expected.size
+    got = volume._inside(boundary, transform, shape, tile=16)
+    np.testing.assert_array_equal(got, expected)
+    # a strip wholly inside or wholly outside is answered without a mask
+    assert volume._inside(box(X0 - 10, Y0 - rows * 2.0 - 10, X0 + cols * 2.0 + 10, Y0 + 10), transform, shape) is True
+    assert volume._inside(box(X0 - 50, Y0 + 10, X0 - 20, Y0 + 40), transform, shape) is False

@@ -24,6 +24,7 @@ from ree_damage.core.imagery.indices import (
     compute_index,
     histogram,
     index_spec,
+    masked_histogram,
     otsu_threshold,
 )
 from ree_damage.core.imagery.vegetation import VegetationParams, vegetation_damage
@@ -540,3 +541,36 @@ def test_otsu_on_an_overview_is_stated_and_finds_the_same_bare_ground(tmp_path, 
     assert counts[: int((reduced.threshold - index_spec("exg").low) / 3.0 * BINS)].sum() == 20 * 25
     with pytest.raises(InputError, match="otsu_source"):
         vegetation_damage(mosaic, _area(), params=VegetationParams(otsu_source="sample"))
+
+
+def test_masked_histogram_counts_what_histogram_counts_of_the_valid_cells():
+    # values on the bin edges, at both ends of the range, NaN (never valid), and invalid cells
+    spec = index_spec("exg")
+    edges = bin_edges(spec).astype(np.float32)
+    rng = np.random.default_rng(11)
+    values = np.concatenate([edges, rng.uniform(spec.low, spec.high, 5006).astype(np.float32),
+                             np.array([spec.low, spec.high, np.nan, np.nan], dtype=np.float32)]).reshape(-1, 5)
+    valid = np.isfinite(values) & (rng.random(values.shape) > 0.2)
+    counts = masked_histogram(values, valid, spec)
+    assert counts.dtype == np.int64 and counts.sum() == valid.sum()
+    np.testing.assert_array_equal(counts, histogram(values[valid], spec))
+    # worked by hand: -1 (low) and the first edge fall in bin 0, 2.0 (high) in the last bin
+    ends = masked_histogram(np.array([-1.0, 2.0, 0.5], dtype=np.float32), np.array([True, True, False]), spec)
+    assert ends[0] == 1 and ends[BINS - 1] == 1 and ends.sum() == 2
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (64, 64), (130, 70)])
+def test_case_area_mask_by_tiles_is_the_centre_test_of_every_cell(monkeypatch, shape):
+    # an area with a hole and slanted edges, on a grid whose cells it cuts in every way: the
+    # tiles (8 cells here) decided as inside, outside or crossed give what testing every centre gives
+    monkeypatch.setattr(veg, "MASK_TILE", 8)
+    transform = Affine(0.5, 0, X0, 0, -0.5, Y0)
+    rows, cols = shape
+    outer = shapely.Polygon([(X0 + 3.3, Y0 - 2.1), (X0 + cols * 0.5 - 4.7, Y0 - 5.2),
+                             (X0 + cols * 0.4, Y0 - rows * 0.5 + 1.3), (X0 + 1.1, Y0 - rows * 0.3)])
+    area = outer.difference(shapely.Point(X0 + cols * 0.22, Y0 - rows * 0.2).buffer(3.0))
+    shapely.prepare(area)
+    x, y = np.meshgrid(X0 + 0.5 * (np.arange(cols) + 0.5), Y0 - 0.5 * (np.arange(rows) + 0.5))
+    expected = shapely.contains_xy(area, x, y)
+    assert 0 < expected.sum() < expected.size
+    np.testing.assert_array_equal(veg._area_mask_of_grid(area, transform, shape), expected)

@@ -69,6 +69,13 @@ def test_volumes_and_annex_tables_through_processing(case, lab, tmp_path, qgis_p
     assert result["REO_TONNES"] > 0
     record = json.loads((tmp_path / "out" / "cut_fill.tif.provenance.json").read_text(encoding="utf-8"))
     assert record["algorithm"] == "ree_damage:mined_volume" and "dem_before" in record["inputs"]
+    from ree_damage.core.common.provenance import sha256_file
+
+    # the DEMs hashed once (on a thread during the run) and recorded alike by the volume and resource outputs
+    annex = json.loads((tables / "resource_annex.xlsx.provenance.json").read_text(encoding="utf-8"))
+    for name in ("dem_before", "dem_after"):
+        assert record["inputs"][name]["sha256"] == annex["inputs"][name]["sha256"] == sha256_file(
+            record["inputs"][name]["path"])
 
 
 def test_a_bad_block_is_refused_by_name_and_nothing_is_written(case, lab, tmp_path, qgis_processing):

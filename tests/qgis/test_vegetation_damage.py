@@ -50,9 +50,13 @@ def test_vegetation_damage_by_zone_with_accuracy(case, tmp_path, qgis_processing
     assert float(case_row["damaged_area_m2"]) == pytest.approx(result["FOREST_AREA_LOST_M2"])
     index = QgsRasterLayer(result["INDEX_RASTER"], "exg")
     assert index.isValid() and index.dataProvider().hasPyramids()
+    from ree_damage.core.common.provenance import sha256_file
+
+    mosaic_sha256 = sha256_file(case["ortho"])  # hashed once, on a thread beside the run, for every record
     for path in (result["OUTPUT"], result["INDEX_RASTER"], result["ACCURACY"]):
         record = json.loads(Path(str(path).split("|")[0] + ".provenance.json").read_text(encoding="utf-8"))
         assert record["algorithm"] == "ree_damage:vegetation_damage" and record["outputs"]["kappa"] >= 0.90
+        assert record["inputs"]["input"]["sha256"] == mosaic_sha256
 
 
 def test_otsu_on_an_overview_is_chosen_and_stated(case, tmp_path, qgis_processing, provider):
