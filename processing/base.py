@@ -49,13 +49,15 @@ def _finishing(process_algorithm):
     @functools.wraps(process_algorithm)
     def run(self, parameters, context, feedback):
         from ..core.geo.vector_io import ogr_curves_kept
-        from .threads import keep_thread_context
+        from .threads import keep_thread_context, project_detached
 
         self._run_outputs = []
         self._run_feedback = feedback
+        self._run_project = context.project() if context is not None else None
         keep_thread_context()  # a QgsTask thread: pyproj 3.7 would free its PROJ context after the run
         try:
-            with ogr_curves_kept():  # pyogrio turns OGR's curve flag off for all of QGIS: put back
+            # a QgsTask thread: QGIS would free the project's expression scope under the canvas (threads.py)
+            with ogr_curves_kept(), project_detached(context, getattr(self, "_detach_project", False)):
                 results = process_algorithm(self, parameters, context, feedback)
             self.check_canceled(feedback)
             if context is not None:  # the layers QGIS loads at the end get the plugin's styles
@@ -86,20 +88,14 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return tr(text)
 
-    def flags(self):
-        # QGIS >= 3.40 (measured on 3.40.6, Debian trixie): our algorithms run in QGIS's main thread.
-        # The first crash of a background run was pyproj 3.7's PROJ context freed between two runs
-        # on one task thread (found and worked around: processing/threads.py, tests/qgis/test_threads.py);
-        # with that fixed, the panel's background runs still crashed once in the main thread
-        # (segmentation fault in the event loop while a task thread opened a source with
-        # parameterAsSource; tests/qgis/test_panel_map_tools.py after test_panel.py), cause not
-        # found. Until it is, the dialog waits instead of crashing.
-        flags = super().flags()
-        if Qgis.QGIS_VERSION_INT >= 34000:
-            from .compat import ALGORITHM_NO_THREADING, flags_with
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        # on the main thread, before a task thread runs it: whether it may run without the project
+        # in its context (no input names a project layer), which spares QGIS's race on the
+        # project's expression scope (processing/threads.py)
+        from .threads import names_project_layers
 
-            flags = flags_with(flags, ALGORITHM_NO_THREADING)
-        return flags
+        self._detach_project = not names_project_layers(self, parameters, context)
+        return True
 
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
@@ -165,8 +161,15 @@ class ReeAlgorithm(QgsProcessingAlgorithm):
         if not layer.isValid():
             raise QgsProcessingException(self.tr("The output {0} was written but QGIS cannot open it.").format(uri))
         context.temporaryLayerStore().addMapLayer(layer)
-        context.addLayerToLoadOnCompletion(layer.id(), context.LayerDetails(name, context.project(), output_name))
+        context.addLayerToLoadOnCompletion(layer.id(), context.LayerDetails(name, self.output_project(context), output_name))
         return layer.id()
+
+    def output_project(self, context):
+        """The project the layers loaded at the end of the run go into (the context's, also while
+        a task thread runs with it detached)."""
+        from .threads import output_project
+
+        return output_project(self, context)
 
     def track_output(self, destination) -> None:
         """Note a file this run wrote (outside :meth:`write_sink`), to remove it if the run

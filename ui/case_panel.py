@@ -397,8 +397,10 @@ class CasePanel(QgsDockWidget):
         if algorithm is None or not case_state.has_parameters(key):
             return False
         parameters = self.parameters(key)
-        context = QgsProcessingContext()
-        context.setProject(QgsProject.instance())
+        background = run_in_background(algorithm)
+        context = background_context() if background else QgsProcessingContext()
+        if not background:
+            context.setProject(QgsProject.instance())
         feedback = CaptureFeedback()
         ok, problem = algorithm.checkParameterValues(parameters, context)
         if not ok:
@@ -407,7 +409,7 @@ class CasePanel(QgsDockWidget):
         self._remove_step_layers(key)  # the files are rewritten: the old layers let go of them
         if key == "sampling":
             self.stop_plan_tool()
-        if not run_in_background(algorithm):
+        if not background:
             # an algorithm that must run in the main thread (as the Processing dialog does)
             self.running = (key, None, context, feedback)
             self.progress.setValue(0)
@@ -607,6 +609,19 @@ class CasePanel(QgsDockWidget):
             except TypeError:
                 pass
         self.cancel()
+
+
+def background_context():
+    """The context of a step run in a task thread: the project's settings (transform context,
+    ellipsoid, units) without the project itself. The panel passes files only; with a project in
+    its context, QGIS looks every layer parameter up in the project from the task thread and so
+    frees the project's expression scope while the map canvas may be copying it (a crash in the
+    main thread: processing/threads.py)."""
+    project = QgsProject.instance()
+    context = QgsProcessingContext()
+    context.setProject(project)
+    context.setProject(None)  # the settings setProject copied stay
+    return context
 
 
 def run_in_background(algorithm) -> bool:

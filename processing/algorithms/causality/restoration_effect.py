@@ -185,7 +185,7 @@ class RestorationEffect(ReeAlgorithm):
         self.push_warnings(feedback, result.warnings)
         layers = [str(written[name]) for name in ("remaining", "samples") if name in written]
         for path in layers:
-            details = context.LayerDetails(Path(path).stem, context.project(), self.OUTPUT_LAYERS)
+            details = context.LayerDetails(Path(path).stem, self.output_project(context), self.OUTPUT_LAYERS)
             if path == str(written.get("remaining")):
                 styled(details, "kind", REMAINING_COLOURS)
             else:
