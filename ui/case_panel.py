@@ -10,6 +10,7 @@ add a second-round point) and shows the plan's compliance table.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from qgis.core import (
@@ -48,6 +49,8 @@ PANEL_OBJECT_NAME = "ree_damage_case_panel"
 GROUP_PROPERTY = "ree_damage/case_group"
 STEP_PROPERTY = "ree_damage/step"
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".asc")
+#: how often (s) a step run in the main thread lets the GUI process its events (at its progress)
+EVENTS_EVERY_S = 0.05
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".kml", ".gpx")
 
 
@@ -144,6 +147,7 @@ class CasePanel(QgsDockWidget):
         self.states = {}
         self.hashes = case_state.HashCache()
         self.running = None  # (step key, task, context, feedback) of the step being run
+        self._events_at = 0.0  # when a main-thread run last let the GUI process its events
         self.last_results = {}
 
         body = QWidget(self)
@@ -410,11 +414,17 @@ class CasePanel(QgsDockWidget):
         if key == "sampling":
             self.stop_plan_tool()
         if not background:
-            # an algorithm that must run in the main thread (as the Processing dialog does)
+            # an algorithm that must run in the main thread (as the Processing dialog does): the
+            # panel's bar follows it and the events between its steps are processed, so that the
+            # GUI paints and Cancel can be pressed (the other buttons are off while it runs)
             self.running = (key, None, context, feedback)
             self.progress.setValue(0)
             self._update_buttons()
-            results, successful = algorithm.run(parameters, context, feedback)
+            feedback.progressChanged.connect(self._main_thread_progress)
+            try:
+                results, successful = algorithm.run(parameters, context, feedback)
+            finally:
+                feedback.progressChanged.disconnect(self._main_thread_progress)
             self._finished(key, successful, results or {})
             return True
         task = QgsProcessingAlgRunnerTask(algorithm, parameters, context, feedback)
@@ -425,6 +435,13 @@ class CasePanel(QgsDockWidget):
         self._update_buttons()
         QgsApplication.taskManager().addTask(task)
         return True
+
+    def _main_thread_progress(self, value):
+        self.progress.setValue(int(value))
+        now = time.monotonic()
+        if now - self._events_at >= EVENTS_EVERY_S:
+            self._events_at = now
+            process_pending_events()
 
     def cancel(self):
         if self.running is not None:
@@ -609,6 +626,12 @@ class CasePanel(QgsDockWidget):
             except TypeError:
                 pass
         self.cancel()
+
+
+def process_pending_events():
+    """Let the GUI paint and take clicks during a run in the main thread (as QGIS's Processing
+    dialog does for algorithms that cannot run in a task)."""
+    QCoreApplication.processEvents()
 
 
 def background_context():

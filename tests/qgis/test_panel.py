@@ -353,3 +353,25 @@ def test_the_last_steps_open_prefilled_with_the_case_zone(monkeypatch, panel, sa
     context = QgsProcessingContext()
     ok, problem = algorithm.checkParameterValues(maps, context)
     assert ok, problem
+
+
+def test_a_step_in_the_main_thread_can_be_canceled_from_the_panel(qgis_iface, panel, sample_case, monkeypatch):
+    # an algorithm that must run in the main thread (maps, causality) blocks the panel's own code;
+    # between its progress steps the GUI's events are processed: a click on Cancel (a queued event
+    # here) reaches the run, which stops and leaves nothing
+    from qgis.PyQt.QtCore import QTimer
+
+    from ree_damage.ui import case_panel
+
+    monkeypatch.setattr(case_panel, "run_in_background", lambda algorithm: False)
+    assert panel.set_case_file(sample_case)
+    shown = []
+    QTimer.singleShot(0, lambda: (shown.append(panel.progress.value()), panel.cancel_button.click()))
+    assert panel.run_step("zones")
+    # the click came during the run, the bar showing its progress so far
+    assert len(shown) == 1 and 0 < shown[0] < 100, shown
+    assert not panel.is_running()
+    (message,) = _errors(qgis_iface)
+    assert message == "Functional zones:Canceled: nothing was written."
+    assert panel.state_text("zones") == "not run"
+    assert not case_state.step_output_files(panel.case, "zones")
