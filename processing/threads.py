@@ -118,7 +118,11 @@ def _layer_strings(value):
     if isinstance(value, QgsProcessingFeatureSourceDefinition):
         value = value.source
     if isinstance(value, QgsProperty):
-        return [value.staticValue()] if value.propertyType() == QgsProperty.Type.StaticProperty else None
+        from qgis.core import Qgis
+
+        types = getattr(Qgis, "PropertyType", None)  # QGIS >= 3.36; QgsProperty.Type before
+        static = types.Static if types is not None else QgsProperty.Type.StaticProperty
+        return [value.staticValue()] if value.propertyType() == static else None
     if isinstance(value, (list, tuple)):
         found = []
         for item in value:

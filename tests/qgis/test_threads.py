@@ -192,7 +192,12 @@ def _in_task(algorithm, parameters, context):
 
 
 def test_a_task_run_reaches_the_project_only_for_a_project_layer(qgis_app, tmp_path):
-    from qgis.core import QgsProcessingContext, QgsProject, QgsVectorLayer
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeatureSourceDefinition,
+        QgsProject,
+        QgsVectorLayer,
+    )
 
     points = tmp_path / "points.geojson"
     points.write_text('{"type": "FeatureCollection", "features": ['
@@ -218,6 +223,10 @@ def test_a_task_run_reaches_the_project_only_for_a_project_layer(qgis_app, tmp_p
         assert _in_task(probe(), {"INPUT": layer.id()}, context)
         (seen,) = probe.seen
         assert not seen["main"] and seen["project"] is project and seen["features"] == 2
+        # ... also its selected features only (the layer itself is needed for its selection)
+        probe.seen.clear()
+        assert _in_task(probe(), {"INPUT": QgsProcessingFeatureSourceDefinition(layer.id(), False)}, context)
+        assert probe.seen[0]["project"] is project
         # on the main thread nothing is detached
         probe.seen.clear()
         results, ok = probe().run({"INPUT": str(points)}, context, None)
