@@ -248,6 +248,64 @@ def polygon_mask(grid: GridSpec, geometry, all_touched: bool = False) -> np.ndar
     )
 
 
+def centre_mask_by_tiles(geometry, transform, shape: tuple, tile: int, crossed_tile_mask):
+    """Where the cell centres of a grid lie inside ``geometry``, deciding by tiles.
+
+    A grid wholly inside (every point in the geometry's interior) or wholly outside gives
+    True or False without a cell tested. Otherwise the grid is cut into ``tile`` x ``tile``
+    cells; the tiles wholly inside are filled, those wholly outside left False, and only
+    the tiles the boundary crosses are decided cell by cell, by ``crossed_tile_mask``. Each
+    tile's box spans its cells' full extent (edges, not centres), as the grid's box does, so
+    a tile called inside or outside holds the answer its centre test would give.
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        Polygon(s) in the grid's CRS (prepared, for speed, by the caller).
+    transform : affine.Affine
+        The grid's transform (north-up).
+    shape : tuple of int
+        ``(rows, cols)``.
+    tile : int
+        Side of the tiles, cells.
+    crossed_tile_mask : callable
+        ``(rows, cols, tile_transform) -> bool array`` of a tile the boundary crosses
+        (``rows``, ``cols``: slices of the grid; ``tile_transform``: the tile's own).
+
+    Returns
+    -------
+    bool or numpy.ndarray
+        True / False for a grid wholly inside / outside, else a bool array of ``shape``.
+    """
+    import shapely
+    from rasterio.transform import array_bounds
+
+    rows_n, cols_n = shape
+    west, south, east, north = array_bounds(rows_n, cols_n, transform)
+    box = shapely.box(west, south, east, north)
+    if shapely.contains_properly(geometry, box):
+        return True
+    if not shapely.intersects(geometry, box):
+        return False
+    t = transform
+    r0, c0 = np.meshgrid(np.arange(0, rows_n, tile), np.arange(0, cols_n, tile), indexing="ij")
+    r1, c1 = np.minimum(r0 + tile, rows_n), np.minimum(c0 + tile, cols_n)
+    xa, xb = t.c + t.a * c0, t.c + t.a * c1
+    ya, yb = t.f + t.e * r0, t.f + t.e * r1
+    boxes = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
+    inside = shapely.contains_properly(geometry, boxes)
+    crossed = shapely.intersects(geometry, boxes) & ~inside
+    mask = np.zeros(shape, dtype=bool)
+    for i, j in zip(*np.nonzero(inside)):
+        mask[r0[i, j]:r1[i, j], c0[i, j]:c1[i, j]] = True
+    for i, j in zip(*np.nonzero(crossed)):
+        rows, cols = slice(r0[i, j], r1[i, j]), slice(c0[i, j], c1[i, j])
+        col, row = c0[i, j], r0[i, j]  # the tile's own transform, composed by hand (affine 3 deprecates *)
+        tile_transform = Affine(t.a, t.b, t.c + t.a * col + t.b * row, t.d, t.e, t.f + t.d * col + t.e * row)
+        mask[rows, cols] = crossed_tile_mask(rows, cols, tile_transform)
+    return mask
+
+
 def burn(shapes, out_shape: tuple, transform, *, all_touched: bool = False) -> np.ndarray:
     """Burn ``(geometry, value)`` pairs into a new uint8 grid (0 elsewhere), as
     ``rasterio.features.rasterize`` does, but without its transient warning.

@@ -41,6 +41,7 @@ import numpy as np
 from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
+from ..geo.raster_io import centre_mask_by_tiles
 from .accuracy import Accuracy, accuracy, parse_labels
 from .indices import (
     BINS,
@@ -257,35 +258,18 @@ def _area_mask_of_grid(area, transform, shape) -> np.ndarray:
     centre, at a fraction of the cost where the boundary crosses a window (all its cells
     were tested: 0.13 s a megapixel)."""
     import shapely
-    from rasterio.transform import array_bounds
 
-    rows_n, cols_n = shape
-    west, south, east, north = array_bounds(rows_n, cols_n, transform)
-    box = shapely.box(west, south, east, north)
-    if shapely.contains_properly(area, box):
-        return np.ones(shape, dtype=bool)
-    if not shapely.intersects(area, box):
-        return np.zeros(shape, dtype=bool)
     t = transform
-    col_x = t.c + t.a * (0.5 + np.arange(cols_n))
-    row_y = t.f + t.e * (0.5 + np.arange(rows_n))
-    tile = MASK_TILE
-    row_starts, col_starts = np.arange(0, rows_n, tile), np.arange(0, cols_n, tile)
-    r0, c0 = np.meshgrid(row_starts, col_starts, indexing="ij")
-    r1, c1 = np.minimum(r0 + tile, rows_n), np.minimum(c0 + tile, cols_n)
-    # each tile's box spans its cells' full extent (edges, not centres), as the window's box does
-    xa, xb = t.c + t.a * c0, t.c + t.a * c1
-    ya, yb = t.f + t.e * r0, t.f + t.e * r1
-    boxes = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
-    inside = shapely.contains_properly(area, boxes)
-    touched = shapely.intersects(area, boxes) & ~inside
-    mask = np.zeros(shape, dtype=bool)
-    for i, j in zip(*np.nonzero(inside)):
-        mask[r0[i, j]:r1[i, j], c0[i, j]:c1[i, j]] = True
-    for i, j in zip(*np.nonzero(touched)):
-        rows, cols = slice(r0[i, j], r1[i, j]), slice(c0[i, j], c1[i, j])
+    col_x = t.c + t.a * (0.5 + np.arange(shape[1]))
+    row_y = t.f + t.e * (0.5 + np.arange(shape[0]))
+
+    def centres_inside(rows, cols, _tile_transform):
         x, y = np.meshgrid(col_x[cols], row_y[rows])
-        mask[rows, cols] = shapely.contains_xy(area, x, y)
+        return shapely.contains_xy(area, x, y)
+
+    mask = centre_mask_by_tiles(area, transform, shape, MASK_TILE, centres_inside)
+    if mask is True or mask is False:
+        return np.full(shape, mask, dtype=bool)
     return mask
 
 

@@ -55,7 +55,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..common.messages import Message
 from ..common.progress import CancelFn, ProgressFn, check_canceled, no_progress
-from ..geo.raster_io import gdal_exceptions
+from ..geo.raster_io import centre_mask_by_tiles, gdal_exceptions
 
 ALGORITHM = "ree_damage:mined_volume"
 RESAMPLING_METHODS = ("bilinear", "nearest", "cubic")
@@ -564,36 +564,13 @@ def _inside(geometry, transform, shape, tile: int = INSIDE_TILE):
     inside or outside are filled, and only those the boundary crosses are rasterised (GDAL
     decides a cell by its centre, on the tile as on the whole grid). Rasterising whole strips
     cost 0.12 s per 2.5 Mpx strip on the calling thread, on every strip a boundary crosses."""
-    import shapely
     from rasterio.features import geometry_mask
-    from rasterio.transform import array_bounds
-    from rasterio.windows import Window
-    from rasterio.windows import transform as window_transform
 
-    west, south, east, north = array_bounds(shape[0], shape[1], transform)
-    box = shapely.box(west, south, east, north)
-    if shapely.contains_properly(geometry, box):
-        return True
-    if not shapely.intersects(geometry, box):
-        return False
-    rows_n, cols_n = shape
-    r0, c0 = np.meshgrid(np.arange(0, rows_n, tile), np.arange(0, cols_n, tile), indexing="ij")
-    r1, c1 = np.minimum(r0 + tile, rows_n), np.minimum(c0 + tile, cols_n)
-    t = transform
-    xa, xb = t.c + t.a * c0, t.c + t.a * c1
-    ya, yb = t.f + t.e * r0, t.f + t.e * r1
-    boxes = shapely.box(np.minimum(xa, xb), np.minimum(ya, yb), np.maximum(xa, xb), np.maximum(ya, yb))
-    inside = shapely.contains_properly(geometry, boxes)
-    crossed = shapely.intersects(geometry, boxes) & ~inside
-    mask = np.zeros(shape, dtype=bool)
-    for i, j in zip(*np.nonzero(inside)):
-        mask[r0[i, j]:r1[i, j], c0[i, j]:c1[i, j]] = True
-    for i, j in zip(*np.nonzero(crossed)):
-        rows, cols = slice(r0[i, j], r1[i, j]), slice(c0[i, j], c1[i, j])
-        part = Window(c0[i, j], r0[i, j], c1[i, j] - c0[i, j], r1[i, j] - r0[i, j])
-        mask[rows, cols] = geometry_mask([geometry], out_shape=(int(part.height), int(part.width)),
-                                         transform=window_transform(part, transform), invert=True)
-    return mask
+    def rasterised(rows, cols, tile_transform):
+        return geometry_mask([geometry], out_shape=(rows.stop - rows.start, cols.stop - cols.start),
+                             transform=tile_transform, invert=True)
+
+    return centre_mask_by_tiles(geometry, transform, shape, tile, rasterised)
 
 
 class _ThreadPairs:
