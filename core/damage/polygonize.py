@@ -213,7 +213,9 @@ def _polygonize_band(band, progress, is_canceled, spill_folder=None):
         return 0 if is_canceled is not None and is_canceled() else 1
 
     if spill_folder is None:
-        store = ogr.GetDriverByName("Memory").CreateDataSource("")
+        # GDAL >= 3.11 has one MEM driver for vectors too and deprecates "Memory" (a warning our
+        # tests turn into an error); ogr finds no vector "MEM" before that
+        store = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("")
         layer = store.CreateLayer("patches", geom_type=ogr.wkbPolygon)
     else:
         spill = str(Path(spill_folder) / "patches.fgb")
