@@ -130,16 +130,12 @@ def child_ours(before: str, after: str, out: str) -> None:
 
 
 def plugin_env(folder: Path) -> dict:
-    """Environment for qgis_process with the plugin on QGIS_PLUGINPATH (as tests/qgis/conftest.py)."""
-    import sysconfig
+    """Environment for qgis_process with the plugin on QGIS_PLUGINPATH: e2e.py's, a profile in ``folder``."""
+    from e2e import process_env
 
     home = folder / "home"
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_RUNTIME_DIR=str(home),
-               QGIS_PLUGINPATH=str(PKG_PARENT), REE_DAMAGE_DEPS=sysconfig.get_paths()["purelib"])
-    for name in ("PYTHONPATH", "QGIS_CUSTOM_CONFIG_PATH", "QGIS_OPTIONS_PATH"):
-        env.pop(name, None)
-    return env
+    return process_env(home)
 
 
 def qgis_command() -> list[str]:

@@ -157,19 +157,15 @@ def count_features(path) -> int:
 
 def qgis_process_run(folder: Path, mosaic: Path, cap: float) -> dict:
     """ree_damage:vegetation_damage through qgis_process (the plugin on QGIS_PLUGINPATH, a fresh profile)."""
-    import sysconfig
-
     import geopandas as gpd
     import rasterio
     import shapely
+    from e2e import process_env  # the environment every benchmark gives qgis_process
 
     command = [shutil.which("qgis_process.bin") or shutil.which("qgis_process") or "qgis_process"]
     home = folder / "qgis_home"
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(home), XDG_RUNTIME_DIR=str(home),
-               QGIS_PLUGINPATH=str(PKG_PARENT), REE_DAMAGE_DEPS=sysconfig.get_paths()["purelib"])
-    for name in ("PYTHONPATH", "QGIS_CUSTOM_CONFIG_PATH", "QGIS_OPTIONS_PATH"):
-        env.pop(name, None)
+    env = process_env(home)
     enabled = subprocess.run(command + ["plugins", "enable", "ree_damage"], env=env, capture_output=True, text=True)
     if enabled.returncode != 0:
         raise SystemExit(f"qgis_process plugins enable ree_damage failed: {enabled.stdout} {enabled.stderr}")

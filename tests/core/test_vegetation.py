@@ -443,15 +443,21 @@ def _otsu_by_brute_force(values: np.ndarray) -> float:
     return best_split
 
 
-def test_otsu_against_an_independent_oracle():
-    # values on the bin centres of a 64-bin histogram over ExG's range, so the histogram loses
-    # nothing and the two must agree to the bin edge between the classes
+def _two_classes_on_bin_centres():
+    """ExG values on the centres of a 64-bin histogram over its range (700 around bin 12, 1300
+    around bin 40): the histogram loses nothing, so oracles must agree to the bin edge."""
     spec = index_spec("exg")
     edges = bin_edges(spec, 64)
     centres = (edges[:-1] + edges[1:]) / 2
     rng = np.random.default_rng(11)
     picks = np.concatenate([rng.normal(12, 3, 700), rng.normal(40, 5, 1300)]).round().astype(int).clip(0, 63)
-    values = centres[picks]
+    return spec, edges, centres, centres[picks]
+
+
+def test_otsu_against_an_independent_oracle():
+    # values on the bin centres of a 64-bin histogram over ExG's range, so the histogram loses
+    # nothing and the two must agree to the bin edge between the classes
+    spec, edges, centres, values = _two_classes_on_bin_centres()
     oracle = _otsu_by_brute_force(values)
     ours = otsu_threshold(histogram(values, spec, 64), edges)
     # the oracle splits midway between the last value below and the first above; ours at the
@@ -464,12 +470,7 @@ def test_otsu_against_an_independent_oracle():
 
 def test_otsu_against_skimage_when_installed():
     skimage_filters = pytest.importorskip("skimage.filters")
-    spec = index_spec("exg")
-    edges = bin_edges(spec, 64)
-    centres = (edges[:-1] + edges[1:]) / 2
-    rng = np.random.default_rng(11)
-    picks = np.concatenate([rng.normal(12, 3, 700), rng.normal(40, 5, 1300)]).round().astype(int).clip(0, 63)
-    values = centres[picks]
+    spec, edges, centres, values = _two_classes_on_bin_centres()
     counts = histogram(values, spec, 64)
     ours = otsu_threshold(counts, edges)
     theirs = skimage_filters.threshold_otsu(hist=(counts, centres))
