@@ -6,6 +6,8 @@
 * :func:`blas_single_thread`: OpenBLAS on one thread while our own threads run numpy.
 * :func:`collector_paused`: Python's cyclic garbage collector paused while a step makes
   10^5 geometries.
+* :class:`PerThreadGeometry`: a geometry that each thread queries through its own prepared
+  copy (GEOS's prepared geometries are not thread-safe).
 
 The last two change process-wide state (the BLAS library and the collector belong to the
 whole process: QGIS and every plugin). Both go through :class:`SharedSwitch`, a
@@ -105,6 +107,47 @@ def map_ordered(
                 except BaseException:  # noqa: BLE001,S110 - the first error is already raised
                     pass
     return results
+
+
+class PerThreadGeometry:
+    """A shapely geometry that each thread queries through a prepared copy of its own.
+
+    GEOS builds a prepared geometry's indexes lazily, on the first queries, and keeps
+    scratch state in them between queries: two threads querying one prepared geometry
+    corrupt the heap (libgeos/geos#825; ``tests/core/test_per_thread_geometry.py`` crashes
+    without the copies). :meth:`get` returns the calling thread's copy, made from WKB
+    (every coordinate exact) and prepared on first use; the copies go with their threads.
+    Pickles as the geometry alone.
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        Not prepared here (the copies are); the coordinates are those of the caller's CRS.
+    """
+
+    def __init__(self, geometry):
+        import shapely
+
+        self.geometry = geometry
+        self._wkb = shapely.to_wkb(geometry)
+        self._local = threading.local()
+
+    def get(self):
+        """The calling thread's prepared copy of the geometry."""
+        own = getattr(self._local, "geometry", None)
+        if own is None:
+            import shapely
+
+            own = shapely.from_wkb(self._wkb)
+            shapely.prepare(own)
+            self._local.geometry = own
+        return own
+
+    def __reduce__(self):
+        return (PerThreadGeometry, (self.geometry,))
+
+    def __repr__(self) -> str:
+        return f"PerThreadGeometry({self.geometry.geom_type})"
 
 
 class SharedSwitch:

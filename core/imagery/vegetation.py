@@ -40,6 +40,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.messages import Message
+from ..common.parallel import PerThreadGeometry
 from ..common.progress import CancelFn, ProgressFn, Steps, check_canceled
 from ..geo.raster_io import centre_mask_by_tiles
 from .accuracy import Accuracy, accuracy, parse_labels
@@ -164,8 +165,9 @@ class BlockSpec:
     ----------
     image : ImageSource
     index : str
-    area : shapely geometry
-        The case area in the mosaic's CRS (prepared).
+    area : PerThreadGeometry
+        The case area in the mosaic's CRS; a shapely geometry given is wrapped (the blocks
+        run on several threads, each querying its own prepared copy).
     transform : affine.Affine
         The mosaic's transform.
     shape : tuple of int
@@ -185,6 +187,10 @@ class BlockSpec:
     cleanup_px: int = 0
     before: Optional[ImageSource] = None
     before_threshold: float = 0.0
+
+    def __post_init__(self):
+        if not isinstance(self.area, PerThreadGeometry):
+            object.__setattr__(self, "area", PerThreadGeometry(self.area))
 
 
 def _open(source: ImageSource):
@@ -247,27 +253,29 @@ def _area_mask(spec: BlockSpec, window) -> np.ndarray:
                               (int(window.height), int(window.width)))
 
 
-def _area_mask_of_grid(area, transform, shape) -> np.ndarray:
-    """True where the centre of a cell of the grid (``transform``, ``shape``) lies inside ``area``.
+def _area_mask_of_grid(area: PerThreadGeometry, transform, shape) -> np.ndarray:
+    """True where the centre of a cell of the grid (``transform``, ``shape``) lies inside ``area``
+    (queried through the calling thread's own prepared copy).
 
     Grids wholly inside or outside need no test; the others are cut into tiles of
     :data:`MASK_TILE` cells a side, and only the tiles the area's boundary crosses test their
-    cell centres with shapely (thread-safe; rasterio's rasterize warned spuriously from worker
-    threads). A tile wholly inside (every point in the area's interior) or wholly outside
+    cell centres with shapely, on the thread's own prepared copy of the area (rasterio's
+    rasterize warned spuriously from worker threads). A tile wholly inside (every point in the area's interior) or wholly outside
     holds the answer the centre test would give, so the mask is the same as testing every
     centre, at a fraction of the cost where the boundary crosses a window (all its cells
     were tested: 0.13 s a megapixel)."""
     import shapely
 
+    own = area.get()
     t = transform
     col_x = t.c + t.a * (0.5 + np.arange(shape[1]))
     row_y = t.f + t.e * (0.5 + np.arange(shape[0]))
 
     def centres_inside(rows, cols, _tile_transform):
         x, y = np.meshgrid(col_x[cols], row_y[rows])
-        return shapely.contains_xy(area, x, y)
+        return shapely.contains_xy(own, x, y)
 
-    mask = centre_mask_by_tiles(area, transform, shape, MASK_TILE, centres_inside)
+    mask = centre_mask_by_tiles(own, transform, shape, MASK_TILE, centres_inside)
     if mask is True or mask is False:
         return np.full(shape, mask, dtype=bool)
     return mask
@@ -897,8 +905,7 @@ def vegetation_damage(
                                       area_in_mosaic):
                 raise InputError(Message("VEG_NO_OVERLAP", mosaic=names["before"], area=names["area"]),
                                  layer=names["before"])
-    shapely.prepare(area_in_mosaic)
-    spec = BlockSpec(image, spec_index.name, area_in_mosaic, mosaic_transform, (grid[3], grid[2]),
+    spec = BlockSpec(image, spec_index.name, PerThreadGeometry(area_in_mosaic), mosaic_transform, (grid[3], grid[2]),
                      cleanup_px=int(params.cleanup_px), before=before_source)
     windows = processing_windows(block_shape, roi, TARGET_PIXELS)
 

@@ -15,6 +15,7 @@ from affine import Affine
 from rasterio.windows import Window
 
 from ree_damage.core.common.errors import Canceled, InputError
+from ree_damage.core.common.parallel import PerThreadGeometry
 from ree_damage.core.imagery import vegetation as veg
 from ree_damage.core.imagery.accuracy import accuracy, check_points_from_truth, parse_labels
 from ree_damage.core.imagery.indices import (
@@ -574,4 +575,4 @@ def test_case_area_mask_by_tiles_is_the_centre_test_of_every_cell(monkeypatch, s
     x, y = np.meshgrid(X0 + 0.5 * (np.arange(cols) + 0.5), Y0 - 0.5 * (np.arange(rows) + 0.5))
     expected = shapely.contains_xy(area, x, y)
     assert 0 < expected.sum() < expected.size
-    np.testing.assert_array_equal(veg._area_mask_of_grid(area, transform, shape), expected)
+    np.testing.assert_array_equal(veg._area_mask_of_grid(PerThreadGeometry(area), transform, shape), expected)
