@@ -575,13 +575,15 @@ class VegetationResult:
         ----------
         paths : mapping
             Output name of :attr:`OUTPUTS` -> path: ``polygons`` (``.gpkg``), ``summary``
-            and ``accuracy`` (``.csv``), ``index`` (``.tif``; moved, so written once).
+            and ``accuracy`` (``.csv``), ``index`` (``.tif``; hard-linked from the working
+            folder where it is on the same file system, else copied).
 
         Returns
         -------
         dict
             Output name -> pathlib.Path written.
         """
+        from ..common.atomic import link_or_copy
         from ..common.provenance import chosen_outputs, recorded_outputs
         from ..geo.vector_io import write_frame
 
@@ -592,7 +594,7 @@ class VegetationResult:
             "polygons": lambda tmp, final: write_frame(tmp, self.polygons, layer=final.stem),
             "summary": lambda tmp, final: self.summary.to_csv(tmp, index=False, encoding="utf-8"),
             "accuracy": lambda tmp, final: self.accuracy.table().to_csv(tmp, index=False, encoding="utf-8"),
-            "index": lambda tmp, final: shutil.copyfile(self.index_raster, tmp),
+            "index": lambda tmp, final: link_or_copy(self.index_raster, tmp),
         }
         record = self.provenance(inputs=inputs, host=host, outputs={k: str(v) for k, v in finals.items()})
         with recorded_outputs(finals.values(), record) as temps:

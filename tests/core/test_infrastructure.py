@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from ree_damage import deps
-from ree_damage.core.common.atomic import atomic_directory, atomic_outputs, atomic_path
+from ree_damage.core.common.atomic import atomic_directory, atomic_outputs, atomic_path, link_or_copy
 from ree_damage.core.common.errors import Canceled, InputError
 from ree_damage.core.common.progress import Steps, check_canceled
 from ree_damage.core.common.provenance import make_record, sha256_file, sidecar_path, write_sidecar
@@ -38,6 +38,26 @@ def test_outputs_are_all_or_nothing(tmp_path):
         ta.write_text("a")
         tb.write_text("b")
     assert a.read_text() + b.read_text() == "ab"
+
+
+def test_link_or_copy_links_on_one_file_system_and_copies_when_it_cannot(tmp_path, monkeypatch):
+    source = tmp_path / "work" / "index.tif"
+    source.parent.mkdir()
+    source.write_bytes(b"index raster")
+    linked = tmp_path / "out" / "linked.tif"
+    linked.parent.mkdir()
+    link_or_copy(source, linked)
+    assert linked.read_bytes() == b"index raster" and os.path.samefile(source, linked)
+
+    def no_links(*_args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    copied = tmp_path / "out" / "copied.tif"
+    link_or_copy(source, copied)
+    assert copied.read_bytes() == b"index raster" and not os.path.samefile(source, copied)
+    source.unlink()  # the working folder goes: both outputs stay whole
+    assert linked.read_bytes() == copied.read_bytes() == b"index raster"
 
 
 def test_atomic_directory(tmp_path):

@@ -5,6 +5,7 @@ striped, other CRSs, nodata, change mode), Dask's threaded scheduler, and the sa
 from __future__ import annotations
 
 import json
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -226,9 +227,12 @@ def test_known_bare_rectangle_by_zone_with_outputs_and_provenance(tmp_path):
         index = ds.read(1)
     assert index[240, 300] < result.threshold < index[100, 100]
     assert gpd.read_file(written["polygons"])["area_m2"].sum() == pytest.approx(BARE_M2)
-    # the intermediate rasters go with the result
+    assert os.path.samefile(written["index"], result.index_raster)  # linked, not copied: one file system
+    # the intermediate rasters go with the result; the index raster written stays whole
     result.close()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ree_vegetation_")) == []
+    with rasterio.open(written["index"]) as ds:
+        np.testing.assert_array_equal(ds.read(1), index)
 
 
 @pytest.mark.parametrize(
